@@ -1,0 +1,318 @@
+//! Checks a [`ResourceModel`] against the rules kube-apiserver enforces on a CRD's names, so that
+//! mistakes surface when the code is generated, not when the server starts.
+
+use crate::model::{ResourceModel, PRINTER_COLUMN_TYPES};
+
+/// The part of the model a problem is about, so that each front end can point at its source
+/// (a span in the derive, a schema path in YAML).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `group`
+    Group,
+    /// `version`
+    Version,
+    /// `kind`
+    Kind,
+    /// `plural`
+    Plural,
+    /// `singular`
+    Singular,
+    /// The n-th short name.
+    ShortName(usize),
+    /// The n-th category.
+    Category(usize),
+    /// `verbs`
+    Verbs,
+    /// `scale`
+    Scale,
+    /// The n-th connect subresource.
+    Connect(usize),
+    /// The n-th printer column.
+    PrinterColumn(usize),
+}
+
+/// One thing wrong with a model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Where the problem is.
+    pub field: Field,
+    /// What is wrong, lower case, naming the attribute in backticks.
+    pub message: String,
+}
+
+/// Every problem with `model`; empty when it is valid.
+pub fn check(model: &ResourceModel) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut bad = |field, message: String| problems.push(Problem { field, message });
+
+    if !model.group.is_empty() && !is_dns_subdomain(&model.group) {
+        bad(
+            Field::Group,
+            format!(
+                "`group` must be a lower-case DNS subdomain such as `example.com`, found `{}`",
+                model.group
+            ),
+        );
+    }
+    if !is_kube_version(&model.version) {
+        bad(
+            Field::Version,
+            format!(
+                "`version` must look like `v1`, `v1beta2` or `v2alpha1`, found `{}`",
+                model.version
+            ),
+        );
+    }
+    if !is_kind(&model.kind) {
+        bad(
+            Field::Kind,
+            format!(
+                "`kind` must be an upper-camel-case identifier such as `Widget`, found `{}`",
+                model.kind
+            ),
+        );
+    }
+    if !is_dns_label(&model.plural) {
+        bad(
+            Field::Plural,
+            format!(
+                "`plural` must be a lower-case DNS label (a-z, 0-9, `-`), found `{}`",
+                model.plural
+            ),
+        );
+    }
+    if !is_dns_label(&model.singular) {
+        bad(
+            Field::Singular,
+            format!(
+                "`singular` must be a lower-case DNS label (a-z, 0-9, `-`), found `{}`",
+                model.singular
+            ),
+        );
+    }
+    for (i, name) in model.short_names.iter().enumerate() {
+        if !is_dns_label(name) {
+            bad(
+                Field::ShortName(i),
+                format!("short name `{name}` must be a lower-case DNS label"),
+            );
+        } else if model.short_names[..i].contains(name) {
+            bad(
+                Field::ShortName(i),
+                format!("short name `{name}` is listed twice"),
+            );
+        } else if **name == *model.plural || **name == *model.singular {
+            bad(
+                Field::ShortName(i),
+                format!("short name `{name}` repeats the plural or singular name"),
+            );
+        }
+    }
+    for (i, name) in model.categories.iter().enumerate() {
+        if !is_dns_label(name) {
+            bad(
+                Field::Category(i),
+                format!("category `{name}` must be a lower-case DNS label"),
+            );
+        } else if model.categories[..i].contains(name) {
+            bad(
+                Field::Category(i),
+                format!("category `{name}` is listed twice"),
+            );
+        }
+    }
+    if model.verbs.bits() == 0 {
+        bad(Field::Verbs, "`verbs` must name at least one verb".into());
+    }
+    if let Some(scale) = &model.scale {
+        if !model.status {
+            bad(
+                Field::Scale,
+                "`scale` needs a `status` subresource: add `status = YourStatusType`".into(),
+            );
+        }
+        if !scale.spec_replicas_path.starts_with(".spec.") {
+            bad(
+                Field::Scale,
+                format!(
+                    "`spec_replicas` must be a path under `.spec`, found `{}`",
+                    scale.spec_replicas_path
+                ),
+            );
+        }
+        if !scale.status_replicas_path.starts_with(".status.") {
+            bad(
+                Field::Scale,
+                format!(
+                    "`status_replicas` must be a path under `.status`, found `{}`",
+                    scale.status_replicas_path
+                ),
+            );
+        }
+        if let Some(path) = &scale.label_selector_path {
+            if !path.starts_with(".spec.") && !path.starts_with(".status.") {
+                bad(
+                    Field::Scale,
+                    format!(
+                        "`label_selector` must be a path under `.spec` or `.status`, found `{path}`"
+                    ),
+                );
+            }
+        }
+    }
+    for (i, connect) in model.connect.iter().enumerate() {
+        let name = &connect.name;
+        if !is_dns_label(name) {
+            bad(
+                Field::Connect(i),
+                format!("subresource name `{name}` must be a lower-case DNS label"),
+            );
+        } else if name == "status" || name == "scale" {
+            bad(
+                Field::Connect(i),
+                format!("subresource `{name}` is built in: use the `{name}` attribute"),
+            );
+        } else if model.connect[..i].iter().any(|c| c.name == *name) {
+            bad(
+                Field::Connect(i),
+                format!("subresource `{name}` is declared twice"),
+            );
+        }
+        if connect.methods.is_empty() {
+            bad(
+                Field::Connect(i),
+                format!("subresource `{name}` must answer at least one method"),
+            );
+        }
+        for (j, m) in connect.methods.iter().enumerate() {
+            if connect.methods[..j].contains(m) {
+                bad(
+                    Field::Connect(i),
+                    format!("subresource `{name}` lists method `{m}` twice"),
+                );
+            }
+        }
+    }
+    for (i, column) in model.printer_columns.iter().enumerate() {
+        if column.name.is_empty() {
+            bad(
+                Field::PrinterColumn(i),
+                "printer column `name` must not be empty".into(),
+            );
+        }
+        if !PRINTER_COLUMN_TYPES.contains(&&*column.type_) {
+            bad(
+                Field::PrinterColumn(i),
+                format!(
+                    "printer column type `{}` is not one of {}",
+                    column.type_,
+                    PRINTER_COLUMN_TYPES.map(|t| format!("`{t}`")).join(", ")
+                ),
+            );
+        }
+        if !column.json_path.starts_with('.') {
+            bad(
+                Field::PrinterColumn(i),
+                format!(
+                    "printer column `json_path` must start with `.`, found `{}`",
+                    column.json_path
+                ),
+            );
+        }
+        if model.printer_columns[..i]
+            .iter()
+            .any(|c| c.name == column.name)
+        {
+            bad(
+                Field::PrinterColumn(i),
+                format!("printer column `{}` is declared twice", column.name),
+            );
+        }
+    }
+    problems
+}
+
+/// An RFC 1123 label: at most 63 of `a-z0-9-`, starting and ending alphanumeric.
+pub fn is_dns_label(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}
+
+/// An RFC 1123 subdomain: at most 253 characters of dot-separated labels.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+/// A Kubernetes version: `v1`, `v1beta2`, `v2alpha1` (no leading zeros).
+pub fn is_kube_version(s: &str) -> bool {
+    fn number(s: &str) -> Option<&str> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (digits, rest) = s.split_at(end);
+        (!digits.is_empty() && !digits.starts_with('0')).then_some(rest)
+    }
+    let Some(rest) = s.strip_prefix('v').and_then(number) else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    rest.strip_prefix("alpha")
+        .or_else(|| rest.strip_prefix("beta"))
+        .and_then(number)
+        .is_some_and(str::is_empty)
+}
+
+/// A kind: an ASCII identifier starting with an upper-case letter.
+pub fn is_kind(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        for ok in ["v1", "v10", "v1beta2", "v2alpha1"] {
+            assert!(is_kube_version(ok), "{ok}");
+        }
+        for bad in [
+            "", "1", "v", "v0", "v01", "v1beta", "v1gamma1", "V1", "v1beta01",
+        ] {
+            assert!(!is_kube_version(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dns_names() {
+        assert!(is_dns_subdomain("demo.krest.dev"));
+        assert!(!is_dns_subdomain("Demo.krest.dev"));
+        assert!(!is_dns_subdomain("demo..dev"));
+        assert!(!is_dns_subdomain("-demo.dev"));
+        assert!(is_dns_label("widgets"));
+        assert!(!is_dns_label("Widgets"));
+        assert!(!is_dns_label("wid_gets"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn scale_needs_status() {
+        let mut model = ResourceModel::new("demo.krest.dev", "v1", "Widget");
+        model.scale = Some(crate::model::Scale {
+            spec_replicas_path: ".spec.replicas".into(),
+            status_replicas_path: ".status.readyReplicas".into(),
+            label_selector_path: None,
+        });
+        let problems = check(&model);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, Field::Scale);
+        model.status = true;
+        assert!(check(&model).is_empty());
+    }
+}

@@ -1,0 +1,57 @@
+//! The example resources: `Widget` (namespaced, with status and scale) and `Gadget`
+//! (cluster-scoped), both in `demo.krest.dev/v1`.
+//!
+//! Run with: `cargo run -p krest-example-widgets --release`
+
+use krest::Resource;
+use serde::{Deserialize, Serialize};
+
+/// The desired state of a widget.
+#[derive(Resource, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[resource(
+    group = "demo.krest.dev",
+    version = "v1",
+    namespaced,
+    short_names("wd"),
+    categories("all"),
+    status = WidgetStatus,
+    scale(spec_replicas = ".spec.replicas", status_replicas = ".status.readyReplicas"),
+    printer_column(name = "Color", type = "string", json_path = ".spec.color"),
+    printer_column(name = "Replicas", type = "integer", json_path = ".spec.replicas"),
+    printer_column(name = "Phase", type = "string", json_path = ".status.phase"),
+    printer_column(name = "Age", type = "date", json_path = ".metadata.creationTimestamp"),
+    printer_column(name = "Size", type = "string", json_path = ".spec.size", priority = 1)
+)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetSpec {
+    /// The widget's color.
+    pub color: String,
+    /// How many replicas should run.
+    pub replicas: i32,
+    /// An optional size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+}
+
+/// The observed state of a widget.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetStatus {
+    /// How many replicas are ready.
+    #[serde(default)]
+    pub ready_replicas: i32,
+    /// The widget's phase.
+    #[serde(default)]
+    pub phase: String,
+}
+
+/// The desired state of a gadget.
+#[derive(Resource, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[resource(group = "demo.krest.dev", version = "v1", cluster)]
+pub struct GadgetSpec {
+    /// Who made the gadget.
+    pub vendor: String,
+    /// The ports it listens on.
+    #[serde(default)]
+    pub ports: Vec<i32>,
+}

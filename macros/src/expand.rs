@@ -1,0 +1,187 @@
+//! Emits the object type, its `Resource` impl with the model and route table as `const` data,
+//! and its serde impls.
+
+use krest_codegen::tokens::{action_tokens, model_tokens};
+use krest_codegen::{actions, ActionVerb, SubresourceKind};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::DeriveInput;
+
+use crate::attr::Input;
+
+/// Expands `#[derive(Resource)]`: parse, check, emit.
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    match Input::from_syn(input) {
+        Ok(input) => impl_resource(&input),
+        Err(errors) => errors.to_compile_error(),
+    }
+}
+
+fn impl_resource(input: &Input<'_>) -> TokenStream {
+    let krate = &input.krate;
+    let private = quote!(#krate::__private);
+    let codegen = quote!(#private::codegen);
+    let spec = input.ident;
+    let vis = input.vis;
+    let model = &input.model;
+    let object = format_ident!("{}", &*model.kind, span = spec.span());
+
+    let routes = actions(model).into_iter().map(|action| {
+        let handler = handler_tokens(input, &action, &private);
+        let action = action_tokens(&action, &codegen);
+        quote!(#private::Route { action: #action, handler: #handler })
+    });
+    let model_const = model_tokens(model, &codegen);
+
+    let doc = format!(
+        " The `{}` resource (`{}`), with its spec in [`{spec}`].",
+        model.kind,
+        model.api_version()
+    );
+    let status_repr = match &input.status {
+        Some(ty) => ty.to_token_stream(),
+        None => quote!(#private::serde::de::IgnoredAny),
+    };
+    let (status_field, status_type, status_init, status_ref, status_from) = match &input.status {
+        Some(ty) => (
+            quote! {
+                /// The observed state of the object.
+                pub status: ::core::option::Option<#ty>,
+            },
+            ty.to_token_stream(),
+            quote!(status: ::core::option::Option::None,),
+            quote!(self.status.as_ref()),
+            quote!(status: repr.status,),
+        ),
+        None => (
+            TokenStream::new(),
+            quote!(()),
+            TokenStream::new(),
+            quote!(::core::option::Option::None::<&()>),
+            TokenStream::new(),
+        ),
+    };
+    let status_check = input
+        .status
+        .as_ref()
+        .map(|ty| quote_spanned!(ty_span(ty)=> __assert_data::<#ty>();));
+    let spec_check = quote_spanned!(spec.span()=> __assert_data::<#spec>(););
+
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        #vis struct #object {
+            /// Standard object metadata.
+            pub metadata: #krate::ObjectMeta,
+            /// The desired state of the object.
+            pub spec: #spec,
+            #status_field
+        }
+
+        const _: () = {
+            fn __assert_data<T: #private::Data>() {}
+            const _: fn() = || {
+                #spec_check
+                #status_check
+            };
+
+            #[automatically_derived]
+            impl #krate::Resource for #object {
+                type Spec = #spec;
+                type Status = #status_type;
+                const MODEL: #codegen::ResourceModel = #model_const;
+                const ROUTES: &'static [#private::Route] = &[#(#routes),*];
+
+                fn metadata(&self) -> &#krate::ObjectMeta {
+                    &self.metadata
+                }
+
+                fn metadata_mut(&mut self) -> &mut #krate::ObjectMeta {
+                    &mut self.metadata
+                }
+            }
+
+            #[automatically_derived]
+            impl #object {
+                /// A new object named `name` with `spec` and no status.
+                pub fn new(name: &str, spec: #spec) -> Self {
+                    #object {
+                        metadata: #krate::ObjectMeta::named(name),
+                        spec,
+                        #status_init
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::serde::Serialize for #object {
+                fn serialize<__S>(&self, serializer: __S) -> ::core::result::Result<__S::Ok, __S::Error>
+                where
+                    __S: #private::serde::Serializer,
+                {
+                    #private::serialize_object::<Self, __S, _, _>(
+                        serializer,
+                        &self.metadata,
+                        &self.spec,
+                        #status_ref,
+                    )
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #private::serde::Deserialize<'de> for #object {
+                fn deserialize<__D>(deserializer: __D) -> ::core::result::Result<Self, __D::Error>
+                where
+                    __D: #private::serde::Deserializer<'de>,
+                {
+                    let repr = <#private::ObjectRepr<#spec, #status_repr>
+                        as #private::serde::Deserialize<'de>>::deserialize(deserializer)?;
+                    ::core::result::Result::Ok(#object {
+                        metadata: repr.metadata,
+                        spec: repr.spec,
+                        #status_from
+                    })
+                }
+            }
+        };
+    }
+}
+
+fn ty_span(ty: &syn::Type) -> proc_macro2::Span {
+    syn::spanned::Spanned::span(ty)
+}
+
+/// The runtime handler serving `action` for this resource.
+fn handler_tokens(
+    input: &Input<'_>,
+    action: &krest_codegen::Action,
+    private: &TokenStream,
+) -> TokenStream {
+    let object = format_ident!("{}", &*input.model.kind, span = input.ident.span());
+    let name = match (action.subresource_kind, action.verb) {
+        (SubresourceKind::Connect(i), _) => {
+            let handler = &input.connect_handlers[i];
+            return quote!(|call| #private::handlers::connect(call, #handler));
+        }
+        (SubresourceKind::None, ActionVerb::List) => "list",
+        (SubresourceKind::None, ActionVerb::Post) => "create",
+        (SubresourceKind::None, ActionVerb::DeleteCollection) => "delete_collection",
+        (SubresourceKind::None, ActionVerb::WatchList) => "watch_list",
+        (SubresourceKind::None, ActionVerb::Get) => "get",
+        (SubresourceKind::None, ActionVerb::Put) => "update",
+        (SubresourceKind::None, ActionVerb::Patch) => "patch",
+        (SubresourceKind::None, ActionVerb::Delete) => "delete",
+        (SubresourceKind::None, ActionVerb::Watch) => "watch",
+        (SubresourceKind::Status, ActionVerb::Get) => "get_status",
+        (SubresourceKind::Status, ActionVerb::Put) => "update_status",
+        (SubresourceKind::Status, _) => "patch_status",
+        (SubresourceKind::Scale, ActionVerb::Get) => "get_scale",
+        (SubresourceKind::Scale, ActionVerb::Put) => "update_scale",
+        (SubresourceKind::Scale, _) => "patch_scale",
+        (SubresourceKind::None, ActionVerb::Connect) => {
+            unreachable!("connect actions have a subresource")
+        }
+    };
+    let name = format_ident!("{name}");
+    quote!(#private::handlers::#name::<#object>)
+}

@@ -1,0 +1,15 @@
+//! The `#[derive(Resource)]` macro of krest. Use it through the `krest` crate, which re-exports it
+//! and documents its attributes.
+
+mod attr;
+mod expand;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// Derives a Kubernetes-style resource from its spec struct; see the `krest` crate's docs.
+#[proc_macro_derive(Resource, attributes(resource))]
+pub fn derive_resource(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input).into()
+}

@@ -1,0 +1,47 @@
+//! Serve Kubernetes-style resource APIs from Rust types.
+//!
+//! `#[derive(Resource)]` on a spec struct generates, at compile time, the route table that
+//! kube-apiserver's `registerResourceHandlers` would build for the kind; the runtime serves it
+//! with Kubernetes semantics, so that kubectl and every Kubernetes client work unchanged.
+//!
+//! # Example
+//!
+//! ```
+//! use krest::Resource;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Resource, Clone, Debug, Serialize, Deserialize)]
+//! #[resource(group = "demo.krest.dev", version = "v1", namespaced, short_names("wd"))]
+//! pub struct WidgetSpec {
+//!     pub color: String,
+//! }
+//!
+//! assert_eq!(Widget::MODEL.plural, "widgets");
+//! let get = Widget::ROUTES.iter().find(|r| r.action.operation_id == "readDemoKrestDevV1NamespacedWidget");
+//! assert!(get.is_some());
+//! ```
+#![doc = include_str!("../../docs/derive.md")]
+
+mod encode;
+pub mod handlers;
+mod resource;
+mod route;
+mod server;
+pub mod status;
+pub mod store;
+
+pub use krest_codegen as codegen;
+pub use krest_macros::Resource;
+pub use resource::{Data, ObjectMeta, Resource};
+pub use route::{Body, BoxError, Call, Handler, HandlerFuture, PathParams, Route};
+pub use status::Status;
+
+/// Items generated code refers to. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::handlers;
+    pub use crate::resource::{serialize_object, Data, ObjectRepr};
+    pub use crate::route::{Call, HandlerFuture, Route};
+    pub use krest_codegen as codegen;
+    pub use serde;
+}

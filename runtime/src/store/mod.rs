@@ -1,0 +1,208 @@
+//! The revisioned key-value store every backend implements, modelled on etcd.
+//!
+//! One global revision only grows; every successful write (a delete too) takes a new one; each
+//! key remembers the revision of its last write (`mod_revision`), which is the object's
+//! `resourceVersion`. Updates are compare-and-swap on that revision. Watches replay the changes
+//! after a revision in order, without gaps, or fail with [`StoreError::Expired`] once the revision
+//! has been compacted away.
+//!
+//! Values are the serialized objects without `metadata.resourceVersion`: the handlers set it from
+//! the revision when reading, so that an update that changes nothing writes the same bytes and
+//! the store can recognise it as a no-op.
+
+mod memory;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+pub use memory::MemoryStore;
+
+/// A boxed future, as the object-safe store methods return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a store operation can fail with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The key does not exist.
+    #[error("key not found")]
+    NotFound,
+    /// `create` of a key that exists.
+    #[error("key already exists")]
+    AlreadyExists,
+    /// A compare-and-swap whose expected revision is not the key's.
+    #[error("revision mismatch: the key is at revision {current}")]
+    Conflict {
+        /// The key's revision now.
+        current: u64,
+    },
+    /// A revision older than the oldest the store still has.
+    #[error("required revision {requested} has been compacted (oldest available: {compacted})")]
+    Expired {
+        /// The revision asked for.
+        requested: u64,
+        /// The revision up to which history is gone.
+        compacted: u64,
+    },
+    /// A revision newer than the store's.
+    #[error("revision {requested} is newer than the current revision {current}")]
+    FutureRevision {
+        /// The revision asked for.
+        requested: u64,
+        /// The store's revision.
+        current: u64,
+    },
+    /// The backend failed (disk, network); the write did not happen.
+    #[error("storage backend failed: {0}")]
+    Backend(String),
+}
+
+/// The result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A key and its value at some revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyValue {
+    /// The key: `/{group}/{plural}/{namespace}/{name}`.
+    pub key: String,
+    /// The serialized object.
+    pub value: Bytes,
+    /// The revision of the key's last write: the object's `resourceVersion`.
+    pub mod_revision: u64,
+}
+
+/// A page of a list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListPage {
+    /// The keys in order.
+    pub items: Vec<KeyValue>,
+    /// The revision the list was read at; later pages must ask for the same one.
+    pub revision: u64,
+    /// When the page is not the last: the key to continue from (exclusive of earlier keys).
+    pub next_key: Option<String>,
+    /// How many keys remain after this page.
+    pub remaining: u64,
+}
+
+/// How to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// Read at this revision instead of the newest.
+    pub revision: Option<u64>,
+    /// At most this many keys (0 = no limit).
+    pub limit: u64,
+    /// Start at this key (inclusive): the `next_key` of the previous page.
+    pub start: Option<String>,
+}
+
+/// What happened to a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The key was created.
+    Added,
+    /// The key's value changed.
+    Modified,
+    /// The key was deleted.
+    Deleted,
+}
+
+/// One change, in revision order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// The key.
+    pub key: String,
+    /// The new value; for a delete, the last value before it.
+    pub value: Bytes,
+    /// The revision of this change (for a delete, the deletion's revision).
+    pub revision: u64,
+}
+
+/// A stream of changes under a prefix, in revision order. It ends (`None`) when the store closes
+/// it, e.g. because the reader fell too far behind; it never skips events.
+pub struct WatchStream {
+    rx: mpsc::Receiver<Result<Event>>,
+}
+
+impl WatchStream {
+    /// A stream fed by `rx`.
+    pub fn new(rx: mpsc::Receiver<Result<Event>>) -> WatchStream {
+        WatchStream { rx }
+    }
+
+    /// The next change, an error (after which the stream ends), or `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<Event>> {
+        self.rx.recv().await
+    }
+}
+
+/// A revisioned key-value store: memory, the embedded default, or etcd.
+pub trait Store: Send + Sync + 'static {
+    /// The key's value and revision, or `None`.
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KeyValue>>>;
+
+    /// Keys under `prefix`, in key order, at a revision, paginated.
+    fn list<'a>(&'a self, prefix: &'a str, options: ListOptions)
+        -> BoxFuture<'a, Result<ListPage>>;
+
+    /// Creates `key`; fails with [`StoreError::AlreadyExists`]. Returns the new revision.
+    fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64>>;
+
+    /// Replaces `key` if its revision is `expected`; fails with [`StoreError::Conflict`] or
+    /// [`StoreError::NotFound`]. Writing the bytes already stored is a no-op that returns the
+    /// key's revision unchanged and produces no event.
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        expected: u64,
+    ) -> BoxFuture<'a, Result<u64>>;
+
+    /// Deletes `key`, if `expected` is given only at that revision. Returns the deletion's
+    /// revision and the last value.
+    fn delete<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+    ) -> BoxFuture<'a, Result<(u64, KeyValue)>>;
+
+    /// The changes under `prefix` after revision `after`, then live ones.
+    fn watch<'a>(&'a self, prefix: &'a str, after: u64) -> BoxFuture<'a, Result<WatchStream>>;
+
+    /// The newest revision.
+    fn current_revision(&self) -> BoxFuture<'_, Result<u64>>;
+
+    /// Forgets history up to `revision`: older list revisions and watch starts become Expired.
+    fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>>;
+}
+
+/// Reads `key`, applies `update` to its current value, and writes the result with
+/// compare-and-swap, retrying on conflict: etcd3's `GuaranteedUpdate`. `update` returns the new
+/// value, or an error that stops the loop. Returns the new key-value.
+pub async fn guaranteed_update<E>(
+    store: &dyn Store,
+    key: &str,
+    mut update: impl FnMut(&KeyValue) -> std::result::Result<Bytes, E>,
+) -> std::result::Result<KeyValue, E>
+where
+    E: From<StoreError>,
+{
+    loop {
+        let current = store.get(key).await?.ok_or(StoreError::NotFound)?;
+        let value = update(&current)?;
+        match store.update(key, value.clone(), current.mod_revision).await {
+            Ok(mod_revision) => {
+                return Ok(KeyValue {
+                    key: key.to_string(),
+                    value,
+                    mod_revision,
+                })
+            }
+            Err(StoreError::Conflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
