@@ -1,9 +1,16 @@
 //! Response bodies: JSON today, YAML and Table through content negotiation.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
+use http_body::Body as _;
 use http_body_util::{BodyExt, Full};
 
 use crate::route::Body;
+use crate::status::Status;
 
 /// A body holding `bytes`.
 pub fn full(bytes: impl Into<Bytes>) -> Body {
@@ -32,4 +39,68 @@ pub fn bytes_response(
         http::HeaderValue::from_static(content_type),
     );
     response
+}
+
+/// Reads a whole request body, failing with 413 past `limit` bytes.
+pub struct Collect {
+    body: Body,
+    buffer: Vec<u8>,
+    limit: usize,
+}
+
+impl Collect {
+    /// Collects `body`.
+    pub fn new(body: Body, limit: usize) -> Collect {
+        Collect {
+            body,
+            buffer: Vec::new(),
+            limit,
+        }
+    }
+}
+
+impl Future for Collect {
+    type Output = Result<Bytes, Status>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match Pin::new(&mut self.body).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    return Poll::Ready(Ok(Bytes::from(std::mem::take(&mut self.buffer))))
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    return Poll::Ready(Err(Status::bad_request(format!(
+                        "reading the request body: {e}"
+                    ))))
+                }
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        if self.buffer.len() + data.len() > self.limit {
+                            return Poll::Ready(Err(Status::too_large(self.limit)));
+                        }
+                        self.buffer.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Turns a service's `Result<_, Infallible>` future into its output, without an async block
+/// (whose captured trait-object lifetimes would defeat the `Send` check).
+pub struct Infallibly<F>(pub F);
+
+impl<F, T> Future for Infallibly<F>
+where
+    F: Future<Output = Result<T, Infallible>> + Unpin,
+{
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        Pin::new(&mut self.0).poll(cx).map(|result| match result {
+            Ok(value) => value,
+            Err(never) => match never {},
+        })
+    }
 }

@@ -22,18 +22,30 @@
 //! ```
 #![doc = include_str!("../../docs/derive.md")]
 
+mod decode;
+mod discovery;
 mod encode;
 pub mod handlers;
+mod metrics;
+mod negotiate;
+mod query;
+mod recovery;
 mod resource;
 mod route;
+pub mod router;
+mod selection;
+pub mod selectors;
 mod server;
 pub mod status;
 pub mod store;
+mod table;
+pub mod validation;
 
 pub use krest_codegen as codegen;
 pub use krest_macros::Resource;
 pub use resource::{Data, ObjectMeta, Resource};
-pub use route::{Body, BoxError, Call, Handler, HandlerFuture, PathParams, Route};
+pub use route::{Body, BoxError, Call, Captures, Handler, HandlerFuture, Route};
+pub use server::{shutdown_signal, BuildError, Server, ServerBuilder, State};
 pub use status::Status;
 
 /// Items generated code refers to. Not public API.
@@ -45,3 +57,8 @@ pub mod __private {
     pub use krest_codegen as codegen;
     pub use serde;
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,11 +1,572 @@
-//! The server: registered resources, the store, listeners.
+//! The server: a builder that registers resources and routes, the compiled dispatch, listeners.
+//!
+//! Filters are tower layers at three levels, as go-restful has them: server-wide (around every
+//! request, like a container filter), per group-version (a web-service filter) and per route.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
-use crate::store::Store;
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use hyper_util::rt::TokioIo;
+use tower::util::BoxCloneSyncService;
+use tower::{Layer, Service, ServiceExt};
 
-/// Shared state of a running server.
+use crate::codegen::{Method, ResourceModel};
+use crate::decode::Decoder;
+use crate::discovery::Discovery;
+use crate::encode::Infallibly;
+use crate::metrics::Metrics;
+use crate::recovery::CatchPanic;
+use crate::resource::Resource;
+use crate::route::{Body, Call, HandlerFuture, Route};
+use crate::router::{Match, Router, RouterError, MAX_PARAMS};
+use crate::status::Status;
+use crate::store::{MemoryStore, Store};
+
+/// A boxed, cloneable HTTP service: what filters wrap.
+pub type HttpService = BoxCloneSyncService<Request<Body>, Response<Body>, Infallible>;
+
+/// A filter: a tower layer over [`HttpService`].
+pub type Filter = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
+
+/// A user-defined handler for a custom route.
+pub type CustomHandler = Arc<dyn Fn(Call) -> HandlerFuture + Send + Sync>;
+
+/// Why a server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Two resources claim the same group, version and plural.
+    #[error("two resources claim {0}")]
+    DuplicateResource(String),
+    /// Two resources claim the same short name.
+    #[error("short name {name:?} is claimed by both {first} and {second}")]
+    DuplicateShortName {
+        /// The short name.
+        name: String,
+        /// One resource.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// Two routes collide, or a template is malformed.
+    #[error(transparent)]
+    Route(#[from] RouterError),
+}
+
+/// A registered resource.
+pub(crate) struct ResourceEntry {
+    pub model: ResourceModel,
+    pub routes: &'static [Route],
+    pub decoder: Decoder,
+}
+
+/// What a matched route leads to.
+pub(crate) enum Target {
+    /// A generated resource route.
+    Resource {
+        resource: usize,
+        route: &'static Route,
+    },
+    /// A user-defined route (or a built-in one) and its path template.
+    Custom(CustomHandler, String),
+}
+
+/// Shared state of a built server.
 pub struct State {
     /// The store.
     pub store: Arc<dyn Store>,
+    pub(crate) resources: Vec<ResourceEntry>,
+    pub(crate) discovery: Discovery,
+    pub(crate) metrics: Metrics,
+    router: Router,
+    targets: Vec<(Target, Option<HttpService>)>,
 }
+
+/// Builds a [`Server`].
+pub struct ServerBuilder {
+    store: Option<Arc<dyn Store>>,
+    resources: Vec<ResourceEntry>,
+    custom: Vec<(Method, String, CustomHandler)>,
+    server_filters: Vec<Filter>,
+    group_filters: Vec<(String, Filter)>,
+    route_filters: Vec<(String, Filter)>,
+}
+
+/// A built server: serve it on one or more listeners.
+#[derive(Clone)]
+pub struct Server {
+    state: Arc<State>,
+    service: Option<HttpService>,
+}
+
+impl Server {
+    /// Starts building a server.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            store: None,
+            resources: Vec::new(),
+            custom: Vec::new(),
+            server_filters: Vec::new(),
+            group_filters: Vec::new(),
+            route_filters: Vec::new(),
+        }
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    /// Answers one request: routing, filters, handler, recovery, metrics. This is the whole
+    /// server without sockets, for tests (`tower::ServiceExt::oneshot` on [`Server::service`]
+    /// works the same).
+    pub fn handle(&self, request: Request<Body>) -> HandlerFuture {
+        match &self.service {
+            Some(service) => Box::pin(Infallibly(service.clone().oneshot(request))),
+            None => Box::pin(dispatch(self.state.clone(), request)),
+        }
+    }
+
+    /// The server as a tower service.
+    pub fn service(&self) -> HttpService {
+        match &self.service {
+            Some(service) => service.clone(),
+            None => {
+                let state = self.state.clone();
+                BoxCloneSyncService::new(tower::service_fn(move |request| {
+                    let state = state.clone();
+                    async move { Ok::<_, Infallible>(dispatch(state, request).await) }
+                }))
+            }
+        }
+    }
+
+    /// Binds `addr` and serves until `shutdown` completes.
+    pub async fn serve(
+        self,
+        addr: SocketAddr,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        self.serve_listener(listener, shutdown).await
+    }
+
+    /// Serves on an already bound listener until `shutdown` completes.
+    pub async fn serve_listener(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        tracing::info!(addr = %listener.local_addr()?, "serving");
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => return Ok(()),
+            };
+            let _ = stream.set_nodelay(true);
+            let server = self.clone();
+            tokio::spawn(async move {
+                let service =
+                    hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                        let server = server.clone();
+                        async move {
+                            let request = request.map(|body| {
+                                body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed()
+                            });
+                            Ok::<_, Infallible>(server.handle(request).await)
+                        }
+                    });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                if let Err(e) = connection.await {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+            });
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// Serves the resource `R` with its generated route table.
+    pub fn resource<R: Resource>(mut self) -> Self {
+        self.resources.push(ResourceEntry {
+            model: R::MODEL,
+            routes: R::ROUTES,
+            decoder: Decoder::of::<R>(),
+        });
+        self
+    }
+
+    /// Uses `store` (the default is an in-memory store).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Adds a user-defined route. `template` may use `{param}` segments and a trailing
+    /// `{param:*}`; handlers read them with [`Call::param`].
+    pub fn route<F, Fut>(mut self, method: Method, template: &str, handler: F) -> Self
+    where
+        F: Fn(Call) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<Body>, Status>> + Send + 'static,
+    {
+        let handler: CustomHandler = Arc::new(move |call| {
+            let future = handler(call);
+            Box::pin(async move { future.await.unwrap_or_else(Status::into_response) })
+        });
+        self.custom.push((method, template.to_string(), handler));
+        self
+    }
+
+    /// Adds a server-wide filter: a tower layer around every request.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<HttpService> + Send + Sync + 'static,
+        L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
+    {
+        self.server_filters.push(filter(layer));
+        self
+    }
+
+    /// Adds a filter around the routes of one group-version (`demo.krest.dev/v1`, or `v1` for
+    /// the core group).
+    pub fn group_version_layer<L>(mut self, group_version: &str, layer: L) -> Self
+    where
+        L: Layer<HttpService> + Send + Sync + 'static,
+        L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
+    {
+        self.group_filters
+            .push((group_version.to_string(), filter(layer)));
+        self
+    }
+
+    /// Adds a filter around one route, named by its OpenAPI operation id
+    /// (`readDemoKrestDevV1NamespacedWidget`) or, for user routes, by its path template.
+    pub fn route_layer<L>(mut self, route: &str, layer: L) -> Self
+    where
+        L: Layer<HttpService> + Send + Sync + 'static,
+        L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
+    {
+        self.route_filters.push((route.to_string(), filter(layer)));
+        self
+    }
+
+    /// Checks the registrations and compiles the router.
+    pub fn build(self) -> Result<Server, BuildError> {
+        check_unique(&self.resources)?;
+        let mut router = Router::new();
+        let mut targets: Vec<(Target, Option<HttpService>)> = Vec::new();
+        let mut names: Vec<(String, String)> = Vec::new();
+        for (index, entry) in self.resources.iter().enumerate() {
+            for route in entry.routes {
+                router.insert(route.action.method, &route.action.path)?;
+                targets.push((
+                    Target::Resource {
+                        resource: index,
+                        route,
+                    },
+                    None,
+                ));
+                names.push((
+                    entry.model.api_version(),
+                    route.action.operation_id.to_string(),
+                ));
+            }
+        }
+        let discovery = Discovery::new(self.resources.iter().map(|e| &e.model));
+        for path in discovery.paths() {
+            router.insert(Method::Get, path)?;
+            let path_clone = path.to_string();
+            let path = path.to_string();
+            let handler: CustomHandler = Arc::new(move |call: Call| {
+                let path = path.clone();
+                Box::pin(async move { call.state.discovery.response(&path, &call.request) })
+            });
+            targets.push((Target::Custom(handler, path_clone), None));
+            names.push((String::new(), String::new()));
+        }
+        for (method, template, handler) in builtin_routes().into_iter().chain(self.custom) {
+            router.insert(method, &template)?;
+            targets.push((Target::Custom(handler, template.clone()), None));
+            names.push((String::new(), template));
+        }
+        // Wrap routes in their group-version and route filters, innermost first.
+        for ((target, service), (group_version, name)) in targets.iter_mut().zip(&names) {
+            let route_filters = self.route_filters.iter().filter(|(n, _)| n == name);
+            let group_filters = self
+                .group_filters
+                .iter()
+                .filter(|(gv, _)| !gv.is_empty() && gv == group_version);
+            let mut wrapped: Option<HttpService> = None;
+            for (_, f) in route_filters.chain(group_filters) {
+                let inner = wrapped.take().unwrap_or_else(|| matched_service(target));
+                wrapped = Some(f(inner));
+            }
+            *service = wrapped;
+        }
+        let metrics = Metrics::new(targets.iter().map(|(t, _)| match t {
+            Target::Resource { resource, route } => {
+                Some((&self.resources[*resource].model, &route.action))
+            }
+            Target::Custom(..) => None,
+        }));
+        let state = Arc::new(State {
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            resources: self.resources,
+            discovery,
+            metrics,
+            router,
+            targets,
+        });
+        let service = (!self.server_filters.is_empty()).then(|| {
+            let dispatch_state = state.clone();
+            let mut service: HttpService =
+                BoxCloneSyncService::new(tower::service_fn(move |request| {
+                    let state = dispatch_state.clone();
+                    async move { Ok::<_, Infallible>(dispatch(state, request).await) }
+                }));
+            for f in self.server_filters.iter().rev() {
+                service = f(service);
+            }
+            service
+        });
+        Ok(Server { state, service })
+    }
+}
+
+fn filter<L>(layer: L) -> Filter
+where
+    L: Layer<HttpService> + Send + Sync + 'static,
+    L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <L::Service as Service<Request<Body>>>::Future: Send + 'static,
+{
+    Arc::new(move |inner| BoxCloneSyncService::new(layer.layer(inner)))
+}
+
+/// The innermost service of a filtered route: runs the matched handler that `dispatch` left in
+/// the request's extensions.
+fn matched_service(_target: &Target) -> HttpService {
+    BoxCloneSyncService::new(tower::service_fn(|mut request: Request<Body>| async move {
+        let Some(pending) = request.extensions_mut().remove::<Pending>() else {
+            return Ok(Status::internal("filtered route lost its match").into_response());
+        };
+        let call = Call {
+            request,
+            captures: pending.captures,
+            state: pending.state.clone(),
+            target: pending.index,
+        };
+        Ok::<_, Infallible>(run(&pending.state, pending.index, call).await)
+    }))
+}
+
+/// The match carried through a filtered route's layers.
+#[derive(Clone)]
+struct Pending {
+    state: Arc<State>,
+    index: usize,
+    captures: crate::route::Captures,
+}
+
+/// Routes one request and runs its handler, with panic recovery and metrics.
+async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
+    let started = Instant::now();
+    let Some(method) = Method::parse(request.method().as_str()) else {
+        return Status::method_not_allowed(format!(
+            "the server does not allow the method {}",
+            request.method()
+        ))
+        .into_response();
+    };
+    let found = state.router.find(method, request.uri().path());
+    let (index, captures) = match found {
+        Match::Found {
+            route,
+            captures,
+            len,
+        } => (route, crate::route::Captures::new(captures, len)),
+        Match::MethodNotAllowed(allowed) => {
+            let allowed: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+            let mut response = Status::method_not_allowed(format!(
+                "the server does not allow this method on the requested resource (allowed: {})",
+                allowed.join(", ")
+            ))
+            .into_response();
+            if let Ok(value) = http::HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(http::header::ALLOW, value);
+            }
+            return response;
+        }
+        Match::NotFound => return Status::path_not_found().into_response(),
+    };
+    let _in_flight = state.metrics.in_flight();
+    let response = match &state.targets[index].1 {
+        Some(service) => {
+            let mut request = request;
+            request.extensions_mut().insert(Pending {
+                state: state.clone(),
+                index,
+                captures,
+            });
+            let future: HandlerFuture = Box::pin(Infallibly(service.clone().oneshot(request)));
+            future.await
+        }
+        None => {
+            let call = Call {
+                request,
+                captures,
+                state: state.clone(),
+                target: index,
+            };
+            run(&state, index, call).await
+        }
+    };
+    state
+        .metrics
+        .observe(index, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// Runs the handler of target `index`, turning a panic into a 500 Status.
+async fn run(state: &State, index: usize, call: Call) -> Response<Body> {
+    let future = match &state.targets[index].0 {
+        Target::Resource { route, .. } => (route.handler)(call),
+        Target::Custom(handler, _) => handler(call),
+    };
+    match CatchPanic::new(future).await {
+        Ok(response) => response,
+        Err(message) => {
+            tracing::error!(panic = %message, "handler panicked");
+            Status::internal(format!("handler panicked: {message}")).into_response()
+        }
+    }
+}
+
+impl State {
+    /// The resource and route of a resource target.
+    pub(crate) fn target(&self, index: usize) -> Option<(&ResourceEntry, &'static Route)> {
+        match &self.targets.get(index)?.0 {
+            Target::Resource { resource, route } => Some((&self.resources[*resource], route)),
+            Target::Custom(..) => None,
+        }
+    }
+
+    /// The path template of target `index`.
+    pub(crate) fn template(&self, index: usize) -> &str {
+        match self.targets.get(index).map(|t| &t.0) {
+            Some(Target::Resource { route, .. }) => &route.action.path,
+            Some(Target::Custom(_, template)) => template,
+            None => "",
+        }
+    }
+}
+
+fn check_unique(resources: &[ResourceEntry]) -> Result<(), BuildError> {
+    for (i, a) in resources.iter().enumerate() {
+        for b in &resources[..i] {
+            let (a, b) = (&a.model, &b.model);
+            if a.group == b.group && a.version == b.version && a.plural == b.plural {
+                return Err(BuildError::DuplicateResource(format!(
+                    "{}/{}",
+                    a.prefix(),
+                    a.plural
+                )));
+            }
+            // Short names must be unique across versions of different kinds too: kubectl maps
+            // them without a version.
+            let same_kind = a.group == b.group && a.kind == b.kind;
+            if !same_kind {
+                if let Some(name) = a.short_names.iter().find(|n| b.short_names.contains(n)) {
+                    return Err(BuildError::DuplicateShortName {
+                        name: name.to_string(),
+                        first: b.qualified_resource(),
+                        second: a.qualified_resource(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `/healthz`, `/livez`, `/readyz`, `/version`, `/metrics`.
+fn builtin_routes() -> Vec<(Method, String, CustomHandler)> {
+    let ok: CustomHandler = Arc::new(|_call| {
+        Box::pin(async { crate::encode::bytes_response(200, "text/plain; charset=utf-8", "ok") })
+    });
+    let version: CustomHandler = Arc::new(|_call| {
+        Box::pin(async { crate::encode::json_response(200, &crate::discovery::version()) })
+    });
+    let metrics: CustomHandler = Arc::new(|call: Call| {
+        Box::pin(async move {
+            crate::encode::bytes_response(
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
+                call.state.metrics.render(&call.state),
+            )
+        })
+    });
+    vec![
+        (Method::Get, "/healthz".into(), ok.clone()),
+        (Method::Get, "/livez".into(), ok.clone()),
+        (Method::Get, "/readyz".into(), ok),
+        (Method::Get, "/version".into(), version),
+        (Method::Get, "/metrics".into(), metrics),
+    ]
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+const _: () = assert!(MAX_PARAMS >= 3);

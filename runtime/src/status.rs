@@ -138,6 +138,21 @@ impl Status {
         .with_details(model, name)
     }
 
+    /// 404 for a namespace that cannot exist (not a DNS label).
+    pub fn not_found_namespace(namespace: &str) -> Status {
+        let mut status = Status::new(
+            404,
+            "NotFound",
+            format!("namespaces \"{namespace}\" not found"),
+        );
+        status.details = Some(Details {
+            name: namespace.to_string(),
+            kind: "namespaces".into(),
+            ..Details::default()
+        });
+        status
+    }
+
     /// 409: `widgets.demo.krest.dev "a" already exists`.
     pub fn already_exists(model: &ResourceModel, name: &str) -> Status {
         Status::new(

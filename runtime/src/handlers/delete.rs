@@ -1,0 +1,229 @@
+//! DELETE of one object and of a collection, with finalizers and preconditions.
+
+use http::Response;
+use serde_json::{json, Value};
+
+use super::object::{encode_for_store, parse_object, set_resource_version, store_error, Ctx};
+use super::read::read_list;
+use crate::codegen::ResourceModel;
+use crate::route::Body;
+use crate::selection::Selection;
+use crate::status::{success, Status};
+use crate::store::{KeyValue, StoreError};
+use crate::validation;
+
+/// `DeleteOptions` from the body and the query.
+#[derive(Default)]
+struct Options {
+    uid: Option<String>,
+    resource_version: Option<String>,
+    dry_run: bool,
+}
+
+async fn options(ctx: &mut Ctx) -> Result<Options, Status> {
+    let mut options = Options {
+        dry_run: ctx.dry_run()?,
+        ..Options::default()
+    };
+    let q = ctx.query();
+    q.int("gracePeriodSeconds")?;
+    let propagation = q.text("propagationPolicy").map(|p| p.into_owned());
+    let orphan = q.get("orphanDependents").is_some();
+    let body = ctx.body().await?;
+    let mut propagation_body = None;
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let body = parse_object(&body)?;
+        if let Some(pre) = body.get("preconditions") {
+            options.uid = pre.get("uid").and_then(Value::as_str).map(str::to_string);
+            options.resource_version = pre
+                .get("resourceVersion")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+        if body
+            .get("dryRun")
+            .and_then(Value::as_array)
+            .is_some_and(|d| d.iter().any(|v| v == "All"))
+        {
+            options.dry_run = true;
+        }
+        propagation_body = body
+            .get("propagationPolicy")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+    }
+    if let Some(p) = propagation.or(propagation_body) {
+        if !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
+            return Err(Status::new(
+                422,
+                "Invalid",
+                format!("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""),
+            ));
+        }
+        if orphan {
+            return Err(Status::new(
+                422,
+                "Invalid",
+                "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Invalid value: \"\": orphanDependents and deletionPropagation cannot be both set",
+            ));
+        }
+    }
+    Ok(options)
+}
+
+/// What deleting one object did.
+enum Deleted {
+    /// Removed now; the last state, at the deletion's revision.
+    Gone(Value),
+    /// Finalizers remain: the object, now marked for deletion.
+    Pending(Value),
+}
+
+/// Deletes one stored object: removes it, or marks it when finalizers remain. Retries when a
+/// concurrent write got in between, unless preconditions pin the revision.
+async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted, Status> {
+    let model = ctx.model().clone();
+    let store = &ctx.state().store;
+    let key = ctx.key(name);
+    loop {
+        let (kv, mut value) = ctx.read(name).await?;
+        check_preconditions(&model, name, options, &value)?;
+        let finalizers = value["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
+        if finalizers {
+            if value["metadata"]
+                .get("deletionTimestamp")
+                .is_some_and(|t| !t.is_null())
+            {
+                return Ok(Deleted::Pending(value));
+            }
+            mark_deleting(&mut value);
+            if options.dry_run {
+                return Ok(Deleted::Pending(value));
+            }
+            match store
+                .update(&key, encode_for_store(&value), kv.mod_revision)
+                .await
+            {
+                Ok(revision) => {
+                    set_resource_version(&mut value, revision);
+                    return Ok(Deleted::Pending(value));
+                }
+                Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,
+                Err(StoreError::Conflict { .. }) => return Err(Status::modified(&model, name)),
+                Err(StoreError::NotFound) => return Err(Status::not_found(&model, name)),
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+        if options.dry_run {
+            return Ok(Deleted::Gone(value));
+        }
+        match store.delete(&key, Some(kv.mod_revision)).await {
+            Ok((revision, _)) => {
+                set_resource_version(&mut value, revision);
+                return Ok(Deleted::Gone(value));
+            }
+            Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,
+            Err(StoreError::Conflict { .. }) => return Err(Status::modified(&model, name)),
+            Err(StoreError::NotFound) => return Err(Status::not_found(&model, name)),
+            Err(e) => return Err(store_error(e)),
+        }
+    }
+}
+
+fn check_preconditions(
+    model: &ResourceModel,
+    name: &str,
+    options: &Options,
+    value: &Value,
+) -> Result<(), Status> {
+    let meta = &value["metadata"];
+    if let Some(uid) = &options.uid {
+        let actual = meta["uid"].as_str().unwrap_or("");
+        if uid != actual {
+            return Err(Status::conflict(
+                model,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {actual}"
+                ),
+            ));
+        }
+    }
+    if let Some(rv) = &options.resource_version {
+        let actual = meta["resourceVersion"].as_str().unwrap_or("");
+        if rv != actual {
+            return Err(Status::conflict(
+                model,
+                name,
+                &format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {actual}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sets `deletionTimestamp` and bumps `generation`, as `markAsDeleting` does.
+fn mark_deleting(value: &mut Value) {
+    let meta = &mut value["metadata"];
+    meta["deletionTimestamp"] = json!(validation::rfc3339_now());
+    meta["deletionGracePeriodSeconds"] = json!(0);
+    let generation = meta["generation"].as_i64().unwrap_or(0);
+    if generation > 0 {
+        meta["generation"] = json!(generation + 1);
+    }
+}
+
+/// DELETE one object: `Status{Success}` when it is gone, the object while finalizers remain.
+pub async fn delete(mut ctx: Ctx) -> Result<Response<Body>, Status> {
+    let options = options(&mut ctx).await?;
+    let name = ctx.item_name()?.to_string();
+    match delete_one(&ctx, &name, &options).await? {
+        Deleted::Gone(value) => {
+            let uid = value["metadata"]["uid"].as_str().unwrap_or("");
+            Ok(crate::encode::json_response(
+                200,
+                &success(ctx.model(), &name, uid),
+            ))
+        }
+        Deleted::Pending(value) => super::object::respond(&ctx, 200, &value),
+    }
+}
+
+/// DELETECOLLECTION: deletes every object the selectors pick; answers with the list of them.
+pub async fn delete_collection(mut ctx: Ctx) -> Result<Response<Body>, Status> {
+    let options = options(&mut ctx).await?;
+    let selection = Selection::from_query(&ctx.query(), ctx.model(), ctx.namespace.is_some())?;
+    let listed = read_list(&ctx, &selection).await?;
+    let mut items = Vec::with_capacity(listed.items.len());
+    for kv in &listed.items {
+        let Some(name) = name_of(kv) else { continue };
+        match delete_one(&ctx, &name, &options).await {
+            Ok(Deleted::Gone(value) | Deleted::Pending(value)) => items.push(value),
+            // Deleted by someone else meanwhile: that is what was asked.
+            Err(status) if status.code == 404 => {}
+            Err(status) => return Err(status),
+        }
+    }
+    let model = ctx.model();
+    let revision = ctx
+        .state()
+        .store
+        .current_revision()
+        .await
+        .map_err(store_error)?;
+    let list = json!({
+        "apiVersion": model.api_version(),
+        "kind": format!("{}List", model.kind),
+        "metadata": {"resourceVersion": revision.to_string()},
+        "items": items,
+    });
+    Ok(crate::encode::json_response(200, &list))
+}
+
+fn name_of(kv: &KeyValue) -> Option<String> {
+    kv.key.rsplit('/').next().map(str::to_string)
+}

@@ -1,0 +1,347 @@
+//! What every handler shares: the request context, store keys, body reading, and writing
+//! objects back with their `resourceVersion`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::Response;
+use serde_json::{Map, Value};
+
+use crate::codegen::{ResourceModel, Scope};
+use crate::negotiate::{response_format, Format, IncludeObject};
+use crate::query::Query;
+use crate::route::{Body, Call};
+use crate::server::{ResourceEntry, State};
+use crate::status::{Cause, Status};
+use crate::store::{BoxFuture, KeyValue, StoreError};
+
+/// The largest request body krest reads (kube-apiserver's `MaxRequestBodyBytes`).
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// A matched resource request, ready for a handler core.
+pub(crate) struct Ctx {
+    pub call: Call,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Ctx {
+    /// The context of `call`; the route must be a resource route.
+    pub fn new(call: Call) -> Result<Ctx, Status> {
+        if call.route().is_none() {
+            return Err(Status::internal(
+                "resource handler bound to a non-resource route",
+            ));
+        }
+        let namespace = call.namespace().map(|n| n.into_owned());
+        let name = call.name().map(|n| n.into_owned());
+        if let Some(ns) = &namespace {
+            if !crate::codegen::is_dns_label(ns) {
+                return Err(Status::not_found_namespace(ns));
+            }
+        }
+        Ok(Ctx {
+            call,
+            namespace,
+            name,
+        })
+    }
+
+    pub fn state(&self) -> &Arc<State> {
+        &self.call.state
+    }
+
+    pub fn entry(&self) -> &ResourceEntry {
+        self.call
+            .state
+            .target(self.call.target)
+            .map(|(entry, _)| entry)
+            .unwrap_or(&self.call.state.resources[0])
+    }
+
+    pub fn model(&self) -> &ResourceModel {
+        &self.entry().model
+    }
+
+    pub fn query(&self) -> Query<'_> {
+        Query::of(self.call.request.uri())
+    }
+
+    pub fn header(&self, name: http::header::HeaderName) -> Option<&str> {
+        self.call.request.headers().get(name)?.to_str().ok()
+    }
+
+    /// The item name from the URL; every item route has one.
+    pub fn item_name(&self) -> Result<&str, Status> {
+        self.name
+            .as_deref()
+            .ok_or_else(|| Status::internal("item route without a name"))
+    }
+
+    /// The store key of object `name` in the request's namespace.
+    pub fn key(&self, name: &str) -> String {
+        let model = self.model();
+        match (&self.namespace, model.scope) {
+            (Some(ns), Scope::Namespaced) => {
+                format!("/{}/{}/{}/{}", group_key(model), model.plural, ns, name)
+            }
+            _ => format!("/{}/{}/{}", group_key(model), model.plural, name),
+        }
+    }
+
+    /// The store prefix of the request's collection (all namespaces when there is none).
+    pub fn prefix(&self) -> String {
+        let model = self.model();
+        match &self.namespace {
+            Some(ns) => format!("/{}/{}/{}/", group_key(model), model.plural, ns),
+            None => format!("/{}/{}/", group_key(model), model.plural),
+        }
+    }
+
+    /// Reads the request body, at most [`MAX_BODY_BYTES`].
+    pub fn body(&mut self) -> crate::encode::Collect {
+        let body = std::mem::replace(
+            self.call.request.body_mut(),
+            crate::encode::full(Bytes::new()),
+        );
+        crate::encode::Collect::new(body, MAX_BODY_BYTES)
+    }
+
+    /// Reads the body as a JSON object.
+    pub async fn json_body(&mut self) -> Result<Map<String, Value>, Status> {
+        crate::negotiate::check_content_type(
+            self.header(http::header::CONTENT_TYPE),
+            &["application/json"],
+        )?;
+        let bytes = self.body().await?;
+        parse_object(&bytes)
+    }
+
+    /// The format the client asked for.
+    pub fn format(&self) -> Result<Format, Status> {
+        let include = IncludeObject::parse(self.query().get("includeObject").as_deref())?;
+        response_format(self.header(http::header::ACCEPT), true, include)
+    }
+
+    /// Reads the object `name`, with its `resourceVersion` set, or 404.
+    pub fn read(&self, name: &str) -> BoxFuture<'static, Result<(KeyValue, Value), Status>> {
+        let key = self.key(name);
+        let store = self.state().store.clone();
+        let missing = Status::not_found(self.model(), name);
+        Box::pin(async move {
+            let kv = store.get(&key).await.map_err(store_error)?.ok_or(missing)?;
+            let value = decode_stored(&kv)?;
+            Ok((kv, value))
+        })
+    }
+
+    /// `dryRun=All` was asked for (anything else in `dryRun` is a 400).
+    pub fn dry_run(&self) -> Result<bool, Status> {
+        let mut dry = false;
+        for value in self.query().all("dryRun") {
+            if value == "All" {
+                dry = true;
+            } else if !value.is_empty() {
+                return Err(Status::bad_request(format!(
+                    "dryRun: Unsupported value: {value:?}: supported values: \"All\""
+                )));
+            }
+        }
+        Ok(dry)
+    }
+}
+
+/// The group's segment in store keys (`core` for the core group).
+fn group_key(model: &ResourceModel) -> &str {
+    if model.group.is_empty() {
+        "core"
+    } else {
+        &model.group
+    }
+}
+
+/// Parses a JSON object, or 400.
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, Status> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Status::bad_request(
+            "the request body must be a JSON object",
+        )),
+        Err(e) => Err(Status::bad_request(format!(
+            "the request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+/// A stored object as JSON, with `metadata.resourceVersion` set from its revision.
+pub fn decode_stored(kv: &KeyValue) -> Result<Value, Status> {
+    let mut value: Value = serde_json::from_slice(&kv.value)
+        .map_err(|e| Status::internal(format!("stored object {} is corrupt: {e}", kv.key)))?;
+    set_resource_version(&mut value, kv.mod_revision);
+    Ok(value)
+}
+
+/// Sets `metadata.resourceVersion`.
+pub fn set_resource_version(value: &mut Value, revision: u64) {
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert(
+            "resourceVersion".into(),
+            Value::String(revision.to_string()),
+        );
+    }
+}
+
+/// The bytes to store for `value`: its JSON without `metadata.resourceVersion`.
+pub fn encode_for_store(value: &Value) -> Bytes {
+    let mut value = value.clone();
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("resourceVersion");
+    }
+    Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+}
+
+/// Stored bytes with `"resourceVersion":"N"` spliced into `metadata`, without parsing: the
+/// stored form always begins `{"apiVersion":...,"kind":...,"metadata":{`.
+pub fn splice_resource_version(stored: &[u8], revision: u64) -> Option<Vec<u8>> {
+    const META: &[u8] = b"\"metadata\":{";
+    let at = stored.windows(META.len()).position(|w| w == META)? + META.len();
+    let field = format!("\"resourceVersion\":\"{revision}\"");
+    let mut out = Vec::with_capacity(stored.len() + field.len() + 1);
+    out.extend_from_slice(&stored[..at]);
+    out.extend_from_slice(field.as_bytes());
+    if stored.get(at) != Some(&b'}') {
+        out.push(b',');
+    }
+    out.extend_from_slice(&stored[at..]);
+    Some(out)
+}
+
+/// Maps a store failure to its Status.
+pub fn store_error(e: StoreError) -> Status {
+    match e {
+        StoreError::Expired { requested, compacted } => Status::expired(format!(
+            "The resourceVersion for the provided list is too old: requested {requested}, oldest available {compacted}"
+        )),
+        StoreError::FutureRevision { requested, current } => {
+            Status::too_large_resource_version(requested, current)
+        }
+        other => Status::internal(other),
+    }
+}
+
+/// The `metadata` object of `value`, created if missing.
+pub fn meta_mut(value: &mut Map<String, Value>) -> &mut Map<String, Value> {
+    let meta = value
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !meta.is_object() {
+        *meta = Value::Object(Map::new());
+    }
+    meta.as_object_mut()
+        .expect("metadata was just made an object")
+}
+
+/// A string field of `metadata`.
+pub fn meta_str<'a>(value: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
+    value.get("metadata")?.get(field)?.as_str()
+}
+
+/// Checks the body's `apiVersion` and `kind` against the route's; missing ones are filled in.
+pub fn check_type_meta(
+    body: &mut Map<String, Value>,
+    model: &ResourceModel,
+    name: &str,
+) -> Result<(), Status> {
+    let api_version = model.api_version();
+    match body.get("apiVersion") {
+        None | Some(Value::Null) => {
+            body.insert("apiVersion".into(), Value::String(api_version.clone()));
+        }
+        Some(Value::String(v)) if *v == api_version => {}
+        Some(other) => {
+            let v = other
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| other.to_string());
+            let group = v.rsplit_once('/').map_or("", |(g, _)| g);
+            if group != model.group.as_ref() {
+                return Err(Status::bad_request(format!(
+                    "the API version in the data ({v}) does not match the expected API version ({api_version})"
+                )));
+            }
+            return Err(Status::invalid(
+                model,
+                name,
+                vec![Cause::invalid(
+                    "apiVersion",
+                    &v,
+                    &format!("must be {api_version}"),
+                )],
+            ));
+        }
+    }
+    match body.get("kind") {
+        None | Some(Value::Null) => {
+            body.insert("kind".into(), Value::String(model.kind.to_string()));
+        }
+        Some(Value::String(k)) if *k == *model.kind => {}
+        Some(other) => {
+            let k = other
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| other.to_string());
+            return Err(Status::invalid(
+                model,
+                name,
+                vec![Cause::invalid(
+                    "kind",
+                    &k,
+                    &format!("must be {}", model.kind),
+                )],
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Fills the body's namespace from the URL, or fails when they disagree.
+pub fn check_namespace(body: &mut Map<String, Value>, ctx: &Ctx) -> Result<(), Status> {
+    let url = ctx.namespace.as_deref().unwrap_or("");
+    let meta = meta_mut(body);
+    match meta.get("namespace").and_then(Value::as_str).unwrap_or("") {
+        "" => {
+            if !url.is_empty() {
+                meta.insert("namespace".into(), Value::String(url.to_string()));
+            } else {
+                meta.remove("namespace");
+            }
+            Ok(())
+        }
+        ns if ns == url => Ok(()),
+        _ => Err(Status::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )),
+    }
+}
+
+/// Writes `value` in the negotiated format with `code`.
+pub fn respond(ctx: &Ctx, code: u16, value: &Value) -> Result<Response<Body>, Status> {
+    match ctx.format()? {
+        Format::Json => Ok(crate::encode::json_response(code, value)),
+        Format::Table(include) => {
+            let table =
+                crate::table::table(ctx.model(), std::slice::from_ref(value), include, None);
+            Ok(crate::encode::json_response(code, &table))
+        }
+    }
+}
+
+/// A `Warning: 299` header per unknown field, as kube-apiserver sends with `fieldValidation=Warn`.
+pub fn warn_unknown(response: &mut Response<Body>, unknown: &[String]) {
+    for path in unknown {
+        let text = format!("299 - \"unknown field \\\"{path}\\\"\"");
+        if let Ok(value) = http::HeaderValue::from_str(&text) {
+            response.headers_mut().append(http::header::WARNING, value);
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! POST, PUT and PATCH, and the update path they share with the subresources.
+
+use http::Response;
+use serde_json::{Map, Value};
+
+use super::object::{
+    check_namespace, check_type_meta, encode_for_store, meta_mut, meta_str, respond,
+    set_resource_version, store_error, warn_unknown, Ctx,
+};
+use super::read::parse_revision;
+use crate::route::Body;
+use crate::status::{Cause, Status};
+use crate::store::{KeyValue, StoreError};
+use crate::validation;
+
+/// How many times a write retries on a conflict it caused itself (a PATCH or a finalizer
+/// removal racing another writer) before giving up with 409.
+const MAX_RETRIES: usize = 16;
+
+/// `fieldValidation`: what to do with fields the type does not know.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldValidation {
+    Ignore,
+    Warn,
+    Strict,
+}
+
+fn field_validation(ctx: &Ctx) -> Result<FieldValidation, Status> {
+    match ctx.query().get("fieldValidation").as_deref() {
+        None | Some("") | Some("Warn") => Ok(FieldValidation::Warn),
+        Some("Ignore") => Ok(FieldValidation::Ignore),
+        Some("Strict") => Ok(FieldValidation::Strict),
+        Some(other) => Err(Status::bad_request(format!(
+            "fieldValidation: Unsupported value: {other:?}: supported values: \"Ignore\", \"Strict\", \"Warn\""
+        ))),
+    }
+}
+
+/// The object after validation and its typed round trip, with the unknown fields found.
+pub(crate) struct Checked {
+    pub value: Value,
+    pub unknown: Vec<String>,
+}
+
+/// Validates metadata and decodes `object` through the resource's type.
+pub(crate) fn check_object(
+    ctx: &Ctx,
+    object: Map<String, Value>,
+    name: &str,
+) -> Result<Checked, Status> {
+    let model = ctx.model();
+    let meta = object.get("metadata").cloned().unwrap_or(Value::Null);
+    let causes = validation::validate_object_meta(&meta, model.namespaced());
+    if !causes.is_empty() {
+        return Err(Status::invalid(model, name, causes));
+    }
+    let value = Value::Object(object);
+    let decoded = ctx
+        .entry()
+        .decoder
+        .canonical(&value)
+        .map_err(|cause| Status::invalid(model, name, vec![cause]))?;
+    let mode = field_validation(ctx)?;
+    if mode == FieldValidation::Strict && !decoded.unknown.is_empty() {
+        let fields: Vec<String> = decoded
+            .unknown
+            .iter()
+            .map(|p| format!("unknown field \"{p}\""))
+            .collect();
+        return Err(Status::bad_request(format!(
+            "strict decoding error: {}",
+            fields.join(", ")
+        )));
+    }
+    let unknown = if mode == FieldValidation::Warn {
+        decoded.unknown
+    } else {
+        Vec::new()
+    };
+    Ok(Checked {
+        value: decoded.value,
+        unknown,
+    })
+}
+
+/// POST: create an object.
+pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
+    let dry_run = ctx.dry_run()?;
+    let mut body = ctx.json_body().await?;
+    let model = ctx.model().clone();
+    let body_name = meta_str(&body, "name").unwrap_or("").to_string();
+    check_type_meta(&mut body, &model, &body_name)?;
+    check_namespace(&mut body, &ctx)?;
+    if meta_str(&body, "resourceVersion").is_some_and(|rv| !rv.is_empty()) {
+        return Err(Status::bad_request(
+            "resourceVersion should not be set on objects to be created",
+        ));
+    }
+    let generated = body_name.is_empty();
+    let name = if generated {
+        match meta_str(&body, "generateName").filter(|g| !g.is_empty()) {
+            Some(prefix) => validation::generate_name(prefix),
+            None => {
+                return Err(Status::invalid(
+                    &model,
+                    "",
+                    vec![Cause::required(
+                        "metadata.name",
+                        "name or generateName is required",
+                    )],
+                ))
+            }
+        }
+    } else {
+        body_name
+    };
+    {
+        let meta = meta_mut(&mut body);
+        meta.insert("name".into(), Value::String(name.clone()));
+        for system in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ] {
+            meta.remove(system);
+        }
+        meta.insert("uid".into(), Value::String(validation::new_uid()));
+        meta.insert(
+            "creationTimestamp".into(),
+            Value::String(validation::rfc3339_now()),
+        );
+        meta.insert("generation".into(), Value::from(1));
+    }
+    if model.status {
+        body.remove("status");
+    }
+    let checked = check_object(&ctx, body, &name)?;
+    let mut value = checked.value;
+    if !dry_run {
+        let key = ctx.key(&name);
+        match ctx
+            .state()
+            .store
+            .create(&key, encode_for_store(&value))
+            .await
+        {
+            Ok(revision) => set_resource_version(&mut value, revision),
+            Err(StoreError::AlreadyExists) if generated => {
+                let mut status = Status::already_exists(&model, &name);
+                status
+                    .message
+                    .push_str(", the server was not able to generate a unique name for the object");
+                if let Some(details) = &mut status.details {
+                    details.retry_after_seconds = Some(1);
+                }
+                return Err(status);
+            }
+            Err(StoreError::AlreadyExists) => return Err(Status::already_exists(&model, &name)),
+            Err(e) => return Err(store_error(e)),
+        }
+    }
+    let mut response = respond(&ctx, 201, &value)?;
+    warn_unknown(&mut response, &checked.unknown);
+    Ok(response)
+}
+
+/// Which part of an object a write may change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The main resource: everything but `status` when there is a status subresource.
+    Main,
+    /// `/status`: only `status`.
+    Status,
+}
+
+/// The result of an update.
+pub(crate) struct Updated {
+    pub value: Value,
+    pub unknown: Vec<String>,
+}
+
+/// Applies `new` over `old` as an update of `part`, checks it, and writes it with
+/// compare-and-swap at `expected` (the object's revision when the client gave none). Deletes the
+/// object instead when the update removed the last finalizer of an object being deleted.
+pub(crate) async fn commit_update(
+    ctx: &Ctx,
+    old_kv: &KeyValue,
+    old: &Value,
+    mut new: Map<String, Value>,
+    part: Part,
+    expected: u64,
+    dry_run: bool,
+) -> Result<Updated, Status> {
+    let model = ctx.model().clone();
+    let name = ctx.item_name()?.to_string();
+    if expected != old_kv.mod_revision {
+        return Err(Status::modified(&model, &name));
+    }
+    let old_map = old.as_object().cloned().unwrap_or_default();
+    if part == Part::Status {
+        // Only status changes: start from the old object and take the new status.
+        let status = new.remove("status");
+        new = old_map.clone();
+        match status {
+            Some(status) => new.insert("status".into(), status),
+            None => new.remove("status"),
+        };
+    } else if model.status {
+        match old_map.get("status") {
+            Some(status) => new.insert("status".into(), status.clone()),
+            None => new.remove("status"),
+        };
+    }
+    preserve_system_fields(&model, &name, &old_map, &mut new)?;
+    let changed_spec = strip_meta(&old_map, model.status) != strip_meta(&new, model.status);
+    let generation = old_map
+        .get("metadata")
+        .and_then(|m| m.get("generation"))
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    meta_mut(&mut new).insert(
+        "generation".into(),
+        Value::from(if changed_spec {
+            generation + 1
+        } else {
+            generation
+        }),
+    );
+    let checked = check_object(ctx, new, &name)?;
+    let mut value = checked.value;
+    if dry_run {
+        set_resource_version(&mut value, old_kv.mod_revision);
+        return Ok(Updated {
+            value,
+            unknown: checked.unknown,
+        });
+    }
+    let store = &ctx.state().store;
+    let deleting = value["metadata"]
+        .get("deletionTimestamp")
+        .is_some_and(|t| !t.is_null());
+    let finalizers_left = value["metadata"]["finalizers"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty());
+    if deleting && !finalizers_left {
+        let (revision, _) = store
+            .delete(&old_kv.key, Some(old_kv.mod_revision))
+            .await
+            .map_err(|e| conflict_or(e, &model, &name))?;
+        set_resource_version(&mut value, revision);
+    } else {
+        let revision = store
+            .update(&old_kv.key, encode_for_store(&value), old_kv.mod_revision)
+            .await
+            .map_err(|e| conflict_or(e, &model, &name))?;
+        set_resource_version(&mut value, revision);
+    }
+    Ok(Updated {
+        value,
+        unknown: checked.unknown,
+    })
+}
+
+fn conflict_or(e: StoreError, model: &crate::codegen::ResourceModel, name: &str) -> Status {
+    match e {
+        StoreError::Conflict { .. } => Status::modified(model, name),
+        StoreError::NotFound => Status::not_found(model, name),
+        e => store_error(e),
+    }
+}
+
+/// The object without `metadata` (and `status`, when it has its own subresource): what
+/// `generation` tracks.
+fn strip_meta(object: &Map<String, Value>, status: bool) -> Map<String, Value> {
+    object
+        .iter()
+        .filter(|(k, _)| *k != "metadata" && !(status && *k == "status"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Carries the fields clients cannot change from `old` into `new`, and rejects changes to
+/// immutable ones (`BeforeUpdate`).
+fn preserve_system_fields(
+    model: &crate::codegen::ResourceModel,
+    name: &str,
+    old: &Map<String, Value>,
+    new: &mut Map<String, Value>,
+) -> Result<(), Status> {
+    let old_meta = old
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let meta = meta_mut(new);
+    let mut causes = Vec::new();
+    for field in ["uid", "creationTimestamp"] {
+        match (
+            meta.get(field).filter(|v| !v.is_null()),
+            old_meta.get(field),
+        ) {
+            (Some(given), Some(old)) if given != old => causes.push(Cause::invalid(
+                &format!("metadata.{field}"),
+                given.as_str().unwrap_or(""),
+                "field is immutable",
+            )),
+            _ => {}
+        }
+        match old_meta.get(field) {
+            Some(v) => meta.insert(field.into(), v.clone()),
+            None => meta.remove(field),
+        };
+    }
+    for field in ["deletionTimestamp", "deletionGracePeriodSeconds"] {
+        match old_meta.get(field) {
+            Some(v) => meta.insert(field.into(), v.clone()),
+            None => meta.remove(field),
+        };
+    }
+    let deleting = old_meta.contains_key("deletionTimestamp");
+    if deleting {
+        let old_finalizers: Vec<&Value> = old_meta
+            .get("finalizers")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let added = meta
+            .get("finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|f| !old_finalizers.contains(&f)));
+        if added {
+            causes.push(Cause::forbidden(
+                "metadata.finalizers",
+                "no new finalizers can be added if the object is being deleted",
+            ));
+        }
+    }
+    meta.remove("selfLink");
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(Status::invalid(model, name, causes))
+    }
+}
+
+/// PUT: replace an object; `metadata.resourceVersion` is required.
+pub async fn update(mut ctx: Ctx) -> Result<Response<Body>, Status> {
+    let dry_run = ctx.dry_run()?;
+    let mut body = ctx.json_body().await?;
+    let (old_kv, old, expected) = prepare_replace(&ctx, &mut body).await?;
+    let updated = commit_update(&ctx, &old_kv, &old, body, Part::Main, expected, dry_run).await?;
+    let mut response = respond(&ctx, 200, &updated.value)?;
+    warn_unknown(&mut response, &updated.unknown);
+    Ok(response)
+}
+
+/// The checks a full replacement (PUT of the object or of `/status`) makes on its body, and
+/// the current object it replaces.
+pub(crate) async fn prepare_replace(
+    ctx: &Ctx,
+    body: &mut Map<String, Value>,
+) -> Result<(KeyValue, Value, u64), Status> {
+    let model = ctx.model().clone();
+    let name = ctx.item_name()?.to_string();
+    check_type_meta(body, &model, &name)?;
+    check_namespace(body, ctx)?;
+    let body_name = meta_str(body, "name").unwrap_or("");
+    if body_name != name {
+        return Err(Status::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    let rv = match meta_str(body, "resourceVersion").filter(|rv| !rv.is_empty()) {
+        Some(rv) => parse_revision(rv)?,
+        None => {
+            return Err(Status::invalid(
+                &model,
+                &name,
+                vec![Cause::new(
+                    "FieldValueInvalid",
+                    "metadata.resourceVersion",
+                    "Invalid value: 0x0: must be specified for an update",
+                )],
+            ))
+        }
+    };
+    let (old_kv, old) = ctx.read(&name).await?;
+    Ok((old_kv, old, rv))
+}
+
+/// The patch types krest applies.
+const PATCH_TYPES: [&str; 2] = [
+    "application/json-patch+json",
+    "application/merge-patch+json",
+];
+
+/// The most operations a JSON patch may have (kube-apiserver's limit).
+const MAX_JSON_PATCH_OPS: usize = 10_000;
+
+/// A parsed PATCH body.
+pub(crate) enum Patch {
+    Json(json_patch::Patch),
+    Merge(Value),
+}
+
+/// Reads a PATCH body by its content type.
+pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
+    let media = ctx
+        .header(http::header::CONTENT_TYPE)
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if !PATCH_TYPES.contains(&media.as_str()) {
+        return Err(Status::unsupported_media_type(&PATCH_TYPES));
+    }
+    let bytes = ctx.body().await?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Status::bad_request(format!("the patch is not valid JSON: {e}")))?;
+    if media == PATCH_TYPES[0] {
+        if value
+            .as_array()
+            .is_some_and(|ops| ops.len() > MAX_JSON_PATCH_OPS)
+        {
+            let mut status = Status::too_large(crate::handlers::object::MAX_BODY_BYTES);
+            status.message = format!(
+                "The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPS}, got {}",
+                value.as_array().map_or(0, Vec::len)
+            );
+            return Err(status);
+        }
+        let patch: json_patch::Patch = serde_json::from_value(value)
+            .map_err(|e| Status::bad_request(format!("the JSON patch is malformed: {e}")))?;
+        Ok(Patch::Json(patch))
+    } else {
+        if !value.is_object() {
+            return Err(Status::bad_request("a merge patch must be a JSON object"));
+        }
+        Ok(Patch::Merge(value))
+    }
+}
+
+impl Patch {
+    /// Applies the patch to `target`; a failing operation is a 422.
+    pub fn apply(&self, ctx: &Ctx, name: &str, target: &mut Value) -> Result<(), Status> {
+        match self {
+            Patch::Json(patch) => json_patch::patch(target, patch).map_err(|e| {
+                Status::invalid(
+                    ctx.model(),
+                    name,
+                    vec![Cause::new("FieldValueInvalid", "", e.to_string())],
+                )
+            }),
+            Patch::Merge(patch) => {
+                json_patch::merge(target, patch);
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the patch sets `metadata.resourceVersion` (a precondition then, not a retry).
+    pub fn sets_resource_version(&self, patched: &Value, current: &Value) -> bool {
+        patched["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]
+    }
+}
+
+/// PATCH: JSON patch or merge patch against the current object.
+pub async fn patch(mut ctx: Ctx) -> Result<Response<Body>, Status> {
+    patch_part(&mut ctx, Part::Main).await
+}
+
+/// PATCH of the object or of `/status`: read, patch, update; retried when another writer got in
+/// between, unless the patch itself pinned a `resourceVersion`.
+pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Body>, Status> {
+    let dry_run = ctx.dry_run()?;
+    if ctx.query().flag("force") {
+        return Err(Status::new(
+            422,
+            "Invalid",
+            "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch",
+        ));
+    }
+    let patch = read_patch(ctx).await?;
+    let name = ctx.item_name()?.to_string();
+    for _ in 0..MAX_RETRIES {
+        let (old_kv, old) = ctx.read(&name).await?;
+        let mut patched = old.clone();
+        patch.apply(ctx, &name, &mut patched)?;
+        let pinned = patch.sets_resource_version(&patched, &old);
+        let Value::Object(mut new) = patched else {
+            return Err(Status::bad_request("the patch did not produce an object"));
+        };
+        let model = ctx.model().clone();
+        check_type_meta(&mut new, &model, &name)?;
+        if meta_str(&new, "name") != Some(name.as_str()) {
+            return Err(Status::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                meta_str(&new, "name").unwrap_or("")
+            )));
+        }
+        check_namespace(&mut new, ctx)?;
+        let expected = match meta_str(&new, "resourceVersion").filter(|_| pinned) {
+            Some(rv) => parse_revision(rv)?,
+            None => old_kv.mod_revision,
+        };
+        match commit_update(ctx, &old_kv, &old, new, part, expected, dry_run).await {
+            Err(status) if status.reason == "Conflict" && !pinned => continue,
+            Err(status) => return Err(status),
+            Ok(updated) => {
+                let mut response = respond(ctx, 200, &updated.value)?;
+                warn_unknown(&mut response, &updated.unknown);
+                return Ok(response);
+            }
+        }
+    }
+    Err(Status::modified(ctx.model(), &name))
+}

@@ -1,0 +1,162 @@
+//! Content negotiation: which representation a client accepts, and which request bodies krest
+//! reads.
+
+use crate::status::Status;
+
+/// Media types krest can answer with.
+pub const RESPONSE_TYPES: [&str; 1] = ["application/json"];
+
+/// The representation a response is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The object or list as JSON.
+    Json,
+    /// A `meta.k8s.io/v1` Table, for `kubectl get`.
+    Table(IncludeObject),
+}
+
+/// What a Table row carries (`includeObject`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncludeObject {
+    /// No object.
+    None,
+    /// A `PartialObjectMetadata` (the default).
+    Metadata,
+    /// The whole object.
+    Object,
+}
+
+impl IncludeObject {
+    /// Parses `includeObject`; anything unknown is a 400.
+    pub fn parse(value: Option<&str>) -> Result<IncludeObject, Status> {
+        match value {
+            None | Some("") | Some("Metadata") => Ok(IncludeObject::Metadata),
+            Some("None") => Ok(IncludeObject::None),
+            Some("Object") => Ok(IncludeObject::Object),
+            Some(other) => Err(Status::bad_request(format!(
+                "includeObject: Unsupported value: {other:?}: supported values: \"Metadata\", \"None\", \"Object\""
+            ))),
+        }
+    }
+}
+
+/// Picks the response format from `Accept`, in the client's order of preference. `table` says
+/// whether the route can produce a Table. A clause krest cannot produce is skipped; when none is
+/// left, 406.
+pub fn response_format(
+    accept: Option<&str>,
+    table: bool,
+    include: IncludeObject,
+) -> Result<Format, Status> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Ok(Format::Json);
+    };
+    let mut clauses: Vec<(f32, usize, Format)> = Vec::new();
+    for (position, clause) in accept.split(',').enumerate() {
+        let mut parts = clause.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let mut quality = 1.0f32;
+        let (mut as_, mut group, mut version) = (None, None, None);
+        for param in parts {
+            let (k, v) = param.split_once('=').unwrap_or((param, ""));
+            let v = v.trim_matches('"');
+            match k.trim() {
+                "q" => quality = v.parse().unwrap_or(0.0),
+                "as" => as_ = Some(v.to_string()),
+                "g" => group = Some(v.to_string()),
+                "v" => version = Some(v.to_string()),
+                _ => {}
+            }
+        }
+        if quality <= 0.0 {
+            continue;
+        }
+        let format = match (media.as_str(), as_.as_deref()) {
+            ("application/json" | "application/*" | "*/*", None) => Some(Format::Json),
+            ("application/json", Some("Table"))
+                if table
+                    && group.as_deref() == Some("meta.k8s.io")
+                    && matches!(version.as_deref(), Some("v1" | "v1beta1")) =>
+            {
+                Some(Format::Table(include))
+            }
+            _ => None,
+        };
+        if let Some(format) = format {
+            clauses.push((quality, position, format));
+        }
+    }
+    clauses.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    clauses
+        .first()
+        .map(|c| c.2)
+        .ok_or_else(|| Status::not_acceptable(&RESPONSE_TYPES))
+}
+
+/// Checks that a request body is JSON (`application/json`, or no content type); anything else
+/// is a 415 listing `accepted`.
+pub fn check_content_type(content_type: Option<&str>, accepted: &[&str]) -> Result<(), Status> {
+    let media = content_type
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if media.is_empty() || accepted.contains(&media.as_str()) {
+        Ok(())
+    } else {
+        Err(Status::unsupported_media_type(accepted))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUBECTL: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+    #[test]
+    fn kubectl_gets_a_table_only_where_one_exists() {
+        let m = IncludeObject::Metadata;
+        assert_eq!(
+            response_format(Some(KUBECTL), true, m).unwrap(),
+            Format::Table(m)
+        );
+        assert_eq!(
+            response_format(Some(KUBECTL), false, m).unwrap(),
+            Format::Json
+        );
+        assert_eq!(response_format(None, true, m).unwrap(), Format::Json);
+        assert_eq!(response_format(Some("*/*"), true, m).unwrap(), Format::Json);
+        assert_eq!(
+            response_format(
+                Some("application/yaml;q=1, application/json;q=0.5"),
+                true,
+                m
+            )
+            .unwrap(),
+            Format::Json
+        );
+        let e = response_format(Some("application/vnd.kubernetes.protobuf"), true, m).unwrap_err();
+        assert_eq!((e.code, e.reason), (406, "NotAcceptable"));
+        let e = response_format(
+            Some("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"),
+            true,
+            m,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 406);
+    }
+
+    #[test]
+    fn content_types() {
+        let json = ["application/json"];
+        assert!(check_content_type(None, &json).is_ok());
+        assert!(check_content_type(Some("application/json; charset=utf-8"), &json).is_ok());
+        let e = check_content_type(Some("application/vnd.kubernetes.protobuf"), &json).unwrap_err();
+        assert_eq!((e.code, e.reason), (415, "UnsupportedMediaType"));
+    }
+}

@@ -1,0 +1,1036 @@
+//! Label selectors: the grammar and the matching of apimachinery's `labels.Parse`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::status::Status;
+use crate::validation::{is_label_value, is_qualified_name};
+
+/// How a [`Requirement`] relates a label to its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operator {
+    /// `key in (a,b)`: the label is present and its value is one of the values.
+    In,
+    /// `key notin (a,b)`: the label is absent or its value is none of the values.
+    NotIn,
+    /// `key=a`: the label is present with this value.
+    Equals,
+    /// `key==a`: the same as [`Operator::Equals`], spelled differently.
+    DoubleEquals,
+    /// `key!=a`: the label is absent or has another value.
+    NotEquals,
+    /// `key`: the label is present.
+    Exists,
+    /// `!key`: the label is absent.
+    DoesNotExist,
+    /// `key>5`: the label is present and, as an integer, greater.
+    GreaterThan,
+    /// `key<5`: the label is present and, as an integer, smaller.
+    LessThan,
+}
+
+/// One condition of a [`LabelSelector`]: a key, an operator and its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    key: String,
+    operator: Operator,
+    /// Sorted and without duplicates; one value for the exact-match and integer operators,
+    /// none for `Exists` and `DoesNotExist`.
+    values: Vec<String>,
+}
+
+impl Requirement {
+    /// The label key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The operator.
+    pub fn operator(&self) -> Operator {
+        self.operator
+    }
+
+    /// The values, sorted, without duplicates; empty for `Exists` and `DoesNotExist`.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    fn has_value(&self, value: &str) -> bool {
+        self.values.iter().any(|v| v == value)
+    }
+
+    /// Whether labels, seen through `get`, satisfy the requirement.
+    fn matches_with<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> bool {
+        let value = get(&self.key);
+        match self.operator {
+            Operator::In | Operator::Equals | Operator::DoubleEquals => {
+                value.is_some_and(|v| self.has_value(v))
+            }
+            Operator::NotIn | Operator::NotEquals => value.is_none_or(|v| !self.has_value(v)),
+            Operator::Exists => value.is_some(),
+            Operator::DoesNotExist => value.is_none(),
+            Operator::GreaterThan | Operator::LessThan => {
+                let (Some(Ok(actual)), [bound]) = (value.map(str::parse::<i64>), &self.values[..])
+                else {
+                    return false;
+                };
+                let Ok(bound) = bound.parse::<i64>() else {
+                    return false;
+                };
+                if self.operator == Operator::GreaterThan {
+                    actual > bound
+                } else {
+                    actual < bound
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = &self.key;
+        let values = self.values.join(",");
+        match self.operator {
+            Operator::Exists => write!(f, "{key}"),
+            Operator::DoesNotExist => write!(f, "!{key}"),
+            Operator::Equals => write!(f, "{key}={values}"),
+            Operator::DoubleEquals => write!(f, "{key}=={values}"),
+            Operator::NotEquals => write!(f, "{key}!={values}"),
+            Operator::GreaterThan => write!(f, "{key}>{values}"),
+            Operator::LessThan => write!(f, "{key}<{values}"),
+            Operator::In => write!(f, "{key} in ({values})"),
+            Operator::NotIn => write!(f, "{key} notin ({values})"),
+        }
+    }
+}
+
+/// A parsed `labelSelector`: requirements that must all hold. The empty selector matches
+/// everything.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use krest::selectors::LabelSelector;
+///
+/// let selector = LabelSelector::parse("tier in (web, api), !canary").unwrap();
+/// let labels = BTreeMap::from([("tier".to_string(), "web".to_string())]);
+/// assert!(selector.matches(&labels));
+/// assert_eq!(selector.to_string(), "!canary,tier in (api,web)");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabelSelector {
+    /// Sorted by key (stably, so requirements on one key keep their order).
+    requirements: Vec<Requirement>,
+}
+
+impl LabelSelector {
+    /// Parses a selector with the grammar of apimachinery's `labels.Parse`; a syntax error, a
+    /// bad key or a bad value is a 400 whose message is Kubernetes' (`unable to parse
+    /// requirement: ...`).
+    ///
+    /// ```text
+    /// <selector>    ::= <requirement> | <requirement> "," <selector>
+    /// <requirement> ::= [!] KEY [ <set-based> | <exact-match> ]
+    /// <set-based>   ::= ("in" | "notin") "(" VALUE ("," VALUE)* ")"
+    /// <exact-match> ::= ("=" | "==" | "!=" | ">" | "<") VALUE
+    /// ```
+    ///
+    /// Spaces, tabs and line breaks separate tokens; `in` and `notin` are keywords only
+    /// where an operator is expected.
+    pub fn parse(text: &str) -> Result<LabelSelector, Status> {
+        let tokens = lex(text);
+        let mut requirements = Parser {
+            tokens: &tokens,
+            position: 0,
+        }
+        .parse()
+        .map_err(Status::bad_request)?;
+        requirements.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(LabelSelector { requirements })
+    }
+
+    /// Whether the selector has no requirement, so matches everything.
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+
+    /// The requirements, sorted by key.
+    pub fn requirements(&self) -> &[Requirement] {
+        &self.requirements
+    }
+
+    /// Whether `labels` satisfy every requirement.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.matches_with(|key| labels.get(key).map(String::as_str))
+    }
+
+    /// Whether a JSON labels map (`metadata.labels`) satisfies every requirement. Anything
+    /// but an object counts as no labels; a value that is not a string counts as absent.
+    pub fn matches_labels(&self, labels: &Value) -> bool {
+        self.matches_with(|key| labels.get(key).and_then(Value::as_str))
+    }
+
+    /// Whether the labels of a JSON object (its `metadata.labels`) satisfy every requirement.
+    pub fn matches_object(&self, object: &Value) -> bool {
+        self.matches_labels(object.pointer("/metadata/labels").unwrap_or(&Value::Null))
+    }
+
+    fn matches_with<'a>(&self, get: impl Fn(&str) -> Option<&'a str> + Copy) -> bool {
+        self.requirements.iter().all(|r| r.matches_with(get))
+    }
+}
+
+/// The canonical form: requirements sorted by key, joined by `,`, set values sorted
+/// (`a in (x,y),!b,c=d`); it parses back to the same selector.
+impl fmt::Display for LabelSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, requirement) in self.requirements.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{requirement}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A token of the selector language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token<'a> {
+    Identifier(&'a str),
+    In,
+    NotIn,
+    OpenPar,
+    ClosedPar,
+    Comma,
+    Not,
+    Equals,
+    DoubleEquals,
+    NotEquals,
+    GreaterThan,
+    LessThan,
+    End,
+}
+
+impl Token<'_> {
+    /// The text of the token, as error messages quote it.
+    fn literal(&self) -> &str {
+        match self {
+            Token::Identifier(s) => s,
+            Token::In => "in",
+            Token::NotIn => "notin",
+            Token::OpenPar => "(",
+            Token::ClosedPar => ")",
+            Token::Comma => ",",
+            Token::Not => "!",
+            Token::Equals => "=",
+            Token::DoubleEquals => "==",
+            Token::NotEquals => "!=",
+            Token::GreaterThan => ">",
+            Token::LessThan => "<",
+            Token::End => "",
+        }
+    }
+}
+
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn is_special(b: u8) -> bool {
+    matches!(b, b'=' | b'!' | b'(' | b')' | b',' | b'>' | b'<')
+}
+
+/// Splits `text` into tokens, ending with [`Token::End`]. Delimiters are ASCII, so slicing
+/// between them always falls on character boundaries.
+fn lex(text: &str) -> Vec<Token<'_>> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if is_whitespace(b) {
+            i += 1;
+        } else if is_special(b) {
+            let next = bytes.get(i + 1).copied();
+            let (token, len) = match (b, next) {
+                (b'=', Some(b'=')) => (Token::DoubleEquals, 2),
+                (b'!', Some(b'=')) => (Token::NotEquals, 2),
+                (b'=', _) => (Token::Equals, 1),
+                (b'!', _) => (Token::Not, 1),
+                (b'(', _) => (Token::OpenPar, 1),
+                (b')', _) => (Token::ClosedPar, 1),
+                (b',', _) => (Token::Comma, 1),
+                (b'>', _) => (Token::GreaterThan, 1),
+                _ => (Token::LessThan, 1),
+            };
+            tokens.push(token);
+            i += len;
+        } else {
+            let start = i;
+            while i < bytes.len() && !is_whitespace(bytes[i]) && !is_special(bytes[i]) {
+                i += 1;
+            }
+            tokens.push(match &text[start..i] {
+                "in" => Token::In,
+                "notin" => Token::NotIn,
+                word => Token::Identifier(word),
+            });
+        }
+    }
+    tokens.push(Token::End);
+    tokens
+}
+
+/// Where a token is read: `in` and `notin` are keywords only where an operator may stand.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    KeyAndOperator,
+    Values,
+}
+
+/// A recursive-descent parser over the tokens, with one token of lookahead; its errors are
+/// worded as apimachinery's.
+struct Parser<'t, 'a> {
+    tokens: &'t [Token<'a>],
+    position: usize,
+}
+
+impl<'a> Parser<'_, 'a> {
+    fn token_at(&self, position: usize, context: Context) -> Token<'a> {
+        // The last token is End, and nothing reads past it.
+        let token = self.tokens.get(position).copied().unwrap_or(Token::End);
+        match (token, context) {
+            (Token::In, Context::Values) => Token::Identifier("in"),
+            (Token::NotIn, Context::Values) => Token::Identifier("notin"),
+            (token, _) => token,
+        }
+    }
+
+    fn lookahead(&self, context: Context) -> Token<'a> {
+        self.token_at(self.position, context)
+    }
+
+    fn consume(&mut self, context: Context) -> Token<'a> {
+        let token = self.token_at(self.position, context);
+        if self.position < self.tokens.len() {
+            self.position += 1;
+        }
+        token
+    }
+
+    fn parse(&mut self) -> Result<Vec<Requirement>, String> {
+        let mut requirements = Vec::new();
+        loop {
+            match self.lookahead(Context::Values) {
+                Token::Identifier(_) | Token::Not => {
+                    let requirement = self
+                        .parse_requirement()
+                        .map_err(|e| format!("unable to parse requirement: {e}"))?;
+                    requirements.push(requirement);
+                    match self.consume(Context::Values) {
+                        Token::End => return Ok(requirements),
+                        Token::Comma => {
+                            let next = self.lookahead(Context::Values);
+                            if !matches!(next, Token::Identifier(_) | Token::Not) {
+                                return Err(format!(
+                                    "found '{}', expected: identifier after ','",
+                                    next.literal()
+                                ));
+                            }
+                        }
+                        other => {
+                            return Err(format!(
+                                "found '{}', expected: ',' or 'end of string'",
+                                other.literal()
+                            ))
+                        }
+                    }
+                }
+                Token::End => return Ok(requirements),
+                other => {
+                    return Err(format!(
+                        "found '{}', expected: !, identifier, or 'end of string'",
+                        other.literal()
+                    ))
+                }
+            }
+        }
+    }
+
+    fn parse_requirement(&mut self) -> Result<Requirement, String> {
+        let (key, operator) = self.parse_key_and_infer_operator()?;
+        if let Some(operator) = operator {
+            return Ok(Requirement {
+                key: key.to_string(),
+                operator,
+                values: Vec::new(),
+            });
+        }
+        let operator = self.parse_operator()?;
+        let values = match operator {
+            Operator::In | Operator::NotIn => self.parse_values()?,
+            _ => self.parse_exact_value()?,
+        };
+        new_requirement(key, operator, values)
+    }
+
+    /// The key, and the operator when it is unary: `!key` or a bare `key` before `,` or the
+    /// end.
+    fn parse_key_and_infer_operator(&mut self) -> Result<(&'a str, Option<Operator>), String> {
+        let mut token = self.consume(Context::Values);
+        let negated = token == Token::Not;
+        if negated {
+            token = self.consume(Context::Values);
+        }
+        let Token::Identifier(key) = token else {
+            return Err(format!("found '{}', expected: identifier", token.literal()));
+        };
+        let errs = is_qualified_name(key);
+        if !errs.is_empty() {
+            // apimachinery reports the key against a nil field path, printed `<nil>`.
+            return Err(format!(
+                "<nil>: Invalid value: {}: {}",
+                quote(key),
+                errs.join("; ")
+            ));
+        }
+        if negated {
+            return Ok((key, Some(Operator::DoesNotExist)));
+        }
+        match self.lookahead(Context::Values) {
+            Token::End | Token::Comma => Ok((key, Some(Operator::Exists))),
+            _ => Ok((key, None)),
+        }
+    }
+
+    fn parse_operator(&mut self) -> Result<Operator, String> {
+        match self.consume(Context::KeyAndOperator) {
+            Token::In => Ok(Operator::In),
+            Token::NotIn => Ok(Operator::NotIn),
+            Token::Equals => Ok(Operator::Equals),
+            Token::DoubleEquals => Ok(Operator::DoubleEquals),
+            Token::NotEquals => Ok(Operator::NotEquals),
+            Token::GreaterThan => Ok(Operator::GreaterThan),
+            Token::LessThan => Ok(Operator::LessThan),
+            other => Err(format!(
+                "found '{}', expected: in, notin, =, ==, !=, gt, lt",
+                other.literal()
+            )),
+        }
+    }
+
+    /// `(a,b,...)`; empty values may stand anywhere a value may: `()` is `{""}`.
+    fn parse_values(&mut self) -> Result<BTreeSet<String>, String> {
+        let open = self.consume(Context::Values);
+        if open != Token::OpenPar {
+            return Err(format!("found '{}' expected: '('", open.literal()));
+        }
+        match self.lookahead(Context::Values) {
+            Token::Identifier(_) | Token::Comma => {
+                let values = self.parse_identifiers_list()?;
+                // parse_identifiers_list returns only in front of ')'.
+                self.consume(Context::Values);
+                Ok(values)
+            }
+            Token::ClosedPar => {
+                self.consume(Context::Values);
+                Ok(BTreeSet::from([String::new()]))
+            }
+            other => Err(format!(
+                "found '{}', expected: ',', ')' or identifier",
+                other.literal()
+            )),
+        }
+    }
+
+    /// A comma-separated list of possibly empty values, up to (not including) `)`; it follows
+    /// apimachinery's state machine, quirks included (`(a,,)` is an error, `(a,,b)` is not).
+    fn parse_identifiers_list(&mut self) -> Result<BTreeSet<String>, String> {
+        let mut values = BTreeSet::new();
+        loop {
+            match self.consume(Context::Values) {
+                Token::Identifier(value) => {
+                    values.insert(value.to_string());
+                    match self.lookahead(Context::Values) {
+                        Token::Comma => continue,
+                        Token::ClosedPar => return Ok(values),
+                        other => {
+                            return Err(format!(
+                                "found '{}', expected: ',' or ')'",
+                                other.literal()
+                            ))
+                        }
+                    }
+                }
+                Token::Comma => {
+                    if values.is_empty() {
+                        values.insert(String::new());
+                    }
+                    match self.lookahead(Context::Values) {
+                        Token::ClosedPar => {
+                            values.insert(String::new());
+                            return Ok(values);
+                        }
+                        Token::Comma => {
+                            self.consume(Context::Values);
+                            values.insert(String::new());
+                        }
+                        _ => {}
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "found '{}', expected: ',', or identifier",
+                        other.literal()
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The single value after `=`, `==`, `!=`, `>` or `<`; empty before `,` or the end.
+    fn parse_exact_value(&mut self) -> Result<BTreeSet<String>, String> {
+        if matches!(self.lookahead(Context::Values), Token::End | Token::Comma) {
+            return Ok(BTreeSet::from([String::new()]));
+        }
+        match self.consume(Context::Values) {
+            Token::Identifier(value) => Ok(BTreeSet::from([value.to_string()])),
+            other => Err(format!("found '{}', expected: identifier", other.literal())),
+        }
+    }
+}
+
+/// A requirement from parsed parts, its values checked as `labels.NewRequirement` does; several
+/// errors are reported as `[first, second]`.
+fn new_requirement(
+    key: &str,
+    operator: Operator,
+    values: BTreeSet<String>,
+) -> Result<Requirement, String> {
+    let values: Vec<String> = values.into_iter().collect();
+    let mut errors: Vec<String> = Vec::new();
+    if matches!(operator, Operator::GreaterThan | Operator::LessThan) {
+        for (i, value) in values.iter().enumerate() {
+            if value.parse::<i64>().is_err() {
+                errors.push(format!(
+                    "values[{i}]: Invalid value: {}: for 'Gt', 'Lt' operators, the value must be an integer",
+                    quote(value)
+                ));
+            }
+        }
+    }
+    for (i, value) in values.iter().enumerate() {
+        let errs = is_label_value(value);
+        if !errs.is_empty() {
+            errors.push(format!(
+                "values[{i}][{key}]: Invalid value: {}: {}",
+                quote(value),
+                errs.join("; ")
+            ));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    errors.retain(|e| seen.insert(e.clone()));
+    match errors.len() {
+        0 => Ok(Requirement {
+            key: key.to_string(),
+            operator,
+            values,
+        }),
+        1 => Err(errors.remove(0)),
+        _ => Err(format!("[{}]", errors.join(", "))),
+    }
+}
+
+/// `text` as a quoted string in an error message.
+fn quote(text: &str) -> String {
+    Value::from(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn parse(text: &str) -> LabelSelector {
+        LabelSelector::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    fn error(text: &str) -> String {
+        let status = LabelSelector::parse(text).expect_err(text);
+        assert_eq!(status.code, 400, "{text:?}");
+        assert_eq!(status.reason, "BadRequest", "{text:?}");
+        status.message
+    }
+
+    fn one(text: &str) -> Requirement {
+        let selector = parse(text);
+        assert_eq!(selector.requirements().len(), 1, "{text:?}");
+        selector.requirements()[0].clone()
+    }
+
+    #[test]
+    fn empty_selectors_match_everything() {
+        for text in ["", " ", "\t\r\n "] {
+            let selector = parse(text);
+            assert!(selector.is_empty());
+            assert!(selector.matches(&labels(&[])));
+            assert!(selector.matches(&labels(&[("a", "b")])));
+            assert_eq!(selector.to_string(), "");
+        }
+    }
+
+    #[test]
+    fn operators_parse() {
+        let cases: &[(&str, Operator, &[&str])] = &[
+            ("a", Operator::Exists, &[]),
+            ("!a", Operator::DoesNotExist, &[]),
+            ("a=b", Operator::Equals, &["b"]),
+            ("a==b", Operator::DoubleEquals, &["b"]),
+            ("a!=b", Operator::NotEquals, &["b"]),
+            ("a>5", Operator::GreaterThan, &["5"]),
+            ("a<5", Operator::LessThan, &["5"]),
+            ("a in (b)", Operator::In, &["b"]),
+            ("a notin (b)", Operator::NotIn, &["b"]),
+            ("a=", Operator::Equals, &[""]),
+            ("a!=", Operator::NotEquals, &[""]),
+            ("a in ()", Operator::In, &[""]),
+            ("a in (c,b,c)", Operator::In, &["b", "c"]),
+        ];
+        for (text, operator, values) in cases {
+            let r = one(text);
+            assert_eq!(r.key(), "a", "{text}");
+            assert_eq!(r.operator(), *operator, "{text}");
+            assert_eq!(r.values(), *values, "{text}");
+        }
+    }
+
+    #[test]
+    fn whitespace_separates_tokens() {
+        let selector = parse("  a  =  b ,\tc\nin\r( d , e ) , ! f ");
+        assert_eq!(selector.to_string(), "a=b,c in (d,e),!f");
+        assert_eq!(parse("x notin(a)").to_string(), "x notin (a)");
+        assert_eq!(parse("x in(a,b)").to_string(), "x in (a,b)");
+    }
+
+    #[test]
+    fn keys_may_be_prefixed_and_keywords() {
+        assert_eq!(
+            parse("example.com/tier=web").to_string(),
+            "example.com/tier=web"
+        );
+        assert_eq!(one("in").operator(), Operator::Exists);
+        assert_eq!(one("!notin").operator(), Operator::DoesNotExist);
+        let r = one("in in (in,notin)");
+        assert_eq!((r.key(), r.operator()), ("in", Operator::In));
+        assert_eq!(r.values(), ["in", "notin"]);
+        assert_eq!(one("notin notin (x)").operator(), Operator::NotIn);
+        assert_eq!(one("a=in").values(), ["in"]);
+    }
+
+    #[test]
+    fn empty_values_in_sets() {
+        assert_eq!(one("a in (,)").values(), [""]);
+        assert_eq!(one("a in (,b)").values(), ["", "b"]);
+        assert_eq!(one("a in (b,)").values(), ["", "b"]);
+        assert_eq!(one("a in (b,,c)").values(), ["", "b", "c"]);
+        assert_eq!(one("a in (,,b)").values(), ["", "b"]);
+        // apimachinery's list parser rejects these; so does ours.
+        assert_eq!(
+            error("a in (b,,)"),
+            "unable to parse requirement: found ')', expected: ',', or identifier"
+        );
+        assert_eq!(
+            error("a in (,,)"),
+            "unable to parse requirement: found ')', expected: ',', or identifier"
+        );
+    }
+
+    #[test]
+    fn requirements_are_sorted_by_key_stably() {
+        let selector = parse("b=1,a=2,b!=3,a");
+        assert_eq!(selector.to_string(), "a=2,a,b=1,b!=3");
+    }
+
+    #[test]
+    fn syntax_errors_are_worded_as_kubernetes() {
+        let cases = [
+            (
+                ",",
+                "found ',', expected: !, identifier, or 'end of string'",
+            ),
+            (
+                "=a",
+                "found '=', expected: !, identifier, or 'end of string'",
+            ),
+            (
+                "(",
+                "found '(', expected: !, identifier, or 'end of string'",
+            ),
+            ("a,", "found '', expected: identifier after ','"),
+            ("a,,b", "found ',', expected: identifier after ','"),
+            ("a=b c", "found 'c', expected: ',' or 'end of string'"),
+            ("!a=b", "found '=', expected: ',' or 'end of string'"),
+            ("a=b in", "found 'in', expected: ',' or 'end of string'"),
+            (
+                "a b",
+                "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt",
+            ),
+            (
+                "a (",
+                "unable to parse requirement: found '(', expected: in, notin, =, ==, !=, gt, lt",
+            ),
+            (
+                "!",
+                "unable to parse requirement: found '', expected: identifier",
+            ),
+            (
+                "!,a",
+                "unable to parse requirement: found ',', expected: identifier",
+            ),
+            (
+                "!!a",
+                "unable to parse requirement: found '!', expected: identifier",
+            ),
+            (
+                "a in",
+                "unable to parse requirement: found '' expected: '('",
+            ),
+            (
+                "a in b",
+                "unable to parse requirement: found 'b' expected: '('",
+            ),
+            (
+                "a in (",
+                "unable to parse requirement: found '', expected: ',', ')' or identifier",
+            ),
+            (
+                "a in (=)",
+                "unable to parse requirement: found '=', expected: ',', ')' or identifier",
+            ),
+            (
+                "a in (b",
+                "unable to parse requirement: found '', expected: ',' or ')'",
+            ),
+            (
+                "a in (b c)",
+                "unable to parse requirement: found 'c', expected: ',' or ')'",
+            ),
+            (
+                "a in (b,=)",
+                "unable to parse requirement: found '=', expected: ',', or identifier",
+            ),
+            (
+                "a=(",
+                "unable to parse requirement: found '(', expected: identifier",
+            ),
+            (
+                "a==!",
+                "unable to parse requirement: found '!', expected: identifier",
+            ),
+            (
+                "a===b",
+                "unable to parse requirement: found '=', expected: identifier",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(error(text), message, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn bad_keys_are_invalid() {
+        assert_eq!(
+            error("-a=b"),
+            "unable to parse requirement: <nil>: Invalid value: \"-a\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+        );
+        assert_eq!(
+            error("/a"),
+            "unable to parse requirement: <nil>: Invalid value: \"/a\": prefix part must be non-empty"
+        );
+        let long = "k".repeat(64);
+        assert_eq!(
+            error(&format!("!{long}")),
+            format!("unable to parse requirement: <nil>: Invalid value: \"{long}\": name part must be no more than 63 bytes")
+        );
+        let message = error("Example.com/a");
+        assert!(
+            message.starts_with("unable to parse requirement: <nil>: Invalid value: \"Example.com/a\": prefix part a lowercase RFC 1123 subdomain"),
+            "{message}"
+        );
+        // Two problems are joined with "; ".
+        assert!(error("a/").contains("name part must be non-empty; name part must consist"));
+        assert!(error("a/b/c").contains("a valid label key must consist of"));
+        assert!(error("é").contains("Invalid value: \"é\""));
+    }
+
+    #[test]
+    fn bad_values_are_invalid() {
+        assert_eq!(
+            error("a=-b"),
+            "unable to parse requirement: values[0][a]: Invalid value: \"-b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+        );
+        let long = "v".repeat(64);
+        assert_eq!(
+            error(&format!("a in (ok,{long})")),
+            format!("unable to parse requirement: values[1][a]: Invalid value: \"{long}\": must be no more than 63 bytes")
+        );
+        let both = error("a in (-x,-y)");
+        assert!(
+            both.starts_with("unable to parse requirement: [values[0][a]: Invalid value: \"-x\": ")
+        );
+        assert!(both.contains(", values[1][a]: Invalid value: \"-y\": "));
+        assert!(both.ends_with(")]"));
+    }
+
+    #[test]
+    fn integer_operators_need_integers() {
+        assert_eq!(
+            error("a>b"),
+            "unable to parse requirement: values[0]: Invalid value: \"b\": for 'Gt', 'Lt' operators, the value must be an integer"
+        );
+        assert_eq!(
+            error("a<"),
+            "unable to parse requirement: values[0]: Invalid value: \"\": for 'Gt', 'Lt' operators, the value must be an integer"
+        );
+        // A negative number is an integer but not a label value.
+        assert!(error("a>-1").starts_with(
+            "unable to parse requirement: values[0][a]: Invalid value: \"-1\": a valid label"
+        ));
+        // Too large for int64, and a bad label value: both are reported.
+        let big = error("a>99999999999999999999_");
+        assert!(
+            big.starts_with("unable to parse requirement: [values[0]: Invalid value:"),
+            "{big}"
+        );
+        assert!(parse("a>007").matches(&labels(&[("a", "8")])));
+    }
+
+    #[test]
+    fn matching_follows_kubernetes() {
+        let none = labels(&[]);
+        let web = labels(&[("tier", "web"), ("n", "10")]);
+        let api = labels(&[("tier", "api")]);
+        let cases: &[(&str, [bool; 3])] = &[
+            // selector: [no labels, web, api]
+            ("tier", [false, true, true]),
+            ("!tier", [true, false, false]),
+            ("tier=web", [false, true, false]),
+            ("tier==web", [false, true, false]),
+            ("tier!=web", [true, false, true]),
+            ("tier in (web,db)", [false, true, false]),
+            ("tier notin (web,db)", [true, false, true]),
+            ("tier=", [false, false, false]),
+            ("n>9", [false, true, false]),
+            ("n>10", [false, false, false]),
+            ("n<11", [false, true, false]),
+            ("tier>1", [false, false, false]),
+            ("tier,n", [false, true, false]),
+            ("tier in (web,api),!n", [false, false, true]),
+        ];
+        for (text, expected) in cases {
+            let selector = parse(text);
+            let actual = [
+                selector.matches(&none),
+                selector.matches(&web),
+                selector.matches(&api),
+            ];
+            assert_eq!(&actual, expected, "{text}");
+        }
+        assert!(parse("a=").matches(&labels(&[("a", "")])));
+        assert!(parse("a in (,b)").matches(&labels(&[("a", "")])));
+    }
+
+    #[test]
+    fn matching_json_labels() {
+        let object = serde_json::json!({
+            "metadata": {"name": "x", "labels": {"tier": "web", "odd": 5}}
+        });
+        assert!(parse("tier=web").matches_object(&object));
+        assert!(parse("!odd").matches_object(&object));
+        assert!(parse("tier,!missing").matches_labels(&object["metadata"]["labels"]));
+        assert!(!parse("tier").matches_object(&serde_json::json!({"metadata": {}})));
+        assert!(parse("!tier").matches_object(&serde_json::json!({})));
+        assert!(parse("!tier").matches_labels(&Value::Null));
+        assert!(parse("").matches_object(&Value::Null));
+    }
+
+    #[test]
+    fn display_is_canonical() {
+        let cases = [
+            ("z=1, a in (c, b)", "a in (b,c),z=1"),
+            ("x notin (b,a,a)", "x notin (a,b)"),
+            ("a==b", "a==b"),
+            ("!a", "!a"),
+            ("a>1,a<5", "a>1,a<5"),
+            ("a in ()", "a in ()"),
+            ("a in (,b)", "a in (,b)"),
+            ("a=", "a="),
+        ];
+        for (text, canonical) in cases {
+            let selector = parse(text);
+            assert_eq!(selector.to_string(), canonical, "{text}");
+            assert_eq!(parse(canonical), selector, "{text}");
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[a-zA-Z0-9]([a-zA-Z0-9._-]{0,8}[a-zA-Z0-9])?",
+                "[a-z0-9]{1,5}(\\.[a-z0-9]{1,5}){0,2}/[a-zA-Z0-9]([a-zA-Z0-9._-]{0,5}[a-zA-Z0-9])?",
+                Just("in".to_string()),
+                Just("notin".to_string()),
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "([a-zA-Z0-9]([a-zA-Z0-9._-]{0,6}[a-zA-Z0-9])?)?",
+                Just("in".to_string()),
+            ]
+        }
+
+        fn requirement() -> impl Strategy<Value = (String, Operator, Vec<String>)> {
+            let operator = prop_oneof![
+                Just(Operator::In),
+                Just(Operator::NotIn),
+                Just(Operator::Equals),
+                Just(Operator::DoubleEquals),
+                Just(Operator::NotEquals),
+                Just(Operator::Exists),
+                Just(Operator::DoesNotExist),
+                Just(Operator::GreaterThan),
+                Just(Operator::LessThan),
+            ];
+            (
+                key(),
+                operator,
+                prop::collection::vec(value(), 1..4),
+                0..1000i64,
+            )
+                .prop_map(|(key, operator, values, n)| {
+                    let values = match operator {
+                        Operator::Exists | Operator::DoesNotExist => Vec::new(),
+                        Operator::GreaterThan | Operator::LessThan => vec![n.to_string()],
+                        Operator::In | Operator::NotIn => {
+                            // Two empty values in a row before ')' do not parse (`(a,,)`).
+                            let mut values = values;
+                            values.sort();
+                            values.dedup();
+                            values
+                        }
+                        _ => values[..1].to_vec(),
+                    };
+                    (key, operator, values)
+                })
+        }
+
+        /// Renders a requirement with arbitrary spacing where spacing is allowed.
+        fn render(key: &str, operator: Operator, values: &[String], space: &str) -> String {
+            let s = space;
+            let joined = values.join(&format!("{s},{s}"));
+            match operator {
+                Operator::Exists => key.to_string(),
+                Operator::DoesNotExist => format!("!{s}{key}"),
+                Operator::Equals => format!("{key}{s}={s}{joined}"),
+                Operator::DoubleEquals => format!("{key}{s}=={s}{joined}"),
+                Operator::NotEquals => format!("{key}{s}!={s}{joined}"),
+                Operator::GreaterThan => format!("{key}{s}>{s}{joined}"),
+                Operator::LessThan => format!("{key}{s}<{s}{joined}"),
+                Operator::In => format!("{key} in{s}({s}{joined}{s})"),
+                Operator::NotIn => format!("{key} notin{s}({s}{joined}{s})"),
+            }
+        }
+
+        /// What a requirement means, written independently of the parser.
+        fn oracle(
+            key: &str,
+            operator: Operator,
+            values: &[String],
+            labels: &BTreeMap<String, String>,
+        ) -> bool {
+            let actual = labels.get(key);
+            let contains = |v: &String| values.contains(v);
+            let int = |v: &String| v.parse::<i64>().ok();
+            match operator {
+                Operator::Exists => actual.is_some(),
+                Operator::DoesNotExist => actual.is_none(),
+                Operator::In | Operator::Equals | Operator::DoubleEquals => {
+                    actual.is_some_and(contains)
+                }
+                Operator::NotIn | Operator::NotEquals => !actual.is_some_and(contains),
+                Operator::GreaterThan => actual
+                    .and_then(int)
+                    .is_some_and(|a| a > values[0].parse().unwrap()),
+                Operator::LessThan => actual
+                    .and_then(int)
+                    .is_some_and(|a| a < values[0].parse().unwrap()),
+            }
+        }
+
+        fn label_map() -> impl Strategy<Value = BTreeMap<String, String>> {
+            prop::collection::btree_map(
+                prop_oneof![key(), Just("a".to_string())],
+                prop_oneof![value(), "[0-9]{1,3}"],
+                0..6,
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn parse_never_panics(text in any::<String>()) {
+                let _ = LabelSelector::parse(&text);
+            }
+
+            #[test]
+            fn parse_never_panics_on_selector_like_text(text in "[a-c!=(),<> \\t\\n/.0-9inot_-]{0,40}") {
+                if let Ok(selector) = LabelSelector::parse(&text) {
+                    // Whatever parses prints to text that parses back to the same selector.
+                    let printed = selector.to_string();
+                    let reparsed = LabelSelector::parse(&printed);
+                    prop_assert_eq!(reparsed.as_ref(), Ok(&selector), "{:?} printed as {:?}", text, printed);
+                } else {
+                    prop_assert_eq!(LabelSelector::parse(&text).unwrap_err().code, 400);
+                }
+            }
+
+            #[test]
+            fn generated_selectors_parse_print_and_match(
+                requirements in prop::collection::vec(requirement(), 0..5),
+                space in "[ \\t]{0,2}",
+                labels in label_map(),
+            ) {
+                let text: Vec<String> = requirements
+                    .iter()
+                    .map(|(k, o, v)| render(k, *o, v, &space))
+                    .collect();
+                let text = text.join(&format!("{space},{space}"));
+                let selector = LabelSelector::parse(&text);
+                prop_assert!(selector.is_ok(), "{:?}: {:?}", text, selector);
+                let selector = selector.unwrap();
+                prop_assert_eq!(selector.requirements().len(), requirements.len());
+                let printed = selector.to_string();
+                prop_assert_eq!(LabelSelector::parse(&printed), Ok(selector.clone()));
+                prop_assert_eq!(parse(&printed).to_string(), printed);
+                let expected = requirements.iter().all(|(k, o, v)| oracle(k, *o, v, &labels));
+                prop_assert_eq!(selector.matches(&labels), expected, "{:?} on {:?}", text, labels);
+                let json = serde_json::json!({"metadata": {"labels": labels}});
+                prop_assert_eq!(selector.matches_object(&json), expected);
+            }
+        }
+    }
+}

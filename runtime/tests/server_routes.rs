@@ -1,0 +1,238 @@
+//! The server around the handlers: discovery, custom routes, filters, recovery, metrics, health,
+//! and the build-time checks.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::*;
+use krest::codegen::Method;
+use krest::{Resource, Server, Status};
+use serde_json::json;
+
+#[tokio::test]
+async fn discovery_documents() {
+    let s = server();
+    let api = get(&s, "/api").await;
+    assert_eq!(api.body["kind"], "APIVersions");
+    assert_eq!(api.body["versions"], json!(["v1"]));
+    let core = get(&s, "/api/v1").await;
+    assert_eq!(core.body["resources"], json!([]));
+    let apis = get(&s, "/apis").await;
+    assert_eq!(apis.body["kind"], "APIGroupList");
+    assert_eq!(apis.body["groups"][0]["name"], "demo.krest.dev");
+    assert_eq!(
+        apis.body["groups"][0]["preferredVersion"]["groupVersion"],
+        "demo.krest.dev/v1"
+    );
+    let group = get(&s, "/apis/demo.krest.dev").await;
+    assert_eq!(group.body["kind"], "APIGroup");
+    let list = get(&s, "/apis/demo.krest.dev/v1?timeout=32s").await;
+    assert_eq!(list.body["groupVersion"], "demo.krest.dev/v1");
+    let resources = list.body["resources"].as_array().unwrap();
+    let names: Vec<&str> = resources
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["widgets", "widgets/status", "widgets/scale", "gadgets"]
+    );
+    let widgets = &resources[0];
+    assert_eq!(widgets["singularName"], "widget");
+    assert_eq!(widgets["namespaced"], true);
+    assert_eq!(widgets["shortNames"], json!(["wd"]));
+    assert_eq!(widgets["categories"], json!(["all"]));
+    assert_eq!(
+        widgets["verbs"],
+        json!([
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch"
+        ])
+    );
+    assert_eq!(widgets["storageVersionHash"].as_str().unwrap().len(), 12);
+    assert_eq!(resources[2]["kind"], "Scale");
+    assert_eq!(resources[2]["group"], "autoscaling");
+    assert_eq!(resources[1]["verbs"], json!(["get", "patch", "update"]));
+    assert_eq!(resources[3]["namespaced"], false);
+}
+
+#[tokio::test]
+async fn health_version_and_metrics() {
+    let s = server();
+    for path in ["/healthz", "/livez", "/readyz"] {
+        let r = get(&s, path).await;
+        assert_eq!((r.code, r.text.as_str()), (200, "ok"));
+    }
+    let v = get(&s, "/version").await;
+    assert_eq!(v.body["major"], "1");
+    assert!(v.body["gitVersion"].as_str().unwrap().starts_with("v1."));
+    get(&s, WIDGETS).await;
+    get(&s, &format!("{WIDGETS}/missing")).await;
+    let m = get(&s, "/metrics").await;
+    assert!(m.text.contains(
+        "apiserver_request_total{code=\"200\",component=\"apiserver\",group=\"demo.krest.dev\",resource=\"widgets\",scope=\"namespace\",subresource=\"\",verb=\"LIST\",version=\"v1\"} 1"
+    ), "{}", m.text);
+    assert!(m.text.contains("apiserver_request_total{code=\"404\""));
+    assert!(m
+        .text
+        .contains("apiserver_request_duration_seconds_bucket{"));
+    assert!(m.text.contains("apiserver_current_inflight_requests"));
+}
+
+#[tokio::test]
+async fn custom_routes_with_parameters_and_panics() {
+    let s = Server::builder()
+        .resource::<common::Widget>()
+        .route(Method::Get, "/hello", |_call| async {
+            Ok(http::Response::new(krest::Body::default()))
+        })
+        .route(Method::Get, "/files/{dir}/{path:*}", |call| async move {
+            let text = format!(
+                "{}|{}",
+                call.param("dir").unwrap(),
+                call.param("path").unwrap()
+            );
+            let mut response = http::Response::new(krest::Body::default());
+            response
+                .headers_mut()
+                .insert("x-params", http::HeaderValue::from_str(&text).unwrap());
+            Ok(response)
+        })
+        .route(Method::Get, "/boom", |_call| async {
+            if true {
+                panic!("deliberate");
+            }
+            Err::<http::Response<krest::Body>, Status>(Status::internal("unreachable"))
+        })
+        .build()
+        .unwrap();
+    assert_eq!(get(&s, "/hello").await.code, 200);
+    let files = get(&s, "/files/a/b/c%20d").await;
+    assert_eq!(files.headers["x-params"], "a|b/c d");
+    let boom = get(&s, "/boom").await;
+    assert_eq!((boom.code, boom.reason()), (500, "InternalError"));
+    assert!(boom.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("deliberate"));
+    assert_eq!(
+        get(&s, "/hello").await.code,
+        200,
+        "the server keeps serving after a panic"
+    );
+}
+
+#[derive(Clone)]
+struct CountLayer(Arc<AtomicUsize>);
+
+#[derive(Clone)]
+struct Counted<S> {
+    inner: S,
+    count: Arc<AtomicUsize>,
+}
+
+impl<S> tower::Layer<S> for CountLayer {
+    type Service = Counted<S>;
+
+    fn layer(&self, inner: S) -> Counted<S> {
+        Counted {
+            inner,
+            count: self.0.clone(),
+        }
+    }
+}
+
+impl<S, R> tower::Service<R> for Counted<S>
+where
+    S: tower::Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> S::Future {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        self.inner.call(request)
+    }
+}
+
+#[tokio::test]
+async fn filters_at_three_levels() {
+    let (server_wide, group, route) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let s = Server::builder()
+        .resource::<common::Widget>()
+        .resource::<Gadget>()
+        .layer(CountLayer(server_wide.clone()))
+        .group_version_layer("demo.krest.dev/v1", CountLayer(group.clone()))
+        .route_layer("readDemoKrestDevV1Gadget", CountLayer(route.clone()))
+        .build()
+        .unwrap();
+    get(&s, WIDGETS).await;
+    get(&s, &format!("{GADGETS}/x")).await;
+    get(&s, "/healthz").await;
+    assert_eq!(server_wide.load(Ordering::SeqCst), 3);
+    assert_eq!(group.load(Ordering::SeqCst), 2);
+    assert_eq!(route.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        get(&s, &format!("{GADGETS}/x")).await.code,
+        404,
+        "filtered routes still reach their handler"
+    );
+}
+
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[resource(
+    group = "demo.krest.dev",
+    version = "v1",
+    kind = "Widget",
+    plural = "widgets"
+)]
+pub struct OtherWidgetSpec {
+    pub x: String,
+}
+
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[resource(group = "other.krest.dev", version = "v1", short_names("wd"))]
+pub struct SprocketSpec {
+    pub x: String,
+}
+
+#[test]
+fn build_rejects_duplicates() {
+    let dup = Server::builder()
+        .resource::<common::Widget>()
+        .resource::<Widget>()
+        .build();
+    assert!(
+        matches!(dup, Err(krest::BuildError::DuplicateResource(_))),
+        "{:?}",
+        dup.err()
+    );
+    let short = Server::builder()
+        .resource::<common::Widget>()
+        .resource::<Sprocket>()
+        .build();
+    match short {
+        Err(krest::BuildError::DuplicateShortName { name, .. }) => assert_eq!(name, "wd"),
+        other => panic!("expected a short-name clash, got {:?}", other.err()),
+    }
+}
