@@ -12,11 +12,15 @@ use crate::route::Body;
 /// The prebuilt discovery documents, by path.
 pub(crate) struct Discovery {
     documents: BTreeMap<String, Bytes>,
+    /// Aggregated discovery (`apidiscovery.k8s.io`) of `/api` and `/apis`: the item lists.
+    aggregated_core: Vec<Value>,
+    aggregated_groups: Vec<Value>,
 }
 
 impl Discovery {
     /// Builds every document for `models`.
-    pub fn new<'a>(models: impl Iterator<Item = &'a ResourceModel>) -> Discovery {
+    pub fn new<'a>(models: impl Iterator<Item = &'a ResourceModel> + Clone) -> Discovery {
+        let (aggregated_core, aggregated_groups) = aggregated(models.clone());
         let mut groups: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
         for model in models {
             let resources = groups
@@ -91,7 +95,11 @@ impl Discovery {
             "/apis".into(),
             json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": group_list}),
         );
-        Discovery { documents }
+        Discovery {
+            documents,
+            aggregated_core,
+            aggregated_groups,
+        }
     }
 
     /// The paths served.
@@ -99,13 +107,136 @@ impl Discovery {
         self.documents.keys().map(String::as_str)
     }
 
-    /// The document at `path`.
-    pub fn response<B>(&self, path: &str, _request: &http::Request<B>) -> http::Response<Body> {
+    /// The document at `path`: aggregated discovery for `/api` and `/apis` when the client asks
+    /// for it (as kubectl and client-go do), the legacy documents otherwise.
+    pub fn response<B>(&self, path: &str, request: &http::Request<B>) -> http::Response<Body> {
+        let accept = request
+            .headers()
+            .get(http::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .unwrap_or("");
+        let items = match path {
+            "/api" => Some(&self.aggregated_core),
+            "/apis" => Some(&self.aggregated_groups),
+            _ => None,
+        };
+        if let (Some(items), Some(version)) = (items, aggregated_version(accept)) {
+            let body = json!({
+                "kind": "APIGroupDiscoveryList",
+                "apiVersion": format!("apidiscovery.k8s.io/{version}"),
+                "metadata": {},
+                "items": items,
+            });
+            let mut response = crate::encode::json_response(200, &body);
+            let content_type = format!(
+                "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+            );
+            if let Ok(value) = http::HeaderValue::from_str(&content_type) {
+                response
+                    .headers_mut()
+                    .insert(http::header::CONTENT_TYPE, value);
+            }
+            response
+                .headers_mut()
+                .insert(http::header::VARY, http::HeaderValue::from_static("Accept"));
+            return response;
+        }
         match self.documents.get(path) {
             Some(bytes) => crate::encode::bytes_response(200, "application/json", bytes.clone()),
             None => crate::status::Status::path_not_found().into_response(),
         }
     }
+}
+
+/// The aggregated discovery version the `Accept` header asks for first, if any.
+fn aggregated_version(accept: &str) -> Option<&'static str> {
+    accept.split(',').find_map(|clause| {
+        let mut parts = clause.split(';').map(str::trim);
+        if parts.next()? != "application/json" {
+            return None;
+        }
+        let params: Vec<(&str, &str)> = parts.filter_map(|p| p.split_once('=')).collect();
+        let has = |k: &str, v: &str| {
+            params
+                .iter()
+                .any(|(pk, pv)| pk.trim() == k && pv.trim() == v)
+        };
+        if !has("g", "apidiscovery.k8s.io") || !has("as", "APIGroupDiscoveryList") {
+            return None;
+        }
+        if has("v", "v2") {
+            Some("v2")
+        } else if has("v", "v2beta1") {
+            Some("v2beta1")
+        } else {
+            None
+        }
+    })
+}
+
+/// The `APIGroupDiscovery` items: the core group's, and every named group's.
+fn aggregated<'a>(models: impl Iterator<Item = &'a ResourceModel>) -> (Vec<Value>, Vec<Value>) {
+    let mut groups: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    for model in models {
+        let entries = discovery(model);
+        let kind = |e: &crate::codegen::DiscoveryResource| {
+            json!({
+                "group": e.group.clone().unwrap_or_else(|| model.group.to_string()),
+                "version": e.version.clone().unwrap_or_else(|| model.version.to_string()),
+                "kind": e.kind,
+            })
+        };
+        let verbs = |e: &crate::codegen::DiscoveryResource| -> Vec<&str> {
+            e.verbs.iter().map(|v| v.as_str()).collect()
+        };
+        let main = &entries[0];
+        let subresources: Vec<Value> = entries[1..]
+            .iter()
+            .map(|e| {
+                json!({
+                    "subresource": e.name.split_once('/').map_or("", |(_, s)| s),
+                    "responseKind": kind(e),
+                    "verbs": verbs(e),
+                })
+            })
+            .collect();
+        let mut resource = json!({
+            "resource": main.name,
+            "responseKind": kind(main),
+            "scope": if main.namespaced { "Namespaced" } else { "Cluster" },
+            "singularResource": main.singular_name,
+            "verbs": verbs(main),
+        });
+        if !main.short_names.is_empty() {
+            resource["shortNames"] = json!(main.short_names);
+        }
+        if !main.categories.is_empty() {
+            resource["categories"] = json!(main.categories);
+        }
+        if !subresources.is_empty() {
+            resource["subresources"] = json!(subresources);
+        }
+        groups
+            .entry(model.group.to_string())
+            .or_default()
+            .entry(model.version.to_string())
+            .or_default()
+            .push(resource);
+    }
+    let item = |name: &str, versions: &BTreeMap<String, Vec<Value>>| {
+        let mut names: Vec<&String> = versions.keys().collect();
+        names.sort_by(|a, b| compare_versions(b, a));
+        json!({
+            "metadata": {"name": name, "creationTimestamp": null},
+            "versions": names.iter().map(|v| json!({"version": v, "resources": versions[*v], "freshness": "Current"})).collect::<Vec<_>>(),
+        })
+    };
+    let core = groups
+        .remove("")
+        .map(|v| vec![item("", &v)])
+        .unwrap_or_default();
+    let named = groups.iter().map(|(g, v)| item(g, v)).collect();
+    (core, named)
 }
 
 /// Orders versions as Kubernetes does (`CompareKubeAwareVersionStrings`): GA before beta

@@ -302,6 +302,7 @@ impl ServerBuilder {
             }
         }
         let discovery = Discovery::new(self.resources.iter().map(|e| &e.model));
+
         for path in discovery.paths() {
             router.insert(Method::Get, path)?;
             let path_clone = path.to_string();

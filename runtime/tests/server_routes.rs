@@ -65,6 +65,37 @@ async fn discovery_documents() {
 }
 
 #[tokio::test]
+async fn aggregated_discovery_when_asked() {
+    let s = server();
+    let accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+    let apis = send(&s, "GET", "/apis", &[("accept", accept)], None).await;
+    assert_eq!(
+        apis.headers["content-type"],
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    );
+    assert_eq!(apis.body["kind"], "APIGroupDiscoveryList");
+    let version = &apis.body["items"][0]["versions"][0];
+    assert_eq!(version["version"], "v1");
+    assert_eq!(version["freshness"], "Current");
+    let widgets = &version["resources"][0];
+    assert_eq!(widgets["resource"], "widgets");
+    assert_eq!(widgets["scope"], "Namespaced");
+    assert_eq!(
+        widgets["responseKind"],
+        json!({"group": "demo.krest.dev", "version": "v1", "kind": "Widget"})
+    );
+    assert_eq!(widgets["subresources"][1]["responseKind"]["kind"], "Scale");
+    let core = send(&s, "GET", "/api", &[("accept", accept)], None).await;
+    assert_eq!(
+        core.body["items"],
+        json!([]),
+        "no core resources: an empty core list"
+    );
+    let legacy = get(&s, "/apis").await;
+    assert_eq!(legacy.body["kind"], "APIGroupList");
+}
+
+#[tokio::test]
 async fn health_version_and_metrics() {
     let s = server();
     for path in ["/healthz", "/livez", "/readyz"] {

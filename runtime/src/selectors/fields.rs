@@ -463,7 +463,15 @@ mod tests {
             }
 
             #[test]
-            fn whatever_parses_round_trips(text in "[ab.=!,\\\\x ]{0,24}") {
+            fn whatever_parses_round_trips(text in prop_oneof![
+                "[ab.=!,\\\\x ]{0,24}",
+                prop::collection::vec(
+                    prop::sample::select(&[
+                        "a", "b.c", "=", "==", "!=", "!", ",", "\\", "\\,", "\\=", "\\\\", "\\!", "x", " ", "é",
+                    ][..]),
+                    0..12,
+                ).prop_map(|t| t.concat()),
+            ]) {
                 match FieldSelector::parse(&text) {
                     Ok(selector) => {
                         let printed = selector.to_string();
