@@ -1,14 +1,120 @@
-//! `widgets-server`: serves Widget and Gadget.
+//! `widgets-server`: serves Widget and Gadget (`demo.krest.dev/v1`) so that
+//! `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
 //! Run with: `cargo run -p krest-example-widgets --release`
+//!
+//! Flags: `--listen ADDR` (default `127.0.0.1:8080`), `--store embedded|memory` (default
+//! `embedded`), `--data-dir DIR` (default `./krest-data`). `widgets-server routes` prints the
+//! route table instead of serving.
 
-fn main() {
-    use krest::Resource;
-    for route in krest_example_widgets::Widget::ROUTES
-        .iter()
-        .chain(krest_example_widgets::Gadget::ROUTES)
-    {
-        let a = &route.action;
-        println!("{:<7} {:<70} {}", a.method, a.path, a.operation_id);
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use krest::store::{MemoryStore, Store};
+use krest::{Resource, Server};
+use krest_example_widgets::{Gadget, Widget};
+
+struct Flags {
+    listen: SocketAddr,
+    store: String,
+    data_dir: PathBuf,
+    routes: bool,
+}
+
+const USAGE: &str =
+    "usage: widgets-server [routes] [--listen ADDR] [--store embedded|memory] [--data-dir DIR]";
+
+fn parse_flags() -> Result<Flags, String> {
+    let mut flags = Flags {
+        listen: "127.0.0.1:8080".parse().map_err(|e| format!("{e}"))?,
+        store: "embedded".into(),
+        data_dir: PathBuf::from("./krest-data"),
+        routes: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match name.as_str() {
+            "routes" => flags.routes = true,
+            "--listen" => {
+                let v = value()?;
+                flags.listen = v.parse().map_err(|e| format!("--listen {v:?}: {e}"))?;
+            }
+            "--store" => flags.store = value()?,
+            "--data-dir" => flags.data_dir = PathBuf::from(value()?),
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
     }
+    Ok(flags)
+}
+
+fn print_routes() {
+    for route in Widget::ROUTES.iter().chain(Gadget::ROUTES) {
+        let a = &route.action;
+        println!("{:<7} {:<72} {}", a.method, a.path, a.operation_id);
+    }
+}
+
+fn main() -> ExitCode {
+    let flags = match parse_flags() {
+        Ok(flags) => flags,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    if flags.routes {
+        print_routes();
+        return ExitCode::SUCCESS;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(flags)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("widgets-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(flags: Flags) -> Result<(), String> {
+    let store: Arc<dyn Store> = match flags.store.as_str() {
+        "memory" => Arc::new(MemoryStore::new()),
+
+        other => return Err(format!("unknown store {other:?}: use embedded or memory")),
+    };
+    let server = Server::builder()
+        .store(store)
+        .resource::<Widget>()
+        .resource::<Gadget>()
+        .build()
+        .map_err(|e| e.to_string())?;
+    server
+        .serve(flags.listen, krest::shutdown_signal())
+        .await
+        .map_err(|e| format!("serving on {}: {e}", flags.listen))
 }

@@ -1,0 +1,263 @@
+//! End to end: starts `widgets-server` on a free loopback port and drives the real `kubectl`
+//! binary against it, with no kubeconfig, asserting what kubectl prints at each step.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `widgets-server`, killed on drop.
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn start(args: &[&str]) -> ServerProcess {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--listen")
+        .arg(addr.to_string())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("widgets-server starts");
+    let server = ServerProcess { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(mut stream) = TcpStream::connect(addr) {
+            let _ = stream.write_all(b"GET /readyz HTTP/1.0\r\n\r\n");
+            let mut reply = String::new();
+            let _ = stream.read_to_string(&mut reply);
+            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                return server;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "widgets-server did not become ready on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Kubectl {
+    server: String,
+    cache: PathBuf,
+}
+
+impl Kubectl {
+    fn new(server: &ServerProcess, dir: &Path) -> Kubectl {
+        Kubectl {
+            server: format!("http://{}", server.addr),
+            cache: dir.join("kube-cache"),
+        }
+    }
+
+    fn output(&self, args: &[&str]) -> Output {
+        Command::new("kubectl")
+            .arg("--server")
+            .arg(&self.server)
+            .arg("--cache-dir")
+            .arg(&self.cache)
+            .arg("--request-timeout=20s")
+            .args(args)
+            .env("KUBECONFIG", "/dev/null")
+            .stdin(Stdio::null())
+            .output()
+            .expect("kubectl is installed (scripts/test.sh installs it)")
+    }
+
+    /// Runs kubectl, which must succeed; returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed: {}\n{stdout}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// Runs kubectl, which must fail; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        assert!(!out.status.success(), "kubectl {args:?} should have failed");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+fn manifests() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("krest-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn everyday_kubectl(store_args: &[&str], name: &str) {
+    let dir = temp_dir(name);
+    let mut args = store_args.to_vec();
+    let data = dir.join("data");
+    let data = data.to_str().unwrap().to_string();
+    if store_args.contains(&"embedded") {
+        args.extend(["--data-dir", &data]);
+    }
+    let server = start(&args);
+    let k = Kubectl::new(&server, &dir);
+    let widget = manifests().join("widget.yaml");
+    let gadget = manifests().join("gadget.yaml");
+
+    let resources = k.ok(&["api-resources", "--api-group", "demo.krest.dev"]);
+    let widgets_line = resources
+        .lines()
+        .find(|l| l.starts_with("widgets"))
+        .unwrap_or_default();
+    for word in ["wd", "demo.krest.dev/v1", "true", "Widget"] {
+        assert!(
+            widgets_line.split_whitespace().any(|w| w == word),
+            "{word} in {resources}"
+        );
+    }
+    assert!(resources
+        .lines()
+        .any(|l| l.starts_with("gadgets") && l.contains("false") && l.contains("Gadget")));
+
+    let created = k.ok(&["create", "--validate=false", "-f", widget.to_str().unwrap()]);
+    assert_eq!(created.trim(), "widget.demo.krest.dev/blue created");
+    k.ok(&["create", "--validate=false", "-f", gadget.to_str().unwrap()]);
+
+    let table = k.ok(&["get", "widgets"]);
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "COLOR", "REPLICAS", "PHASE", "AGE"]);
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(&row[..3], ["blue", "blue", "2"]);
+    let wide = k.ok(&["get", "widgets", "-o", "wide"]);
+    assert!(wide.lines().next().unwrap().contains("SIZE"), "{wide}");
+
+    let yaml = k.ok(&["get", "wd", "blue", "-o", "yaml"]);
+    assert!(
+        yaml.contains("color: blue")
+            && yaml.contains("resourceVersion:")
+            && yaml.contains("kind: Widget"),
+        "{yaml}"
+    );
+    let gadgets = k.ok(&["get", "gadgets"]);
+    assert!(
+        gadgets.lines().nth(1).unwrap().starts_with("probe"),
+        "{gadgets}"
+    );
+
+    assert_eq!(
+        k.ok(&["label", "widget", "blue", "tier=front"]).trim(),
+        "widget.demo.krest.dev/blue labeled"
+    );
+    assert_eq!(
+        k.ok(&["annotate", "widget", "blue", "note=hi"]).trim(),
+        "widget.demo.krest.dev/blue annotated"
+    );
+    assert_eq!(
+        k.ok(&["get", "wd", "-l", "tier=front", "-o", "name"])
+            .trim(),
+        "widget.demo.krest.dev/blue"
+    );
+    assert_eq!(
+        k.ok(&["scale", "widget", "blue", "--replicas=5"]).trim(),
+        "widget.demo.krest.dev/blue scaled"
+    );
+    assert_eq!(
+        k.ok(&["get", "widget", "blue", "-o", "jsonpath={.spec.replicas}"]),
+        "5"
+    );
+    assert_eq!(
+        k.ok(&[
+            "patch",
+            "widget",
+            "blue",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"color":"red"}}"#
+        ])
+        .trim(),
+        "widget.demo.krest.dev/blue patched"
+    );
+    assert_eq!(
+        k.ok(&[
+            "patch",
+            "widget",
+            "blue",
+            "--type=json",
+            "-p",
+            r#"[{"op":"replace","path":"/spec/replicas","value":3}]"#
+        ])
+        .trim(),
+        "widget.demo.krest.dev/blue patched"
+    );
+    assert_eq!(
+        k.ok(&[
+            "get",
+            "widget",
+            "blue",
+            "-o",
+            "jsonpath={.spec.color} {.spec.replicas} {.metadata.annotations.note}"
+        ]),
+        "red 3 hi"
+    );
+
+    // A deliberately stale update: read, let someone else write, then replace with the old copy.
+    let stale = k.ok(&["get", "widget", "blue", "-o", "json"]);
+    let stale_file = dir.join("stale.json");
+    std::fs::write(&stale_file, stale.replace("\"red\"", "\"green\"")).unwrap();
+    k.ok(&["label", "widget", "blue", "tier=back", "--overwrite"]);
+    let conflict = k.fails(&[
+        "replace",
+        "--validate=false",
+        "-f",
+        stale_file.to_str().unwrap(),
+    ]);
+    assert!(
+        conflict.contains("the object has been modified"),
+        "{conflict}"
+    );
+
+    assert_eq!(
+        k.ok(&["delete", "widget", "blue"]).trim(),
+        "widget.demo.krest.dev \"blue\" deleted"
+    );
+    let empty = k.output(&["get", "widgets"]);
+    assert!(
+        String::from_utf8_lossy(&empty.stderr).contains("No resources found in default namespace.")
+    );
+    let missing = k.fails(&["get", "widget", "blue"]);
+    assert!(
+        missing.contains("NotFound") || missing.contains("not found"),
+        "{missing}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn kubectl_against_memory_store() {
+    everyday_kubectl(&["--store", "memory"], "memory");
+}
