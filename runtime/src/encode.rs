@@ -104,3 +104,33 @@ where
         })
     }
 }
+
+/// A streaming body: each message sent on the returned sender is written and flushed as one
+/// chunk; the body ends when the sender is dropped. For watch streams and connect handlers.
+pub fn streaming_body(capacity: usize) -> (tokio::sync::mpsc::Sender<Bytes>, Body) {
+    let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
+    (tx, channel_body(rx))
+}
+
+/// A body fed by `rx`.
+pub(crate) fn channel_body(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Body {
+    ChannelBody { rx }.boxed()
+}
+
+struct ChannelBody {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = crate::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, crate::BoxError>>> {
+        self.rx
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|bytes| Ok(http_body::Frame::data(bytes))))
+    }
+}

@@ -41,6 +41,7 @@ pub mod store;
 mod table;
 pub mod validation;
 
+pub use encode::streaming_body;
 pub use krest_codegen as codegen;
 pub use krest_macros::Resource;
 pub use resource::{Data, ObjectMeta, Resource};

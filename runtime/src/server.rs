@@ -94,6 +94,7 @@ pub struct ServerBuilder {
     server_filters: Vec<Filter>,
     group_filters: Vec<(String, Filter)>,
     route_filters: Vec<(String, Filter)>,
+    ops: bool,
 }
 
 /// A built server: serve it on one or more listeners.
@@ -113,7 +114,33 @@ impl Server {
             server_filters: Vec::new(),
             group_filters: Vec::new(),
             route_filters: Vec::new(),
+            ops: true,
         }
+    }
+
+    /// A second container for another listener: `/healthz`, `/livez`, `/readyz`, `/version` and
+    /// this server's `/metrics`, and nothing else. Serve the API on one port and this on another
+    /// (pair it with [`ServerBuilder::without_ops`] to keep them off the API port).
+    pub fn ops(&self) -> Result<Server, BuildError> {
+        let api = self.state.clone();
+        ServerBuilder {
+            ops: false,
+            ..Server::builder()
+        }
+        .route(Method::Get, "/healthz", |_| async { Ok(ok_response()) })
+        .route(Method::Get, "/livez", |_| async { Ok(ok_response()) })
+        .route(Method::Get, "/readyz", |_| async { Ok(ok_response()) })
+        .route(Method::Get, "/version", |_| async {
+            Ok(crate::encode::json_response(
+                200,
+                &crate::discovery::version(),
+            ))
+        })
+        .route(Method::Get, "/metrics", move |_| {
+            let text = api.metrics.render(&api);
+            async move { Ok(metrics_response(text)) }
+        })
+        .build()
     }
 
     /// The shared state.
@@ -279,6 +306,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Leaves `/healthz`, `/livez`, `/readyz`, `/version` and `/metrics` off this server, for
+    /// serving them on another listener with [`Server::ops`].
+    pub fn without_ops(mut self) -> Self {
+        self.ops = false;
+        self
+    }
+
     /// Checks the registrations and compiles the router.
     pub fn build(self) -> Result<Server, BuildError> {
         check_unique(&self.resources)?;
@@ -314,7 +348,12 @@ impl ServerBuilder {
             targets.push((Target::Custom(handler, path_clone), None));
             names.push((String::new(), String::new()));
         }
-        for (method, template, handler) in builtin_routes().into_iter().chain(self.custom) {
+        let builtins = if self.ops {
+            builtin_routes()
+        } else {
+            Vec::new()
+        };
+        for (method, template, handler) in builtins.into_iter().chain(self.custom) {
             router.insert(method, &template)?;
             targets.push((Target::Custom(handler, template.clone()), None));
             names.push((String::new(), template));
@@ -411,6 +450,8 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         ))
         .into_response();
     };
+    let logged = tracing::enabled!(target: "krest::request", tracing::Level::DEBUG)
+        .then(|| request.uri().clone());
     let found = state.router.find(method, request.uri().path());
     let (index, captures) = match found {
         Match::Found {
@@ -454,9 +495,20 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             run(&state, index, call).await
         }
     };
+    let elapsed = started.elapsed();
     state
         .metrics
-        .observe(index, response.status().as_u16(), started.elapsed());
+        .observe(index, response.status().as_u16(), elapsed);
+    if let Some(uri) = logged {
+        tracing::debug!(
+            target: "krest::request",
+            %method,
+            %uri,
+            code = response.status().as_u16(),
+            micros = elapsed.as_micros() as u64,
+            "request"
+        );
+    }
     response
 }
 
@@ -523,21 +575,21 @@ fn check_unique(resources: &[ResourceEntry]) -> Result<(), BuildError> {
 }
 
 /// `/healthz`, `/livez`, `/readyz`, `/version`, `/metrics`.
+fn ok_response() -> Response<Body> {
+    crate::encode::bytes_response(200, "text/plain; charset=utf-8", "ok")
+}
+
+fn metrics_response(text: String) -> Response<Body> {
+    crate::encode::bytes_response(200, "text/plain; version=0.0.4; charset=utf-8", text)
+}
+
 fn builtin_routes() -> Vec<(Method, String, CustomHandler)> {
-    let ok: CustomHandler = Arc::new(|_call| {
-        Box::pin(async { crate::encode::bytes_response(200, "text/plain; charset=utf-8", "ok") })
-    });
+    let ok: CustomHandler = Arc::new(|_call| Box::pin(async { ok_response() }));
     let version: CustomHandler = Arc::new(|_call| {
         Box::pin(async { crate::encode::json_response(200, &crate::discovery::version()) })
     });
     let metrics: CustomHandler = Arc::new(|call: Call| {
-        Box::pin(async move {
-            crate::encode::bytes_response(
-                200,
-                "text/plain; version=0.0.4; charset=utf-8",
-                call.state.metrics.render(&call.state),
-            )
-        })
+        Box::pin(async move { metrics_response(call.state.metrics.render(&call.state)) })
     });
     vec![
         (Method::Get, "/healthz".into(), ok.clone()),

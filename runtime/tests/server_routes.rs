@@ -267,3 +267,87 @@ fn build_rejects_duplicates() {
         other => panic!("expected a short-name clash, got {:?}", other.err()),
     }
 }
+
+#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[resource(
+    group = "logs.krest.dev",
+    version = "v1",
+    subresource(name = "logs", methods(GET, POST), subpath, handler = widget_logs)
+)]
+pub struct LoggerSpec {
+    pub x: String,
+}
+
+/// Streams three lines naming the object and the subpath.
+async fn widget_logs(call: krest::Call) -> Result<http::Response<krest::Body>, Status> {
+    let name = call.name().unwrap_or_default().into_owned();
+    let sub = call
+        .param("path")
+        .map(|p| p.into_owned())
+        .unwrap_or_default();
+    let (tx, body) = krest::streaming_body(4);
+    tokio::spawn(async move {
+        for i in 0..3 {
+            let _ = tx
+                .send(bytes::Bytes::from(format!("{name}{sub}:{i}\n")))
+                .await;
+        }
+    });
+    Ok(http::Response::new(body))
+}
+
+#[tokio::test]
+async fn connect_subresources_stream() {
+    let s = Server::builder().resource::<Logger>().build().unwrap();
+    let base = "/apis/logs.krest.dev/v1/namespaces/ns/loggers/a/logs";
+    let r = get(&s, base).await;
+    assert_eq!((r.code, r.text.as_str()), (200, "a:0\na:1\na:2\n"));
+    let deep = get(&s, &format!("{base}/x/y")).await;
+    assert_eq!(deep.text, "ax/y:0\nax/y:1\nax/y:2\n");
+    let post = send(&s, "POST", base, &[], None).await;
+    assert_eq!(post.code, 200);
+    let put = send(&s, "PUT", base, &[], None).await;
+    assert_eq!((put.code, put.reason()), (405, "MethodNotAllowed"));
+    let ops: Vec<&str> = Logger::ROUTES
+        .iter()
+        .filter(|r| r.action.subresource.is_some())
+        .map(|r| &*r.action.operation_id)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "connectLogsKrestDevV1GetNamespacedLoggerLogs",
+            "connectLogsKrestDevV1PostNamespacedLoggerLogs",
+            "connectLogsKrestDevV1GetNamespacedLoggerLogsWithPath",
+            "connectLogsKrestDevV1PostNamespacedLoggerLogsWithPath",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn ops_on_a_second_container() {
+    let api = Server::builder()
+        .resource::<common::Widget>()
+        .without_ops()
+        .build()
+        .unwrap();
+    let ops = api.ops().unwrap();
+    assert_eq!(
+        get(&api, "/healthz").await.code,
+        404,
+        "the API port serves no ops routes"
+    );
+    get(&api, WIDGETS).await;
+    assert_eq!(get(&ops, "/readyz").await.code, 200);
+    assert_eq!(
+        get(&ops, WIDGETS).await.code,
+        404,
+        "the ops port serves no resources"
+    );
+    let metrics = get(&ops, "/metrics").await;
+    assert!(
+        metrics.text.contains("resource=\"widgets\""),
+        "the ops port reports the API's metrics: {}",
+        metrics.text
+    );
+}

@@ -4,14 +4,10 @@
 //! kube-apiserver's `serveWatch` writes them.
 
 use std::collections::HashSet;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::Response;
-use http_body::Frame;
-use http_body_util::BodyExt;
 use rand::Rng;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -20,7 +16,7 @@ use super::object::{decode_stored, store_error, Ctx};
 use super::read::parse_revision;
 use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, IncludeObject};
-use crate::route::{Body, BoxError};
+use crate::route::Body;
 use crate::selection::Selection;
 use crate::status::Status;
 use crate::store::{EventKind, KeyValue, ListOptions, StoreError};
@@ -148,7 +144,7 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let watch = store.watch(&prefix, start).await;
     let mut encoder = Encoder::new(model.clone(), options.format);
-    let mut response = Response::new(ChannelBody { rx }.boxed());
+    let mut response = Response::new(crate::encode::channel_body(rx));
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
@@ -328,24 +324,5 @@ impl Encoder {
             serde_json::to_vec(&json!({"type": "BOOKMARK", "object": object})).unwrap_or_default();
         line.push(b'\n');
         Bytes::from(line)
-    }
-}
-
-/// A response body fed by a channel: each message is one flushed chunk.
-struct ChannelBody {
-    rx: mpsc::Receiver<Bytes>,
-}
-
-impl http_body::Body for ChannelBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        self.rx
-            .poll_recv(cx)
-            .map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
     }
 }

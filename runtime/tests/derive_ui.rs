@@ -1,0 +1,11 @@
+//! Compile-fail tests of `#[derive(Resource)]`: every misuse is a compile error at the offending
+//! token, and several mistakes are reported at once.
+//!
+//! After a deliberate change to a message, regenerate the `.stderr` files with
+//! `TRYBUILD=overwrite cargo test -p krest --test derive_ui` and review them.
+
+#[test]
+fn derive_misuse() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/derive/*.rs");
+}
