@@ -40,6 +40,7 @@ pub mod status;
 pub mod store;
 mod table;
 pub mod validation;
+mod watch;
 
 pub use encode::streaming_body;
 pub use krest_codegen as codegen;

@@ -132,7 +132,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self, _state: &State) -> String {
+    pub fn render(&self, state: &State) -> String {
         let mut out = String::new();
         out.push_str("# HELP apiserver_request_total Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.\n");
         out.push_str("# TYPE apiserver_request_total counter\n");
@@ -200,6 +200,10 @@ impl Metrics {
             "apiserver_registered_watchers {}",
             self.watchers.load(Ordering::Relaxed)
         );
+        let (_, closed) = state.watch_stats();
+        out.push_str("# HELP krest_watchers_closed_slow_total Watchers closed because they fell too far behind.\n");
+        out.push_str("# TYPE krest_watchers_closed_slow_total counter\n");
+        let _ = writeln!(out, "krest_watchers_closed_slow_total {closed}");
         out
     }
 }

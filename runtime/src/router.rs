@@ -278,7 +278,7 @@ mod tests {
         let r = router(&[
             (Method::Get, "/apis/g/v/namespaces/{namespace}/widgets"),
             (Method::Get, "/apis/g/v/namespaces/{name}"),
-            (Method::Get, "/apis/g/v/{x}/special"),
+            (Method::Get, "/apis/g/v/{x}/y/special"),
             (Method::Get, "/apis/g/v/namespaces/default"),
         ]);
         assert_eq!(
@@ -293,9 +293,9 @@ mod tests {
             found(&r, Method::Get, "/apis/g/v/namespaces/default"),
             Some((3, vec![]))
         );
-        // `namespaces` is a static child, but its subtree has no `special`: backtrack to `{x}`.
+        // `namespaces` is a static child, but its subtree has no `y/special`: backtrack to `{x}`.
         assert_eq!(
-            found(&r, Method::Get, "/apis/g/v/namespaces/special"),
+            found(&r, Method::Get, "/apis/g/v/namespaces/y/special"),
             Some((2, vec!["namespaces".into()]))
         );
     }

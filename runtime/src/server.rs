@@ -82,6 +82,7 @@ pub struct State {
     pub(crate) resources: Vec<ResourceEntry>,
     pub(crate) discovery: Discovery,
     pub(crate) metrics: Metrics,
+    hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
     router: Router,
     targets: Vec<(Target, Option<HttpService>)>,
 }
@@ -378,7 +379,13 @@ impl ServerBuilder {
             }
             Target::Custom(..) => None,
         }));
+        let hubs = self
+            .resources
+            .iter()
+            .map(|_| tokio::sync::OnceCell::new())
+            .collect();
         let state = Arc::new(State {
+            hubs,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             resources: self.resources,
             discovery,
@@ -534,6 +541,34 @@ impl State {
             Target::Resource { resource, route } => Some((&self.resources[*resource], route)),
             Target::Custom(..) => None,
         }
+    }
+
+    /// The watch hub of the resource a request is for, started on first use.
+    pub(crate) async fn hub(
+        &self,
+        ctx: &crate::handlers::Ctx,
+    ) -> Result<Arc<crate::watch::Hub>, crate::store::StoreError> {
+        let index = match self.targets.get(ctx.call.target).map(|t| &t.0) {
+            Some(Target::Resource { resource, .. }) => *resource,
+            _ => {
+                return Err(crate::store::StoreError::Backend(
+                    "watch outside a resource route".into(),
+                ))
+            }
+        };
+        let prefix = ctx.resource_prefix();
+        self.hubs[index]
+            .get_or_try_init(|| crate::watch::Hub::start(self.store.clone(), prefix))
+            .await
+            .cloned()
+    }
+
+    /// Watchers registered on every hub, and how many were closed for falling behind.
+    pub(crate) fn watch_stats(&self) -> (usize, u64) {
+        self.hubs
+            .iter()
+            .filter_map(|h| h.get())
+            .fold((0, 0), |(w, c), h| (w + h.watchers(), c + h.closed_slow()))
     }
 
     /// The path template of target `index`.

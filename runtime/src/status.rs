@@ -18,7 +18,7 @@ pub struct Status {
     pub message: String,
     /// `details`, when there are any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<Details>,
+    pub details: Option<Box<Details>>,
 }
 
 /// `metav1.StatusDetails`.
@@ -119,12 +119,12 @@ impl Status {
     }
 
     fn with_details(mut self, model: &ResourceModel, name: &str) -> Status {
-        self.details = Some(Details {
+        self.details = Some(Box::new(Details {
             name: name.to_string(),
             group: model.group.to_string(),
             kind: model.plural.to_string(),
             ..Details::default()
-        });
+        }));
         self
     }
 
@@ -145,11 +145,11 @@ impl Status {
             "NotFound",
             format!("namespaces \"{namespace}\" not found"),
         );
-        status.details = Some(Details {
+        status.details = Some(Box::new(Details {
             name: namespace.to_string(),
             kind: "namespaces".into(),
             ..Details::default()
-        });
+        }));
         status
     }
 
@@ -211,13 +211,13 @@ impl Status {
             code: 422,
             reason: "Invalid",
             message: format!("{group_kind} \"{name}\" is invalid: {joined}"),
-            details: Some(Details {
+            details: Some(Box::new(Details {
                 name: name.to_string(),
                 group: model.group.to_string(),
                 kind: model.kind.to_string(),
                 causes,
                 ..Details::default()
-            }),
+            })),
         }
     }
 
@@ -276,10 +276,10 @@ impl Status {
             code: 500,
             reason: "InternalError",
             message: format!("Internal error occurred: {message}"),
-            details: Some(Details {
+            details: Some(Box::new(Details {
                 causes: vec![Cause::new("", "", message)],
                 ..Details::default()
-            }),
+            })),
         }
     }
 
@@ -305,7 +305,7 @@ impl Status {
             message: format!(
                 "Timeout: Too large resource version: {requested}, current: {current}"
             ),
-            details: Some(Details {
+            details: Some(Box::new(Details {
                 causes: vec![Cause::new(
                     "ResourceVersionTooLarge",
                     "",
@@ -313,7 +313,7 @@ impl Status {
                 )],
                 retry_after_seconds: Some(1),
                 ..Details::default()
-            }),
+            })),
         }
     }
 

@@ -46,6 +46,7 @@ fn type_invalid(field: &str, value: &Value, expected: &str) -> Cause {
     )
 }
 
+/// One `Invalid` cause at `field` for each of `messages` about `value`.
 fn invalid_each<'a>(
     field: &'a str,
     value: &'a str,
@@ -466,7 +467,7 @@ mod tests {
     #[test]
     fn owner_references() {
         let good = json!({"apiVersion": "example.com/v1", "kind": "Widget", "name": "a", "uid": "u1", "controller": true});
-        assert!(validate_owner_references(&[good.clone()]).is_empty());
+        assert!(validate_owner_references(std::slice::from_ref(&good)).is_empty());
         assert_eq!(
             render(&validate_owner_references(&[json!({})])),
             [

@@ -1,6 +1,8 @@
 //! The server around the handlers: discovery, custom routes, filters, recovery, metrics, health,
 //! and the build-time checks.
 
+#![allow(missing_docs)]
+
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

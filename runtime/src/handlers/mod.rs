@@ -19,7 +19,7 @@ use crate::resource::Resource;
 use crate::route::{Body, Call, HandlerFuture};
 use crate::status::Status;
 
-pub(crate) use object::Ctx;
+pub(crate) use object::{decode_stored, Ctx};
 
 /// Runs a handler core that returns `Result`, turning an error into its Status response.
 fn serve<F>(call: Call, core: fn(Ctx) -> F) -> HandlerFuture

@@ -98,6 +98,12 @@ impl Ctx {
         }
     }
 
+    /// The store prefix of the whole resource, every namespace.
+    pub fn resource_prefix(&self) -> String {
+        let model = self.model();
+        format!("/{}/{}/", group_key(model), model.plural)
+    }
+
     /// Reads the request body, at most [`MAX_BODY_BYTES`].
     pub fn body(&mut self) -> crate::encode::Collect {
         let body = std::mem::replace(

@@ -66,7 +66,9 @@ fn is_special(b: u8) -> bool {
 }
 
 /// Splits `text` into tokens, ending with [`Token::End`]. Delimiters are ASCII, so slicing
-/// between them always falls on character boundaries.
+/// between them always falls on character boundaries. (Go's lexer also stops at a NUL byte, so
+/// that `"\0"` selects everything there; here a NUL is an identifier character, which no key or
+/// value accepts.)
 fn lex(text: &str) -> Vec<Token<'_>> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::new();

@@ -1,0 +1,253 @@
+//! The response body of one watch: it pulls changes from the watcher's queue, filters them,
+//! and writes each as one flushed chunk. No task per watcher: an idle watch is this struct and
+//! its queue.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::Frame;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Sleep};
+
+use super::hub::{event_line, kind_name, Change, Object};
+use crate::codegen::ResourceModel;
+use crate::negotiate::Format;
+use crate::route::BoxError;
+use crate::selection::Selection;
+use crate::store::EventKind;
+
+/// How often a watcher that asked for bookmarks gets one.
+pub(crate) const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The annotation on the bookmark that ends the initial events of a streaming list.
+const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
+
+/// Which objects a watcher sees.
+pub(crate) struct Filter {
+    pub prefix: String,
+    pub name: Option<String>,
+    pub selection: Selection,
+    pub model: ResourceModel,
+}
+
+impl Filter {
+    /// Whether the object at `key` is visible to this watcher.
+    pub fn matches(&self, key: &str, value: &Value) -> bool {
+        key.starts_with(&self.prefix)
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|n| key.rsplit('/').next() == Some(n))
+            && (self.selection.is_empty() || self.selection.matches(value, &self.model))
+    }
+}
+
+/// Encodes events for one watcher: shared JSON lines, or Tables.
+pub(crate) struct Encoder {
+    pub model: ResourceModel,
+    pub format: Format,
+    pub first_table: bool,
+}
+
+impl Encoder {
+    /// The line for `object` seen as `kind`; `shared` is the hub's line when it has that type.
+    fn line(&mut self, kind: &str, object: &Object, shared: Option<&Bytes>) -> Bytes {
+        match self.format {
+            Format::Json => match shared {
+                Some(line) => line.clone(),
+                None => event_line(kind, &object.json),
+            },
+            Format::Table(_) => self.value_line(kind, &object.value),
+        }
+    }
+
+    /// The line for a JSON value (Tables, Status errors).
+    pub fn value_line(&mut self, kind: &str, value: &Value) -> Bytes {
+        let object = match self.format {
+            Format::Table(include) if kind != "ERROR" && kind != "BOOKMARK" => {
+                let mut table =
+                    crate::table::table(&self.model, std::slice::from_ref(value), include, None);
+                if !self.first_table {
+                    table["columnDefinitions"] = json!([]);
+                }
+                self.first_table = false;
+                table
+            }
+            _ => value.clone(),
+        };
+        event_line(kind, &serde_json::to_vec(&object).unwrap_or_default())
+    }
+
+    /// A BOOKMARK: apiVersion, kind and resourceVersion only.
+    pub fn bookmark(&mut self, revision: u64, initial_events_end: bool) -> Bytes {
+        let mut metadata = json!({"resourceVersion": revision.to_string()});
+        if initial_events_end {
+            metadata["annotations"] = json!({INITIAL_EVENTS_END: "true"});
+        }
+        let object = json!({
+            "apiVersion": self.model.api_version(),
+            "kind": self.model.kind,
+            "metadata": metadata,
+        });
+        event_line("BOOKMARK", &serde_json::to_vec(&object).unwrap_or_default())
+    }
+}
+
+/// The body of a watch response.
+pub(crate) struct WatchBody {
+    /// Lines to write before anything else (initial events, an ERROR).
+    pending: VecDeque<Bytes>,
+    initial: std::vec::IntoIter<Arc<Object>>,
+    initial_keys: Vec<String>,
+    initial_end_bookmark: bool,
+    rx: Option<mpsc::Receiver<Arc<Change>>>,
+    /// Changes at or before this revision were already covered.
+    after: u64,
+    last: u64,
+    filter: Filter,
+    encoder: Encoder,
+    deadline: Pin<Box<Sleep>>,
+    bookmark: Option<Pin<Box<Sleep>>>,
+    done: bool,
+    _guard: Option<crate::metrics::GaugeGuard>,
+}
+
+impl WatchBody {
+    /// A watch that first writes `initial` objects as ADDED (with their keys), then the
+    /// changes after `after` from `rx`, until `timeout`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        initial: Vec<(String, Arc<Object>)>,
+        initial_end_bookmark: bool,
+        rx: Option<mpsc::Receiver<Arc<Change>>>,
+        after: u64,
+        filter: Filter,
+        encoder: Encoder,
+        timeout: Duration,
+        bookmarks: bool,
+        guard: Option<crate::metrics::GaugeGuard>,
+    ) -> WatchBody {
+        let (initial_keys, initial): (Vec<String>, Vec<Arc<Object>>) = initial.into_iter().unzip();
+        WatchBody {
+            pending: VecDeque::new(),
+            initial: initial.into_iter(),
+            initial_keys,
+            initial_end_bookmark,
+            rx,
+            after,
+            last: after,
+            filter,
+            encoder,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            bookmark: bookmarks.then(|| Box::pin(tokio::time::sleep(BOOKMARK_INTERVAL))),
+            done: false,
+            _guard: guard,
+        }
+    }
+
+    /// Writes `line` before anything else.
+    pub fn push_front(&mut self, line: Bytes) {
+        self.pending.push_back(line);
+    }
+
+    fn next_initial(&mut self) -> Option<Bytes> {
+        while let Some(object) = self.initial.next() {
+            let index = self.initial_keys.len() - self.initial.len() - 1;
+            let key = self.initial_keys.get(index).cloned().unwrap_or_default();
+            if self.filter.matches(&key, &object.value) {
+                return Some(self.encoder.line("ADDED", &object, None));
+            }
+        }
+        None
+    }
+
+    /// The line a change becomes for this watcher, if it sees it.
+    fn see(&mut self, change: &Change) -> Option<Bytes> {
+        if change.revision <= self.after {
+            return None;
+        }
+        let was = change
+            .prev
+            .as_ref()
+            .is_some_and(|p| self.filter.matches(&change.key, &p.value));
+        let is = change.kind != EventKind::Deleted
+            && self.filter.matches(&change.key, &change.object.value);
+        let kind = match (was, is, change.kind) {
+            (true, _, EventKind::Deleted) | (true, false, _) => EventKind::Deleted,
+            (false, true, _) => EventKind::Added,
+            (true, true, _) => EventKind::Modified,
+            (false, false, _) => return None,
+        };
+        self.last = change.revision;
+        let shared = (kind == change.kind).then_some(&change.line);
+        Some(self.encoder.line(kind_name(kind), &change.object, shared))
+    }
+}
+
+impl http_body::Body for WatchBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        if let Some(line) = this.pending.pop_front() {
+            return Poll::Ready(Some(Ok(Frame::data(line))));
+        }
+        if this.done {
+            return Poll::Ready(None);
+        }
+        if let Some(line) = this.next_initial() {
+            return Poll::Ready(Some(Ok(Frame::data(line))));
+        }
+        if std::mem::take(&mut this.initial_end_bookmark) {
+            let line = this.encoder.bookmark(this.after, true);
+            return Poll::Ready(Some(Ok(Frame::data(line))));
+        }
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            this.done = true;
+            // Shortly before the end, tell the client where it got to.
+            if this.bookmark.is_some() {
+                let line = this.encoder.bookmark(this.last, false);
+                return Poll::Ready(Some(Ok(Frame::data(line))));
+            }
+            return Poll::Ready(None);
+        }
+        let Some(mut rx) = this.rx.take() else {
+            this.done = true;
+            return Poll::Ready(None);
+        };
+        loop {
+            match rx.poll_recv(cx) {
+                Poll::Ready(Some(change)) => {
+                    if let Some(line) = this.see(&change) {
+                        this.rx = Some(rx);
+                        return Poll::Ready(Some(Ok(Frame::data(line))));
+                    }
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => break,
+            }
+        }
+        this.rx = Some(rx);
+        if let Some(bookmark) = this.bookmark.as_mut() {
+            if bookmark.as_mut().poll(cx).is_ready() {
+                bookmark.as_mut().reset(Instant::now() + BOOKMARK_INTERVAL);
+                let line = this.encoder.bookmark(this.last, false);
+                return Poll::Ready(Some(Ok(Frame::data(line))));
+            }
+        }
+        Poll::Pending
+    }
+}

@@ -1,0 +1,381 @@
+//! The watch protocol without sockets: initial state, resume, compaction, selectors, bookmarks,
+//! streaming lists, timeouts, tables and slow watchers.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::*;
+use http_body_util::BodyExt;
+use krest::store::{MemoryStore, Store};
+use krest::{Body, Server};
+use serde_json::{json, Value};
+
+/// An open watch: reads one event at a time.
+struct Watch {
+    body: Body,
+    buffer: Vec<u8>,
+}
+
+impl Watch {
+    async fn open(server: &Server, uri: &str, headers: &[(&str, &str)]) -> (u16, Watch) {
+        let mut request = http::Request::builder().uri(uri);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let empty: Body = http_body_util::Empty::<Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed();
+        let response = server.handle(request.body(empty).unwrap()).await;
+        let code = response.status().as_u16();
+        (
+            code,
+            Watch {
+                body: response.into_body(),
+                buffer: Vec::new(),
+            },
+        )
+    }
+
+    /// The next event, or `None` when the stream ended; fails after 5 s of silence.
+    async fn next(&mut self) -> Option<Value> {
+        loop {
+            if let Some(at) = self.buffer.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = self.buffer.drain(..=at).collect();
+                return Some(serde_json::from_slice(&line).expect("each line is one JSON event"));
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
+                .await
+                .expect("an event within 5 s");
+            match frame {
+                None => return None,
+                Some(frame) => {
+                    if let Ok(data) = frame.unwrap().into_data() {
+                        self.buffer.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether nothing arrives for `wait`.
+    async fn quiet(&mut self, wait: Duration) -> bool {
+        self.buffer.is_empty() && tokio::time::timeout(wait, self.body.frame()).await.is_err()
+    }
+}
+
+fn summary(event: &Value) -> (String, String) {
+    (
+        event["type"].as_str().unwrap_or("").to_string(),
+        event["object"]["metadata"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+    )
+}
+
+fn ev(kind: &str, name: &str) -> (String, String) {
+    (kind.to_string(), name.to_string())
+}
+
+#[tokio::test]
+async fn from_the_current_state_then_changes() {
+    let s = server();
+    json(&s, "POST", WIDGETS, widget("a", "red", 1)).await;
+    json(&s, "POST", WIDGETS, widget("b", "red", 1)).await;
+    let (code, mut w) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[]).await;
+    assert_eq!(code, 200);
+    assert_eq!(summary(&w.next().await.unwrap()), ev("ADDED", "a"));
+    assert_eq!(summary(&w.next().await.unwrap()), ev("ADDED", "b"));
+    assert!(w.quiet(Duration::from_millis(100)).await);
+    patch(
+        &s,
+        &format!("{WIDGETS}/a"),
+        "application/merge-patch+json",
+        json!({"spec": {"replicas": 3}}),
+    )
+    .await;
+    let modified = w.next().await.unwrap();
+    assert_eq!(summary(&modified), ev("MODIFIED", "a"));
+    assert_eq!(modified["object"]["spec"]["replicas"], 3);
+    send(&s, "DELETE", &format!("{WIDGETS}/b"), &[], None).await;
+    let deleted = w.next().await.unwrap();
+    assert_eq!(summary(&deleted), ev("DELETED", "b"));
+    let before = modified["object"]["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    let after = deleted["object"]["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    assert!(
+        after > before,
+        "a DELETED event carries the deletion's revision"
+    );
+    // Another namespace is not this watch's business.
+    json(
+        &s,
+        "POST",
+        "/apis/demo.krest.dev/v1/namespaces/other/widgets",
+        widget("c", "red", 1),
+    )
+    .await;
+    assert!(w.quiet(Duration::from_millis(100)).await);
+}
+
+#[tokio::test]
+async fn from_a_revision_and_across_namespaces() {
+    let s = server();
+    let a = json(&s, "POST", WIDGETS, widget("a", "red", 1)).await.body;
+    let rv = a["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    json(
+        &s,
+        "POST",
+        "/apis/demo.krest.dev/v1/namespaces/other/widgets",
+        widget("b", "red", 1),
+    )
+    .await;
+    let (_, mut w) = Watch::open(
+        &s,
+        &format!("/apis/demo.krest.dev/v1/widgets?watch=1&resourceVersion={rv}"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        summary(&w.next().await.unwrap()),
+        ev("ADDED", "b"),
+        "only changes after the revision"
+    );
+    json(&s, "POST", WIDGETS, widget("c", "red", 1)).await;
+    assert_eq!(summary(&w.next().await.unwrap()), ev("ADDED", "c"));
+    // The deprecated watch/ path and an item watch.
+    let (_, mut item) = Watch::open(
+        &s,
+        &format!("/apis/demo.krest.dev/v1/watch/namespaces/default/widgets/c?resourceVersion={rv}"),
+        &[],
+    )
+    .await;
+    assert_eq!(summary(&item.next().await.unwrap()), ev("ADDED", "c"));
+    patch(
+        &s,
+        &format!("{WIDGETS}/a"),
+        "application/merge-patch+json",
+        json!({"spec": {"replicas": 2}}),
+    )
+    .await;
+    assert_eq!(summary(&w.next().await.unwrap()), ev("MODIFIED", "a"));
+    assert!(
+        item.quiet(Duration::from_millis(100)).await,
+        "an item watch sees only its object"
+    );
+}
+
+#[tokio::test]
+async fn compacted_revisions_get_an_expired_error_event() {
+    let store = Arc::new(MemoryStore::new());
+    let s = Server::builder()
+        .store(store.clone())
+        .resource::<Widget>()
+        .build()
+        .unwrap();
+    for i in 0..3 {
+        json(&s, "POST", WIDGETS, widget(&format!("w{i}"), "red", 1)).await;
+    }
+    store
+        .compact(store.current_revision().await.unwrap())
+        .await
+        .unwrap();
+    let (code, mut w) =
+        Watch::open(&s, &format!("{WIDGETS}?watch=true&resourceVersion=1"), &[]).await;
+    assert_eq!(
+        code, 200,
+        "errors after the watch started are events, not codes"
+    );
+    let error = w.next().await.unwrap();
+    assert_eq!(error["type"], "ERROR");
+    assert_eq!(error["object"]["kind"], "Status");
+    assert_eq!(error["object"]["code"], 410);
+    assert_eq!(error["object"]["reason"], "Expired");
+    assert!(error["object"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("too old resource version"));
+    assert!(w.next().await.is_none(), "and the stream ends");
+    let future = get(&s, &format!("{WIDGETS}?watch=true&resourceVersion=999999")).await;
+    assert_eq!(future.code, 504);
+}
+
+#[tokio::test]
+async fn selectors_turn_transitions_into_added_and_deleted() {
+    let s = server();
+    json(&s, "POST", WIDGETS, widget("a", "red", 1)).await;
+    let (_, mut w) = Watch::open(
+        &s,
+        &format!("{WIDGETS}?watch=true&labelSelector=color%3Dred"),
+        &[],
+    )
+    .await;
+    assert_eq!(summary(&w.next().await.unwrap()), ev("ADDED", "a"));
+    json(&s, "POST", WIDGETS, widget("b", "blue", 1)).await;
+    assert!(
+        w.quiet(Duration::from_millis(100)).await,
+        "no events for objects that never match"
+    );
+    patch(
+        &s,
+        &format!("{WIDGETS}/a"),
+        "application/merge-patch+json",
+        json!({"metadata": {"labels": {"color": "blue"}}}),
+    )
+    .await;
+    assert_eq!(summary(&w.next().await.unwrap()), ev("DELETED", "a"));
+    patch(
+        &s,
+        &format!("{WIDGETS}/b"),
+        "application/merge-patch+json",
+        json!({"metadata": {"labels": {"color": "red"}}}),
+    )
+    .await;
+    assert_eq!(summary(&w.next().await.unwrap()), ev("ADDED", "b"));
+    patch(
+        &s,
+        &format!("{WIDGETS}/b"),
+        "application/merge-patch+json",
+        json!({"spec": {"replicas": 5}}),
+    )
+    .await;
+    assert_eq!(summary(&w.next().await.unwrap()), ev("MODIFIED", "b"));
+}
+
+#[tokio::test]
+async fn streaming_list_ends_initial_events_with_a_bookmark() {
+    let s = server();
+    json(&s, "POST", WIDGETS, widget("a", "red", 1)).await;
+    let uri = format!("{WIDGETS}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true");
+    let (_, mut w) = Watch::open(&s, &uri, &[]).await;
+    assert_eq!(summary(&w.next().await.unwrap()), ev("ADDED", "a"));
+    let bookmark = w.next().await.unwrap();
+    assert_eq!(bookmark["type"], "BOOKMARK");
+    assert_eq!(bookmark["object"]["kind"], "Widget");
+    assert_eq!(bookmark["object"]["apiVersion"], "demo.krest.dev/v1");
+    assert_eq!(
+        bookmark["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
+    assert!(
+        bookmark["object"].get("spec").is_none(),
+        "bookmarks carry no object data"
+    );
+    for bad in [
+        format!("{WIDGETS}?watch=true&sendInitialEvents=true"),
+        format!("{WIDGETS}?watch=true&resourceVersionMatch=NotOlderThan"),
+        format!("{WIDGETS}?watch=true&sendInitialEvents=true&resourceVersionMatch=Exact"),
+    ] {
+        let r = get(&s, &bad).await;
+        assert_eq!((r.code, r.reason()), (422, "Invalid"), "{bad}");
+    }
+    let mismatch = get(&s, "/apis/demo.krest.dev/v1/watch/namespaces/default/widgets/a?fieldSelector=metadata.name%3Db").await;
+    assert_eq!(mismatch.code, 400);
+}
+
+#[tokio::test]
+async fn timeouts_end_the_stream_with_a_last_bookmark() {
+    let s = server();
+    let (_, mut w) = Watch::open(
+        &s,
+        &format!("{WIDGETS}?watch=true&timeoutSeconds=1&allowWatchBookmarks=true"),
+        &[],
+    )
+    .await;
+    let last = w.next().await.unwrap();
+    assert_eq!(last["type"], "BOOKMARK");
+    assert!(w.next().await.is_none());
+    let (_, mut plain) =
+        Watch::open(&s, &format!("{WIDGETS}?watch=true&timeoutSeconds=1"), &[]).await;
+    assert!(
+        plain.next().await.is_none(),
+        "no bookmarks unless asked for"
+    );
+}
+
+#[tokio::test]
+async fn table_watches_send_columns_once() {
+    let s = server();
+    json(&s, "POST", WIDGETS, widget("a", "red", 1)).await;
+    let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+    let (_, mut w) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[("accept", accept)]).await;
+    let first = w.next().await.unwrap();
+    assert_eq!(first["object"]["kind"], "Table");
+    assert!(!first["object"]["columnDefinitions"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    json(&s, "POST", WIDGETS, widget("b", "red", 1)).await;
+    let second = w.next().await.unwrap();
+    assert_eq!(second["object"]["columnDefinitions"], json!([]));
+    assert_eq!(second["object"]["rows"][0]["cells"][0], "b");
+}
+
+#[tokio::test]
+async fn slow_watchers_are_closed_without_skipping_or_slowing_others() {
+    let s = server();
+    let (_, mut slow) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[]).await;
+    let (_, mut reader) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[]).await;
+    let writes = 1500;
+    let reading = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while seen.len() < writes {
+            seen.push(
+                reader.next().await.unwrap()["object"]["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        seen
+    });
+    for i in 0..writes {
+        json(&s, "POST", WIDGETS, widget(&format!("w{i:04}"), "red", 1)).await;
+    }
+    let seen = reading.await.unwrap();
+    assert_eq!(
+        seen,
+        (0..writes).map(|i| format!("w{i:04}")).collect::<Vec<_>>(),
+        "the reader got every event in order"
+    );
+    // The slow one was closed: it ends after what it held, in order, with no gap.
+    let mut held = Vec::new();
+    while let Some(event) = slow.next().await {
+        held.push(
+            event["object"]["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert!(
+        held.len() < writes,
+        "the slow watcher was closed ({} events)",
+        held.len()
+    );
+    assert_eq!(
+        held,
+        (0..held.len())
+            .map(|i| format!("w{i:04}"))
+            .collect::<Vec<_>>()
+    );
+    let metrics = get(&s, "/metrics").await;
+    assert!(
+        metrics.text.contains("krest_watchers_closed_slow_total 1"),
+        "{}",
+        metrics.text
+    );
+}
