@@ -261,3 +261,85 @@ fn everyday_kubectl(store_args: &[&str], name: &str) {
 fn kubectl_against_memory_store() {
     everyday_kubectl(&["--store", "memory"], "memory");
 }
+
+/// Reads lines from a child's stdout on a thread, so the test can wait with a deadline.
+fn lines_of(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn next_line(lines: &std::sync::mpsc::Receiver<String>) -> String {
+    lines
+        .recv_timeout(Duration::from_secs(20))
+        .expect("kubectl printed the next watch line within 20 s")
+}
+
+#[test]
+fn kubectl_watch_sees_changes_in_order() {
+    let dir = temp_dir("watch");
+    let server = start(&["--store", "memory"]);
+    let k = Kubectl::new(&server, &dir);
+    k.ok(&["create", "--validate=false", "-f", manifests().join("gadget.yaml").to_str().unwrap()]);
+    let watch = |extra: &[&str]| {
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("--server")
+            .arg(&k.server)
+            .arg("--cache-dir")
+            .arg(&k.cache)
+            .env("KUBECONFIG", "/dev/null")
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        cmd.spawn().expect("kubectl get -w starts")
+    };
+    let mut plain = watch(&["get", "widgets", "-w"]);
+    let mut events = watch(&["get", "widgets", "-A", "-w", "--output-watch-events"]);
+    let plain_lines = lines_of(&mut plain);
+    let event_lines = lines_of(&mut events);
+    // Give both watches time to list and start watching.
+    std::thread::sleep(Duration::from_secs(2));
+
+    k.ok(&["create", "--validate=false", "-f", manifests().join("widget.yaml").to_str().unwrap()]);
+    k.ok(&["patch", "widget", "blue", "--type=merge", "-p", r#"{"spec":{"replicas":7}}"#]);
+    k.ok(&["delete", "widget", "blue", "--wait=false"]);
+
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let line = next_line(&plain_lines);
+        if line.starts_with("NAME") {
+            continue;
+        }
+        seen.push(line);
+    }
+    assert!(seen[0].starts_with("blue") && seen[0].split_whitespace().nth(2) == Some("2"), "{seen:?}");
+    assert!(seen[1].starts_with("blue") && seen[1].split_whitespace().nth(2) == Some("7"), "{seen:?}");
+    assert!(seen[2].starts_with("blue"), "{seen:?}");
+
+    let mut kinds = Vec::new();
+    while kinds.len() < 3 {
+        let line = next_line(&event_lines);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.first() == Some(&"EVENT") {
+            continue;
+        }
+        assert_eq!(words.get(1..3), Some(&["default", "blue"][..]), "{line}");
+        kinds.push(words[0].to_string());
+    }
+    assert_eq!(kinds, ["ADDED", "MODIFIED", "DELETED"]);
+    let _ = plain.kill();
+    let _ = events.kill();
+    let _ = plain.wait();
+    let _ = events.wait();
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
