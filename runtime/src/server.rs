@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::{Request, Response};
 use http_body_util::BodyExt;
@@ -26,6 +26,9 @@ use crate::route::{Body, Call, HandlerFuture, Route};
 use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
+
+/// How often the store's history is compacted by default.
+const DEFAULT_COMPACTION: Duration = Duration::from_secs(300);
 
 /// A boxed, cloneable HTTP service: what filters wrap.
 pub type HttpService = BoxCloneSyncService<Request<Body>, Response<Body>, Infallible>;
@@ -83,6 +86,9 @@ pub struct State {
     pub(crate) discovery: Discovery,
     pub(crate) metrics: Metrics,
     hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
+    watch_window: usize,
+    compaction: Option<Duration>,
+    compacting: std::sync::Once,
     router: Router,
     targets: Vec<(Target, Option<HttpService>)>,
 }
@@ -96,6 +102,8 @@ pub struct ServerBuilder {
     group_filters: Vec<(String, Filter)>,
     route_filters: Vec<(String, Filter)>,
     ops: bool,
+    watch_window: usize,
+    compaction: Option<Duration>,
 }
 
 /// A built server: serve it on one or more listeners.
@@ -116,6 +124,8 @@ impl Server {
             group_filters: Vec::new(),
             route_filters: Vec::new(),
             ops: true,
+            watch_window: crate::watch::DEFAULT_WINDOW,
+            compaction: Some(DEFAULT_COMPACTION),
         }
     }
 
@@ -190,6 +200,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %listener.local_addr()?, "serving");
+        self.state.start_compaction();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let (stream, peer) = tokio::select! {
@@ -307,6 +318,22 @@ impl ServerBuilder {
         self
     }
 
+    /// How many recent events each resource's watch hub keeps, so that watchers resume from a
+    /// recent revision without touching the store (default 4096). Older revisions are served
+    /// from the store's own history while it has it.
+    pub fn watch_window(mut self, events: usize) -> Self {
+        self.watch_window = events;
+        self
+    }
+
+    /// How often the server compacts the store's history, as kube-apiserver does with etcd
+    /// (default every 5 minutes; `None` never). Each pass compacts up to the revision the
+    /// previous pass saw, so history always spans at least one interval.
+    pub fn compaction(mut self, interval: Option<Duration>) -> Self {
+        self.compaction = interval;
+        self
+    }
+
     /// Leaves `/healthz`, `/livez`, `/readyz`, `/version` and `/metrics` off this server, for
     /// serving them on another listener with [`Server::ops`].
     pub fn without_ops(mut self) -> Self {
@@ -386,6 +413,9 @@ impl ServerBuilder {
             .collect();
         let state = Arc::new(State {
             hubs,
+            watch_window: self.watch_window,
+            compaction: self.compaction,
+            compacting: std::sync::Once::new(),
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             resources: self.resources,
             discovery,
@@ -558,9 +588,33 @@ impl State {
         };
         let prefix = ctx.resource_prefix();
         self.hubs[index]
-            .get_or_try_init(|| crate::watch::Hub::start(self.store.clone(), prefix))
+            .get_or_try_init(|| {
+                crate::watch::Hub::start(self.store.clone(), prefix, self.watch_window)
+            })
             .await
             .cloned()
+    }
+
+    /// Starts the periodic compaction once per server.
+    fn start_compaction(self: &Arc<Self>) {
+        let Some(interval) = self.compaction else {
+            return;
+        };
+        let store = self.store.clone();
+        self.compacting.call_once(|| {
+            tokio::spawn(async move {
+                let mut seen = None;
+                loop {
+                    tokio::time::sleep(interval).await;
+                    if let Some(revision) = seen {
+                        if let Err(e) = store.compact(revision).await {
+                            tracing::warn!(error = %e, revision, "compaction failed");
+                        }
+                    }
+                    seen = store.current_revision().await.ok();
+                }
+            });
+        });
     }
 
     /// Watchers registered on every hub, and how many were closed for falling behind.

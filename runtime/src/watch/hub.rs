@@ -13,8 +13,8 @@ use tokio::sync::{mpsc, watch};
 use crate::handlers::decode_stored;
 use crate::store::{EventKind, KeyValue, ListOptions, Store, StoreError};
 
-/// How many recent events the hub keeps for watchers resuming from a revision.
-const WINDOW: usize = 4096;
+/// How many recent events a hub keeps by default for watchers resuming from a revision.
+pub(crate) const DEFAULT_WINDOW: usize = 4096;
 
 /// How many events may wait for one watcher before it is closed as too slow.
 pub(crate) const WATCHER_QUEUE: usize = 1024;
@@ -74,6 +74,7 @@ struct HubState {
 
 /// The hub of one resource.
 pub(crate) struct Hub {
+    window: usize,
     state: Mutex<HubState>,
     revision: watch::Sender<u64>,
     closed_slow: AtomicU64,
@@ -108,10 +109,15 @@ pub(crate) fn object_of(kv: &KeyValue) -> Option<Arc<Object>> {
 impl Hub {
     /// Loads the current objects under `prefix` and subscribes to the store's changes after
     /// them; a task applies and fans out every change for as long as the server runs.
-    pub async fn start(store: Arc<dyn Store>, prefix: String) -> Result<Arc<Hub>, StoreError> {
+    pub async fn start(
+        store: Arc<dyn Store>,
+        prefix: String,
+        window: usize,
+    ) -> Result<Arc<Hub>, StoreError> {
         let (objects, revision) = load(&*store, &prefix).await?;
         let stream = store.watch(&prefix, revision).await?;
         let hub = Arc::new(Hub {
+            window: window.max(1),
             state: Mutex::new(HubState {
                 revision,
                 objects,
@@ -210,7 +216,7 @@ impl Hub {
         });
         state.revision = change.revision;
         state.window.push_back(change.clone());
-        if state.window.len() > WINDOW {
+        if state.window.len() > self.window {
             if let Some(old) = state.window.pop_front() {
                 state.window_start = old.revision;
             }

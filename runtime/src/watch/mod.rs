@@ -6,5 +6,6 @@ mod hub;
 
 pub(crate) use body::{Encoder, Filter, WatchBody};
 pub(crate) use hub::{
-    event_line, kind_name, object_of, Change, Hub, NotInWindow, Object, WATCHER_QUEUE,
+    event_line, kind_name, object_of, Change, Hub, NotInWindow, Object, DEFAULT_WINDOW,
+    WATCHER_QUEUE,
 };
