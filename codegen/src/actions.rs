@@ -164,7 +164,7 @@ pub struct Params(u32);
 impl Params {
     /// No parameters.
     pub const EMPTY: Params = Params(0);
-    /// Only `pretty`: GET of one object, and connect routes.
+    /// Only `pretty`: GET of one object.
     pub const READ: Params = Params::EMPTY.with(Param::Pretty);
     /// List and watch (`ListOptions`).
     pub const LIST: Params = Params::READ
@@ -468,7 +468,9 @@ fn action(
         ActionVerb::Connect => {
             let method = connect_method.unwrap_or(Method::Get);
             let op = format!("connect{}", title(&method.as_str().to_lowercase()));
-            (method, method.connect_verb(), op, Params::READ)
+            // The installer documents no `pretty` on CONNECT routes, only the fields of the
+            // connect options type, and krest's connect subresources have none.
+            (method, method.connect_verb(), op, Params::EMPTY)
         }
     };
 

@@ -144,7 +144,9 @@ mod tests {
             ("Policy", "policies"),
             ("Ingress", "ingresses"),
             ("Endpoints", "endpoints"),
-            ("Gateway", "gateways"),
+            // Kubernetes' guess, not English: `UnsafeGuessKindToResource` turns any final
+            // `y` into `ies` (which is why Gateway API CRDs set their plural explicitly).
+            ("Gateway", "gatewaies"),
             ("HTTPRoute", "httproutes"),
         ] {
             assert_eq!(guess_plural_and_singular(kind).0, plural, "{kind}");

@@ -206,27 +206,30 @@ fn expected_rows(table: &str) -> Vec<String> {
         .collect()
 }
 
-/// Compares the whole table, in order, and names the first row that differs.
+/// Compares the whole table, in order; a mismatch prints the rows side by side, `-` for the
+/// expected row and `+` for the produced one.
 fn assert_table(model: &ResourceModel, table: &str) {
     let expected = expected_rows(table);
     let table = actions(model);
     let got: Vec<String> = table.iter().map(render).collect();
     if got != expected {
-        let first = got
-            .iter()
-            .zip(&expected)
-            .position(|(g, e)| g != e)
-            .unwrap_or(got.len().min(expected.len()));
+        let mut diff = String::new();
+        for i in 0..got.len().max(expected.len()) {
+            match (expected.get(i), got.get(i)) {
+                (Some(e), Some(g)) if e == g => diff.push_str(&format!("  {e}\n")),
+                (e, g) => {
+                    if let Some(e) = e {
+                        diff.push_str(&format!("- {e}\n"));
+                    }
+                    if let Some(g) = g {
+                        diff.push_str(&format!("+ {g}\n"));
+                    }
+                }
+            }
+        }
         panic!(
-            "action table of {} differs from row {} on ({} rows expected, {} produced)\n\
-             expected:\n  {}\n\
-             got:\n  {}",
-            model.kind,
-            first + 1,
-            expected.len(),
-            got.len(),
-            expected.join("\n  "),
-            got.join("\n  "),
+            "action table of {} differs from the expected one:\n{diff}",
+            model.kind
         );
     }
     for action in &table {

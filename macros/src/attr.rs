@@ -106,7 +106,7 @@ impl<'a> Input<'a> {
         let mut seen = HashSet::new();
         let mut attr_span = None;
         for attr in input.attrs.iter().filter(|a| a.path().is_ident("resource")) {
-            attr_span.get_or_insert(attr.span());
+            attr_span.get_or_insert(attr.path().span());
             let result = attr.parse_nested_meta(|meta| {
                 parse_one(&meta, &mut raw, &mut spans, &mut seen, &mut errors)
             });

@@ -60,6 +60,22 @@ impl Watch {
         }
     }
 
+    /// The next event, or `None` after 5 s of silence or at the end.
+    async fn next_or_stall(&mut self) -> Option<Value> {
+        loop {
+            if let Some(at) = self.buffer.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = self.buffer.drain(..=at).collect();
+                return serde_json::from_slice(&line).ok();
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
+                .await
+                .ok()??;
+            if let Ok(data) = frame.ok()?.into_data() {
+                self.buffer.extend_from_slice(&data);
+            }
+        }
+    }
+
     /// Whether nothing arrives for `wait`.
     async fn quiet(&mut self, wait: Duration) -> bool {
         self.buffer.is_empty() && tokio::time::timeout(wait, self.body.frame()).await.is_err()
@@ -378,4 +394,95 @@ async fn slow_watchers_are_closed_without_skipping_or_slowing_others() {
         "{}",
         metrics.text
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumed_watchers_all_see_the_commit_order() {
+    let s = server();
+    // Start from a real revision ("0" would mean "the current state first").
+    json(
+        &s,
+        "POST",
+        "/apis/demo.krest.dev/v1/namespaces/other/widgets",
+        widget("seed", "red", 1),
+    )
+    .await;
+    let start = get(&s, WIDGETS).await.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(start, "0");
+    let writes = 240;
+    let watchers = 200;
+    let mut tasks = Vec::new();
+    for i in 0..watchers {
+        let s = s.clone();
+        let start = start.clone();
+        tasks.push(tokio::spawn(async move {
+            // Watcher i reconnects after every i+1 events, from the last revision it saw.
+            let mut seen: Vec<(u64, String, String)> = Vec::new();
+            let mut from = start;
+            while seen.len() < writes {
+                let (code, mut w) = Watch::open(
+                    &s,
+                    &format!("{WIDGETS}?watch=true&resourceVersion={from}"),
+                    &[],
+                )
+                .await;
+                assert_eq!(code, 200);
+                for _ in 0..=i {
+                    if seen.len() == writes {
+                        break;
+                    }
+                    let Some(event) = w.next_or_stall().await else {
+                        panic!(
+                            "watcher {i} stalled after {} events, resuming from {from}",
+                            seen.len()
+                        );
+                    };
+                    let rv: u64 = event["object"]["metadata"]["resourceVersion"]
+                        .as_str()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    from = rv.to_string();
+                    let (kind, name) = summary(&event);
+                    seen.push((rv, kind, name));
+                }
+            }
+            seen
+        }));
+    }
+    let mut committed = Vec::new();
+    for n in 0..writes {
+        let name = format!("w{}", n % 40);
+        let r = if n < 40 {
+            json(&s, "POST", WIDGETS, widget(&name, "red", 1)).await
+        } else {
+            patch(
+                &s,
+                &format!("{WIDGETS}/{name}"),
+                "application/merge-patch+json",
+                json!({"spec": {"replicas": n}}),
+            )
+            .await
+        };
+        let rv: u64 = r.body["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        committed.push((
+            rv,
+            if n < 40 { "ADDED" } else { "MODIFIED" }.to_string(),
+            name,
+        ));
+    }
+    for task in tasks {
+        assert_eq!(
+            task.await.unwrap(),
+            committed,
+            "every watcher sees every commit once, in order"
+        );
+    }
 }

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
     namespaced,
     cluster,
     verbs(get, edit),
-    plural = "Widgets",
-    colour = "red"
+    plural = "Widgets"
 )]
 pub struct WidgetSpec {
     pub color: String,

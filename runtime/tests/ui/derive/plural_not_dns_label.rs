@@ -3,7 +3,12 @@ use krest::Resource;
 use serde::{Deserialize, Serialize};
 
 #[derive(Resource, Clone, Debug, Serialize, Deserialize)]
-#[resource(group = "demo.krest.dev", version = "v1", namespaced, plural = "Wid_gets")]
+#[resource(
+    group = "demo.krest.dev",
+    version = "v1",
+    namespaced,
+    plural = "Wid_gets"
+)]
 pub struct WidgetSpec {
     pub color: String,
 }

@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
     group = "demo.krest.dev",
     version = "v1",
     namespaced,
-    scale(spec_replicas = ".spec.replicas", status_replicas = ".status.readyReplicas")
+    scale(
+        spec_replicas = ".spec.replicas",
+        status_replicas = ".status.readyReplicas"
+    )
 )]
 pub struct WidgetSpec {
     pub replicas: i32,
