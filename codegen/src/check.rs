@@ -1,7 +1,7 @@
 //! Checks a [`ResourceModel`] against the rules kube-apiserver enforces on a CRD's names, so that
 //! mistakes surface when the code is generated, not when the server starts.
 
-use crate::model::{ResourceModel, PRINTER_COLUMN_TYPES};
+use crate::model::{ResourceModel, Verb, PRINTER_COLUMN_TYPES};
 
 /// The part of the model a problem is about, so that each front end can point at its source
 /// (a span in the derive, a schema path in YAML).
@@ -123,6 +123,15 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
     }
     if model.verbs.bits() == 0 {
         bad(Field::Verbs, "`verbs` must name at least one verb".into());
+    }
+    // kube-apiserver's Patcher is a Getter and an Updater: PATCH reads, patches and updates.
+    if model.verbs.contains(Verb::Patch)
+        && !(model.verbs.contains(Verb::Get) && model.verbs.contains(Verb::Update))
+    {
+        bad(
+            Field::Verbs,
+            "verb `patch` needs `get` and `update`: a patch reads the object and updates it".into(),
+        );
     }
     if let Some(scale) = &model.scale {
         if !model.status {

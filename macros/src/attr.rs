@@ -310,10 +310,25 @@ fn parse_one(
         "crate" => {
             raw.krate = Some(string(meta)?.parse()?);
         }
-        _ => errors.at(
-            span,
-            format!("unknown attribute `{key}`; expected one of {ATTRIBUTES}"),
-        ),
+        _ => {
+            errors.at(
+                span,
+                format!("unknown attribute `{key}`; expected one of {ATTRIBUTES}"),
+            );
+            skip_value(meta)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads past the value of an attribute that was already reported as unknown (`= expr` or
+/// `(...)`), so that the keys after it are still parsed and checked.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
     }
     Ok(())
 }
@@ -357,7 +372,7 @@ fn parse_scale(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<S
                     inner.path.span(),
                     format!("unknown `scale` attribute `{key}`; expected one of `spec_replicas`, `status_replicas`, `label_selector`"),
                 );
-                let _ = inner.value().and_then(|v| v.parse::<syn::Lit>());
+                skip_value(&inner)?;
                 return Ok(());
             }
         };
@@ -420,10 +435,13 @@ fn parse_subresource(
                 }
                 Ok(())
             })?,
-            _ => errors.at(
-                inner.path.span(),
-                format!("unknown `subresource` attribute `{key}`; expected one of `name`, `methods`, `subpath`, `handler`"),
-            ),
+            _ => {
+                errors.at(
+                    inner.path.span(),
+                    format!("unknown `subresource` attribute `{key}`; expected one of `name`, `methods`, `subpath`, `handler`"),
+                );
+                skip_value(&inner)?;
+            }
         }
         Ok(())
     })?;
@@ -471,10 +489,13 @@ fn parse_column(
             "json_path" => column.json_path = string(&inner)?.value().into(),
             "description" => column.description = string(&inner)?.value().into(),
             "priority" => column.priority = inner.value()?.parse::<LitInt>()?.base10_parse()?,
-            _ => errors.at(
-                inner.path.span(),
-                format!("unknown `printer_column` attribute `{key}`; expected one of `name`, `type`, `json_path`, `priority`, `description`, `format`"),
-            ),
+            _ => {
+                errors.at(
+                    inner.path.span(),
+                    format!("unknown `printer_column` attribute `{key}`; expected one of `name`, `type`, `json_path`, `priority`, `description`, `format`"),
+                );
+                skip_value(&inner)?;
+            }
         }
         Ok(())
     })?;

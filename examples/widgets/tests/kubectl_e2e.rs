@@ -289,7 +289,12 @@ fn kubectl_watch_sees_changes_in_order() {
     let dir = temp_dir("watch");
     let server = start(&["--store", "memory"]);
     let k = Kubectl::new(&server, &dir);
-    k.ok(&["create", "--validate=false", "-f", manifests().join("gadget.yaml").to_str().unwrap()]);
+    k.ok(&[
+        "create",
+        "--validate=false",
+        "-f",
+        manifests().join("gadget.yaml").to_str().unwrap(),
+    ]);
     let watch = |extra: &[&str]| {
         let mut cmd = Command::new("kubectl");
         cmd.arg("--server")
@@ -309,8 +314,20 @@ fn kubectl_watch_sees_changes_in_order() {
     // Give both watches time to list and start watching.
     std::thread::sleep(Duration::from_secs(2));
 
-    k.ok(&["create", "--validate=false", "-f", manifests().join("widget.yaml").to_str().unwrap()]);
-    k.ok(&["patch", "widget", "blue", "--type=merge", "-p", r#"{"spec":{"replicas":7}}"#]);
+    k.ok(&[
+        "create",
+        "--validate=false",
+        "-f",
+        manifests().join("widget.yaml").to_str().unwrap(),
+    ]);
+    k.ok(&[
+        "patch",
+        "widget",
+        "blue",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"replicas":7}}"#,
+    ]);
     k.ok(&["delete", "widget", "blue", "--wait=false"]);
 
     let mut seen = Vec::new();
@@ -321,8 +338,14 @@ fn kubectl_watch_sees_changes_in_order() {
         }
         seen.push(line);
     }
-    assert!(seen[0].starts_with("blue") && seen[0].split_whitespace().nth(2) == Some("2"), "{seen:?}");
-    assert!(seen[1].starts_with("blue") && seen[1].split_whitespace().nth(2) == Some("7"), "{seen:?}");
+    assert!(
+        seen[0].starts_with("blue") && seen[0].split_whitespace().nth(2) == Some("2"),
+        "{seen:?}"
+    );
+    assert!(
+        seen[1].starts_with("blue") && seen[1].split_whitespace().nth(2) == Some("7"),
+        "{seen:?}"
+    );
     assert!(seen[2].starts_with("blue"), "{seen:?}");
 
     let mut kinds = Vec::new();
