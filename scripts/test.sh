@@ -12,6 +12,9 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}"
 fi
 
+# The official Python client, for the client-compatibility tests.
+python3 -c "import kubernetes" 2>/dev/null || python3 -m pip install --quiet kubernetes
+
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
