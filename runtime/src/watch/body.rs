@@ -25,6 +25,9 @@ use crate::store::EventKind;
 /// How often a watcher that asked for bookmarks gets one.
 pub(crate) const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
+/// At most this many bytes of queued events are written together.
+const COALESCE_BYTES: usize = 64 * 1024;
+
 /// The annotation on the bookmark that ends the initial events of a streaming list.
 const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 
@@ -167,6 +170,23 @@ impl WatchBody {
         None
     }
 
+    /// `first` followed by the lines of changes already waiting, up to [`COALESCE_BYTES`].
+    fn coalesce(&mut self, first: Bytes, rx: &mut mpsc::Receiver<Arc<Change>>) -> Bytes {
+        let mut chunk: Option<Vec<u8>> = None;
+        while chunk.as_ref().map_or(first.len(), Vec::len) < COALESCE_BYTES {
+            let Ok(change) = rx.try_recv() else { break };
+            if let Some(line) = self.see(&change) {
+                let buffer = chunk.get_or_insert_with(|| {
+                    let mut b = Vec::with_capacity(COALESCE_BYTES.min(first.len() * 8));
+                    b.extend_from_slice(&first);
+                    b
+                });
+                buffer.extend_from_slice(&line);
+            }
+        }
+        chunk.map_or(first, Bytes::from)
+    }
+
     /// The line a change becomes for this watcher, if it sees it.
     fn see(&mut self, change: &Change) -> Option<Bytes> {
         if change.revision <= self.after {
@@ -229,8 +249,11 @@ impl http_body::Body for WatchBody {
             match rx.poll_recv(cx) {
                 Poll::Ready(Some(change)) => {
                     if let Some(line) = this.see(&change) {
+                        // Events already queued go out in the same write: one flush (and one
+                        // syscall) for a burst instead of one per event.
+                        let chunk = this.coalesce(line, &mut rx);
                         this.rx = Some(rx);
-                        return Poll::Ready(Some(Ok(Frame::data(line))));
+                        return Poll::Ready(Some(Ok(Frame::data(chunk))));
                     }
                 }
                 Poll::Ready(None) => {
