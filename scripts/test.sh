@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
+command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
+command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}"
@@ -17,6 +19,6 @@ python3 -c "import kubernetes" 2>/dev/null || python3 -m pip install --quiet kub
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets -- -D warnings
-RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps
-cargo test --workspace
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
+cargo test --workspace --all-features

@@ -7,7 +7,11 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn python_client_crud_and_watch() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
         .args(["--store", "memory", "--listen", &addr.to_string()])

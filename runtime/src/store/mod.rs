@@ -10,6 +10,8 @@
 //! the revision when reading, so that an update that changes nothing writes the same bytes and
 //! the store can recognise it as a no-op.
 
+#[cfg(feature = "etcd")]
+mod etcd;
 mod memory;
 
 use std::future::Future;
@@ -18,6 +20,8 @@ use std::pin::Pin;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+#[cfg(feature = "etcd")]
+pub use etcd::EtcdStore;
 pub use memory::MemoryStore;
 
 /// A boxed future, as the object-safe store methods return.
