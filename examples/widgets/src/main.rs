@@ -20,6 +20,7 @@ struct Flags {
     listen: SocketAddr,
     store: String,
     data_dir: PathBuf,
+    etcd_endpoints: Vec<String>,
     routes: bool,
 }
 
@@ -31,6 +32,7 @@ fn parse_flags() -> Result<Flags, String> {
         listen: "127.0.0.1:8080".parse().map_err(|e| format!("{e}"))?,
         store: "embedded".into(),
         data_dir: PathBuf::from("./krest-data"),
+        etcd_endpoints: vec!["http://127.0.0.1:2379".into()],
         routes: false,
     };
     let mut args = std::env::args().skip(1);
@@ -53,6 +55,9 @@ fn parse_flags() -> Result<Flags, String> {
             }
             "--store" => flags.store = value()?,
             "--data-dir" => flags.data_dir = PathBuf::from(value()?),
+            "--etcd-endpoints" => {
+                flags.etcd_endpoints = value()?.split(',').map(str::to_string).collect();
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -105,7 +110,22 @@ async fn serve(flags: Flags) -> Result<(), String> {
     let store: Arc<dyn Store> = match flags.store.as_str() {
         "memory" => Arc::new(MemoryStore::new()),
 
-        other => return Err(format!("unknown store {other:?}: use embedded or memory")),
+        #[cfg(feature = "etcd")]
+        "etcd" => Arc::new(
+            krest::store::EtcdStore::connect(&flags.etcd_endpoints, "/krest")
+                .await
+                .map_err(|e| format!("connecting to etcd at {:?}: {e}", flags.etcd_endpoints))?,
+        ),
+        #[cfg(not(feature = "etcd"))]
+        "etcd" => {
+            let _ = &flags.etcd_endpoints;
+            return Err("this widgets-server was built without the `etcd` feature".into());
+        }
+        other => {
+            return Err(format!(
+                "unknown store {other:?}: use embedded, memory or etcd"
+            ))
+        }
     };
     let server = Server::builder()
         .store(store)
