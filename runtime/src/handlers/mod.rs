@@ -2,7 +2,7 @@
 //!
 //! Each entry point is a thin generic shim; the work happens in non-generic code on JSON values
 //! (`read`, `write`, `delete`, `subresource`, `watch`), with the resource's type reached only
-//! through its [`Decoder`](crate::decode::Decoder).
+//! through its decoder (a function pointer per resource).
 
 mod delete;
 mod object;
