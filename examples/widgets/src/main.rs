@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use krest::store::{MemoryStore, Store};
+use krest::store::{EmbeddedOptions, EmbeddedStore, MemoryStore, Store};
 use krest::{Resource, Server};
 use krest_example_widgets::{Gadget, Widget};
 
@@ -109,6 +109,10 @@ fn main() -> ExitCode {
 async fn serve(flags: Flags) -> Result<(), String> {
     let store: Arc<dyn Store> = match flags.store.as_str() {
         "memory" => Arc::new(MemoryStore::new()),
+        "embedded" => Arc::new(
+            EmbeddedStore::open(&flags.data_dir, EmbeddedOptions::default())
+                .map_err(|e| format!("opening {}: {e}", flags.data_dir.display()))?,
+        ),
 
         #[cfg(feature = "etcd")]
         "etcd" => Arc::new(

@@ -366,3 +366,8 @@ fn kubectl_watch_sees_changes_in_order() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn kubectl_against_embedded_store() {
+    everyday_kubectl(&["--store", "embedded"], "embedded");
+}

@@ -134,6 +134,16 @@ fn no_lost_updates_memory() {
     increments(addr);
 }
 
+#[test]
+fn no_lost_updates_embedded() {
+    let dir = std::env::temp_dir().join(format!("krest-lost-embedded-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (_server, addr) =
+        start_server(&["--store", "embedded", "--data-dir", dir.to_str().unwrap()]);
+    increments(addr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[cfg(feature = "etcd")]
 #[test]
 fn no_lost_updates_etcd() {

@@ -10,6 +10,7 @@
 //! the revision when reading, so that an update that changes nothing writes the same bytes and
 //! the store can recognise it as a no-op.
 
+mod embedded;
 #[cfg(feature = "etcd")]
 mod etcd;
 mod memory;
@@ -20,6 +21,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+pub use embedded::{EmbeddedOptions, EmbeddedStore};
 #[cfg(feature = "etcd")]
 pub use etcd::EtcdStore;
 pub use memory::MemoryStore;
