@@ -739,3 +739,28 @@ async fn table_output() {
     .await;
     assert!(none.body["rows"][0].get("object").is_none());
 }
+
+#[tokio::test]
+async fn a_failed_commit_is_a_500_and_leaves_nothing() {
+    use krest::store::{EmbeddedOptions, EmbeddedStore};
+    let dir = std::env::temp_dir().join(format!("krest-fail-commit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let options = EmbeddedOptions::default();
+    let fail = options.fail_commits.clone();
+    let store = std::sync::Arc::new(EmbeddedStore::open(&dir, options).unwrap());
+    let s = krest::Server::builder()
+        .store(store)
+        .resource::<Widget>()
+        .build()
+        .unwrap();
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = json(&s, "POST", WIDGETS, widget("io", "red", 1)).await;
+    assert_eq!((r.code, r.reason()), (500, "InternalError"), "{}", r.text);
+    fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(get(&s, &item("io")).await.code, 404, "no partial state");
+    assert_eq!(
+        json(&s, "POST", WIDGETS, widget("io", "red", 1)).await.code,
+        201
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
