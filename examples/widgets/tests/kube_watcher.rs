@@ -236,3 +236,89 @@ async fn reflector_stays_in_sync_through_compaction() {
         "the expired watch made the client re-list"
     );
 }
+
+/// A running `widgets-server` process, killed on drop.
+struct ServerProcess(std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(addr: std::net::SocketAddr, dir: &std::path::Path) -> ServerProcess {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .args([
+            "--store",
+            "embedded",
+            "--listen",
+            &addr.to_string(),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "widgets-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    ServerProcess(child)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflector_stays_in_sync_through_a_server_restart() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let dir = std::env::temp_dir().join(format!("krest-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let server = start_server(addr, &dir);
+    let client =
+        Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap())).unwrap();
+    let gvk = GroupVersionKind::gvk("demo.krest.dev", "v1", "Widget");
+    let resource = ApiResource::from_gvk_with_plural(&gvk, "widgets");
+    let api: Api<DynamicObject> = Api::namespaced_with(client, "default", &resource);
+    api.create(&PostParams::default(), &body("before", 1))
+        .await
+        .unwrap();
+
+    let writer = reflector::store::Writer::<DynamicObject>::new(resource.clone());
+    let reader = writer.as_reader();
+    let stream = reflector(writer, watcher(api.clone(), watcher::Config::default()))
+        .default_backoff()
+        .for_each(|_| async {});
+    tokio::spawn(stream);
+    let names = |r: &reflector::Store<DynamicObject>| {
+        let mut n: Vec<String> = r
+            .state()
+            .iter()
+            .map(|o| o.metadata.name.clone().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    eventually("the initial list", || names(&reader) == ["before"]).await;
+
+    drop(server);
+    let _server = start_server(addr, &dir);
+    api.create(&PostParams::default(), &body("after", 1))
+        .await
+        .unwrap();
+    api.delete("before", &DeleteParams::default())
+        .await
+        .unwrap();
+    eventually("the state after the restart", || {
+        names(&reader) == ["after"]
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
