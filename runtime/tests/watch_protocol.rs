@@ -343,54 +343,82 @@ async fn table_watches_send_columns_once() {
 #[tokio::test]
 async fn slow_watchers_are_closed_without_skipping_or_slowing_others() {
     let s = server();
-    let (_, mut slow) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[]).await;
+    let mut slow = Vec::new();
+    for _ in 0..50 {
+        slow.push(
+            Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[])
+                .await
+                .1,
+        );
+    }
     let (_, mut reader) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[]).await;
     let writes = 1500;
+    let written: Arc<std::sync::Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let write_times = written.clone();
     let reading = tokio::spawn(async move {
         let mut seen = Vec::new();
+        let mut worst = Duration::ZERO;
         while seen.len() < writes {
+            let event = reader.next().await.unwrap();
+            let at = write_times.lock().unwrap().get(seen.len()).copied();
+            if let Some(at) = at {
+                worst = worst.max(at.elapsed());
+            }
             seen.push(
-                reader.next().await.unwrap()["object"]["metadata"]["name"]
+                event["object"]["metadata"]["name"]
                     .as_str()
                     .unwrap()
                     .to_string(),
             );
         }
-        seen
+        (seen, worst)
     });
+    let started = std::time::Instant::now();
     for i in 0..writes {
+        written.lock().unwrap().push(std::time::Instant::now());
         json(&s, "POST", WIDGETS, widget(&format!("w{i:04}"), "red", 1)).await;
     }
-    let seen = reading.await.unwrap();
+    let write_time = started.elapsed();
+    let (seen, worst) = reading.await.unwrap();
     assert_eq!(
         seen,
         (0..writes).map(|i| format!("w{i:04}")).collect::<Vec<_>>(),
         "the reader got every event in order"
     );
-    // The slow one was closed: it ends after what it held, in order, with no gap.
-    let mut held = Vec::new();
-    while let Some(event) = slow.next().await {
-        held.push(
-            event["object"]["metadata"]["name"]
-                .as_str()
-                .unwrap()
-                .to_string(),
+    assert!(
+        worst < Duration::from_secs(1),
+        "the reader fell {worst:?} behind the writer"
+    );
+    assert!(
+        write_time < Duration::from_secs(20),
+        "the writer kept its speed ({write_time:?})"
+    );
+    // The slow ones were closed: each ends after what it held, in order, with no gap.
+    for mut w in slow {
+        let mut held = Vec::new();
+        while let Some(event) = w.next().await {
+            held.push(
+                event["object"]["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        assert!(
+            held.len() < writes,
+            "a slow watcher was closed ({} events)",
+            held.len()
+        );
+        assert_eq!(
+            held,
+            (0..held.len())
+                .map(|i| format!("w{i:04}"))
+                .collect::<Vec<_>>()
         );
     }
-    assert!(
-        held.len() < writes,
-        "the slow watcher was closed ({} events)",
-        held.len()
-    );
-    assert_eq!(
-        held,
-        (0..held.len())
-            .map(|i| format!("w{i:04}"))
-            .collect::<Vec<_>>()
-    );
     let metrics = get(&s, "/metrics").await;
     assert!(
-        metrics.text.contains("krest_watchers_closed_slow_total 1"),
+        metrics.text.contains("krest_watchers_closed_slow_total 50"),
         "{}",
         metrics.text
     );
