@@ -1,41 +1,118 @@
 //! One conformance suite for every store backend, after k8s.io/apiserver's storage tests:
 //! create, get, list (prefix, at a revision, pagination with a constant revision, expiry),
 //! guaranteed update with conflicts, guarded and unguarded delete, no-op updates, watch from
-//! zero, from a revision and from a compacted revision, global order across keys; plus
-//! property tests of random operation sequences against a simple model.
+//! zero, from a revision and from a compacted revision, global order across keys, overflowing
+//! watchers; plus property tests of random operation sequences against a simple model, and the
+//! embedded store's own durability tests (reopen, failed commit, failed fsync, compaction).
 //!
 //! Memory and embedded always run; etcd runs with `--features etcd` (CI enables it) against a
 //! real etcd process.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use krest::store::{
-    guaranteed_update, EmbeddedOptions, EmbeddedStore, EventKind, ListOptions, MemoryStore, Store,
-    StoreError,
+    guaranteed_update, BoxFuture, EmbeddedOptions, EmbeddedStore, Event, EventKind, KeyValue,
+    ListOptions, ListPage, MemoryStore, Store, StoreError, WatchStream,
 };
+use tempfile::TempDir;
 
 fn b(s: &str) -> Bytes {
     Bytes::copy_from_slice(s.as_bytes())
 }
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("krest-conf-{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A store that owns what it needs to exist (a temporary directory, an etcd process), dropped
+/// after the store.
+struct Owned<G: Send + Sync + 'static> {
+    store: Box<dyn Store>,
+    _guard: G,
 }
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
+impl<G: Send + Sync + 'static> Store for Owned<G> {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KeyValue>, StoreError>> {
+        self.store.get(key)
+    }
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        options: ListOptions,
+    ) -> BoxFuture<'a, Result<ListPage, StoreError>> {
+        self.store.list(prefix, options)
+    }
+    fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64, StoreError>> {
+        self.store.create(key, value)
+    }
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        expected: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        self.store.update(key, value, expected)
+    }
+    fn delete<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+    ) -> BoxFuture<'a, Result<(u64, KeyValue), StoreError>> {
+        self.store.delete(key, expected)
+    }
+    fn watch<'a>(
+        &'a self,
+        prefix: &'a str,
+        after: u64,
+    ) -> BoxFuture<'a, Result<WatchStream, StoreError>> {
+        self.store.watch(prefix, after)
+    }
+    fn current_revision(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.store.current_revision()
+    }
+    fn compact(&self, revision: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.store.compact(revision)
+    }
+}
 
-async fn next_event(w: &mut krest::store::WatchStream) -> Result<krest::store::Event, StoreError> {
-    tokio::time::timeout(Duration::from_secs(5), w.next())
+fn memory() -> Arc<dyn Store> {
+    Arc::new(MemoryStore::new())
+}
+
+/// An embedded store in a fresh temporary directory, removed with the store.
+fn embedded_with(options: EmbeddedOptions) -> Arc<dyn Store> {
+    let dir = TempDir::new().unwrap();
+    let store = EmbeddedStore::open(dir.path(), options).unwrap();
+    Arc::new(Owned {
+        store: Box::new(store),
+        _guard: dir,
+    })
+}
+
+fn embedded() -> Arc<dyn Store> {
+    embedded_with(EmbeddedOptions::default())
+}
+
+async fn next_event(w: &mut WatchStream) -> Result<Event, StoreError> {
+    tokio::time::timeout(Duration::from_secs(10), w.next())
         .await
-        .expect("an event within 5 s")
+        .expect("an event within 10 s")
         .expect("the stream is open")
+}
+
+/// Nothing more arrives within a short while.
+async fn assert_quiet(w: &mut WatchStream) {
+    if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(100), w.next()).await {
+        panic!("unexpected event {e:?}");
+    }
+}
+
+/// A watch from a compacted revision fails, at once or as the stream's first item.
+async fn watch_error(s: &dyn Store, prefix: &str, after: u64) -> StoreError {
+    match s.watch(prefix, after).await {
+        Err(e) => e,
+        Ok(mut w) => next_event(&mut w).await.unwrap_err(),
+    }
 }
 
 async fn create_get_update_delete(s: Arc<dyn Store>) {
@@ -72,14 +149,17 @@ async fn create_get_update_delete(s: Arc<dyn Store>) {
     );
     let (r3, last) = s.delete("/t/a", Some(r2)).await.unwrap();
     assert!(r3 > r2, "a delete takes a new revision");
-    assert_eq!(last.value, b("2"));
+    assert_eq!((last.value, last.mod_revision), (b("2"), r2));
+    assert_eq!(s.current_revision().await.unwrap(), r3);
     assert_eq!(
         s.delete("/t/a", None).await.unwrap_err(),
         StoreError::NotFound
     );
     s.create("/t/b", b("1")).await.unwrap();
     let (r4, _) = s.delete("/t/b", None).await.unwrap();
-    assert!(r4 > r3);
+    assert!(r4 > r3, "an unguarded delete takes a new revision too");
+    let r5 = s.create("/t/a", b("again")).await.unwrap();
+    assert!(r5 > r4, "a deleted key can be created again");
 }
 
 async fn lists_and_pages(s: Arc<dyn Store>) {
@@ -92,6 +172,7 @@ async fn lists_and_pages(s: Arc<dyn Store>) {
     let all = s.list("/l/x/", ListOptions::default()).await.unwrap();
     assert_eq!(all.items.len(), 7);
     assert!(all.next_key.is_none());
+    assert_eq!(all.remaining, 0);
     let at = all.revision;
     // A write between pages must not show up in later pages.
     let mut seen = Vec::new();
@@ -106,10 +187,10 @@ async fn lists_and_pages(s: Arc<dyn Store>) {
         .await
         .unwrap();
     let rev = page.revision;
-    s.create("/l/x/9", b("late")).await.unwrap();
-    s.update("/l/x/6", b("changed"), page.revision - 1)
-        .await
-        .ok();
+    s.create("/l/x/55", b("late")).await.unwrap();
+    let r6 = s.get("/l/x/6").await.unwrap().unwrap().mod_revision;
+    s.update("/l/x/6", b("changed"), r6).await.unwrap();
+    s.delete("/l/x/4", None).await.unwrap();
     loop {
         assert_eq!(
             page.revision, rev,
@@ -159,6 +240,12 @@ async fn lists_and_pages(s: Arc<dyn Store>) {
         5,
         "a list at an older revision sees the older state"
     );
+    let now = s.list("/l/x/", ListOptions::default()).await.unwrap();
+    let keys: Vec<&str> = now.items.iter().map(|kv| kv.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["/l/x/0", "/l/x/1", "/l/x/2", "/l/x/3", "/l/x/5", "/l/x/55", "/l/x/6"]
+    );
     let current = s.current_revision().await.unwrap();
     assert!(matches!(
         s.list(
@@ -185,6 +272,21 @@ async fn lists_and_pages(s: Arc<dyn Store>) {
     assert!(
         matches!(expired, Err(StoreError::Expired { .. })),
         "continuing after compaction: {expired:?}"
+    );
+    let at_compacted = s
+        .list(
+            "/l/x/",
+            ListOptions {
+                revision: Some(current),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        at_compacted.items.len(),
+        7,
+        "the compacted revision itself stays readable"
     );
 }
 
@@ -233,7 +335,28 @@ async fn guaranteed_update_retries_once(s: Arc<dyn Store>) {
     );
 }
 
-async fn watches(s: Arc<dyn Store>) {
+async fn watch_from_zero(s: Arc<dyn Store>) {
+    let r1 = s.create("/z/a", b("1")).await.unwrap();
+    let r2 = s.create("/z/b", b("1")).await.unwrap();
+    let mut w = s.watch("/z/", 0).await.unwrap();
+    for (key, rev) in [("/z/a", r1), ("/z/b", r2)] {
+        let e = next_event(&mut w).await.unwrap();
+        assert_eq!(
+            (e.kind, e.key.as_str(), e.revision),
+            (EventKind::Added, key, rev),
+            "a watch from 0 replays the history"
+        );
+    }
+    let r3 = s.update("/z/a", b("2"), r1).await.unwrap();
+    let e = next_event(&mut w).await.unwrap();
+    assert_eq!(
+        (e.kind, e.revision, e.value),
+        (EventKind::Modified, r3, b("2")),
+        "then live events"
+    );
+}
+
+async fn watch_from_revision(s: Arc<dyn Store>) {
     let r0 = s.current_revision().await.unwrap();
     let mut from_start = s.watch("/w/", r0).await.unwrap();
     let r1 = s.create("/w/a", b("1")).await.unwrap();
@@ -255,43 +378,105 @@ async fn watches(s: Arc<dyn Store>) {
             (kind, key, rev, value)
         );
     }
+    assert_quiet(&mut from_start).await;
     // From a revision in the middle: only what came after.
     let mut from_middle = s.watch("/w/", r2).await.unwrap();
     for (kind, key, rev, _) in &expected[2..] {
         let e = next_event(&mut from_middle).await.unwrap();
         assert_eq!((e.kind, e.key.as_str(), e.revision), (*kind, *key, *rev));
     }
-    // Many keys written concurrently: one global order, strictly increasing.
+    assert_quiet(&mut from_middle).await;
+}
+
+async fn watch_keeps_global_order(s: Arc<dyn Store>) {
     let mut ordered = s
         .watch("/o/", s.current_revision().await.unwrap())
         .await
         .unwrap();
-    let writers: Vec<_> = (0..4)
+    let writers: Vec<_> = (0..8)
         .map(|w| {
             let s = s.clone();
             tokio::spawn(async move {
+                let mut revisions = Vec::new();
                 for i in 0..25 {
-                    s.create(&format!("/o/{w}-{i}"), b("v")).await.unwrap();
+                    revisions.push(s.create(&format!("/o/{w}-{i}"), b("v")).await.unwrap());
+                }
+                revisions
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for w in writers {
+        written.extend(w.await.unwrap());
+    }
+    written.sort_unstable();
+    let mut seen = Vec::new();
+    for _ in 0..written.len() {
+        seen.push(next_event(&mut ordered).await.unwrap().revision);
+    }
+    assert_eq!(
+        seen, written,
+        "every committed write once, in one global order"
+    );
+}
+
+async fn watch_from_compacted_revision(s: Arc<dyn Store>) {
+    let r1 = s.create("/c/a", b("1")).await.unwrap();
+    let r2 = s.update("/c/a", b("2"), r1).await.unwrap();
+    let r3 = s.update("/c/a", b("3"), r2).await.unwrap();
+    let r4 = s.update("/c/a", b("4"), r3).await.unwrap();
+    s.compact(r3).await.unwrap();
+    let expired = watch_error(&*s, "/c/", r1).await;
+    assert!(matches!(expired, StoreError::Expired { .. }), "{expired:?}");
+    let mut from_compacted = s.watch("/c/", r3).await.unwrap();
+    assert_eq!(
+        next_event(&mut from_compacted).await.unwrap().revision,
+        r4,
+        "a watch from the compacted revision itself still works"
+    );
+}
+
+/// A watcher that never reads is closed once its queue is full: its stream ends after a
+/// gap-free run of events, never skipping ahead, and the writers are not held up.
+async fn overflowing_watcher_is_closed(s: Arc<dyn Store>) {
+    const WRITES: usize = 6000;
+    let start = s.current_revision().await.unwrap();
+    let mut stalled = s.watch("/v/", start).await.unwrap();
+    let writers: Vec<_> = (0..32)
+        .map(|w| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                for i in 0..WRITES / 32 {
+                    s.create(&format!("/v/{w}-{i}"), b("v")).await.unwrap();
                 }
             })
         })
         .collect();
-    for w in writers {
-        w.await.unwrap();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        for w in writers {
+            w.await.unwrap();
+        }
+    })
+    .await
+    .expect("writers are never blocked by a stalled watcher");
+    let mut received = 0;
+    let mut last = start;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stalled.next()).await {
+            Ok(Some(Ok(e))) => {
+                assert_eq!(e.revision, last + 1, "no event is skipped");
+                last = e.revision;
+                received += 1;
+            }
+            Ok(Some(Err(e))) => panic!("unexpected error {e:?}"),
+            Ok(None) => break,
+            Err(_) => panic!("the overflowing watcher was not closed ({received} events)"),
+        }
     }
-    let mut last = 0;
-    for _ in 0..100 {
-        let e = next_event(&mut ordered).await.unwrap();
-        assert!(e.revision > last, "revisions strictly increase");
-        last = e.revision;
-    }
-    // From a compacted revision: Expired.
-    s.compact(r3).await.unwrap();
-    let expired = match s.watch("/w/", r1).await {
-        Err(e) => e,
-        Ok(mut w) => next_event(&mut w).await.unwrap_err(),
-    };
-    assert!(matches!(expired, StoreError::Expired { .. }), "{expired:?}");
+    assert!(
+        received < WRITES,
+        "the watcher was closed before the end ({received} events)"
+    );
 }
 
 macro_rules! conformance {
@@ -315,86 +500,51 @@ macro_rules! conformance {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn watches() {
-                super::watches($make).await;
+            async fn watch_from_zero() {
+                super::watch_from_zero($make).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn watch_from_revision() {
+                super::watch_from_revision($make).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn watch_keeps_global_order() {
+                super::watch_keeps_global_order($make).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn watch_from_compacted_revision() {
+                super::watch_from_compacted_revision($make).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn overflowing_watcher_is_closed() {
+                super::overflowing_watcher_is_closed($make).await;
             }
         }
     };
 }
 
-conformance!(memory, Arc::new(MemoryStore::new()) as Arc<dyn Store>);
-conformance!(
-    embedded,
-    Arc::new(EmbeddedStore::open(&temp("embedded"), EmbeddedOptions::default()).unwrap())
-        as Arc<dyn Store>
-);
+conformance!(memory, memory());
+conformance!(embedded, embedded());
 
 #[cfg(feature = "etcd")]
 mod etcd_backend {
     use super::*;
-    use krest::store::{BoxFuture, EtcdStore, KeyValue, ListPage, WatchStream};
+    use krest::store::EtcdStore;
     use std::net::TcpListener;
     use std::process::{Child, Command, Stdio};
     use std::time::Instant;
 
-    /// An etcd store that owns its etcd process: the process ends with the store.
-    struct OwnedEtcd {
-        store: EtcdStore,
-        child: Child,
-    }
+    /// Kills the etcd process when dropped.
+    struct Kill(Child);
 
-    impl Drop for OwnedEtcd {
+    impl Drop for Kill {
         fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    impl Store for OwnedEtcd {
-        fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KeyValue>, StoreError>> {
-            self.store.get(key)
-        }
-        fn list<'a>(
-            &'a self,
-            prefix: &'a str,
-            options: ListOptions,
-        ) -> BoxFuture<'a, Result<ListPage, StoreError>> {
-            self.store.list(prefix, options)
-        }
-        fn create<'a>(
-            &'a self,
-            key: &'a str,
-            value: Bytes,
-        ) -> BoxFuture<'a, Result<u64, StoreError>> {
-            self.store.create(key, value)
-        }
-        fn update<'a>(
-            &'a self,
-            key: &'a str,
-            value: Bytes,
-            expected: u64,
-        ) -> BoxFuture<'a, Result<u64, StoreError>> {
-            self.store.update(key, value, expected)
-        }
-        fn delete<'a>(
-            &'a self,
-            key: &'a str,
-            expected: Option<u64>,
-        ) -> BoxFuture<'a, Result<(u64, KeyValue), StoreError>> {
-            self.store.delete(key, expected)
-        }
-        fn watch<'a>(
-            &'a self,
-            prefix: &'a str,
-            after: u64,
-        ) -> BoxFuture<'a, Result<WatchStream, StoreError>> {
-            self.store.watch(prefix, after)
-        }
-        fn current_revision(&self) -> BoxFuture<'_, Result<u64, StoreError>> {
-            self.store.current_revision()
-        }
-        fn compact(&self, revision: u64) -> BoxFuture<'_, Result<(), StoreError>> {
-            self.store.compact(revision)
+            let _ = self.0.kill();
+            let _ = self.0.wait();
         }
     }
 
@@ -409,14 +559,12 @@ mod etcd_backend {
     /// A fresh etcd on free loopback ports, and a store on it.
     pub async fn store() -> Arc<dyn Store> {
         let (client, peer) = (free_port(), free_port());
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("krest-conf-etcd-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = TempDir::new().unwrap();
         let endpoint = format!("http://127.0.0.1:{client}");
-        let name = format!("c{n}");
+        let name = format!("c{client}");
         let child = Command::new("etcd")
             .args(["--name", &name, "--data-dir"])
-            .arg(&dir)
+            .arg(dir.path().join("etcd"))
             .args([
                 "--listen-client-urls",
                 &endpoint,
@@ -436,6 +584,7 @@ mod etcd_backend {
             .stderr(Stdio::null())
             .spawn()
             .expect("etcd is installed (scripts/test.sh installs Debian's etcd-server)");
+        let child = Kill(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", client)).is_err() {
             assert!(Instant::now() < deadline, "etcd did not start");
@@ -444,7 +593,11 @@ mod etcd_backend {
         let store = EtcdStore::connect(&[endpoint], "/conformance")
             .await
             .unwrap();
-        Arc::new(OwnedEtcd { store, child })
+        // The process goes before its directory.
+        Arc::new(Owned {
+            store: Box::new(store),
+            _guard: (child, dir),
+        })
     }
 
     conformance!(etcd, store().await);
@@ -455,6 +608,32 @@ mod etcd_backend {
 struct Model {
     revision: u64,
     keys: BTreeMap<String, (Bytes, u64)>,
+    /// Every change: kind, key, value (the last one for a delete), revision.
+    events: Vec<(EventKind, String, Bytes, u64)>,
+    /// The keys as they were at each revision (index = revision).
+    history: Vec<BTreeMap<String, (Bytes, u64)>>,
+}
+
+impl Model {
+    fn new() -> Model {
+        Model {
+            history: vec![BTreeMap::new()],
+            ..Model::default()
+        }
+    }
+
+    fn commit(&mut self, kind: EventKind, key: String, value: Bytes) -> u64 {
+        self.revision += 1;
+        if kind == EventKind::Deleted {
+            self.keys.remove(&key);
+        } else {
+            self.keys
+                .insert(key.clone(), (value.clone(), self.revision));
+        }
+        self.events.push((kind, key, value, self.revision));
+        self.history.push(self.keys.clone());
+        self.revision
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -462,21 +641,23 @@ enum ModelOp {
     Create(u8, u8),
     Update(u8, u8, bool),
     Delete(u8, bool),
+    DeleteUnguarded(u8),
+}
+
+fn model_key(k: u8) -> String {
+    format!("/p/{k}")
 }
 
 fn apply_model(m: &mut Model, op: &ModelOp) -> Result<u64, StoreError> {
-    let key = |k: &u8| format!("/p/{k}");
     match op {
         ModelOp::Create(k, v) => {
-            if m.keys.contains_key(&key(k)) {
+            if m.keys.contains_key(&model_key(*k)) {
                 return Err(StoreError::AlreadyExists);
             }
-            m.revision += 1;
-            m.keys.insert(key(k), (b(&v.to_string()), m.revision));
-            Ok(m.revision)
+            Ok(m.commit(EventKind::Added, model_key(*k), b(&v.to_string())))
         }
         ModelOp::Update(k, v, stale) => {
-            let Some((value, rev)) = m.keys.get(&key(k)).cloned() else {
+            let Some((value, rev)) = m.keys.get(&model_key(*k)).cloned() else {
                 return Err(StoreError::NotFound);
             };
             if *stale {
@@ -485,38 +666,75 @@ fn apply_model(m: &mut Model, op: &ModelOp) -> Result<u64, StoreError> {
             if value == b(&v.to_string()) {
                 return Ok(rev);
             }
-            m.revision += 1;
-            m.keys.insert(key(k), (b(&v.to_string()), m.revision));
-            Ok(m.revision)
+            Ok(m.commit(EventKind::Modified, model_key(*k), b(&v.to_string())))
         }
         ModelOp::Delete(k, stale) => {
-            let Some((_, rev)) = m.keys.get(&key(k)).cloned() else {
+            let Some((value, rev)) = m.keys.get(&model_key(*k)).cloned() else {
                 return Err(StoreError::NotFound);
             };
             if *stale {
                 return Err(StoreError::Conflict { current: rev });
             }
-            m.revision += 1;
-            m.keys.remove(&key(k));
-            Ok(m.revision)
+            Ok(m.commit(EventKind::Deleted, model_key(*k), value))
+        }
+        ModelOp::DeleteUnguarded(k) => {
+            let Some((value, _)) = m.keys.get(&model_key(*k)).cloned() else {
+                return Err(StoreError::NotFound);
+            };
+            Ok(m.commit(EventKind::Deleted, model_key(*k), value))
         }
     }
 }
 
 async fn apply_store(s: &dyn Store, op: &ModelOp) -> Result<u64, StoreError> {
-    let key = |k: &u8| format!("/p/{k}");
-    let rev_of = |kv: Option<krest::store::KeyValue>| kv.map_or(0, |kv| kv.mod_revision);
+    let rev_of = |kv: Option<KeyValue>| kv.map_or(0, |kv| kv.mod_revision);
     match op {
-        ModelOp::Create(k, v) => s.create(&key(k), b(&v.to_string())).await,
+        ModelOp::Create(k, v) => s.create(&model_key(*k), b(&v.to_string())).await,
         ModelOp::Update(k, v, stale) => {
-            let rev = rev_of(s.get(&key(k)).await.unwrap());
+            let rev = rev_of(s.get(&model_key(*k)).await.unwrap());
             let expected = if *stale { rev.wrapping_sub(1) } else { rev };
-            s.update(&key(k), b(&v.to_string()), expected).await
+            s.update(&model_key(*k), b(&v.to_string()), expected).await
         }
         ModelOp::Delete(k, stale) => {
-            let rev = rev_of(s.get(&key(k)).await.unwrap());
+            let rev = rev_of(s.get(&model_key(*k)).await.unwrap());
             let expected = if *stale { rev.wrapping_sub(1) } else { rev };
-            s.delete(&key(k), Some(expected)).await.map(|(r, _)| r)
+            s.delete(&model_key(*k), Some(expected))
+                .await
+                .map(|(r, _)| r)
+        }
+        ModelOp::DeleteUnguarded(k) => s.delete(&model_key(*k), None).await.map(|(r, _)| r),
+    }
+}
+
+/// Lists `/p/` at `revision`, `limit` keys a page, following `next_key` to the end.
+async fn list_all(s: &dyn Store, revision: u64, limit: u64) -> BTreeMap<String, (Bytes, u64)> {
+    let mut all = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let page = s
+            .list(
+                "/p/",
+                ListOptions {
+                    revision: Some(revision),
+                    limit,
+                    start: start.take(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.revision, revision);
+        for kv in page.items {
+            assert!(
+                all.insert(kv.key, (kv.value, kv.mod_revision)).is_none(),
+                "a key on two pages"
+            );
+        }
+        match page.next_key {
+            Some(next) => start = Some(next),
+            None => {
+                assert_eq!(page.remaining, 0);
+                return all;
+            }
         }
     }
 }
@@ -524,23 +742,28 @@ async fn apply_store(s: &dyn Store, op: &ModelOp) -> Result<u64, StoreError> {
 mod properties {
     use super::*;
     use proptest::prelude::*;
+    use proptest::sample::Index;
 
     fn op() -> impl Strategy<Value = ModelOp> {
         prop_oneof![
-            (0u8..6, 0u8..4).prop_map(|(k, v)| ModelOp::Create(k, v)),
-            (0u8..6, 0u8..4, any::<bool>()).prop_map(|(k, v, s)| ModelOp::Update(k, v, s)),
-            (0u8..6, any::<bool>()).prop_map(|(k, s)| ModelOp::Delete(k, s)),
+            3 => (0u8..6, 0u8..4).prop_map(|(k, v)| ModelOp::Create(k, v)),
+            3 => (0u8..6, 0u8..4, any::<bool>()).prop_map(|(k, v, s)| ModelOp::Update(k, v, s)),
+            1 => (0u8..6, any::<bool>()).prop_map(|(k, s)| ModelOp::Delete(k, s)),
+            1 => (0u8..6).prop_map(ModelOp::DeleteUnguarded),
         ]
     }
 
-    fn check(make: impl Fn() -> Arc<dyn Store>, ops: &[ModelOp]) {
+    /// Runs `ops` against a fresh store and the model, then compares every result, the final
+    /// state, a paginated list at a past revision, and the watch history from 0 and from that
+    /// revision.
+    fn check(make: impl Fn() -> Arc<dyn Store>, ops: &[ModelOp], at: Index, limit: u64) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         runtime.block_on(async {
             let store = make();
-            let mut model = Model::default();
+            let mut model = Model::new();
             for op in ops {
                 let expected = apply_model(&mut model, op);
                 let got = apply_store(&*store, op).await;
@@ -550,50 +773,79 @@ mod properties {
                     (a, b) => assert_eq!(a, b, "{op:?}"),
                 }
             }
-            let listed = store.list("/p/", ListOptions::default()).await.unwrap();
-            let state: BTreeMap<String, (Bytes, u64)> = listed
-                .items
-                .into_iter()
-                .map(|kv| (kv.key, (kv.value, kv.mod_revision)))
-                .collect();
-            assert_eq!(state, model.keys);
             assert_eq!(store.current_revision().await.unwrap(), model.revision);
+            assert_eq!(list_all(&*store, model.revision, 0).await, model.keys);
+            let past = at.index(model.history.len()) as u64;
+            let past_state = &model.history[usize::try_from(past).unwrap()];
+            assert_eq!(
+                &list_all(&*store, past, limit).await,
+                past_state,
+                "list at {past}, {limit} a page"
+            );
+            for from in [0, past] {
+                let mut w = store.watch("/p/", from).await.unwrap();
+                for (kind, key, value, rev) in model.events.iter().filter(|e| e.3 > from) {
+                    let e = next_event(&mut w).await.unwrap();
+                    assert_eq!(
+                        (&e.kind, &e.key, &e.value, &e.revision),
+                        (kind, key, value, rev)
+                    );
+                }
+                assert!(
+                    tokio::time::timeout(Duration::from_millis(5), w.next())
+                        .await
+                        .is_err(),
+                    "no event beyond the model's"
+                );
+            }
         });
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(48))]
+        #![proptest_config(ProptestConfig::with_cases(64))]
 
         #[test]
-        fn memory_matches_the_model(ops in proptest::collection::vec(op(), 1..40)) {
-            check(|| Arc::new(MemoryStore::new()), &ops);
+        fn memory_matches_the_model(
+            ops in proptest::collection::vec(op(), 1..60),
+            at in any::<Index>(),
+            limit in 1u64..4,
+        ) {
+            check(memory, &ops, at, limit);
         }
 
         #[test]
-        fn embedded_matches_the_model(ops in proptest::collection::vec(op(), 1..40)) {
-            check(|| Arc::new(EmbeddedStore::open(&temp("prop"), EmbeddedOptions::default()).unwrap()), &ops);
+        fn embedded_matches_the_model(
+            ops in proptest::collection::vec(op(), 1..60),
+            at in any::<Index>(),
+            limit in 1u64..4,
+        ) {
+            check(embedded, &ops, at, limit);
         }
     }
 }
 
 #[tokio::test]
 async fn embedded_survives_reopen_and_resumes_watches() {
-    let dir = temp("reopen");
-    let (r1, r2) = {
-        let s = EmbeddedStore::open(&dir, EmbeddedOptions::default()).unwrap();
+    let dir = TempDir::new().unwrap();
+    let (r1, r2, r3) = {
+        let s = EmbeddedStore::open(dir.path(), EmbeddedOptions::default()).unwrap();
+        let r0 = s.create("/r/gone", b("0")).await.unwrap();
         let r1 = s.create("/r/a", b("1")).await.unwrap();
         let r2 = s.update("/r/a", b("2"), r1).await.unwrap();
-        (r1, r2)
+        let (r3, _) = s.delete("/r/gone", None).await.unwrap();
+        s.compact(r0).await.unwrap();
+        (r1, r2, r3)
     };
-    // The writer thread of the first instance ends with its channel; give it a moment.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let s = EmbeddedStore::open(&dir, EmbeddedOptions::default()).unwrap();
+    // Dropping the store closed the file: it opens again at once.
+    let s = EmbeddedStore::open(dir.path(), EmbeddedOptions::default()).unwrap();
     assert_eq!(
         s.current_revision().await.unwrap(),
-        r2,
+        r3,
         "the revision survives"
     );
-    assert_eq!(s.get("/r/a").await.unwrap().unwrap().value, b("2"));
+    let a = s.get("/r/a").await.unwrap().unwrap();
+    assert_eq!((a.value, a.mod_revision), (b("2"), r2));
+    assert_eq!(s.get("/r/gone").await.unwrap(), None);
     let mut w = s.watch("/r/", r1).await.unwrap();
     let e = next_event(&mut w).await.unwrap();
     assert_eq!(
@@ -601,25 +853,64 @@ async fn embedded_survives_reopen_and_resumes_watches() {
         (EventKind::Modified, r2),
         "a watch resumes from before the restart"
     );
-    let r3 = s.create("/r/b", b("1")).await.unwrap();
-    assert!(r3 > r2);
+    let e = next_event(&mut w).await.unwrap();
+    assert_eq!(
+        (e.kind, e.key.as_str(), e.revision),
+        (EventKind::Deleted, "/r/gone", r3)
+    );
+    let old = s
+        .list(
+            "/r/",
+            ListOptions {
+                revision: Some(r1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let old: Vec<(&str, &[u8])> = old
+        .items
+        .iter()
+        .map(|kv| (kv.key.as_str(), &kv.value[..]))
+        .collect();
+    assert_eq!(
+        old,
+        [("/r/a", &b"1"[..]), ("/r/gone", b"0")],
+        "lists at a pre-restart revision"
+    );
+    assert!(
+        matches!(watch_error(&s, "/r/", 0).await, StoreError::Expired { .. }),
+        "the compacted revision survives"
+    );
+    let r4 = s.create("/r/b", b("1")).await.unwrap();
+    assert_eq!(r4, r3 + 1, "new writes continue the revision");
+    let e = next_event(&mut w).await.unwrap();
+    assert_eq!(e.revision, r4, "and reach the resumed watch live");
+}
+
+#[tokio::test]
+async fn embedded_is_locked_while_open() {
+    let dir = TempDir::new().unwrap();
+    let _s = EmbeddedStore::open(dir.path(), EmbeddedOptions::default()).unwrap();
+    assert!(matches!(
+        EmbeddedStore::open(dir.path(), EmbeddedOptions::default()),
+        Err(StoreError::Backend(_))
+    ));
 }
 
 #[tokio::test]
 async fn embedded_failed_commit_leaves_nothing() {
     let options = EmbeddedOptions::default();
     let fail = options.fail_commits.clone();
-    let s = EmbeddedStore::open(&temp("fail"), options).unwrap();
+    let dir = TempDir::new().unwrap();
+    let s = EmbeddedStore::open(dir.path(), options).unwrap();
     let r1 = s.create("/f/a", b("1")).await.unwrap();
+    let mut w = s.watch("/f/", r1).await.unwrap();
     fail.store(true, Ordering::SeqCst);
-    assert!(matches!(
-        s.create("/f/b", b("1")).await,
-        Err(StoreError::Backend(_))
-    ));
-    assert!(matches!(
-        s.update("/f/a", b("2"), r1).await,
-        Err(StoreError::Backend(_))
-    ));
+    // Concurrent writes share the failing batch (or batches): all fail, none leaves anything.
+    let (c, u) = tokio::join!(s.create("/f/b", b("1")), s.update("/f/a", b("2"), r1));
+    assert!(matches!(c, Err(StoreError::Backend(_))), "{c:?}");
+    assert!(matches!(u, Err(StoreError::Backend(_))), "{u:?}");
     fail.store(false, Ordering::SeqCst);
     assert_eq!(s.get("/f/b").await.unwrap(), None, "no partial state");
     assert_eq!(s.get("/f/a").await.unwrap().unwrap().value, b("1"));
@@ -628,28 +919,171 @@ async fn embedded_failed_commit_leaves_nothing() {
         r1,
         "the revision did not move"
     );
+    assert_quiet(&mut w).await;
     assert_eq!(s.create("/f/b", b("1")).await.unwrap(), r1 + 1);
+    assert_eq!(next_event(&mut w).await.unwrap().revision, r1 + 1);
+}
+
+/// A failed fsync: the write fails, the store refuses later writes rather than retrying, and a
+/// reopened store is consistent (the failed write wholly there or wholly absent: an fsync error
+/// says nothing about what reached the disk).
+#[tokio::test]
+async fn embedded_failed_fsync_stops_writes() {
+    let dir = TempDir::new().unwrap();
+    let fail = Arc::new(AtomicBool::new(false));
+    let options = EmbeddedOptions {
+        fail_syncs: Some(fail.clone()),
+        ..Default::default()
+    };
+    let r1 = {
+        let s = EmbeddedStore::open(dir.path(), options.clone()).unwrap();
+        let r1 = s.create("/s/a", b("1")).await.unwrap();
+        fail.store(true, Ordering::SeqCst);
+        let failed = s.create("/s/b", b("1")).await;
+        assert!(matches!(failed, Err(StoreError::Backend(_))), "{failed:?}");
+        fail.store(false, Ordering::SeqCst);
+        let refused = s.create("/s/c", b("1")).await;
+        assert!(
+            matches!(refused, Err(StoreError::Backend(_))),
+            "no write after a failed fsync: {refused:?}"
+        );
+        assert_eq!(s.current_revision().await.unwrap(), r1);
+        match s.get("/s/b").await {
+            Ok(None) | Err(StoreError::Backend(_)) => {}
+            other => panic!("the failed write is visible: {other:?}"),
+        }
+        r1
+    };
+    let s = EmbeddedStore::open(dir.path(), options).unwrap();
+    let revision = s.current_revision().await.unwrap();
+    let b_now = s.get("/s/b").await.unwrap();
+    match &b_now {
+        None => assert_eq!(revision, r1),
+        Some(kv) => assert_eq!((revision, kv.mod_revision), (r1 + 1, r1 + 1)),
+    }
+    assert_eq!(
+        s.get("/s/c").await.unwrap(),
+        None,
+        "the refused write is absent"
+    );
+    let mut w = s.watch("/s/", r1).await.unwrap();
+    if b_now.is_some() {
+        assert_eq!(next_event(&mut w).await.unwrap().revision, r1 + 1);
+    }
+    let next = s.create("/s/c", b("1")).await.unwrap();
+    assert_eq!(next, revision + 1);
+    assert_eq!(next_event(&mut w).await.unwrap().revision, next);
 }
 
 #[tokio::test]
-async fn embedded_log_stays_bounded() {
-    let s = EmbeddedStore::open(
-        &temp("bounded"),
-        EmbeddedOptions {
-            keep_changes: 50,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+async fn embedded_log_is_bounded_by_count() {
+    let s = embedded_with(EmbeddedOptions {
+        keep_changes: 50,
+        ..Default::default()
+    });
     let first = s.create("/c/k", b("0")).await.unwrap();
     let mut rev = first;
     for i in 1..200 {
         rev = s.update("/c/k", b(&i.to_string()), rev).await.unwrap();
     }
     assert!(
-        matches!(s.watch("/c/", first).await, Err(StoreError::Expired { .. })),
+        matches!(
+            watch_error(&*s, "/c/", first).await,
+            StoreError::Expired { .. }
+        ),
         "old changes were compacted"
     );
-    let mut recent = s.watch("/c/", rev - 10).await.unwrap();
-    assert_eq!(next_event(&mut recent).await.unwrap().revision, rev - 9);
+    assert!(
+        matches!(
+            watch_error(&*s, "/c/", rev - 51).await,
+            StoreError::Expired { .. }
+        ),
+        "only the newest 50 are kept"
+    );
+    let mut recent = s.watch("/c/", rev - 50).await.unwrap();
+    assert_eq!(next_event(&mut recent).await.unwrap().revision, rev - 49);
+}
+
+#[tokio::test]
+async fn embedded_log_is_bounded_by_age() {
+    let s = embedded_with(EmbeddedOptions {
+        keep_for: Some(Duration::from_secs(1)),
+        ..Default::default()
+    });
+    let r1 = s.create("/a/k", b("0")).await.unwrap();
+    let r2 = s.update("/a/k", b("1"), r1).await.unwrap();
+    let mut w = s.watch("/a/", 0).await.unwrap();
+    assert_eq!(next_event(&mut w).await.unwrap().revision, r1);
+    // Idle: the writer wakes up and compacts on its own.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        matches!(watch_error(&*s, "/a/", 0).await, StoreError::Expired { .. }),
+        "changes older than keep_for are compacted without further writes"
+    );
+    let r3 = s.update("/a/k", b("2"), r2).await.unwrap();
+    let mut recent = s.watch("/a/", r2).await.unwrap();
+    assert_eq!(next_event(&mut recent).await.unwrap().revision, r3);
+    assert_eq!(
+        next_event(&mut w).await.unwrap().revision,
+        r2,
+        "live watchers are not affected by compaction"
+    );
+}
+
+/// Disk use stays bounded: with the log compacted, rewriting the same keys over and over does
+/// not grow the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_file_stays_bounded() {
+    let dir = TempDir::new().unwrap();
+    let s = Arc::new(
+        EmbeddedStore::open(
+            dir.path(),
+            EmbeddedOptions {
+                keep_changes: 200,
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+    );
+    let value = Bytes::from(vec![b'x'; 2048]);
+    let size = || {
+        std::fs::metadata(dir.path().join("krest.redb"))
+            .unwrap()
+            .len()
+    };
+    let round = |n: usize| {
+        let (s, value) = (s.clone(), value.clone());
+        async move {
+            let tasks: Vec<_> = (0..16)
+                .map(|t| {
+                    let (s, value) = (s.clone(), value.clone());
+                    tokio::spawn(async move {
+                        for i in 0..n {
+                            let key = format!("/d/{t}");
+                            let mut v = value.to_vec();
+                            v[0] = (i % 256) as u8;
+                            match s.get(&key).await.unwrap() {
+                                None => s.create(&key, v.into()).await.map(|_| ()),
+                                Some(kv) => {
+                                    s.update(&key, v.into(), kv.mod_revision).await.map(|_| ())
+                                }
+                            }
+                            .unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        }
+    };
+    round(150).await;
+    let warm = size();
+    round(300).await;
+    let later = size();
+    assert!(
+        later <= warm + warm / 2 + (1 << 20),
+        "the file grew from {warm} to {later} bytes"
+    );
 }

@@ -5,65 +5,94 @@
 //! - Group commit: every write goes to one writer thread, which applies all the writes waiting
 //!   at that moment in one transaction (one fsync) and then answers each caller, so throughput
 //!   grows with concurrency. A write that fails its own check (a conflict, an existing key) fails
-//!   alone; a failed commit fails the whole batch and leaves nothing behind.
+//!   alone; a failed commit fails the whole batch and leaves nothing behind, and the writer then
+//!   refuses every later write until the store is reopened (after a failed fsync, what is on
+//!   disk is unknown; retrying would risk acknowledging lost data).
 //! - A change log keyed by revision (with the value each change replaced) lets watches resume
-//!   after a restart and lists read at an older revision. It is compacted to the newest
-//!   `EmbeddedOptions::keep_changes` entries, so disk use stays bounded.
-//! - Reads run on the caller's thread: redb read transactions are MVCC snapshots that never wait
-//!   for the writer.
+//!   after a restart and lists read at an older revision. Each batch compacts it to the newest
+//!   [`EmbeddedOptions::keep_changes`] entries and, if set, to those younger than
+//!   [`EmbeddedOptions::keep_for`], so disk use stays bounded.
+//! - Point reads (`get`) run on the caller's thread: a redb read transaction is an MVCC snapshot
+//!   that never waits for the writer, and a lookup touches a few cached B-tree pages (a few
+//!   microseconds, less than a hop to the blocking pool). Lists and watch replays, which scan
+//!   in proportion to the data, run on tokio's blocking pool.
 
+mod codec;
+mod faults;
+mod writer;
+
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc as std_mpsc, Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use bytes::Bytes;
 use redb::{
-    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    AccessGuard, Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
 };
 use tokio::sync::{mpsc, oneshot};
 
+use self::codec::{decode_entry, fits, Change};
 use super::{
-    BoxFuture, Event, EventKind, KeyValue, ListOptions, ListPage, Result, Store, StoreError,
-    WatchStream,
+    BoxFuture, Event, KeyValue, ListOptions, ListPage, Result, Store, StoreError, WatchStream,
 };
 
 /// key -> revision (8 bytes, big endian) followed by the value.
 const KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("keys");
-/// revision -> one encoded change (see [`Change::encode`]).
+/// revision -> one encoded change (see `codec::Change`).
 const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+/// The last revision of each committed batch still in the log -> its commit time (Unix
+/// milliseconds): what age-based compaction reads.
+const BATCHES: TableDefinition<u64, u64> = TableDefinition::new("batches");
 /// `revision`, `compacted`.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// How many undelivered events a watcher may have before the store closes it.
 const WATCH_QUEUE: usize = 4096;
 
-/// The most writes one transaction carries.
-const MAX_BATCH: usize = 1024;
-
 /// Settings of the embedded store.
 #[derive(Clone, Debug)]
 pub struct EmbeddedOptions {
     /// How many recent changes the log keeps for watches and old-revision lists (default
-    /// 10,000); older ones are compacted away.
+    /// 10,000); older ones are compacted away. `usize::MAX` keeps any number.
     pub keep_changes: usize,
-    /// Test hook: while set, every commit fails as if the disk had, and the batch is dropped.
+    /// If set, changes older than this are compacted away too (checked at every commit, and,
+    /// when the store is idle, every half of this duration, at least once a minute). Ages come
+    /// from the wall clock and are recorded only while this is set: changes made before it was
+    /// set age out by count only. Default: unset.
+    pub keep_for: Option<Duration>,
+    /// Test hook: while set, every commit fails before it reaches the disk (the transaction is
+    /// aborted), as a failure to write would; the store goes on afterwards.
     #[doc(hidden)]
     pub fail_commits: Arc<AtomicBool>,
+    /// Test hook: when given, fsyncs of the database file fail while the flag is set, as a disk
+    /// error would; the store then stops accepting writes until reopened.
+    #[doc(hidden)]
+    pub fail_syncs: Option<Arc<AtomicBool>>,
 }
 
 impl Default for EmbeddedOptions {
     fn default() -> Self {
         EmbeddedOptions {
             keep_changes: 10_000,
+            keep_for: None,
             fail_commits: Arc::default(),
+            fail_syncs: None,
         }
     }
 }
 
-/// The embedded [`Store`].
+/// The embedded [`Store`]: durable, in one directory, on redb. See the module docs.
+///
+/// Dropping it waits for the writer thread to finish its batch and closes the database file,
+/// so the directory can be opened again right away.
 pub struct EmbeddedStore {
     shared: Arc<Shared>,
-    writer: Mutex<std_mpsc::Sender<Op>>,
+    /// `None` only while dropping.
+    writer: Option<std_mpsc::Sender<Op>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 struct Shared {
@@ -74,9 +103,16 @@ struct Shared {
 }
 
 struct WatchState {
+    /// The newest revision whose events have been handed to the watchers.
     committed: u64,
-    compacted: u64,
-    watchers: Vec<(String, mpsc::Sender<Result<Event>>)>,
+    watchers: Vec<Watcher>,
+}
+
+struct Watcher {
+    prefix: String,
+    /// Events at or below this revision were replayed, or are before the watch's start.
+    from: u64,
+    tx: mpsc::Sender<Result<Event>>,
 }
 
 type Reply<T> = oneshot::Sender<Result<T>>;
@@ -88,89 +124,6 @@ enum Op {
     Compact(u64, Reply<()>),
 }
 
-/// One logged change.
-struct Change {
-    kind: EventKind,
-    key: String,
-    value: Bytes,
-    prev: Option<(u64, Bytes)>,
-}
-
-impl Change {
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.key.len() + self.value.len() + 32);
-        out.push(match self.kind {
-            EventKind::Added => 0,
-            EventKind::Modified => 1,
-            EventKind::Deleted => 2,
-        });
-        put_bytes(&mut out, self.key.as_bytes());
-        put_bytes(&mut out, &self.value);
-        match &self.prev {
-            Some((rev, value)) => {
-                out.push(1);
-                out.extend_from_slice(&rev.to_be_bytes());
-                put_bytes(&mut out, value);
-            }
-            None => out.push(0),
-        }
-        out
-    }
-
-    fn decode(bytes: &[u8]) -> Option<Change> {
-        let (&kind, rest) = bytes.split_first()?;
-        let kind = match kind {
-            0 => EventKind::Added,
-            1 => EventKind::Modified,
-            2 => EventKind::Deleted,
-            _ => return None,
-        };
-        let (key, rest) = take_bytes(rest)?;
-        let (value, rest) = take_bytes(rest)?;
-        let (&has_prev, rest) = rest.split_first()?;
-        let prev = if has_prev == 1 {
-            let rev = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
-            let (value, _) = take_bytes(&rest[8..])?;
-            Some((rev, Bytes::copy_from_slice(value)))
-        } else {
-            None
-        };
-        Some(Change {
-            kind,
-            key: String::from_utf8(key.to_vec()).ok()?,
-            value: Bytes::copy_from_slice(value),
-            prev,
-        })
-    }
-}
-
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-    out.extend_from_slice(bytes);
-}
-
-fn take_bytes(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    let len = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
-    let rest = &bytes[4..];
-    Some((rest.get(..len)?, &rest[len..]))
-}
-
-fn encode_entry(revision: u64, value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + value.len());
-    out.extend_from_slice(&revision.to_be_bytes());
-    out.extend_from_slice(value);
-    out
-}
-
-fn decode_entry(key: &str, bytes: &[u8]) -> Option<KeyValue> {
-    let revision = u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?);
-    Some(KeyValue {
-        key: key.to_string(),
-        value: Bytes::copy_from_slice(&bytes[8..]),
-        mod_revision: revision,
-    })
-}
-
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -179,44 +132,70 @@ fn corrupt(key: &str) -> StoreError {
     StoreError::Backend(format!("corrupt entry for {key}"))
 }
 
+fn too_large() -> StoreError {
+    StoreError::Backend("key or value larger than 4 GiB".into())
+}
+
 impl EmbeddedStore {
-    /// Opens (or creates) the store in `dir`.
+    /// Opens (or creates) the store in `dir`, in the file `dir/krest.redb`.
+    ///
+    /// Fails with [`StoreError::Backend`] if the directory cannot be created, the file cannot be
+    /// opened (another process, or another `EmbeddedStore` in this one, has it open), or it is
+    /// not a krest store.
     pub fn open(dir: &Path, options: EmbeddedOptions) -> Result<EmbeddedStore> {
         std::fs::create_dir_all(dir)
             .map_err(|e| backend(format!("creating {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("krest.redb")).map_err(backend)?;
-        let (revision, compacted) = {
+        let path = dir.join("krest.redb");
+        let db = match &options.fail_syncs {
+            None => Database::create(&path).map_err(backend)?,
+            Some(flag) => {
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&path)
+                    .map_err(|e| backend(format!("opening {}: {e}", path.display())))?;
+                let inner = redb::backends::FileBackend::new(file).map_err(backend)?;
+                redb::Builder::new()
+                    .create_with_backend(faults::FaultyFile {
+                        inner,
+                        fail_syncs: flag.clone(),
+                    })
+                    .map_err(backend)?
+            }
+        };
+        // Create the tables of a new store, and read where an existing one is.
+        let revision = {
             let txn = db.begin_write().map_err(backend)?;
-            let state = {
+            let revision = {
                 txn.open_table(KEYS).map_err(backend)?;
                 txn.open_table(LOG).map_err(backend)?;
+                txn.open_table(BATCHES).map_err(backend)?;
                 let meta = txn.open_table(META).map_err(backend)?;
-                let get = |k: &str| meta.get(k).map(|v| v.map_or(0, |g| g.value()));
-                (
-                    get("revision").map_err(backend)?,
-                    get("compacted").map_err(backend)?,
-                )
+                let found = meta.get("revision").map_err(backend)?;
+                found.map_or(0, |g| g.value())
             };
             txn.commit().map_err(backend)?;
-            state
+            revision
         };
         let shared = Arc::new(Shared {
             db,
             watch: Mutex::new(WatchState {
                 committed: revision,
-                compacted,
                 watchers: Vec::new(),
             }),
         });
         let (tx, rx) = std_mpsc::channel();
         let writer_shared = shared.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("krest-store-writer".into())
-            .spawn(move || write_loop(&writer_shared, &rx, revision, &options))
+            .spawn(move || writer::write_loop(&writer_shared, &rx, revision, &options))
             .map_err(|e| backend(format!("starting the writer thread: {e}")))?;
         Ok(EmbeddedStore {
             shared,
-            writer: Mutex::new(tx),
+            writer: Some(tx),
+            thread: Some(thread),
         })
     }
 
@@ -227,10 +206,8 @@ impl EmbeddedStore {
         let (reply, answer) = oneshot::channel();
         let sent = self
             .writer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(op(reply))
-            .is_ok();
+            .as_ref()
+            .is_some_and(|writer| writer.send(op(reply)).is_ok());
         Box::pin(async move {
             if !sent {
                 return Err(backend("the store's writer has stopped"));
@@ -240,10 +217,73 @@ impl EmbeddedStore {
                 .unwrap_or_else(|_| Err(backend("the store's writer has stopped")))
         })
     }
+
+    /// Runs `read` on tokio's blocking pool (inline when not inside a tokio runtime).
+    fn blocking<T>(
+        &self,
+        read: impl FnOnce(&Shared) -> Result<T> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T>>
+    where
+        T: Send + 'static,
+    {
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => runtime
+                    .spawn_blocking(move || read(&shared))
+                    .await
+                    .unwrap_or_else(|e| Err(backend(format!("store read failed: {e}")))),
+                Err(_) => read(&shared),
+            }
+        })
+    }
+}
+
+impl Drop for EmbeddedStore {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer after its current batch; the database file is
+        // closed when the last `Shared` goes.
+        drop(self.writer.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A `u64` from the `meta` table, 0 if absent.
+fn meta(txn: &ReadTransaction, name: &str) -> Result<u64> {
+    let table = txn.open_table(META).map_err(backend)?;
+    let found = table.get(name).map_err(backend)?;
+    Ok(found.map_or(0, |g| g.value()))
+}
+
+type KeyRow<'t> = (
+    AccessGuard<'t, &'static str>,
+    AccessGuard<'t, &'static [u8]>,
+);
+
+/// The next row of `rows` under `prefix` whose key is not in `skip`.
+fn next_row<'t>(
+    rows: &mut redb::Range<'t, &'static str, &'static [u8]>,
+    prefix: &str,
+    skip: &BTreeMap<String, Option<KeyValue>>,
+) -> Result<Option<KeyRow<'t>>> {
+    for row in rows {
+        let (k, v) = row.map_err(backend)?;
+        let key = k.value();
+        if !key.starts_with(prefix) {
+            return Ok(None);
+        }
+        if !skip.contains_key(key) {
+            return Ok(Some((k, v)));
+        }
+    }
+    Ok(None)
 }
 
 impl Shared {
     fn watch_state(&self) -> MutexGuard<'_, WatchState> {
+        // A panic while holding the lock leaves consistent data: fields are updated together.
         self.watch.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -259,21 +299,13 @@ impl Shared {
         }
     }
 
+    /// One page, from one read transaction: the keys at the newest revision, with the changes
+    /// the log holds after the requested revision undone.
     fn list(&self, prefix: &str, options: &ListOptions) -> Result<ListPage> {
-        let (committed, compacted) = {
-            let state = self.watch_state();
-            (state.committed, state.compacted)
-        };
         let txn = self.db.begin_read().map_err(backend)?;
-        let keys = txn.open_table(KEYS).map_err(backend)?;
-        let log = txn.open_table(LOG).map_err(backend)?;
-        // The snapshot's own revision: what the read transaction sees.
-        let meta = txn.open_table(META).map_err(backend)?;
-        let current = meta
-            .get("revision")
-            .map_err(backend)?
-            .map_or(0, |g| g.value())
-            .max(committed);
+        // Both from the snapshot itself, so the log read below is exactly what they describe.
+        let current = meta(&txn, "revision")?;
+        let compacted = meta(&txn, "compacted")?;
         let revision = match options.revision {
             Some(r) if r > current => {
                 return Err(StoreError::FutureRevision {
@@ -290,314 +322,139 @@ impl Shared {
             Some(r) => r,
             None => current,
         };
-        let mut items = std::collections::BTreeMap::new();
-        for entry in keys.range(prefix..).map_err(backend)? {
-            let (k, v) = entry.map_err(backend)?;
-            let key = k.value();
-            if !key.starts_with(prefix) {
-                break;
-            }
-            items.insert(
-                key.to_string(),
-                decode_entry(key, v.value()).ok_or_else(|| corrupt(key))?,
-            );
-        }
-        if revision < current {
-            // Undo the changes after the requested revision, newest first.
-            for entry in log.range((revision + 1)..).map_err(backend)?.rev() {
-                let (_, v) = entry.map_err(backend)?;
-                let change = Change::decode(v.value()).ok_or_else(|| corrupt("change log"))?;
-                if !change.key.starts_with(prefix) {
-                    continue;
-                }
-                match change.prev {
-                    Some((rev, value)) => items.insert(
-                        change.key.clone(),
-                        KeyValue {
-                            key: change.key,
-                            value,
-                            mod_revision: rev,
-                        },
-                    ),
-                    None => items.remove(&change.key),
-                };
-            }
-        }
-        let start = options.start.clone().unwrap_or_default();
-        let mut rest = items
-            .into_values()
-            .filter(|kv| kv.key.as_str() >= start.as_str());
-        let limit = if options.limit == 0 {
-            usize::MAX
-        } else {
-            options.limit as usize
+        let lower = match options.start.as_deref() {
+            Some(start) if start > prefix => start,
+            _ => prefix,
         };
-        let page: Vec<KeyValue> = rest.by_ref().take(limit).collect();
-        let remaining: Vec<KeyValue> = rest.collect();
-        Ok(ListPage {
-            items: page,
+        // The keys changed after `revision`, each with what it was at `revision` (the value its
+        // first later change replaced).
+        let mut then: BTreeMap<String, Option<KeyValue>> = BTreeMap::new();
+        if revision < current {
+            let log = txn.open_table(LOG).map_err(backend)?;
+            for row in log.range((revision + 1)..).map_err(backend)? {
+                let (_, v) = row.map_err(backend)?;
+                let change = Change::decode(v.value()).ok_or_else(|| corrupt("change log"))?;
+                if change.key.starts_with(prefix) && change.key >= lower {
+                    then.entry(change.key.to_string())
+                        .or_insert_with(|| change.before());
+                }
+            }
+        }
+        let keys = txn.open_table(KEYS).map_err(backend)?;
+        let mut rows = keys.range(lower..).map_err(backend)?;
+        // Merge, in key order, the keys unchanged since `revision` with the older versions.
+        let mut older = then.values().flatten().peekable();
+        let mut row = next_row(&mut rows, prefix, &then)?;
+        let limit = match options.limit {
+            0 => usize::MAX,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        let mut page = ListPage {
             revision,
-            next_key: remaining.first().map(|kv| kv.key.clone()),
-            remaining: remaining.len() as u64,
-        })
+            ..ListPage::default()
+        };
+        loop {
+            let take_older = match (older.peek(), &row) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(kv), Some((k, _))) => kv.key.as_str() < k.value(),
+            };
+            if page.items.len() < limit {
+                let kv = if take_older {
+                    older.next().cloned()
+                } else {
+                    let (k, v) = row.take().ok_or_else(|| corrupt("list"))?;
+                    let kv = decode_entry(k.value(), v.value()).ok_or_else(|| corrupt(k.value()));
+                    row = next_row(&mut rows, prefix, &then)?;
+                    Some(kv?)
+                };
+                page.items.extend(kv);
+            } else {
+                if take_older {
+                    let kv = older.next();
+                    if page.next_key.is_none() {
+                        page.next_key = kv.map(|kv| kv.key.clone());
+                    }
+                } else {
+                    if page.next_key.is_none() {
+                        page.next_key = row.as_ref().map(|(k, _)| k.value().to_string());
+                    }
+                    row = next_row(&mut rows, prefix, &then)?;
+                }
+                page.remaining += 1;
+            }
+        }
+        Ok(page)
     }
 
-    fn watch(&self, prefix: &str, after: u64) -> Result<WatchStream> {
-        let mut state = self.watch_state();
-        if after < state.compacted {
-            return Err(StoreError::Expired {
-                requested: after,
-                compacted: state.compacted,
-            });
-        }
-        let mut backlog = Vec::new();
-        {
-            let txn = self.db.begin_read().map_err(backend)?;
+    /// The logged changes under `prefix` in `(after, upto]` (to the snapshot's end if `upto` is
+    /// `None`), the snapshot's revision, and its compacted revision.
+    fn replay(
+        &self,
+        prefix: &str,
+        after: u64,
+        upto: Option<u64>,
+    ) -> Result<(Vec<Event>, u64, u64)> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let revision = meta(&txn, "revision")?;
+        let compacted = meta(&txn, "compacted")?;
+        let upto = upto.unwrap_or(revision).min(revision);
+        let mut events = Vec::new();
+        if after < upto && after >= compacted {
             let log = txn.open_table(LOG).map_err(backend)?;
-            for entry in log.range((after + 1)..=state.committed).map_err(backend)? {
-                let (rev, v) = entry.map_err(backend)?;
+            for row in log.range((after + 1)..=upto).map_err(backend)? {
+                let (rev, v) = row.map_err(backend)?;
                 let change = Change::decode(v.value()).ok_or_else(|| corrupt("change log"))?;
                 if change.key.starts_with(prefix) {
-                    backlog.push(Event {
+                    events.push(Event {
                         kind: change.kind,
-                        key: change.key,
-                        value: change.value,
+                        key: change.key.to_string(),
+                        value: Bytes::copy_from_slice(change.value),
                         revision: rev.value(),
                     });
                 }
             }
+        }
+        Ok((events, revision, compacted))
+    }
+
+    fn watch(&self, prefix: &str, after: u64) -> Result<WatchStream> {
+        let expired = |compacted| StoreError::Expired {
+            requested: after,
+            compacted,
+        };
+        // Replay the bulk of the history without holding the lock, so the writer can go on
+        // publishing meanwhile.
+        let (mut backlog, read_to, compacted) = self.replay(prefix, after, None)?;
+        if after < compacted {
+            return Err(expired(compacted));
+        }
+        let mut state = self.watch_state();
+        let published = state.committed;
+        if published < read_to {
+            // The snapshot saw a batch not yet published: its events come live.
+            backlog.retain(|e| e.revision <= published);
+        } else if published > read_to {
+            // Batches published since the snapshot (few): read them under the lock.
+            let (more, _, compacted) = self.replay(prefix, read_to.max(after), Some(published))?;
+            if read_to.max(after) < compacted {
+                return Err(expired(compacted));
+            }
+            backlog.extend(more);
         }
         let (tx, rx) = mpsc::channel(WATCH_QUEUE + backlog.len());
         for event in backlog {
             // Cannot fail: the queue has room for the whole backlog.
             let _ = tx.try_send(Ok(event));
         }
-        state.watchers.push((prefix.to_string(), tx));
+        state.watchers.push(Watcher {
+            prefix: prefix.to_string(),
+            from: after.max(published),
+            tx,
+        });
         Ok(WatchStream::new(rx))
     }
-}
-
-/// The writer thread: batches waiting writes into one transaction each.
-fn write_loop(
-    shared: &Shared,
-    rx: &std_mpsc::Receiver<Op>,
-    mut revision: u64,
-    options: &EmbeddedOptions,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(op) => batch.push(op),
-                Err(_) => break,
-            }
-        }
-        let start = revision;
-        match commit_batch(shared, &mut batch, &mut revision, options) {
-            Ok((results, compacted)) => {
-                let events: Vec<Event> = results.iter().filter_map(|r| r.event.clone()).collect();
-                {
-                    let mut state = shared.watch_state();
-                    state.committed = revision;
-                    state.compacted = state.compacted.max(compacted);
-                    for event in &events {
-                        state.watchers.retain(|(prefix, tx)| {
-                            !event.key.starts_with(prefix.as_str())
-                                || tx.try_send(Ok(event.clone())).is_ok()
-                        });
-                    }
-                    state.watchers.retain(|(_, tx)| !tx.is_closed());
-                }
-                for (op, result) in batch.into_iter().zip(results) {
-                    answer(op, Ok(result));
-                }
-            }
-            Err(e) => {
-                revision = start;
-                for op in batch {
-                    answer(op, Err(e.clone()));
-                }
-            }
-        }
-    }
-}
-
-/// The outcome of one op inside a committed batch.
-struct Outcome {
-    result: Result<(u64, Option<KeyValue>)>,
-    event: Option<Event>,
-}
-
-fn answer(op: Op, outcome: Result<Outcome>) {
-    let result = outcome.and_then(|o| o.result);
-    match op {
-        Op::Create(_, _, reply) | Op::Update(_, _, _, reply) => {
-            let _ = reply.send(result.map(|(rev, _)| rev));
-        }
-        Op::Delete(_, _, reply) => {
-            let _ = reply.send(
-                result.and_then(|(rev, last)| last.map(|kv| (rev, kv)).ok_or(StoreError::NotFound)),
-            );
-        }
-        Op::Compact(_, reply) => {
-            let _ = reply.send(result.map(|_| ()));
-        }
-    }
-}
-
-fn commit_batch(
-    shared: &Shared,
-    batch: &mut [Op],
-    revision: &mut u64,
-    options: &EmbeddedOptions,
-) -> Result<(Vec<Outcome>, u64)> {
-    let mut txn = shared.db.begin_write().map_err(backend)?;
-    txn.set_durability(Durability::Immediate).map_err(backend)?;
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let compacted_now;
-    {
-        let mut keys = txn.open_table(KEYS).map_err(backend)?;
-        let mut log = txn.open_table(LOG).map_err(backend)?;
-        let mut meta = txn.open_table(META).map_err(backend)?;
-        let mut compacted_to = None;
-        for op in batch.iter() {
-            let current = match op {
-                Op::Create(key, ..) | Op::Update(key, ..) | Op::Delete(key, ..) => {
-                    let found = keys.get(key.as_str()).map_err(backend)?;
-                    match found {
-                        Some(guard) => {
-                            Some(decode_entry(key, guard.value()).ok_or_else(|| corrupt(key))?)
-                        }
-                        None => None,
-                    }
-                }
-                Op::Compact(..) => None,
-            };
-            let mut write = |kind: EventKind,
-                             key: &str,
-                             value: &Bytes,
-                             prev: Option<KeyValue>|
-             -> Result<Event> {
-                *revision += 1;
-                let rev = *revision;
-                if kind == EventKind::Deleted {
-                    keys.remove(key).map_err(backend)?;
-                } else {
-                    keys.insert(key, encode_entry(rev, value).as_slice())
-                        .map_err(backend)?;
-                }
-                let change = Change {
-                    kind,
-                    key: key.to_string(),
-                    value: value.clone(),
-                    prev: prev.map(|p| (p.mod_revision, p.value)),
-                };
-                log.insert(rev, change.encode().as_slice())
-                    .map_err(backend)?;
-                Ok(Event {
-                    kind,
-                    key: key.to_string(),
-                    value: value.clone(),
-                    revision: rev,
-                })
-            };
-            let outcome = match op {
-                Op::Create(key, value, _) => match current {
-                    Some(_) => Outcome {
-                        result: Err(StoreError::AlreadyExists),
-                        event: None,
-                    },
-                    None => {
-                        let event = write(EventKind::Added, key, value, None)?;
-                        Outcome {
-                            result: Ok((event.revision, None)),
-                            event: Some(event),
-                        }
-                    }
-                },
-                Op::Update(key, value, expected, _) => match current {
-                    None => Outcome {
-                        result: Err(StoreError::NotFound),
-                        event: None,
-                    },
-                    Some(c) if c.mod_revision != *expected => Outcome {
-                        result: Err(StoreError::Conflict {
-                            current: c.mod_revision,
-                        }),
-                        event: None,
-                    },
-                    Some(c) if c.value == *value => Outcome {
-                        result: Ok((c.mod_revision, None)),
-                        event: None,
-                    },
-                    Some(c) => {
-                        let event = write(EventKind::Modified, key, value, Some(c))?;
-                        Outcome {
-                            result: Ok((event.revision, None)),
-                            event: Some(event),
-                        }
-                    }
-                },
-                Op::Delete(key, expected, _) => match current {
-                    None => Outcome {
-                        result: Err(StoreError::NotFound),
-                        event: None,
-                    },
-                    Some(c) if expected.is_some_and(|e| e != c.mod_revision) => Outcome {
-                        result: Err(StoreError::Conflict {
-                            current: c.mod_revision,
-                        }),
-                        event: None,
-                    },
-                    Some(c) => {
-                        let event =
-                            write(EventKind::Deleted, key, &c.value.clone(), Some(c.clone()))?;
-                        Outcome {
-                            result: Ok((event.revision, Some(c))),
-                            event: Some(event),
-                        }
-                    }
-                },
-                Op::Compact(to, _) => {
-                    let to = (*to).min(*revision);
-                    compacted_to = Some(compacted_to.unwrap_or(0).max(to));
-                    Outcome {
-                        result: Ok((to, None)),
-                        event: None,
-                    }
-                }
-            };
-            outcomes.push(outcome);
-        }
-        // Keep the log bounded: drop the oldest changes past `keep_changes`.
-        let excess = log
-            .len()
-            .map_err(backend)?
-            .saturating_sub(options.keep_changes as u64);
-        let mut compacted = meta
-            .get("compacted")
-            .map_err(backend)?
-            .map_or(0, |g| g.value());
-        for _ in 0..excess {
-            let popped = log.pop_first().map_err(backend)?;
-            if let Some((rev, _)) = popped {
-                compacted = compacted.max(rev.value());
-            }
-        }
-        if let Some(to) = compacted_to.filter(|to| *to > compacted) {
-            log.retain_in(..=to, |_, _| false).map_err(backend)?;
-            compacted = to;
-        }
-        meta.insert("compacted", compacted).map_err(backend)?;
-        meta.insert("revision", *revision).map_err(backend)?;
-        compacted_now = compacted;
-    }
-    if options.fail_commits.load(Ordering::SeqCst) {
-        txn.abort().map_err(backend)?;
-        return Err(backend("injected commit failure"));
-    }
-    txn.commit().map_err(backend)?;
-    Ok((outcomes, compacted_now))
 }
 
 impl Store for EmbeddedStore {
@@ -611,11 +468,14 @@ impl Store for EmbeddedStore {
         prefix: &'a str,
         options: ListOptions,
     ) -> BoxFuture<'a, Result<ListPage>> {
-        let result = self.shared.list(prefix, &options);
-        Box::pin(async move { result })
+        let prefix = prefix.to_string();
+        self.blocking(move |shared| shared.list(&prefix, &options))
     }
 
     fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64>> {
+        if !fits(key.as_bytes()) || !fits(&value) {
+            return Box::pin(async { Err(too_large()) });
+        }
         let key = key.to_string();
         self.send(move |reply| Op::Create(key, value, reply))
     }
@@ -626,6 +486,9 @@ impl Store for EmbeddedStore {
         value: Bytes,
         expected: u64,
     ) -> BoxFuture<'a, Result<u64>> {
+        if !fits(key.as_bytes()) || !fits(&value) {
+            return Box::pin(async { Err(too_large()) });
+        }
         let key = key.to_string();
         self.send(move |reply| Op::Update(key, value, expected, reply))
     }
@@ -640,8 +503,8 @@ impl Store for EmbeddedStore {
     }
 
     fn watch<'a>(&'a self, prefix: &'a str, after: u64) -> BoxFuture<'a, Result<WatchStream>> {
-        let result = self.shared.watch(prefix, after);
-        Box::pin(async move { result })
+        let prefix = prefix.to_string();
+        self.blocking(move |shared| shared.watch(&prefix, after))
     }
 
     fn current_revision(&self) -> BoxFuture<'_, Result<u64>> {

@@ -150,7 +150,13 @@ pub trait Store: Send + Sync + 'static {
     /// The key's value and revision, or `None`.
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KeyValue>>>;
 
-    /// Keys under `prefix`, in key order, at a revision, paginated.
+    /// Keys under `prefix`, in key order, as they were at `options.revision` (the newest if
+    /// unset), from `options.start` (inclusive) on, at most `options.limit` of them.
+    ///
+    /// Fails with [`StoreError::FutureRevision`] for a revision newer than the store's and
+    /// [`StoreError::Expired`] for one older than the compacted revision (the compacted
+    /// revision itself can still be listed). Every page of one list asks for the first page's
+    /// `revision`, so that each key shows up exactly once, as of that revision.
     fn list<'a>(&'a self, prefix: &'a str, options: ListOptions)
         -> BoxFuture<'a, Result<ListPage>>;
 
@@ -167,21 +173,32 @@ pub trait Store: Send + Sync + 'static {
         expected: u64,
     ) -> BoxFuture<'a, Result<u64>>;
 
-    /// Deletes `key`, if `expected` is given only at that revision. Returns the deletion's
-    /// revision and the last value.
+    /// Deletes `key`, if `expected` is given only at that revision (else
+    /// [`StoreError::Conflict`]); [`StoreError::NotFound`] if it does not exist. Returns the
+    /// deletion's revision (a new one, which the Deleted event carries too) and the last value.
     fn delete<'a>(
         &'a self,
         key: &'a str,
         expected: Option<u64>,
     ) -> BoxFuture<'a, Result<(u64, KeyValue)>>;
 
-    /// The changes under `prefix` after revision `after`, then live ones.
+    /// The changes under `prefix` with a revision greater than `after`, in revision order and
+    /// without gaps: first those already made, then live ones. `after` may be 0 (everything
+    /// the store still has) or newer than the current revision (only what comes later).
+    ///
+    /// If `after` is older than the compacted revision, fails with [`StoreError::Expired`],
+    /// either at once or as the stream's first item (etcd reports it on the stream, and still
+    /// serves `after` = compacted - 1, whose next change it kept). A reader
+    /// that falls too far behind (thousands of events) is closed: the stream ends after the
+    /// events it already holds, and the caller resumes from the last revision it saw.
     fn watch<'a>(&'a self, prefix: &'a str, after: u64) -> BoxFuture<'a, Result<WatchStream>>;
 
     /// The newest revision.
     fn current_revision(&self) -> BoxFuture<'_, Result<u64>>;
 
-    /// Forgets history up to `revision`: older list revisions and watch starts become Expired.
+    /// Forgets history up to `revision` (at most the current revision): lists at an older
+    /// revision and watches from an older one become Expired; `revision` itself stays
+    /// readable. Compacting to a revision at or below the compacted one does nothing.
     fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>>;
 }
 
