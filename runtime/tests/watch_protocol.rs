@@ -385,8 +385,11 @@ async fn slow_watchers_are_closed_without_skipping_or_slowing_others() {
         (0..writes).map(|i| format!("w{i:04}")).collect::<Vec<_>>(),
         "the reader got every event in order"
     );
+    // Stalled watchers never block the hub, so the reader only waits for its own turn: a few
+    // milliseconds on an idle machine; the bound leaves room for a loaded CI machine, while a
+    // reader held up by the stalled watchers would wait for ever.
     assert!(
-        worst < Duration::from_secs(1),
+        worst < Duration::from_secs(3),
         "the reader fell {worst:?} behind the writer"
     );
     assert!(

@@ -40,10 +40,11 @@ fn start(dir: &std::path::Path, addr: SocketAddr) -> Process {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let process = Process(child);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if http(addr, "GET", "/readyz", None).is_some_and(|(code, _)| code == 200) {
-            return Process(child);
+            return process;
         }
         assert!(Instant::now() < deadline, "widgets-server did not restart");
         std::thread::sleep(Duration::from_millis(20));
