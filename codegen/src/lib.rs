@@ -19,16 +19,38 @@
 //! ```
 
 mod actions;
+#[cfg(feature = "generate")]
+mod builder;
 mod check;
+#[cfg(feature = "yaml")]
+pub mod crd;
 mod discovery;
+#[cfg(feature = "yaml")]
+mod error;
+#[cfg(feature = "yaml")]
+mod ident;
 mod model;
 pub mod names;
+#[cfg(feature = "generate")]
+pub mod render;
+#[cfg(feature = "cli")]
+pub mod scaffold;
+#[cfg(feature = "yaml")]
+pub mod schema;
 #[cfg(feature = "tokens")]
 pub mod tokens;
+#[cfg(feature = "yaml")]
+pub mod yaml;
 
 pub use actions::{actions, Action, ActionVerb, Param, Params, SubresourceKind};
+#[cfg(feature = "generate")]
+pub use builder::{write_file_if_changed, Builder, Generated};
 pub use check::{check, is_dns_label, is_dns_subdomain, is_kind, is_kube_version, Field, Problem};
+#[cfg(feature = "yaml")]
+pub use crd::{read_crds, Crd, CrdVersion};
 pub use discovery::{discovery, DiscoveryResource};
+#[cfg(feature = "yaml")]
+pub use error::{Error, Result};
 pub use model::{
     ConnectSubresource, List, Method, PrinterColumn, ResourceModel, Scale, Scope, Str, Verb,
     VerbSet, PRINTER_COLUMN_TYPES,

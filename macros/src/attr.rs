@@ -15,7 +15,7 @@ use syn::{Data, DeriveInput, Ident, LitInt, LitStr, Token};
 /// The attributes `#[resource(...)]` accepts.
 const ATTRIBUTES: &str = "`group`, `version`, `kind`, `plural`, `singular`, `namespaced`, \
     `cluster`, `short_names`, `categories`, `verbs`, `status`, `scale`, `subresource`, \
-    `printer_column`, `crate`";
+    `printer_column`, `schema`, `crate`";
 
 /// A parsed derive input: the model plus what the emitter needs that is not part of it.
 pub struct Input<'a> {
@@ -26,6 +26,9 @@ pub struct Input<'a> {
     pub status: Option<syn::Type>,
     /// The handler of each connect subresource, in the model's order.
     pub connect_handlers: Vec<syn::Path>,
+    /// The function returning the object's schema, when `schema = path` replaces the one
+    /// derived from the spec and status types.
+    pub schema: Option<syn::Path>,
     /// The path of the runtime crate (`::krest` unless `crate = "..."`).
     pub krate: syn::Path,
 }
@@ -80,6 +83,7 @@ struct Raw {
     connect: Vec<ConnectSubresource>,
     connect_handlers: Vec<syn::Path>,
     columns: Vec<PrinterColumn>,
+    schema: Option<syn::Path>,
     krate: Option<syn::Path>,
 }
 
@@ -181,6 +185,7 @@ impl<'a> Input<'a> {
             model,
             status: raw.status,
             connect_handlers: raw.connect_handlers,
+            schema: raw.schema,
             krate: raw.krate.unwrap_or_else(|| syn::parse_quote!(::krest)),
         })
     }
@@ -307,6 +312,9 @@ fn parse_one(
             spans.columns.push(span);
             raw.columns.push(parse_column(meta, span, errors)?);
         }
+        "schema" => {
+            raw.schema = Some(path_value(meta)?);
+        }
         "crate" => {
             raw.krate = Some(string(meta)?.parse()?);
         }
@@ -331,6 +339,16 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         syn::parenthesized!(_content in meta.input);
     }
     Ok(())
+}
+
+/// `key = path::to::item` or `key = "path::to::item"`.
+fn path_value(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Path> {
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        value.parse::<LitStr>()?.parse()
+    } else {
+        value.parse()
+    }
 }
 
 fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
@@ -413,14 +431,7 @@ fn parse_subresource(
         match key.as_str() {
             "name" => name = Some(string(&inner)?.value()),
             "subpath" => subpath = true,
-            "handler" => {
-                let value = inner.value()?;
-                handler = Some(if value.peek(LitStr) {
-                    value.parse::<LitStr>()?.parse()?
-                } else {
-                    value.parse()?
-                });
-            }
+            "handler" => handler = Some(path_value(&inner)?),
             "methods" => inner.parse_nested_meta(|m| {
                 let text = m.path.get_ident().map(Ident::to_string).unwrap_or_default();
                 match Method::parse(&text) {

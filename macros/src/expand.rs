@@ -66,6 +66,7 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
         .as_ref()
         .map(|ty| quote_spanned!(ty_span(ty)=> __assert_data::<#ty>();));
     let spec_check = quote_spanned!(spec.span()=> __assert_data::<#spec>(););
+    let schema_fn = schema_tokens(input, &private);
 
     quote! {
         #[doc = #doc]
@@ -91,6 +92,10 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
                 type Status = #status_type;
                 const MODEL: #codegen::ResourceModel = #model_const;
                 const ROUTES: &'static [#private::Route] = &[#(#routes),*];
+
+                fn schema() -> #private::serde_json::Value {
+                    #schema_fn
+                }
 
                 fn metadata(&self) -> &#krate::ObjectMeta {
                     &self.metadata
@@ -144,6 +149,27 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// The body of `Resource::schema`. The calls of `schema_for` are spanned on the spec and
+/// status types, so that a missing `JsonSchema` impl is reported once, at the user's type.
+fn schema_tokens(input: &Input<'_>, private: &TokenStream) -> TokenStream {
+    if let Some(path) = &input.schema {
+        return quote!(#path());
+    }
+    let spec = input.ident;
+    let krate = &input.krate;
+    let spec_schema = quote_spanned!(spec.span()=> #private::schema_for::<#spec>());
+    let status = match &input.status {
+        Some(ty) => {
+            let schema = quote_spanned!(ty_span(ty)=> #private::schema_for::<#ty>());
+            quote!(::core::option::Option::Some(#schema))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #private::object_schema(&<Self as #krate::Resource>::MODEL, #spec_schema, #status)
     }
 }
 

@@ -103,6 +103,11 @@ fn connect() {
 }
 
 #[test]
+fn custom_schema() {
+    check("custom_schema");
+}
+
+#[test]
 fn every_case_has_a_test() {
     // A new `tests/expand/<case>.rs` without a `#[test]` above would never be checked.
     let mut cases: Vec<String> = std::fs::read_dir(expand_dir())
@@ -114,5 +119,8 @@ fn every_case_has_a_test() {
         })
         .collect();
     cases.sort();
-    assert_eq!(cases, ["connect", "gadget", "read_only", "widget"]);
+    assert_eq!(
+        cases,
+        ["connect", "custom_schema", "gadget", "read_only", "widget"]
+    );
 }

@@ -7,10 +7,11 @@
 //! # Example
 //!
 //! ```
-//! use krest::Resource;
+//! use krest::{JsonSchema, Resource};
 //! use serde::{Deserialize, Serialize};
 //!
-//! #[derive(Resource, Clone, Debug, Serialize, Deserialize)]
+//! #[derive(Resource, JsonSchema, Clone, Debug, Serialize, Deserialize)]
+//! #[schemars(crate = "krest::schemars")]
 //! #[resource(group = "demo.krest.dev", version = "v1", namespaced, short_names("wd"))]
 //! pub struct WidgetSpec {
 //!     pub color: String,
@@ -26,13 +27,17 @@ mod decode;
 mod discovery;
 mod encode;
 pub mod handlers;
+mod json;
 mod metrics;
+mod namespace;
 mod negotiate;
+mod openapi;
 mod query;
 mod recovery;
 mod resource;
 mod route;
 pub mod router;
+pub mod schema;
 mod selection;
 pub mod selectors;
 mod server;
@@ -41,13 +46,18 @@ pub mod store;
 mod table;
 pub mod validation;
 mod watch;
+mod yaml;
 
 pub use encode::streaming_body;
 pub use krest_codegen as codegen;
 pub use krest_macros::Resource;
+pub use namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use resource::{Data, ObjectMeta, Resource};
 pub use route::{Body, BoxError, Call, Captures, Handler, HandlerFuture, Route};
-pub use server::{shutdown_signal, BuildError, Server, ServerBuilder, State};
+pub use schemars::{self, JsonSchema};
+pub use server::{
+    shutdown_signal, BuildError, Filter, FilterLayer, HttpService, Server, ServerBuilder, State,
+};
 pub use status::Status;
 
 /// Items generated code refers to. Not public API.
@@ -56,8 +66,11 @@ pub mod __private {
     pub use crate::handlers;
     pub use crate::resource::{serialize_object, Data, ObjectRepr};
     pub use crate::route::{Call, HandlerFuture, Route};
+    pub use crate::schema::{object_schema, schema_for};
     pub use krest_codegen as codegen;
+    pub use schemars;
     pub use serde;
+    pub use serde_json;
 }
 
 /// The README's examples, compiled and run as doc tests.

@@ -4,7 +4,50 @@
 use crate::status::Status;
 
 /// Media types krest can answer with.
-pub const RESPONSE_TYPES: [&str; 1] = ["application/json"];
+pub const RESPONSE_TYPES: [&str; 2] = ["application/json", "application/yaml"];
+
+/// Media types krest reads request bodies in.
+pub const BODY_TYPES: [&str; 2] = ["application/json", "application/yaml"];
+
+/// How a response body is written, beyond what it holds: YAML instead of JSON, and pretty
+/// printing (`?pretty=true`, or a `curl`, `Wget` or browser `User-Agent`, as kube-apiserver
+/// does).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    /// `application/yaml` won the negotiation.
+    pub yaml: bool,
+    /// Indent the JSON.
+    pub pretty: bool,
+}
+
+impl Output {
+    /// The output a request asks for.
+    pub fn of<B>(request: &http::Request<B>) -> Output {
+        let header = |name| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v: &http::HeaderValue| v.to_str().ok())
+        };
+        let yaml = negotiate(header(http::header::ACCEPT), true, IncludeObject::Metadata)
+            .is_ok_and(|(_, yaml)| yaml);
+        let query = crate::query::Query::of(request.uri());
+        let pretty = match query.get("pretty") {
+            Some(_) => query.flag("pretty"),
+            None => header(http::header::USER_AGENT).is_some_and(|agent| {
+                ["curl", "Wget", "Mozilla/5.0"]
+                    .iter()
+                    .any(|p| agent.starts_with(p))
+            }),
+        };
+        Output { yaml, pretty }
+    }
+
+    /// Whether the handler's JSON goes out as it is.
+    pub fn is_plain(self) -> bool {
+        !self.yaml && !self.pretty
+    }
+}
 
 /// The representation a response is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,10 +91,19 @@ pub fn response_format(
     table: bool,
     include: IncludeObject,
 ) -> Result<Format, Status> {
+    negotiate(accept, table, include).map(|(format, _)| format)
+}
+
+/// [`response_format`], and whether the representation is to be written as YAML.
+fn negotiate(
+    accept: Option<&str>,
+    table: bool,
+    include: IncludeObject,
+) -> Result<(Format, bool), Status> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-        return Ok(Format::Json);
+        return Ok((Format::Json, false));
     };
-    let mut clauses: Vec<(f32, usize, Format)> = Vec::new();
+    let mut clauses: Vec<(f32, usize, (Format, bool))> = Vec::new();
     for (position, clause) in accept.split(',').enumerate() {
         let mut parts = clause.split(';').map(str::trim);
         let media = parts.next().unwrap_or("").to_ascii_lowercase();
@@ -71,14 +123,17 @@ pub fn response_format(
         if quality <= 0.0 {
             continue;
         }
+        let yaml = media == "application/yaml";
         let format = match (media.as_str(), as_.as_deref()) {
-            ("application/json" | "application/*" | "*/*", None) => Some(Format::Json),
-            ("application/json", Some("Table"))
+            ("application/json" | "application/yaml" | "application/*" | "*/*", None) => {
+                Some((Format::Json, yaml))
+            }
+            ("application/json" | "application/yaml", Some("Table"))
                 if table
                     && group.as_deref() == Some("meta.k8s.io")
                     && matches!(version.as_deref(), Some("v1" | "v1beta1")) =>
             {
-                Some(Format::Table(include))
+                Some((Format::Table(include), yaml))
             }
             _ => None,
         };
@@ -93,10 +148,9 @@ pub fn response_format(
         .ok_or_else(|| Status::not_acceptable(&RESPONSE_TYPES))
 }
 
-/// Checks that a request body is JSON (`application/json`, or no content type); anything else
-/// is a 415 listing `accepted`.
-pub fn check_content_type(content_type: Option<&str>, accepted: &[&str]) -> Result<(), Status> {
-    let media = content_type
+/// The media type of a `Content-Type` value, lower case, without parameters; empty when absent.
+pub fn media_type(content_type: Option<&str>) -> String {
+    content_type
         .map(|c| {
             c.split(';')
                 .next()
@@ -104,7 +158,18 @@ pub fn check_content_type(content_type: Option<&str>, accepted: &[&str]) -> Resu
                 .trim()
                 .to_ascii_lowercase()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Whether a request body's `Content-Type` is `application/yaml`.
+pub fn is_yaml(content_type: Option<&str>) -> bool {
+    media_type(content_type) == "application/yaml"
+}
+
+/// Checks that a request body's type is one of `accepted` (no content type means JSON);
+/// anything else is a 415 listing `accepted`.
+pub fn check_content_type(content_type: Option<&str>, accepted: &[&str]) -> Result<(), Status> {
+    let media = media_type(content_type);
     if media.is_empty() || accepted.contains(&media.as_str()) {
         Ok(())
     } else {
@@ -132,13 +197,21 @@ mod tests {
         assert_eq!(response_format(None, true, m).unwrap(), Format::Json);
         assert_eq!(response_format(Some("*/*"), true, m).unwrap(), Format::Json);
         assert_eq!(
-            response_format(
+            negotiate(
                 Some("application/yaml;q=1, application/json;q=0.5"),
                 true,
                 m
             )
             .unwrap(),
-            Format::Json
+            (Format::Json, true)
+        );
+        assert_eq!(
+            negotiate(Some("application/yaml;q=0.5, application/json"), true, m).unwrap(),
+            (Format::Json, false)
+        );
+        assert_eq!(
+            negotiate(Some(KUBECTL), true, m).unwrap(),
+            (Format::Table(m), false)
         );
         let e = response_format(Some("application/vnd.kubernetes.protobuf"), true, m).unwrap_err();
         assert_eq!((e.code, e.reason), (406, "NotAcceptable"));

@@ -23,6 +23,12 @@ pub trait Resource: Data {
     /// with the handler that serves it.
     const ROUTES: &'static [Route];
 
+    /// The structural OpenAPI v3 schema of a whole object: what `/openapi/v3` publishes and
+    /// what writes are defaulted and validated against. The derive builds it with
+    /// [`object_schema`](crate::schema::object_schema) from the spec's and status's
+    /// `JsonSchema`, or calls the function given as `#[resource(schema = path)]`.
+    fn schema() -> serde_json::Value;
+
     /// The object's metadata.
     fn metadata(&self) -> &ObjectMeta;
     /// The object's metadata, mutably.

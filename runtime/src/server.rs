@@ -20,10 +20,12 @@ use crate::decode::Decoder;
 use crate::discovery::Discovery;
 use crate::encode::Infallibly;
 use crate::metrics::Metrics;
+use crate::openapi::OpenApi;
 use crate::recovery::CatchPanic;
 use crate::resource::Resource;
 use crate::route::{Body, Call, HandlerFuture, Route};
 use crate::router::{Match, Router, RouterError, MAX_PARAMS};
+use crate::schema::Validator;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
 
@@ -65,6 +67,8 @@ pub(crate) struct ResourceEntry {
     pub model: ResourceModel,
     pub routes: &'static [Route],
     pub decoder: Decoder,
+    /// The object's structural schema, for defaulting, validation and OpenAPI.
+    pub validator: Validator,
 }
 
 /// What a matched route leads to.
@@ -84,6 +88,7 @@ pub struct State {
     pub store: Arc<dyn Store>,
     pub(crate) resources: Vec<ResourceEntry>,
     pub(crate) discovery: Discovery,
+    pub(crate) openapi: OpenApi,
     pub(crate) metrics: Metrics,
     hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
     watch_window: usize,
@@ -201,6 +206,11 @@ impl Server {
     ) -> std::io::Result<()> {
         tracing::info!(addr = %listener.local_addr()?, "serving");
         self.state.start_compaction();
+        if crate::namespace::served(&self.state) {
+            if let Err(e) = crate::namespace::bootstrap(&self.state).await {
+                tracing::warn!(error = %e, "creating the system namespaces failed");
+            }
+        }
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let (stream, peer) = tokio::select! {
@@ -245,8 +255,17 @@ impl ServerBuilder {
             model: R::MODEL,
             routes: R::ROUTES,
             decoder: Decoder::of::<R>(),
+            validator: Validator::new(crate::schema::structural_object::<R>()),
         });
         self
+    }
+
+    /// Serves the built-in core `v1` [`Namespace`](crate::Namespace) (`kubectl create
+    /// namespace`, `kubectl get namespaces`). With it, namespaced objects can only be created in
+    /// a namespace that exists, deleting a namespace deletes its contents, and `default`,
+    /// `kube-system` and `kube-public` exist from the start.
+    pub fn namespaces(self) -> Self {
+        self.resource::<crate::Namespace>()
     }
 
     /// Uses `store` (the default is an in-memory store).
@@ -271,50 +290,24 @@ impl ServerBuilder {
     }
 
     /// Adds a server-wide filter: a tower layer around every request.
-    pub fn layer<L>(mut self, layer: L) -> Self
-    where
-        L: Layer<HttpService> + Send + Sync + 'static,
-        L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
-    {
-        self.server_filters.push(filter(layer));
+    pub fn layer(mut self, layer: impl FilterLayer) -> Self {
+        self.server_filters.push(layer.into_filter());
         self
     }
 
     /// Adds a filter around the routes of one group-version (`demo.krest.dev/v1`, or `v1` for
     /// the core group).
-    pub fn group_version_layer<L>(mut self, group_version: &str, layer: L) -> Self
-    where
-        L: Layer<HttpService> + Send + Sync + 'static,
-        L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
-    {
+    pub fn group_version_layer(mut self, group_version: &str, layer: impl FilterLayer) -> Self {
         self.group_filters
-            .push((group_version.to_string(), filter(layer)));
+            .push((group_version.to_string(), layer.into_filter()));
         self
     }
 
     /// Adds a filter around one route, named by its OpenAPI operation id
     /// (`readDemoKrestDevV1NamespacedWidget`) or, for user routes, by its path template.
-    pub fn route_layer<L>(mut self, route: &str, layer: L) -> Self
-    where
-        L: Layer<HttpService> + Send + Sync + 'static,
-        L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<Request<Body>>>::Future: Send + 'static,
-    {
-        self.route_filters.push((route.to_string(), filter(layer)));
+    pub fn route_layer(mut self, route: &str, layer: impl FilterLayer) -> Self {
+        self.route_filters
+            .push((route.to_string(), layer.into_filter()));
         self
     }
 
@@ -376,6 +369,18 @@ impl ServerBuilder {
             targets.push((Target::Custom(handler, path_clone), None));
             names.push((String::new(), String::new()));
         }
+        let openapi = OpenApi::new(&self.resources);
+        for path in openapi.paths() {
+            router.insert(Method::Get, path)?;
+            let path = path.to_string();
+            let template = path.clone();
+            let handler: CustomHandler = Arc::new(move |call: Call| {
+                let path = path.clone();
+                Box::pin(async move { call.state.openapi.response(&path, &call.request) })
+            });
+            targets.push((Target::Custom(handler, template), None));
+            names.push((String::new(), String::new()));
+        }
         let builtins = if self.ops {
             builtin_routes()
         } else {
@@ -419,6 +424,7 @@ impl ServerBuilder {
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             resources: self.resources,
             discovery,
+            openapi,
             metrics,
             router,
             targets,
@@ -439,7 +445,14 @@ impl ServerBuilder {
     }
 }
 
-fn filter<L>(layer: L) -> Filter
+/// A tower layer usable as a filter: any layer whose service answers `Request<Body>` with
+/// `Response<Body>` and never fails (errors are responses: `metav1.Status`).
+pub trait FilterLayer: Send + Sync + 'static {
+    /// The layer as a type-erased filter.
+    fn into_filter(self) -> Filter;
+}
+
+impl<L> FilterLayer for L
 where
     L: Layer<HttpService> + Send + Sync + 'static,
     L::Service: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
@@ -449,7 +462,9 @@ where
         + 'static,
     <L::Service as Service<Request<Body>>>::Future: Send + 'static,
 {
-    Arc::new(move |inner| BoxCloneSyncService::new(layer.layer(inner)))
+    fn into_filter(self) -> Filter {
+        Arc::new(move |inner| BoxCloneSyncService::new(self.layer(inner)))
+    }
 }
 
 /// The innermost service of a filtered route: runs the matched handler that `dispatch` left in

@@ -5,7 +5,7 @@
 mod shadowed {
     #![allow(dead_code)]
 
-    use krest::Resource;
+    use krest::{JsonSchema, Resource};
     use serde::{Deserialize, Serialize};
 
     // Each name is a type that takes no parameters and is not callable as a variant, so any
@@ -23,7 +23,7 @@ mod shadowed {
 
     /// A namespaced kind using every part of the derive: status, scale, printer columns and a
     /// connect subresource.
-    #[derive(Resource, Clone, Debug, Serialize, Deserialize)]
+    #[derive(Resource, JsonSchema, Clone, Debug, Serialize, Deserialize)]
     #[resource(
         group = "demo.krest.dev",
         version = "v1",
@@ -46,17 +46,22 @@ mod shadowed {
         pub size: ::core::option::Option<::std::string::String>,
     }
 
-    #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+    #[derive(JsonSchema, Clone, Debug, Default, Serialize, Deserialize)]
     pub struct WidgetStatus {
         pub ready_replicas: i32,
         pub selector: ::core::option::Option<::std::string::String>,
     }
 
-    /// A cluster-scoped kind without status.
+    /// A cluster-scoped kind without status, whose schema comes from a function (as for kinds
+    /// generated from a CRD), so it needs no `JsonSchema`.
     #[derive(Resource, Clone, Debug, Serialize, Deserialize)]
-    #[resource(group = "demo.krest.dev", version = "v1", cluster)]
+    #[resource(group = "demo.krest.dev", version = "v1", cluster, schema = gadget_schema)]
     pub struct GadgetSpec {
         pub vendor: ::std::string::String,
+    }
+
+    fn gadget_schema() -> serde_json::Value {
+        serde_json::json!({"type": "object", "properties": {"spec": {"type": "object"}}})
     }
 
     async fn logs(
@@ -105,4 +110,15 @@ fn generated_code_works_in_a_shadowing_module() {
     let json = serde_json::to_value(&gadget).unwrap();
     assert!(json.get("status").is_none());
     assert_eq!(Gadget::ROUTES.len(), 9);
+
+    let schema = Widget::schema();
+    assert_eq!(
+        schema["properties"]["spec"]["properties"]["tags"]["type"],
+        "array"
+    );
+    assert_eq!(
+        schema["properties"]["status"]["properties"]["ready_replicas"]["format"],
+        "int32"
+    );
+    assert_eq!(Gadget::schema()["properties"]["spec"]["type"], "object");
 }

@@ -232,7 +232,7 @@ async fn filters_at_three_levels() {
     );
 }
 
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Resource, schemars::JsonSchema, Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[resource(
     group = "demo.krest.dev",
     version = "v1",
@@ -243,7 +243,7 @@ pub struct OtherWidgetSpec {
     pub x: String,
 }
 
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Resource, schemars::JsonSchema, Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[resource(group = "other.krest.dev", version = "v1", short_names("wd"))]
 pub struct SprocketSpec {
     pub x: String,
@@ -270,7 +270,7 @@ fn build_rejects_duplicates() {
     }
 }
 
-#[derive(Resource, Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Resource, schemars::JsonSchema, Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[resource(
     group = "logs.krest.dev",
     version = "v1",

@@ -1,13 +1,16 @@
 //! The example resources: `Widget` (namespaced, with status and scale) and `Gadget`
-//! (cluster-scoped), both in `demo.krest.dev/v1`.
+//! (cluster-scoped), both in `demo.krest.dev/v1`. Their schemas (served at `/openapi/v3`, and
+//! enforced on writes) come from the types: doc comments are descriptions, and
+//! `#[schemars(...)]` adds bounds.
 //!
 //! Run with: `cargo run -p krest-example-widgets --release`
 
-use krest::Resource;
+use krest::{JsonSchema, Resource};
 use serde::{Deserialize, Serialize};
 
 /// The desired state of a widget.
-#[derive(Resource, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Resource, JsonSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[schemars(crate = "krest::schemars")]
 #[resource(
     group = "demo.krest.dev",
     version = "v1",
@@ -27,6 +30,7 @@ pub struct WidgetSpec {
     /// The widget's color.
     pub color: String,
     /// How many replicas should run.
+    #[schemars(range(min = 0))]
     pub replicas: i32,
     /// An optional size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,7 +38,8 @@ pub struct WidgetSpec {
 }
 
 /// The observed state of a widget.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(JsonSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[schemars(crate = "krest::schemars")]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetStatus {
     /// How many replicas are ready.
@@ -46,7 +51,8 @@ pub struct WidgetStatus {
 }
 
 /// The desired state of a gadget.
-#[derive(Resource, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Resource, JsonSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[schemars(crate = "krest::schemars")]
 #[resource(group = "demo.krest.dev", version = "v1", cluster)]
 pub struct GadgetSpec {
     /// Who made the gadget.

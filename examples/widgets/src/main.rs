@@ -1,5 +1,5 @@
-//! `widgets-server`: serves Widget and Gadget (`demo.krest.dev/v1`) so that
-//! `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
+//! `widgets-server`: serves Widget and Gadget (`demo.krest.dev/v1`) and core `v1` Namespaces,
+//! so that `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
 //! Run with: `cargo run -p krest-example-widgets --release`
 //!
@@ -133,6 +133,7 @@ async fn serve(flags: Flags) -> Result<(), String> {
     };
     let server = Server::builder()
         .store(store)
+        .namespaces()
         .resource::<Widget>()
         .resource::<Gadget>()
         .build()

@@ -566,6 +566,15 @@ const _: () = {
                 handler: |call| ::krest::__private::handlers::connect(call, serve_log),
             },
         ];
+        fn schema() -> ::krest::__private::serde_json::Value {
+            ::krest::__private::object_schema(
+                &<Self as ::krest::Resource>::MODEL,
+                ::krest::__private::schema_for::<PodSpec>(),
+                ::core::option::Option::Some(
+                    ::krest::__private::schema_for::<PodStatus>(),
+                ),
+            )
+        }
         fn metadata(&self) -> &::krest::ObjectMeta {
             &self.metadata
         }

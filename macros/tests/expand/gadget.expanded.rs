@@ -249,6 +249,13 @@ const _: () = {
                 handler: ::krest::__private::handlers::watch::<Gadget>,
             },
         ];
+        fn schema() -> ::krest::__private::serde_json::Value {
+            ::krest::__private::object_schema(
+                &<Self as ::krest::Resource>::MODEL,
+                ::krest::__private::schema_for::<GadgetSpec>(),
+                ::core::option::Option::None,
+            )
+        }
         fn metadata(&self) -> &::krest::ObjectMeta {
             &self.metadata
         }

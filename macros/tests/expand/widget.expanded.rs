@@ -521,6 +521,15 @@ const _: () = {
                 handler: ::krest::__private::handlers::patch_scale::<Widget>,
             },
         ];
+        fn schema() -> ::krest::__private::serde_json::Value {
+            ::krest::__private::object_schema(
+                &<Self as ::krest::Resource>::MODEL,
+                ::krest::__private::schema_for::<WidgetSpec>(),
+                ::core::option::Option::Some(
+                    ::krest::__private::schema_for::<WidgetStatus>(),
+                ),
+            )
+        }
         fn metadata(&self) -> &::krest::ObjectMeta {
             &self.metadata
         }

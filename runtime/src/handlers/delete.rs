@@ -99,6 +99,10 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                 return Ok(Deleted::Pending(value));
             }
             mark_deleting(&mut value);
+            let namespace = crate::namespace::is_namespace(&model);
+            if namespace {
+                value["status"]["phase"] = json!("Terminating");
+            }
             if options.dry_run {
                 return Ok(Deleted::Pending(value));
             }
@@ -108,6 +112,10 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
             {
                 Ok(revision) => {
                     set_resource_version(&mut value, revision);
+                    if namespace {
+                        // Terminating: its contents go now, new ones are refused.
+                        crate::namespace::delete_contents(ctx.state(), name).await?;
+                    }
                     return Ok(Deleted::Pending(value));
                 }
                 Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,
@@ -122,6 +130,9 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
         match store.delete(&key, Some(kv.mod_revision)).await {
             Ok((revision, _)) => {
                 set_resource_version(&mut value, revision);
+                if crate::namespace::is_namespace(&model) {
+                    crate::namespace::delete_contents(ctx.state(), name).await?;
+                }
                 return Ok(Deleted::Gone(value));
             }
             Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,

@@ -15,23 +15,45 @@ use std::future::Future;
 
 use http::Response;
 
+use crate::codegen::ActionVerb;
+use crate::negotiate::Output;
 use crate::resource::Resource;
 use crate::route::{Body, Call, HandlerFuture};
 use crate::status::Status;
 
 pub(crate) use object::{decode_stored, Ctx};
 
-/// Runs a handler core that returns `Result`, turning an error into its Status response.
+/// Runs a handler core that returns `Result`, turning an error into its Status response, and
+/// writes the response as the client asked (YAML, pretty JSON). Watch streams stay JSON.
 fn serve<F>(call: Call, core: fn(Ctx) -> F) -> HandlerFuture
 where
     F: Future<Output = Result<Response<Body>, Status>> + Send + 'static,
 {
+    let output = Output::of(&call.request);
+    let watch = is_watch(&call);
     Box::pin(async move {
-        match Ctx::new(call) {
+        if watch && output.yaml {
+            return Status::not_acceptable(&["application/json;stream=watch"]).into_response();
+        }
+        let response = match Ctx::new(call) {
             Ok(ctx) => core(ctx).await.unwrap_or_else(Status::into_response),
             Err(status) => status.into_response(),
+        };
+        if watch || output.is_plain() {
+            response
+        } else {
+            crate::encode::reencode(response, output).await
         }
     })
+}
+
+/// Whether the call is a watch: the `watch/` routes, or a list with `?watch=true`.
+fn is_watch(call: &Call) -> bool {
+    match call.route().map(|r| r.action.verb) {
+        Some(ActionVerb::Watch | ActionVerb::WatchList) => true,
+        Some(ActionVerb::List) => crate::query::Query::of(call.request.uri()).flag("watch"),
+        _ => false,
+    }
 }
 
 macro_rules! entry_points {

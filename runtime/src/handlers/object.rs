@@ -23,6 +23,8 @@ pub(crate) struct Ctx {
     pub call: Call,
     pub namespace: Option<String>,
     pub name: Option<String>,
+    /// Paths of the fields the JSON body held twice, once it is read.
+    pub duplicates: Vec<String>,
 }
 
 impl Ctx {
@@ -44,6 +46,7 @@ impl Ctx {
             call,
             namespace,
             name,
+            duplicates: Vec::new(),
         })
     }
 
@@ -113,14 +116,38 @@ impl Ctx {
         crate::encode::Collect::new(body, MAX_BODY_BYTES)
     }
 
-    /// Reads the body as a JSON object.
+    /// Reads the body, JSON or YAML by its `Content-Type`, as an object. A Namespace may also
+    /// come as protobuf, as kubectl's typed client sends it.
     pub async fn json_body(&mut self) -> Result<Map<String, Value>, Status> {
-        crate::negotiate::check_content_type(
-            self.header(http::header::CONTENT_TYPE),
-            &["application/json"],
-        )?;
+        let content_type = self.header(http::header::CONTENT_TYPE);
+        if crate::namespace::is_protobuf(content_type, self.model()) {
+            let bytes = self.body().await?;
+            return match crate::namespace::from_protobuf(&bytes) {
+                Ok(Value::Object(map)) => Ok(map),
+                Ok(_) => Err(Status::bad_request("the request body must be an object")),
+                Err(e) => Err(Status::bad_request(format!(
+                    "the request body is not a protobuf Namespace: {e}"
+                ))),
+            };
+        }
+        crate::negotiate::check_content_type(content_type, &crate::negotiate::BODY_TYPES)?;
+        let yaml = crate::negotiate::is_yaml(content_type);
         let bytes = self.body().await?;
-        parse_object(&bytes)
+        if yaml {
+            return parse_yaml_object(&bytes);
+        }
+        match crate::json::parse(&bytes) {
+            Ok((Value::Object(map), duplicates)) => {
+                self.duplicates = duplicates;
+                Ok(map)
+            }
+            Ok(_) => Err(Status::bad_request(
+                "the request body must be a JSON object",
+            )),
+            Err(e) => Err(Status::bad_request(format!(
+                "the request body is not valid JSON: {e}"
+            ))),
+        }
     }
 
     /// The format the client asked for.
@@ -175,6 +202,19 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, Status> {
         )),
         Err(e) => Err(Status::bad_request(format!(
             "the request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+/// Parses a YAML document holding an object, or 400.
+pub fn parse_yaml_object(bytes: &[u8]) -> Result<Map<String, Value>, Status> {
+    match crate::yaml::from_slice(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Status::bad_request(
+            "the request body must be a YAML mapping (an object)",
+        )),
+        Err(e) => Err(Status::bad_request(format!(
+            "the request body is not valid YAML: {e}"
         ))),
     }
 }
@@ -342,10 +382,12 @@ pub fn respond(ctx: &Ctx, code: u16, value: &Value) -> Result<Response<Body>, St
     }
 }
 
-/// A `Warning: 299` header per unknown field, as kube-apiserver sends with `fieldValidation=Warn`.
-pub fn warn_unknown(response: &mut Response<Body>, unknown: &[String]) {
-    for path in unknown {
-        let text = format!("299 - \"unknown field \\\"{path}\\\"\"");
+/// A `Warning: 299` header per unknown or duplicate field (`unknown field "spec.x"`), as
+/// kube-apiserver sends them with `fieldValidation=Warn`.
+pub fn warn_unknown(response: &mut Response<Body>, warnings: &[String]) {
+    for warning in warnings {
+        let quoted = warning.replace('\\', "\\\\").replace('"', "\\\"");
+        let text = format!("299 - \"{quoted}\"");
         if let Ok(value) = http::HeaderValue::from_str(&text) {
             response.headers_mut().append(http::header::WARNING, value);
         }

@@ -36,13 +36,15 @@ fn field_validation(ctx: &Ctx) -> Result<FieldValidation, Status> {
     }
 }
 
-/// The object after validation and its typed round trip, with the unknown fields found.
+/// The object after validation and its typed round trip, with the warnings about unknown and
+/// duplicate fields (`unknown field "spec.x"`) to send.
 pub(crate) struct Checked {
     pub value: Value,
     pub unknown: Vec<String>,
 }
 
-/// Validates metadata and decodes `object` through the resource's type.
+/// Validates metadata, applies the schema's defaults, decodes `object` through the resource's
+/// type and validates the result against the schema.
 pub(crate) fn check_object(
     ctx: &Ctx,
     object: Map<String, Value>,
@@ -54,26 +56,36 @@ pub(crate) fn check_object(
     if !causes.is_empty() {
         return Err(Status::invalid(model, name, causes));
     }
-    let value = Value::Object(object);
-    let decoded = ctx
-        .entry()
+    let mut value = Value::Object(object);
+    let entry = ctx.entry();
+    entry.validator.apply_defaults(&mut value);
+    let decoded = entry
         .decoder
         .canonical(&value)
         .map_err(|cause| Status::invalid(model, name, vec![cause]))?;
     let mode = field_validation(ctx)?;
-    if mode == FieldValidation::Strict && !decoded.unknown.is_empty() {
-        let fields: Vec<String> = decoded
-            .unknown
-            .iter()
-            .map(|p| format!("unknown field \"{p}\""))
-            .collect();
+    let problems: Vec<String> = decoded
+        .unknown
+        .iter()
+        .map(|p| format!("unknown field \"{p}\""))
+        .chain(
+            ctx.duplicates
+                .iter()
+                .map(|p| format!("duplicate field \"{p}\"")),
+        )
+        .collect();
+    if mode == FieldValidation::Strict && !problems.is_empty() {
         return Err(Status::bad_request(format!(
             "strict decoding error: {}",
-            fields.join(", ")
+            problems.join(", ")
         )));
     }
+    let causes = entry.validator.validate(&decoded.value);
+    if !causes.is_empty() {
+        return Err(Status::invalid(model, name, causes));
+    }
     let unknown = if mode == FieldValidation::Warn {
-        decoded.unknown
+        problems
     } else {
         Vec::new()
     };
@@ -91,6 +103,9 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let body_name = meta_str(&body, "name").unwrap_or("").to_string();
     check_type_meta(&mut body, &model, &body_name)?;
     check_namespace(&mut body, &ctx)?;
+    if let Some(namespace) = &ctx.namespace {
+        crate::namespace::check_create(ctx.state(), namespace).await?;
+    }
     if meta_str(&body, "resourceVersion").is_some_and(|rv| !rv.is_empty()) {
         return Err(Status::bad_request(
             "resourceVersion should not be set on objects to be created",
@@ -399,30 +414,43 @@ const PATCH_TYPES: [&str; 2] = [
 /// The most operations a JSON patch may have (kube-apiserver's limit).
 const MAX_JSON_PATCH_OPS: usize = 10_000;
 
+/// Strategic merge patch: only for the built-in Namespace, which kubectl patches no other way.
+const STRATEGIC_MERGE_PATCH: &str = "application/strategic-merge-patch+json";
+
 /// A parsed PATCH body.
 pub(crate) enum Patch {
     Json(json_patch::Patch),
     Merge(Value),
+    /// A strategic merge patch of a Namespace.
+    Strategic(Value),
 }
 
 /// Reads a PATCH body by its content type.
 pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
-    let media = ctx
-        .header(http::header::CONTENT_TYPE)
-        .map(|c| {
-            c.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
-    if !PATCH_TYPES.contains(&media.as_str()) {
+    let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
+    if media.starts_with("application/apply-patch") {
+        let mut status = Status::unsupported_media_type(&PATCH_TYPES);
+        status.message = format!(
+            "server-side apply ({media}) is not supported by this server yet; {}",
+            status.message
+        );
+        return Err(status);
+    }
+    let strategic = media == STRATEGIC_MERGE_PATCH && crate::namespace::is_namespace(ctx.model());
+    if !PATCH_TYPES.contains(&media.as_str()) && !strategic {
         return Err(Status::unsupported_media_type(&PATCH_TYPES));
     }
     let bytes = ctx.body().await?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| Status::bad_request(format!("the patch is not valid JSON: {e}")))?;
+    if strategic {
+        if !value.is_object() {
+            return Err(Status::bad_request(
+                "a strategic merge patch must be a JSON object",
+            ));
+        }
+        return Ok(Patch::Strategic(value));
+    }
     if media == PATCH_TYPES[0] {
         if value
             .as_array()
@@ -457,6 +485,10 @@ impl Patch {
                     vec![Cause::new("FieldValueInvalid", "", e.to_string())],
                 )
             }),
+            Patch::Strategic(patch) => {
+                crate::namespace::strategic_merge(target, patch);
+                Ok(())
+            }
             Patch::Merge(patch) => {
                 json_patch::merge(target, patch);
                 Ok(())

@@ -5,10 +5,11 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use krest::{Body, Resource, Server};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Resource, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Resource, JsonSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[resource(
     group = "demo.krest.dev",
     version = "v1",
@@ -24,12 +25,13 @@ use serde_json::Value;
 #[serde(rename_all = "camelCase")]
 pub struct WidgetSpec {
     pub color: String,
+    #[schemars(range(min = 0))]
     pub replicas: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(JsonSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetStatus {
     #[serde(default)]
@@ -38,7 +40,7 @@ pub struct WidgetStatus {
     pub phase: String,
 }
 
-#[derive(Resource, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Resource, JsonSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[resource(group = "demo.krest.dev", version = "v1", cluster)]
 pub struct GadgetSpec {
     pub vendor: String,

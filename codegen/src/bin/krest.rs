@@ -1,0 +1,250 @@
+//! `krest`: the command line of krest.
+//!
+//! - `krest routes DIR...`: the route table (method, path, verb, operation id) of every served
+//!   version of every CRD in `DIR`, computed as the generated code will, without compiling.
+//! - `krest new NAME --schemas DIR [--out DIR]`: a server crate serving the CRDs in `DIR`.
+//! - `krest generate --schemas DIR --out DIR`: the Rust a build script would generate.
+//! - `krest crd --manifest-path PATH --example NAME`: the CRD YAML of derive-declared types,
+//!   printed by a small example of that crate (see `docs/codegen.md`).
+//!
+//! Run with: `cargo run -p krest-codegen --features cli -- routes schemas`
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use krest_codegen::scaffold::NewCrate;
+use krest_codegen::{actions, Builder, Error};
+
+const USAGE: &str = "usage:
+  krest routes DIR...                         print the route table of the CRDs in DIR
+  krest new NAME --schemas DIR [--out DIR]    write a server crate serving the CRDs in DIR
+  krest generate --schemas DIR --out DIR      write the Rust types of the CRDs in DIR
+  krest crd [--manifest-path PATH] --example NAME
+                                              print the CRDs of derive-declared types, as
+                                              written by that example of the crate";
+
+/// A failure: a usage mistake (exit 2) or an error (exit 1).
+enum Failure {
+    Usage(String),
+    Error(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Error(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("krest: {message}\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Error(message)) => {
+            eprintln!("krest: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), Failure> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(Failure::Usage("no command given".into()));
+    };
+    match command.as_str() {
+        "routes" => routes(rest),
+        "new" => new(rest),
+        "generate" => generate(rest),
+        "crd" => crd(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(Failure::Usage(format!("unknown command {other:?}"))),
+    }
+}
+
+/// Options and positional arguments: `--name VALUE` or `--name=VALUE`.
+struct Args {
+    positional: Vec<String>,
+    options: Vec<(String, String)>,
+}
+
+impl Args {
+    fn parse(args: &[String], known: &[&str]) -> Result<Args, Failure> {
+        let mut out = Args {
+            positional: Vec::new(),
+            options: Vec::new(),
+        };
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if !arg.starts_with("--") {
+                out.positional.push(arg.clone());
+                continue;
+            }
+            let (name, value) = match arg.split_once('=') {
+                Some((n, v)) => (n.to_string(), v.to_string()),
+                None => {
+                    let value = iter
+                        .next()
+                        .ok_or_else(|| Failure::Usage(format!("{arg} needs a value")))?;
+                    (arg.clone(), value.clone())
+                }
+            };
+            if !known.contains(&name.as_str()) {
+                return Err(Failure::Usage(format!("unknown option {name:?}")));
+            }
+            out.options.push((name, value));
+        }
+        Ok(out)
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn require(&self, name: &str) -> Result<&str, Failure> {
+        self.get(name)
+            .ok_or_else(|| Failure::Usage(format!("{name} is required")))
+    }
+}
+
+fn routes(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &[])?;
+    if args.positional.is_empty() {
+        return Err(Failure::Usage("`routes` needs a directory of CRDs".into()));
+    }
+    let mut builder = Builder::new().rerun_if_changed(false);
+    for dir in &args.positional {
+        builder = builder.schemas(dir);
+    }
+    let crds = builder.read()?;
+    let mut out = String::new();
+    for crd in &crds {
+        for version in crd.served() {
+            for action in actions(&crd.model(version)) {
+                let verb = action.kube_verb.map_or("-", |v| v.as_str());
+                out.push_str(&format!(
+                    "{:<7} {:<80} {:<17} {}\n",
+                    action.method, action.path, verb, action.operation_id
+                ));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn new(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["--schemas", "--out"])?;
+    let [name] = args.positional.as_slice() else {
+        return Err(Failure::Usage("`new` needs exactly one NAME".into()));
+    };
+    let schemas = args.require("--schemas")?;
+    let out = PathBuf::from(args.get("--out").unwrap_or(name));
+    announce(schemas)?;
+    let krate = NewCrate::new(name.clone(), schemas, &out);
+    let files = krate.write()?;
+    eprintln!(
+        "krest: wrote {} files to {}; build it with `cargo build --manifest-path {}`",
+        files.len(),
+        out.display(),
+        out.join("Cargo.toml").display()
+    );
+    Ok(())
+}
+
+/// Progress: the schema files about to be read, with their sizes (large CRDs take seconds).
+fn announce(schemas: &str) -> Result<(), Failure> {
+    let files = Builder::new().schemas(schemas).files()?;
+    for file in &files {
+        let size = std::fs::metadata(file).map_or(0, |m| m.len());
+        eprintln!(
+            "krest: reading {} ({} KiB)",
+            file.display(),
+            size.div_ceil(1024)
+        );
+    }
+    eprintln!("krest: generating the types of {} file(s)", files.len());
+    Ok(())
+}
+
+fn generate(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["--schemas", "--out"])?;
+    if !args.positional.is_empty() {
+        return Err(Failure::Usage(format!(
+            "unexpected argument {:?}",
+            args.positional[0]
+        )));
+    }
+    let schemas = args.require("--schemas")?;
+    let out = args.require("--out")?;
+    announce(schemas)?;
+    let generated = Builder::new()
+        .schemas(schemas)
+        .out_dir(out)
+        .rerun_if_changed(false)
+        .generate()?;
+    for warning in &generated.warnings {
+        eprintln!("krest: warning: {warning}");
+    }
+    for file in &generated.files {
+        let state = if generated.written.contains(file) {
+            "wrote"
+        } else {
+            "unchanged"
+        };
+        eprintln!("krest: {state} {}", file.display());
+    }
+    Ok(())
+}
+
+fn crd(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(
+        args,
+        &["--manifest-path", "--example", "--bin", "--package"],
+    )?;
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(["run", "--quiet"]);
+    if let Some(path) = args.get("--manifest-path") {
+        command.args(["--manifest-path", path]);
+    }
+    if let Some(package) = args.get("--package") {
+        command.args(["--package", package]);
+    }
+    match (args.get("--example"), args.get("--bin")) {
+        (Some(example), None) => command.args(["--example", example]),
+        (None, Some(bin)) => command.args(["--bin", bin]),
+        _ => {
+            return Err(Failure::Usage(
+                "`crd` needs one of --example NAME or --bin NAME".into(),
+            ))
+        }
+    };
+    command.args(&args.positional);
+    eprintln!("krest: building and running {command:?}");
+    let output = command
+        .output()
+        .map_err(|e| Failure::Error(format!("running cargo: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or("no output").trim();
+        return Err(Failure::Error(format!(
+            "the CRD printer failed ({}): {last}",
+            output.status
+        )));
+    }
+    let text = String::from_utf8(output.stdout)
+        .map_err(|_| Failure::Error("the CRD printer wrote invalid UTF-8".into()))?;
+    // What is printed must read back as CRDs krest serves unchanged.
+    krest_codegen::read_crds("<krest crd output>", &text)?;
+    print!("{text}");
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! [`Builder`]: CRD YAML to Rust in `build.rs`, the way prost-build turns `.proto` files into
+//! Rust.
+
+use std::path::{Path, PathBuf};
+
+use crate::crd::{read_crds, Crd};
+use crate::error::{Error, Result};
+use crate::render::{render_index, render_module};
+use crate::schema::build_modules;
+
+/// The name of the index file [`Builder::generate`] writes next to the modules.
+pub const INDEX_FILE: &str = "mod.rs";
+
+/// Generates Rust types from CustomResourceDefinition YAML, for `build.rs`.
+///
+/// Every `.yaml`/`.yml` file in the schema directories (not their subdirectories) is read;
+/// each served version of each CRD becomes a spec struct carrying `#[derive(krest::Resource)]`
+/// with attributes that reproduce the CRD, plus the types its schema needs. One file is
+/// written per group-version (`demo_krest_dev_v1.rs`), and an index, `mod.rs`, holding one
+/// `pub mod` per group-version. Files are rewritten only when their text changes, and
+/// `cargo:rerun-if-changed` is printed for every schema file and directory.
+///
+/// The crate including the output depends on `krest`, `serde` (with `derive`) and
+/// `serde_json`.
+///
+/// # Example
+///
+/// `build.rs`:
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     krest_codegen::Builder::new()
+///         .schemas("schemas")
+///         .out_dir(std::env::var("OUT_DIR")?)
+///         .generate()?;
+///     Ok(())
+/// }
+/// ```
+///
+/// `src/lib.rs`:
+///
+/// ```text
+/// include!(concat!(env!("OUT_DIR"), "/mod.rs"));
+/// pub use demo_krest_dev_v1::{Gadget, Widget};
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Builder {
+    schemas: Vec<PathBuf>,
+    out_dir: Option<PathBuf>,
+    rerun_if_changed: bool,
+}
+
+/// What [`Builder::generate`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Generated {
+    /// Every file of the output, the index last.
+    pub files: Vec<PathBuf>,
+    /// The files whose text changed (and so were written).
+    pub written: Vec<PathBuf>,
+    /// Things the generated code does not carry, one line each (printed as
+    /// `cargo:warning=` from build scripts).
+    pub warnings: Vec<String>,
+}
+
+impl Builder {
+    /// A builder with no schemas; `cargo:rerun-if-changed` is printed when run from a build
+    /// script (when `OUT_DIR` is set).
+    pub fn new() -> Builder {
+        Builder {
+            schemas: Vec::new(),
+            out_dir: None,
+            rerun_if_changed: std::env::var_os("OUT_DIR").is_some(),
+        }
+    }
+
+    /// Adds a directory of CRD YAML files, or one file.
+    #[must_use]
+    pub fn schemas(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.schemas.push(path.into());
+        self
+    }
+
+    /// Where to write the generated files; defaults to `OUT_DIR`.
+    #[must_use]
+    pub fn out_dir(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.out_dir = Some(path.into());
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed` lines (by default, only in build scripts).
+    #[must_use]
+    pub fn rerun_if_changed(mut self, print: bool) -> Builder {
+        self.rerun_if_changed = print;
+        self
+    }
+
+    /// Reads every CRD of the schema paths, in file-name order.
+    pub fn read(&self) -> Result<Vec<Crd>> {
+        let mut crds = Vec::new();
+        for file in self.files()? {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, &e))?;
+            crds.extend(read_crds(&file.display().to_string(), &text)?);
+        }
+        Ok(crds)
+    }
+
+    /// Renders every group-version: `(file name, source)`, the index last.
+    pub fn render(&self) -> Result<Vec<(String, String)>> {
+        self.render_crds(&self.read()?)
+    }
+
+    fn render_crds(&self, crds: &[Crd]) -> Result<Vec<(String, String)>> {
+        if crds.is_empty() {
+            let paths: Vec<String> = self
+                .schemas
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            return Err(Error::new(
+                paths.join(", "),
+                0,
+                "",
+                "no CustomResourceDefinition found (looked for *.yaml and *.yml files)",
+            ));
+        }
+        let modules = build_modules(crds)?;
+        let mut out = Vec::new();
+        for module in &modules {
+            out.push((format!("{}.rs", module.file_stem()), render_module(module)?));
+        }
+        out.push((INDEX_FILE.to_string(), render_index(&modules)?));
+        Ok(out)
+    }
+
+    /// Generates the files into the output directory.
+    pub fn generate(&self) -> Result<Generated> {
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    Error::new(
+                        "OUT_DIR",
+                        0,
+                        "",
+                        "no output directory: call `out_dir` or run from a build script",
+                    )
+                })?,
+        };
+        if self.rerun_if_changed {
+            for path in &self.schemas {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+            for file in self.files()? {
+                println!("cargo:rerun-if-changed={}", file.display());
+            }
+        }
+        let crds = self.read()?;
+        let mut generated = Generated {
+            warnings: warnings(&crds),
+            ..Generated::default()
+        };
+        for (name, source) in self.render_crds(&crds)? {
+            let path = out_dir.join(&name);
+            if write_file_if_changed(&path, &source)? {
+                generated.written.push(path.clone());
+            }
+            generated.files.push(path);
+        }
+        if self.rerun_if_changed {
+            for warning in &generated.warnings {
+                println!("cargo:warning={warning}");
+            }
+        }
+        Ok(generated)
+    }
+
+    /// The schema files: each path that is a file, and the `.yaml`/`.yml` files of each
+    /// directory, sorted by name.
+    pub fn files(&self) -> Result<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        for path in &self.schemas {
+            let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+            if meta.is_file() {
+                files.push(path.clone());
+                continue;
+            }
+            let mut found = Vec::new();
+            for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, &e))? {
+                let entry = entry.map_err(|e| Error::io(path, &e))?;
+                let file = entry.path();
+                let yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
+                if yaml && file.is_file() {
+                    found.push(file);
+                }
+            }
+            found.sort();
+            files.extend(found);
+        }
+        Ok(files)
+    }
+}
+
+/// What the generated types cannot carry, per CRD version.
+pub fn warnings(crds: &[Crd]) -> Vec<String> {
+    let mut out = Vec::new();
+    for crd in crds {
+        for version in crd.served() {
+            let Some(properties) = version.schema.get("properties").and_then(|p| p.as_map()) else {
+                continue;
+            };
+            for (name, _) in properties {
+                let kept = matches!(name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")
+                    || (name == "status" && version.status);
+                if !kept {
+                    out.push(format!(
+                        "{}: {} {}/{}: the top-level field `{name}` is not kept by the generated `{}` type ({})",
+                        crd.file,
+                        crd.kind,
+                        crd.group,
+                        version.name,
+                        crd.kind,
+                        if name == "status" {
+                            "the version has no status subresource"
+                        } else {
+                            "objects carry only metadata, spec and status"
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Writes `text` to `path` unless the file already holds exactly that (prost-build's
+/// `write_file_if_changed`), so that cargo does not rebuild what did not change. Returns
+/// whether it wrote.
+pub fn write_file_if_changed(path: &Path, text: &str) -> Result<bool> {
+    if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::io(path, &e))?;
+    Ok(true)
+}

@@ -1,0 +1,288 @@
+//! `krest new`: a whole server crate for a directory of CRDs.
+//!
+//! The crate holds a copy of the CRDs in `schemas/`, a `build.rs` running [`Builder`] on them,
+//! and a `src/main.rs` serving every generated kind with the flags of `widgets-server`. When
+//! this krest checkout is at hand (the `krest` command was built from it), `krest` and
+//! `krest-codegen` are path dependencies; otherwise registry versions.
+
+use std::path::{Component, Path, PathBuf};
+
+use askama::Template;
+
+use crate::builder::Builder;
+use crate::error::{Error, Result};
+
+/// Where this krest checkout is: the parent of `codegen/`, when it still exists.
+pub fn krest_checkout() -> Option<PathBuf> {
+    let codegen = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = codegen.parent()?;
+    root.join("runtime/Cargo.toml")
+        .is_file()
+        .then(|| root.to_path_buf())
+}
+
+/// A crate to generate.
+#[derive(Clone, Debug)]
+pub struct NewCrate {
+    /// The package (and binary) name.
+    pub name: String,
+    /// The directory (or file) of CRDs to copy and serve.
+    pub schemas: PathBuf,
+    /// Where the crate goes.
+    pub out: PathBuf,
+    /// The krest checkout to depend on by path; `None` for registry versions.
+    pub krest: Option<PathBuf>,
+}
+
+#[derive(Template)]
+#[template(path = "new/Cargo.toml.j2", escape = "none")]
+struct CargoToml<'a> {
+    name: &'a str,
+    kinds: &'a str,
+    krest: String,
+    codegen: String,
+    standalone: bool,
+}
+
+#[derive(Template)]
+#[template(path = "new/build.rs.j2", escape = "none")]
+struct BuildRs<'a> {
+    name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "new/main.rs.j2", escape = "none")]
+struct MainRs<'a> {
+    name: &'a str,
+    kinds: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "new/README.md.j2", escape = "none")]
+struct Readme<'a> {
+    name: &'a str,
+    kinds: &'a str,
+    resources: Vec<String>,
+}
+
+impl NewCrate {
+    /// A crate `name` at `out` serving the CRDs in `schemas`, depending on this checkout by
+    /// path when there is one.
+    pub fn new(
+        name: impl Into<String>,
+        schemas: impl Into<PathBuf>,
+        out: impl Into<PathBuf>,
+    ) -> Self {
+        NewCrate {
+            name: name.into(),
+            schemas: schemas.into(),
+            out: out.into(),
+            krest: krest_checkout(),
+        }
+    }
+
+    /// Every file of the crate, by path relative to its root. The CRDs are read (and so
+    /// checked) and their types generated once, so that a broken schema fails here rather than
+    /// in the new crate's build.
+    pub fn render(&self) -> Result<Vec<(PathBuf, String)>> {
+        if !is_package_name(&self.name) {
+            return Err(Error::new(
+                &self.name,
+                0,
+                "",
+                "a crate name is letters, digits, `-` and `_`, starting with a letter",
+            ));
+        }
+        let builder = Builder::new()
+            .schemas(&self.schemas)
+            .rerun_if_changed(false);
+        let crds = builder.read()?;
+        builder.render()?;
+        let mut kinds: Vec<String> = Vec::new();
+        let mut resources: Vec<String> = Vec::new();
+        for crd in &crds {
+            if !kinds.contains(&crd.kind) {
+                kinds.push(crd.kind.clone());
+                resources.push(crd.plural.clone());
+            }
+        }
+        let kinds = kinds
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let out = absolute(&self.out)?;
+        let (krest, codegen, standalone) = match &self.krest {
+            Some(root) => {
+                let root = absolute(root)?;
+                let base = relative(&out, &root);
+                let dep = |dir: &str, extra: &str| {
+                    format!("{{ path = {:?}{extra} }}", slash(&base.join(dir)))
+                };
+                (
+                    dep("runtime", ""),
+                    dep("codegen", ", features = [\"generate\"]"),
+                    !out.starts_with(&root),
+                )
+            }
+            None => {
+                let version = env!("CARGO_PKG_VERSION");
+                (
+                    format!("{version:?}"),
+                    format!("{{ version = {version:?}, features = [\"generate\"] }}"),
+                    true,
+                )
+            }
+        };
+        let render = |t: &dyn DynRender, file: &str| {
+            t.render_dyn()
+                .map_err(|e| Error::new(file, 0, "", format!("rendering the template failed: {e}")))
+        };
+        let mut files = vec![
+            (
+                PathBuf::from("Cargo.toml"),
+                render(
+                    &CargoToml {
+                        name: &self.name,
+                        kinds: &kinds,
+                        krest,
+                        codegen,
+                        standalone,
+                    },
+                    "Cargo.toml",
+                )?,
+            ),
+            (
+                PathBuf::from("build.rs"),
+                render(&BuildRs { name: &self.name }, "build.rs")?,
+            ),
+            (
+                PathBuf::from("src/main.rs"),
+                render(
+                    &MainRs {
+                        name: &self.name,
+                        kinds: &kinds,
+                    },
+                    "src/main.rs",
+                )?,
+            ),
+            (
+                PathBuf::from("README.md"),
+                render(
+                    &Readme {
+                        name: &self.name,
+                        kinds: &kinds,
+                        resources,
+                    },
+                    "README.md",
+                )?,
+            ),
+        ];
+        for file in builder.files()? {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, &e))?;
+            let name = file.file_name().map(PathBuf::from).unwrap_or_default();
+            files.push((Path::new("schemas").join(name), text));
+        }
+        for (_, text) in &mut files {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        Ok(files)
+    }
+
+    /// Writes the crate (files whose text is unchanged are left alone). Returns the files.
+    pub fn write(&self) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for (path, text) in self.render()? {
+            let path = self.out.join(path);
+            crate::builder::write_file_if_changed(&path, &text)?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// Askama's `Template` is not object safe; this is enough of it.
+trait DynRender {
+    fn render_dyn(&self) -> askama::Result<String>;
+}
+
+impl<T: Template> DynRender for T {
+    fn render_dyn(&self) -> askama::Result<String> {
+        self.render()
+    }
+}
+
+/// A cargo package name krest accepts: `[A-Za-z][A-Za-z0-9_-]*`.
+fn is_package_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `path` made absolute against the current directory, with `.` and `..` resolved lexically.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Error::io(path, &e))?
+            .join(path)
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+/// The path from the directory `from` to `to` (both absolute): `../../runtime`.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for part in &to[common..] {
+        out.push(part);
+    }
+    out
+}
+
+/// A path with `/` separators, for Cargo.toml.
+fn slash(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(Path::new("/w/examples/generated"), Path::new("/w")),
+            PathBuf::from("../..")
+        );
+        assert_eq!(
+            relative(Path::new("/tmp/x"), Path::new("/w")),
+            PathBuf::from("../../w")
+        );
+        assert!(is_package_name("my-server"));
+        assert!(!is_package_name("1x"));
+        assert!(!is_package_name("a b"));
+    }
+}

@@ -1,0 +1,459 @@
+//! The `krest` command: `routes`, `new` (and the freshness of `examples/generated`, its output
+//! for `schemas/`), errors, and end to end: a crate generated from the real CRDs of
+//! `../shared/crds` builds, serves, and kubectl creates and gets one object of each kind.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use krest_codegen::scaffold::NewCrate;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn krest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_krest"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("krest runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "krest failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn routes_prints_the_route_table_of_the_schemas() {
+    let out = stdout(&krest(&["routes", "../schemas"]));
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    // Gadget (cluster-scoped: 9 routes), then Widget (namespaced, status and scale: 17).
+    assert_eq!(rows.len(), 26, "{out}");
+    assert!(rows.iter().all(|r| r.len() == 4), "{out}");
+    let expected = [
+        [
+            "GET",
+            "/apis/demo.krest.dev/v1/gadgets",
+            "list",
+            "listDemoKrestDevV1Gadget",
+        ],
+        [
+            "PUT",
+            "/apis/demo.krest.dev/v1/gadgets/{name}",
+            "update",
+            "replaceDemoKrestDevV1Gadget",
+        ],
+        [
+            "GET",
+            "/apis/demo.krest.dev/v1/namespaces/{namespace}/widgets/{name}/scale",
+            "get",
+            "readDemoKrestDevV1NamespacedWidgetScale",
+        ],
+        [
+            "PATCH",
+            "/apis/demo.krest.dev/v1/namespaces/{namespace}/widgets/{name}/status",
+            "patch",
+            "patchDemoKrestDevV1NamespacedWidgetStatus",
+        ],
+        [
+            "GET",
+            "/apis/demo.krest.dev/v1/watch/widgets",
+            "watch",
+            "watchDemoKrestDevV1WidgetListForAllNamespaces",
+        ],
+    ];
+    for row in expected {
+        assert!(rows.iter().any(|r| *r == row), "missing {row:?} in\n{out}");
+    }
+}
+
+#[test]
+fn errors_are_one_line_naming_file_line_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: x.dev\n",
+    )
+    .unwrap();
+    let out = krest(&["routes", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "krest: error: {}:4: spec: missing field `names`\n",
+            bad.display()
+        )
+    );
+    let out = krest(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = krest(&["new", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("krest: --schemas is required\n"));
+}
+
+#[test]
+fn new_writes_a_standalone_server_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("my-server");
+    let result = krest(&[
+        "new",
+        "my-server",
+        "--schemas",
+        "../schemas",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    stdout(&result);
+    let mut files: Vec<String> = walk(&out)
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "Cargo.toml",
+            "README.md",
+            "build.rs",
+            "schemas/gadget.yaml",
+            "schemas/widget.yaml",
+            "src/main.rs"
+        ]
+    );
+    let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"my-server\""), "{manifest}");
+    // Outside this workspace: a workspace of its own, krest by path from this checkout.
+    assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
+    let runtime = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("krest = { path = \""))
+        .and_then(|l| l.strip_suffix("\" }"))
+        .expect("krest is a path dependency");
+    assert!(out.join(runtime).join("Cargo.toml").is_file(), "{runtime}");
+    assert_eq!(
+        std::fs::read(out.join("schemas/widget.yaml")).unwrap(),
+        std::fs::read(root().join("../schemas/widget.yaml")).unwrap()
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `examples/generated` is what `krest new` writes for `schemas/`: regenerated into a temporary
+/// folder, every file must equal the committed one.
+#[test]
+fn examples_generated_is_fresh() {
+    let committed = root().join("../examples/generated");
+    let krate = NewCrate::new("krest-example-generated", "../schemas", &committed);
+    let fresh = tempfile::tempdir().unwrap();
+    let files = krate.render().unwrap_or_else(|e| panic!("{e}"));
+    for (path, text) in &files {
+        let target = fresh.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, text).unwrap();
+    }
+    let mut stale = Vec::new();
+    for (path, _) in &files {
+        let new = std::fs::read(fresh.path().join(path)).unwrap();
+        if std::fs::read(committed.join(path)).ok() != Some(new) {
+            stale.push(path.display().to_string());
+        }
+    }
+    let mut extra: Vec<String> = walk(&committed)
+        .iter()
+        .map(|p| p.strip_prefix(&committed).unwrap().to_path_buf())
+        .filter(|p| !p.starts_with("target") && !files.iter().any(|(f, _)| f == p))
+        .map(|p| p.display().to_string())
+        .collect();
+    extra.sort();
+    assert!(
+        stale.is_empty() && extra.is_empty(),
+        "examples/generated is stale (changed: {stale:?}, not generated: {extra:?}); regenerate it with\n  cargo run -p krest-codegen --features cli -- new krest-example-generated --schemas schemas --out examples/generated"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end: `krest new` on the real CRDs, `cargo build`, serve, kubectl.
+
+/// A running server, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(binary: &Path) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new(binary)
+        .args(["--listen", &addr.to_string(), "--store", "memory"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the generated server starts");
+    let server = Server { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(mut stream) = TcpStream::connect(addr) {
+            let _ = stream.write_all(b"GET /readyz HTTP/1.0\r\n\r\n");
+            let mut reply = String::new();
+            let _ = stream.read_to_string(&mut reply);
+            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                return server;
+            }
+        }
+        assert!(Instant::now() < deadline, "the server did not become ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn kubectl(server: &Server, home: &Path, args: &[&str]) -> String {
+    let out = Command::new("kubectl")
+        .arg(format!("--server=http://{}", server.addr))
+        .args(args)
+        .env("HOME", home)
+        .env("KUBECONFIG", home.join("no-kubeconfig"))
+        .output()
+        .expect("kubectl runs (install kubernetes-client)");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One valid object of each real kind.
+const OBJECTS: &str = r#"
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata: {name: self-signed, namespace: default}
+spec: {selfSigned: {}}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web, namespace: default}
+spec:
+  secretName: web-tls
+  dnsNames: [example.com]
+  issuerRef: {name: self-signed}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  endpoints: [{port: http, interval: 30s}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PodMonitor
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  podMetricsEndpoints: [{port: http}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: default}
+spec:
+  gatewayClassName: example
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: default}
+spec:
+  parentRefs: [{name: edge}]
+  hostnames: [example.com]
+  rules: [{backendRefs: [{name: web, port: 8080}]}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guestbook, namespace: default}
+spec:
+  project: default
+  destination: {server: "https://kubernetes.default.svc", namespace: guestbook}
+  source: {repoURL: "https://example.com/apps.git", path: guestbook, targetRevision: HEAD}
+"#;
+
+/// The workspace's target folder (`CARGO_TARGET_DIR` when set).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                root().join("..").join(p)
+            }
+        })
+        .unwrap_or_else(|| root().join("../target"))
+}
+
+#[test]
+fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("crd-server");
+    let crds = root().join("../../shared/crds");
+    stdout(&krest(&[
+        "new",
+        "crd-server",
+        "--schemas",
+        crds.to_str().unwrap(),
+        "--out",
+        krate.to_str().unwrap(),
+    ]));
+    // The workspace's target folder: the dependencies are built once for every test.
+    let target = target_dir();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let lockfile = root().join("../Cargo.lock");
+    std::fs::copy(&lockfile, krate.join("Cargo.lock")).expect("copying Cargo.lock");
+    let status = Command::new(&cargo)
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the generated crate builds");
+
+    let server = start(&target.join("debug/crd-server"));
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let objects = dir.path().join("objects.yaml");
+    std::fs::write(&objects, OBJECTS).unwrap();
+    let created = kubectl(&server, &home, &["create", "-f", objects.to_str().unwrap()]);
+    for name in [
+        "issuer.cert-manager.io/self-signed created",
+        "certificate.cert-manager.io/web created",
+        "servicemonitor.monitoring.coreos.com/web created",
+        "podmonitor.monitoring.coreos.com/web created",
+        "gateway.gateway.networking.k8s.io/edge created",
+        "httproute.gateway.networking.k8s.io/web created",
+        "application.argoproj.io/guestbook created",
+    ] {
+        assert!(created.contains(name), "{name} missing from:\n{created}");
+    }
+    for (resource, name, field, value) in [
+        (
+            "issuers.cert-manager.io",
+            "self-signed",
+            "{.metadata.name}",
+            "self-signed",
+        ),
+        (
+            "certificates.cert-manager.io",
+            "web",
+            "{.spec.secretName}",
+            "web-tls",
+        ),
+        (
+            "servicemonitors.monitoring.coreos.com",
+            "web",
+            "{.spec.endpoints[0].interval}",
+            "30s",
+        ),
+        (
+            "podmonitors.monitoring.coreos.com",
+            "web",
+            "{.spec.podMetricsEndpoints[0].port}",
+            "http",
+        ),
+        (
+            "gateways.gateway.networking.k8s.io",
+            "edge",
+            "{.spec.listeners[0].port}",
+            "80",
+        ),
+        (
+            "httproutes.gateway.networking.k8s.io",
+            "web",
+            "{.spec.hostnames[0]}",
+            "example.com",
+        ),
+        (
+            "applications.argoproj.io",
+            "guestbook",
+            "{.spec.source.path}",
+            "guestbook",
+        ),
+    ] {
+        let got = kubectl(
+            &server,
+            &home,
+            &[
+                "get",
+                resource,
+                name,
+                "-n",
+                "default",
+                "-o",
+                &format!("jsonpath={field}"),
+            ],
+        );
+        assert_eq!(got, value, "{resource}/{name} {field}");
+    }
+    // Short names and printer columns come from the CRDs.
+    let table = kubectl(&server, &home, &["get", "certs", "-n", "default"]);
+    assert!(table.starts_with("NAME"), "{table}");
+    assert!(
+        table.contains("READY") && table.contains("SECRET"),
+        "{table}"
+    );
+    assert!(table.contains("web-tls"), "{table}");
+}
+
+/// `krest crd` runs a crate's CRD printer (here `examples/from-yaml/examples/print_crds.rs`,
+/// over the derive-declared Widget and Gadget) and prints CRDs that read back.
+#[test]
+fn crd_prints_the_crds_of_derive_declared_kinds() {
+    let manifest = root().join("../examples/from-yaml/Cargo.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_krest"))
+        .args(["crd", "--manifest-path"])
+        .arg(&manifest)
+        .args(["--example", "print_crds"])
+        .output()
+        .expect("krest runs");
+    let yaml = stdout(&out);
+    let crds = krest_codegen::read_crds("krest crd", &yaml).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = crds.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["widgets.demo.krest.dev", "gadgets.demo.krest.dev"]);
+    let widget = crds[0].model(&crds[0].versions[0]);
+    assert_eq!(widget.short_names.len(), 1);
+    assert_eq!(widget.printer_columns.len(), 5);
+    assert!(widget.scale.is_some());
+    let out = krest(&["crd", "--example"]);
+    assert_eq!(out.status.code(), Some(2));
+}

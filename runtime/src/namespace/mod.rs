@@ -1,0 +1,258 @@
+//! The built-in core `v1` [`Namespace`], and what serving it turns on: namespaced objects may
+//! only be created in a namespace that exists and is not being deleted (kube-apiserver's
+//! `NamespaceLifecycle` admission), and deleting a namespace deletes what is in it, in the same
+//! request (the work of kube-controller-manager's namespace controller). A namespace with
+//! `metadata.finalizers` goes `Terminating` first: its contents are deleted and new ones refused
+//! (403) until the finalizers are removed. Contained objects that have finalizers of their own
+//! are marked for deletion, as a DELETE of them would.
+//!
+//! kubectl treats Namespace as one of its built-in kinds: its typed client sends it as protobuf
+//! (`kubectl create namespace`) and `kubectl apply` patches it with a strategic merge patch, so
+//! for this kind krest reads both.
+//!
+//! Include it with [`ServerBuilder::namespaces`](crate::ServerBuilder::namespaces) (or
+//! `.resource::<krest::Namespace>()`). The server then creates `default`, `kube-system` and
+//! `kube-public` when it starts, as kube-apiserver does.
+
+mod protobuf;
+mod strategic;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::schema::{object_schema, schema_for};
+use crate::server::State;
+use crate::status::Status;
+use crate::store::{ListOptions, StoreError};
+use crate::Resource as _;
+
+/// The namespaces a server with namespaces always has.
+pub const SYSTEM_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
+
+/// The store key prefix of namespaces.
+const PREFIX: &str = "/core/namespaces/";
+
+/// The spec of a core `v1` Namespace.
+#[derive(
+    krest_macros::Resource,
+    schemars::JsonSchema,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Serialize,
+    Deserialize,
+)]
+#[resource(
+    crate = "crate",
+    group = "",
+    version = "v1",
+    kind = "Namespace",
+    cluster,
+    short_names("ns"),
+    verbs(create, delete, get, list, patch, update, watch),
+    status = NamespaceStatus,
+    printer_column(name = "Status", type = "string", json_path = ".status.phase"),
+    printer_column(name = "Age", type = "date", json_path = ".metadata.creationTimestamp"),
+    schema = namespace_schema
+)]
+pub struct NamespaceSpec {
+    /// Finalizers is an opaque list of values that must be empty to permanently remove object
+    /// from storage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<String>,
+}
+
+/// The observed state of a Namespace.
+#[derive(schemars::JsonSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceStatus {
+    /// Phase is the current lifecycle phase of the namespace: `Active` or `Terminating`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+}
+
+/// The Namespace schema: the derived one, with a name that must be a DNS label, a default
+/// (empty) spec, as `kubectl create namespace` and most manifests leave it out, and the
+/// `Active` phase by default.
+fn namespace_schema() -> Value {
+    let mut schema = object_schema(
+        &Namespace::MODEL,
+        schema_for::<NamespaceSpec>(),
+        Some(schema_for::<NamespaceStatus>()),
+    );
+    schema["description"] =
+        json!("Namespace provides a scope for Names. Use of multiple namespaces is optional.");
+    schema["properties"]["spec"]["default"] = json!({});
+    schema["properties"]["status"]["default"] = json!({"phase": "Active"});
+    schema["properties"]["metadata"] = json!({
+        "type": "object",
+        "properties": {"name": {
+            "type": "string",
+            "maxLength": 63,
+            "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        }},
+    });
+    if let Some(map) = schema.as_object_mut() {
+        map.remove("required");
+    }
+    schema
+}
+
+/// Whether `state` serves namespaces.
+pub(crate) fn served(state: &State) -> bool {
+    state.resources.iter().any(|e| is_namespace(&e.model))
+}
+
+/// Creates the system namespaces that do not exist yet.
+pub(crate) async fn bootstrap(state: &State) -> Result<(), StoreError> {
+    for name in SYSTEM_NAMESPACES {
+        ensure(state, name).await?;
+    }
+    Ok(())
+}
+
+/// Creates namespace `name` unless it exists.
+async fn ensure(state: &State, name: &str) -> Result<(), StoreError> {
+    let mut namespace = Namespace::new(name, NamespaceSpec::default());
+    namespace.status = Some(NamespaceStatus {
+        phase: Some("Active".into()),
+    });
+    let meta = &mut namespace.metadata;
+    meta.uid = Some(crate::validation::new_uid());
+    meta.creation_timestamp = Some(crate::validation::rfc3339_now());
+    meta.generation = Some(1);
+    let bytes = serde_json::to_vec(&namespace).map_err(|e| StoreError::Backend(e.to_string()))?;
+    match state
+        .store
+        .create(&format!("{PREFIX}{name}"), bytes.into())
+        .await
+    {
+        Ok(_) | Err(StoreError::AlreadyExists) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// NamespaceLifecycle: a namespaced object may be created only in a namespace that exists and
+/// is not being deleted. The system namespaces are created on first use.
+pub(crate) async fn check_create(state: &State, namespace: &str) -> Result<(), Status> {
+    if !served(state) {
+        return Ok(());
+    }
+    let key = format!("{PREFIX}{namespace}");
+    let mut found = state.store.get(&key).await.map_err(store_error)?;
+    if found.is_none() && SYSTEM_NAMESPACES.contains(&namespace) {
+        ensure(state, namespace).await.map_err(store_error)?;
+        found = state.store.get(&key).await.map_err(store_error)?;
+    }
+    let Some(kv) = found else {
+        return Err(Status::not_found_namespace(namespace));
+    };
+    let terminating = serde_json::from_slice::<Value>(&kv.value)
+        .ok()
+        .is_some_and(|ns| {
+            ns["metadata"]
+                .get("deletionTimestamp")
+                .is_some_and(|t| !t.is_null())
+        });
+    if terminating {
+        return Err(Status::new(
+            403,
+            "Forbidden",
+            format!("unable to create new content in namespace {namespace} because it is being terminated"),
+        ));
+    }
+    Ok(())
+}
+
+fn store_error(e: StoreError) -> Status {
+    Status::internal(e)
+}
+
+/// Whether a request body for `model` is a protobuf Namespace (the one protobuf body krest
+/// reads, because `kubectl create namespace` sends nothing else).
+pub(crate) fn is_protobuf(
+    content_type: Option<&str>,
+    model: &crate::codegen::ResourceModel,
+) -> bool {
+    is_namespace(model) && crate::negotiate::media_type(content_type) == protobuf::MEDIA_TYPE
+}
+
+/// Decodes a protobuf Namespace body into JSON.
+pub(crate) fn from_protobuf(body: &[u8]) -> Result<Value, String> {
+    protobuf::namespace_to_json(body)
+}
+
+/// Applies a strategic merge patch to a Namespace (see `strategic.rs`).
+pub(crate) fn strategic_merge(target: &mut Value, patch: &Value) {
+    strategic::apply(target, patch);
+}
+
+/// Whether `model` is the core Namespace.
+pub(crate) fn is_namespace(model: &crate::codegen::ResourceModel) -> bool {
+    model.group.is_empty() && model.plural == "namespaces"
+}
+
+/// Deletes every object of every namespaced resource in `namespace`: removed at once, or
+/// marked for deletion when finalizers remain (their owners finish the job).
+pub(crate) async fn delete_contents(state: &State, namespace: &str) -> Result<(), Status> {
+    for entry in state.resources.iter().filter(|e| e.model.namespaced()) {
+        let group = if entry.model.group.is_empty() {
+            "core"
+        } else {
+            &entry.model.group
+        };
+        let prefix = format!("/{group}/{}/{namespace}/", entry.model.plural);
+        let mut start = None;
+        loop {
+            let page = state
+                .store
+                .list(
+                    &prefix,
+                    ListOptions {
+                        revision: None,
+                        limit: 500,
+                        start: start.take(),
+                    },
+                )
+                .await
+                .map_err(store_error)?;
+            for kv in &page.items {
+                delete_one(state, kv).await?;
+            }
+            match page.next_key {
+                Some(next) => start = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn delete_one(state: &State, kv: &crate::store::KeyValue) -> Result<(), Status> {
+    let mut value: Value = serde_json::from_slice(&kv.value).unwrap_or(Value::Null);
+    let meta = &mut value["metadata"];
+    let finalizers = meta["finalizers"].as_array().is_some_and(|f| !f.is_empty());
+    let result = if !finalizers {
+        state
+            .store
+            .delete(&kv.key, Some(kv.mod_revision))
+            .await
+            .map(|_| ())
+    } else if meta.get("deletionTimestamp").is_some_and(|t| !t.is_null()) {
+        Ok(())
+    } else {
+        meta["deletionTimestamp"] = json!(crate::validation::rfc3339_now());
+        meta["deletionGracePeriodSeconds"] = json!(0);
+        let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        state
+            .store
+            .update(&kv.key, bytes.into(), kv.mod_revision)
+            .await
+            .map(|_| ())
+    };
+    match result {
+        // Changed or deleted by someone else meanwhile: their write wins.
+        Ok(()) | Err(StoreError::NotFound | StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(store_error(e)),
+    }
+}
