@@ -20,11 +20,19 @@ mod kinds {
     #![allow(missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/kinds.rs"));
 
+    /// The schema of every filler kind: the example Widget's.
+    pub(crate) fn filler_schema() -> serde_json::Value {
+        use krest::Resource as _;
+        use krest_example_widgets::{Widget, WidgetSpec, WidgetStatus};
+        krest::schema::object_schema(
+            &Widget::MODEL,
+            krest::schema::schema_for::<WidgetSpec>(),
+            Some(krest::schema::schema_for::<WidgetStatus>()),
+        )
+    }
+
     /// The status of every filler kind.
-    #[derive(
-        ::krest::JsonSchema, Clone, Debug, Default, ::serde::Serialize, ::serde::Deserialize,
-    )]
-    #[schemars(crate = "krest::schemars")]
+    #[derive(Clone, Debug, Default, ::serde::Serialize, ::serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     pub struct FillerStatus {
         /// Ready replicas.
@@ -50,9 +58,11 @@ fn parse() -> Result<(SocketAddr, usize), String> {
                     ));
                 }
             }
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown argument {other:?}\nusage: krest-bench-server [--listen ADDR] [--kinds N]"
-            )),
+            ))
+            }
         }
     }
     Ok((listen, kinds))
