@@ -55,6 +55,7 @@ mkdir -p "$OUT"
   echo "rustc: $(rustc --version)"
   echo "go: $(go version | cut -d' ' -f3)"
   echo "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
@@ -64,7 +65,7 @@ cat "$OUT/machine.txt" >&2
 # 500-kind server takes several minutes; BENCH_SKIP_BUILD=1 reuses the binaries already built.
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building (release)"
-  KREST_BENCH_KINDS=499 cargo build --release -p krest-example-widgets -p krest-benches \
+  KREST_BENCH_KINDS=499 cargo build --release -p krest-example-widgets -p krest-benches --features krest-benches/many-kinds \
     --bin widgets-server --bin krest-bench-server --bin hyper-ceiling --bin krest-route-sets --bin bench-report
 fi
 "$RELEASE/krest-route-sets" "$OUT/routes"
@@ -73,7 +74,7 @@ fi
 # --- 1. route dispatch ----------------------------------------------------------------------
 if has_stage dispatch; then
   log "dispatch: krest vs matchit (criterion)"
-  cargo bench -p krest-benches --bench dispatch -- --noplot 2>&1 | tee "$OUT/dispatch-criterion.txt" | grep -E '^dispatch/|time:' >&2
+  KREST_BENCH_KINDS=499 cargo bench -p krest-benches --bench dispatch -- --noplot 2>&1 | tee "$OUT/dispatch-criterion.txt" | grep -E '^dispatch/|time:' >&2
   log "dispatch: go-restful CurlyRouter (go test -bench)"
   (cd benches/peers/go-restful && KREST_ROUTES_DIR="$OUT/routes" go test -run TestProbes -bench BenchmarkCurlyRouter -benchtime 2s -count 3 .) \
     | tee "$OUT/dispatch-go.txt" >&2
@@ -139,10 +140,12 @@ widget_json() { # NAME
 post_many() {
   local config
   config=$(mktemp)
+  local sep=""
   while read -r path body; do
     body=${body//\\/\\\\}
-    printf 'url = "http://%s%s"\ndata = "%s"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nsilent\nnext\n' \
-      "$1" "$path" "${body//\"/\\\"}" >> "$config"
+    printf '%surl = "http://%s%s"\ndata = "%s"\nheader = "Content-Type: application/json"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nsilent\n' \
+      "$sep" "$1" "$path" "${body//\"/\\\"}" >> "$config"
+    sep=$'next\n'
   done
   curl -K "$config" | grep -v '^201$' | sort | uniq -c || true
   rm -f "$config"
@@ -185,16 +188,17 @@ if has_stage http; then
     echo "seeding $t" >&2
     seed "${ADDR[$t]}"
   done
-  # The ceiling answers the bytes krest answers.
-  curl -s -H 'Accept: application/json' "http://${ADDR[krest-memory]}$WIDGETS/bench/widgets/get-me" > "$OUT/get.json"
-  curl -s -H 'Accept: application/json' "http://${ADDR[krest-memory]}$WIDGETS/bench-list/widgets" > "$OUT/list.json"
+  # The ceiling answers the bytes krest answers. (krest, like kube-apiserver, indents JSON for a
+  # curl User-Agent: fetch as a client would.)
+  curl -s -A krest-bench -H 'Accept: application/json' "http://${ADDR[krest-memory]}$WIDGETS/bench/widgets/get-me" > "$OUT/get.json"
+  curl -s -A krest-bench -H 'Accept: application/json' "http://${ADDR[krest-memory]}$WIDGETS/bench-list/widgets" > "$OUT/list.json"
   start hyper-ceiling "${ADDR[hyper-ceiling]}" "$RELEASE/hyper-ceiling" --get "$OUT/get.json" --list "$OUT/list.json" \
     --listen "${ADDR[hyper-ceiling]}"
   {
     echo "response sizes (bytes), GET one object / LIST 100:"
     for t in "${TARGETS[@]}"; do
-      g=$(curl -s -H 'Accept: application/json' "http://${ADDR[$t]}$WIDGETS/bench/widgets/get-me" | wc -c)
-      l=$(curl -s -H 'Accept: application/json' "http://${ADDR[$t]}$WIDGETS/bench-list/widgets" | wc -c)
+      g=$(curl -s -A krest-bench -H 'Accept: application/json' "http://${ADDR[$t]}$WIDGETS/bench/widgets/get-me" | wc -c)
+      l=$(curl -s -A krest-bench -H 'Accept: application/json' "http://${ADDR[$t]}$WIDGETS/bench-list/widgets" | wc -c)
       echo "  $t: $g / $l"
     done
   } | tee "$OUT/sizes.txt" >&2

@@ -5,7 +5,8 @@
 //! Run with: `cargo bench -p krest-benches --bench dispatch`
 //!
 //! Each iteration routes the whole mix (20 requests); criterion's element throughput is per
-//! request. Before timing, both routers must agree with the mix's expected templates.
+//! request. Both routers return the route and the captured parameters as byte ranges. Before
+//! timing, both must agree with the mix's expected templates.
 
 use std::hint::black_box;
 
@@ -13,6 +14,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use krest::codegen::Method;
 use krest::router::{Match, Router};
 use krest_benches::routes::{request_mix, route_set, to_matchit, RouteSpec, SIZES};
+
+/// A matched route: its index, and the captured parameters as byte ranges (the first `len`).
+type Found = (u32, [(u16, u16); 4], usize);
 
 /// matchit answers paths; as axum does, each path leads to a route index per method.
 struct MatchitRouter {
@@ -40,10 +44,18 @@ impl MatchitRouter {
         MatchitRouter { router }
     }
 
-    fn find(&self, method: Method, path: &str) -> Option<(u32, usize)> {
+    /// The route and its captures as byte ranges, the job `krest::router::Router::find` does.
+    fn find(&self, method: Method, path: &str) -> Option<Found> {
         let matched = self.router.at(path).ok()?;
         let route = matched.value[method as usize]?;
-        Some((route, matched.params.len()))
+        let mut captures = [(0u16, 0u16); 4];
+        let mut len = 0;
+        for ((_, value), slot) in matched.params.iter().zip(&mut captures) {
+            let start = value.as_ptr() as usize - path.as_ptr() as usize;
+            *slot = (start as u16, (start + value.len()) as u16);
+            len += 1;
+        }
+        Some((route, captures, len))
     }
 }
 
@@ -69,7 +81,7 @@ fn dispatch(c: &mut Criterion) {
             };
             let by_matchit = matchit
                 .find(p.method, &p.path)
-                .map(|(route, _)| routes[route as usize].template.as_str());
+                .map(|(route, _, _)| routes[route as usize].template.as_str());
             assert_eq!(by_krest, p.expected.as_deref(), "krest: {}", p.path);
             assert_eq!(by_matchit, p.expected.as_deref(), "matchit: {}", p.path);
         }

@@ -15,6 +15,8 @@ pub const WORKLOADS: [&str; 4] = ["get", "list", "create", "update"];
 /// One wrk run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRun {
+    /// Which round of the interleaved runs.
+    pub round: String,
     /// Which server.
     pub target: String,
     /// Which workload (`get`, `list`, `create`, `update`).
@@ -57,6 +59,7 @@ pub fn parse_http(csv: &str) -> Vec<HttpRun> {
     rows(csv)
         .filter_map(|f| {
             Some(HttpRun {
+                round: f.first()?.to_string(),
                 target: f.get(1)?.to_string(),
                 workload: f.get(2)?.to_string(),
                 rps: f.get(3)?.parse().ok()?,
@@ -178,6 +181,45 @@ pub fn render_ratios(summary: &[HttpSummary], subjects: &[&str], peers: &[&str])
     out
 }
 
+/// GET ratios round by round (each pair ran minutes apart at most) and their median: on a
+/// noisy machine this is the steadier figure beside the ratio of medians.
+pub fn render_round_ratios(runs: &[HttpRun], subjects: &[&str], peers: &[&str]) -> String {
+    let mut out = String::from("| GET ratio | per round | median of rounds |\n|---|---|---|\n");
+    let get = |target: &str, round: &str| {
+        runs.iter()
+            .find(|r| r.target == target && r.round == round && r.workload == "get")
+            .map(|r| r.rps)
+    };
+    let mut rounds: Vec<&str> = Vec::new();
+    for r in runs {
+        if !rounds.contains(&r.round.as_str()) {
+            rounds.push(&r.round);
+        }
+    }
+    for s in subjects {
+        for p in peers {
+            let ratios: Vec<f64> = rounds
+                .iter()
+                .filter_map(|round| match (get(s, round), get(p, round)) {
+                    (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+                    _ => None,
+                })
+                .collect();
+            if ratios.is_empty() {
+                continue;
+            }
+            let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}x")).collect();
+            let _ = writeln!(
+                out,
+                "| {s} / {p} | {} | {:.2}x |",
+                each.join(", "),
+                median(&ratios)
+            );
+        }
+    }
+    out
+}
+
 /// The dispatch table from `dispatch.csv`: ns per request per router and route-set size, and
 /// each router's growth from the smallest set to the largest.
 pub fn render_dispatch(csv: &str) -> String {
@@ -202,7 +244,7 @@ pub fn render_dispatch(csv: &str) -> String {
     sizes.sort_unstable();
     let mut out = String::from("| router |");
     for s in &sizes {
-        let _ = write!(out, " {s} resources ({} routes) |", s * 17);
+        let _ = write!(out, " N = {s} ({} routes) |", s * 17);
     }
     out.push_str(" largest / smallest |\n|---|");
     for _ in &sizes {
@@ -324,13 +366,14 @@ pub fn render_svg(summary: &[HttpSummary]) -> String {
     out
 }
 
-/// The smallest 1, 2 or 5 times a power of ten at or above `v`.
+/// The smallest round figure (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) at or
+/// above `v`.
 fn nice_ceiling(v: f64) -> f64 {
     let mut step = 1.0;
     while step * 10.0 < v {
         step *= 10.0;
     }
-    [1.0, 2.0, 5.0, 10.0]
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
         .into_iter()
         .map(|m| m * step)
         .find(|c| *c >= v)
@@ -370,6 +413,11 @@ mod tests {
         );
         assert!(render_http(&summary).contains("| krest | 200 (0.02 ms) |"));
         assert!(render_svg(&summary).starts_with("<svg"));
+        let rounds = render_round_ratios(&parse_http(HTTP), &["krest"], &["go"]);
+        assert!(
+            rounds.contains("| krest / go | 2.00x | 2.00x |"),
+            "{rounds}"
+        );
     }
 
     #[test]
@@ -389,7 +437,7 @@ mod tests {
     #[test]
     fn helpers() {
         assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), 2.5);
-        assert_eq!(nice_ceiling(130_000.0), 200_000.0);
+        assert_eq!(nice_ceiling(130_000.0), 150_000.0);
         assert_eq!(
             render_table("a,b\n1,2\n"),
             "| a | b |\n|---|---|\n| 1 | 2 |\n"

@@ -37,6 +37,12 @@ fn main() -> ExitCode {
             &["krest-memory", "krest-embedded", "krest-500"],
             &["go-restful-500", "go-restful-1", "hyper-ceiling"],
         ));
+        md.push('\n');
+        md.push_str(&report::render_round_ratios(
+            &report::parse_http(&csv),
+            &["krest-memory", "krest-embedded", "krest-500"],
+            &["go-restful-500", "hyper-ceiling"],
+        ));
         md.push_str("\n![throughput](throughput.svg)\n\n");
         if let Err(e) = std::fs::write(dir.join("throughput.svg"), report::render_svg(&summary)) {
             eprintln!("writing throughput.svg: {e}");

@@ -4,7 +4,7 @@
 //! group-version) that `build.rs` derives. It is built with 9 fillers unless
 //! `KREST_BENCH_KINDS` says more at build time: `scripts/bench.sh` builds it with 499.
 //!
-//! Run with: `KREST_BENCH_KINDS=499 cargo run -p krest-benches --release --bin krest-bench-server -- --kinds 500`
+//! Run with: `KREST_BENCH_KINDS=499 cargo run -p krest-benches --release --features many-kinds --bin krest-bench-server -- --kinds 500`
 //!
 //! Flags: `--listen ADDR` (default `127.0.0.1:18081`), `--kinds N` (default: all built in).
 //! The store is in memory.
