@@ -26,6 +26,7 @@
 mod decode;
 mod discovery;
 mod encode;
+pub mod flags;
 pub mod handlers;
 mod json;
 mod metrics;
