@@ -159,6 +159,7 @@ fn rewrite(node: &mut Value, defs: &Map<String, Value>, stack: &mut Vec<String>,
         *node = open();
         return;
     };
+    let validations = take_value_validations(map);
     let mark = stack.len();
     if depth > MAX_DEPTH || !resolve(map, defs, stack) {
         let description = map.remove("description");
@@ -204,6 +205,61 @@ fn rewrite(node: &mut Value, defs: &Map<String, Value>, stack: &mut Vec<String>,
     }
     stack.truncate(mark);
     fix(map);
+    map.extend(validations);
+}
+
+/// Takes out the `allOf`/`anyOf`/`oneOf`/`not` that only validate values, as a CRD's structural
+/// schema has them (`anyOf: [{required: [a]}, {required: [b]}]`): they are kept as written and
+/// enforced. Those that carry types (schemars' `Option` and enum encodings) are folded instead.
+fn take_value_validations(map: &mut Map<String, Value>) -> Vec<(String, Value)> {
+    let mut taken = Vec::new();
+    for key in ["allOf", "anyOf", "oneOf"] {
+        let keep = matches!(map.get(key), Some(Value::Array(branches))
+            if !branches.is_empty() && branches.iter().all(validates_values_only));
+        if keep {
+            if let Some(branches) = map.remove(key) {
+                taken.push((key.to_string(), branches));
+            }
+        }
+    }
+    if map.get("not").is_some_and(validates_values_only) {
+        if let Some(not) = map.remove("not") {
+            taken.push(("not".to_string(), not));
+        }
+    }
+    taken
+}
+
+/// Whether a branch only constrains values: no type, reference, nullability or default of its
+/// own, and none below it (apiextensions' rule for value validations).
+fn validates_values_only(branch: &Value) -> bool {
+    let Value::Object(b) = branch else {
+        return false;
+    };
+    const SHAPING: [&str; 9] = [
+        "type",
+        "$ref",
+        "nullable",
+        "const",
+        "default",
+        "additionalProperties",
+        "x-kubernetes-int-or-string",
+        "x-kubernetes-preserve-unknown-fields",
+        "x-kubernetes-embedded-resource",
+    ];
+    if b.is_empty() || SHAPING.iter().any(|k| b.contains_key(*k)) {
+        return false;
+    }
+    let children = b
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+        .chain(b.get("items"));
+    children.into_iter().all(|c| {
+        c.as_object()
+            .is_some_and(|c| c.is_empty() || validates_values_only(&Value::Object(c.clone())))
+    })
 }
 
 /// The `type` of a structural node, if it has a single one.
@@ -554,6 +610,21 @@ mod tests {
 
     #[test]
     fn enums_tagged_and_untagged() {
+        // A CRD's value validations are kept as written.
+        let crd = run(json!({
+            "type": "object",
+            "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+            "anyOf": [{"required": ["a"]}, {"required": ["b"]}],
+            "not": {"properties": {"a": {"enum": ["forbidden"]}}},
+        }));
+        assert_eq!(
+            crd["anyOf"],
+            json!([{"required": ["a"]}, {"required": ["b"]}])
+        );
+        assert_eq!(
+            crd["not"],
+            json!({"properties": {"a": {"enum": ["forbidden"]}}})
+        );
         let unit = run(json!({"oneOf": [
             {"type": "string", "enum": ["A"], "description": "a"},
             {"type": "string", "const": "B"}]}));

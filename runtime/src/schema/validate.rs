@@ -96,6 +96,11 @@ pub(super) struct Node {
     pub(super) additional: Option<Box<Node>>,
     pub(super) items: Option<Box<Node>>,
     pub(super) default: Option<Value>,
+    /// Value validations a CRD's schema may carry: `allOf`, `anyOf`, `oneOf`, `not`.
+    all_of: Vec<Node>,
+    any_of: Vec<Node>,
+    one_of: Vec<Node>,
+    not: Option<Box<Node>>,
     /// Whether any node below (or this one's properties) has a default: defaulting skips the
     /// subtrees that have none.
     pub(super) defaults_below: bool,
@@ -143,6 +148,14 @@ impl Node {
             .filter(|a| a.is_object() && deeper)
             .map(child);
         let items = s.get("items").filter(|_| deeper).map(child);
+        let branches = |key: &str| -> Vec<Node> {
+            match s.get(key) {
+                Some(Value::Array(all)) if deeper => {
+                    all.iter().map(|b| Node::compile(b, depth + 1)).collect()
+                }
+                _ => Vec::new(),
+            }
+        };
         let defaults_below = properties
             .values()
             .any(|p| p.default.is_some() || p.defaults_below)
@@ -182,6 +195,10 @@ impl Node {
             additional,
             items,
             default: s.get("default").cloned(),
+            all_of: branches("allOf"),
+            any_of: branches("anyOf"),
+            one_of: branches("oneOf"),
+            not: s.get("not").filter(|n| n.is_object() && deeper).map(child),
             defaults_below,
         }
     }
@@ -295,6 +312,55 @@ fn check(node: &Node, value: &Value, path: &mut String, causes: &mut Vec<Cause>)
         }
         Value::Object(fields) => check_object(node, fields, value, path, causes),
         _ => {}
+    }
+    check_branches(node, value, path, causes);
+}
+
+/// `allOf`, `anyOf`, `oneOf` and `not`, with go-openapi's messages as kube-apiserver reports them.
+fn check_branches(node: &Node, value: &Value, path: &mut String, causes: &mut Vec<Cause>) {
+    for branch in &node.all_of {
+        check(branch, value, path, causes);
+    }
+    let passes = |branch: &Node, path: &mut String| {
+        let mut scratch = Vec::new();
+        check(branch, value, path, &mut scratch);
+        scratch.is_empty()
+    };
+    let mut fail = |message: String, path: &str| {
+        causes.push(Cause::new(
+            "FieldValueInvalid",
+            path,
+            format!("Invalid value: {}: {}", short(value), message),
+        ));
+    };
+    if !node.any_of.is_empty() && !node.any_of.iter().any(|b| passes(b, path)) {
+        fail(
+            format!(
+                "{} must validate at least one schema (anyOf)",
+                in_body(path)
+            ),
+            path,
+        );
+    }
+    if !node.one_of.is_empty() {
+        let valid = node.one_of.iter().filter(|b| passes(b, path)).count();
+        if valid != 1 {
+            fail(
+                format!(
+                    "{} must validate one and only one schema (oneOf). Found {valid} valid alternatives",
+                    in_body(path)
+                ),
+                path,
+            );
+        }
+    }
+    if let Some(not) = &node.not {
+        if passes(not, path) {
+            fail(
+                format!("{} must not validate the schema (not)", in_body(path)),
+                path,
+            );
+        }
     }
 }
 
@@ -510,5 +576,60 @@ fn check_count(
                 &format!("{} should have at least {min} {noun}", in_body(path)),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn messages(schema: Value, value: Value) -> Vec<String> {
+        let mut schema = schema;
+        super::super::structural(&mut schema);
+        Validator::new(schema)
+            .validate(&value)
+            .into_iter()
+            .map(|c| c.message)
+            .collect()
+    }
+
+    #[test]
+    fn value_validations_of_a_crd_are_enforced() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "properties": {"a": {"type": "string"}, "b": {"type": "string"}, "n": {"type": "integer"}},
+                    "anyOf": [{"required": ["a"]}, {"required": ["b"]}],
+                    "oneOf": [{"required": ["n"]}, {"properties": {"n": {"maximum": 0}}, "required": ["b"]}],
+                    "allOf": [{"properties": {"n": {"minimum": -5}}}],
+                    "not": {"properties": {"a": {"enum": ["forbidden"]}}, "required": ["a"]},
+                }
+            }
+        });
+        assert!(messages(schema.clone(), json!({"spec": {"a": "x", "n": 1}})).is_empty());
+        let m = messages(schema.clone(), json!({"spec": {"n": 1}}));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains("spec in body must validate at least one schema (anyOf)"),
+            "{m:?}"
+        );
+        let m = messages(schema.clone(), json!({"spec": {"b": "y", "n": 0}}));
+        assert!(
+            m[0].contains(
+                "must validate one and only one schema (oneOf). Found 2 valid alternatives"
+            ),
+            "{m:?}"
+        );
+        let m = messages(schema.clone(), json!({"spec": {"a": "forbidden", "n": 1}}));
+        assert!(m[0].contains("must not validate the schema (not)"), "{m:?}");
+        let m = messages(schema, json!({"spec": {"a": "x", "n": -9}}));
+        assert!(
+            m.iter()
+                .any(|m| m.contains("should be greater than or equal to -5")),
+            "{m:?}"
+        );
     }
 }
