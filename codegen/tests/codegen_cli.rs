@@ -219,6 +219,7 @@ fn start(binary: &Path) -> Server {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = Command::new(binary)
         .args(["--listen", &addr.to_string(), "--store", "memory"])
+        .arg("--authorization-mode=AlwaysAllow")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

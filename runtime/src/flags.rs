@@ -1,11 +1,13 @@
-//! The command-line flags every krest server binary shares: where to listen and which store to
-//! open. Used by `widgets-server`, `from-yaml-server` and the crates `krest new` writes.
+//! The command-line flags every krest server binary shares: where to listen, which store to
+//! open, who may do what (kube-apiserver's authentication, authorization, TLS and limit flags).
+//! Used by `widgets-server`, `from-yaml-server` and the crates `krest new` writes.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::route::Route;
+use crate::server::ServerBuilder;
 use crate::store::{EmbeddedOptions, EmbeddedStore, MemoryStore, Store};
 
 /// Parsed server flags.
@@ -21,6 +23,22 @@ pub struct ServeFlags {
     pub etcd_endpoints: Vec<String>,
     /// The `routes` subcommand: print the route table instead of serving.
     pub routes: bool,
+    /// `--authorization-mode RBAC|AlwaysAllow|AlwaysDeny`; RBAC when a policy file is given.
+    pub authorization_mode: Option<String>,
+    /// `--authorization-policy-file FILE`: RBAC Roles, ClusterRoles and their bindings (YAML).
+    pub authorization_policy_file: Option<PathBuf>,
+    /// `--token-auth-file FILE`: bearer tokens, `token,user,uid,"group1,group2"` per line.
+    pub token_auth_file: Option<PathBuf>,
+    /// `--anonymous-auth[=true|false]`; by default true only without an authenticator.
+    pub anonymous_auth: Option<bool>,
+    /// `--tls-cert-file FILE` (PEM chain, leaf first).
+    pub tls_cert_file: Option<PathBuf>,
+    /// `--tls-private-key-file FILE` (PEM).
+    pub tls_private_key_file: Option<PathBuf>,
+    /// `--client-ca-file FILE`: client certificates it signs identify users.
+    pub client_ca_file: Option<PathBuf>,
+    /// `--max-requests-inflight`, `--max-mutating-requests-inflight`, `--request-timeout`.
+    pub limits: crate::limits::Limits,
 }
 
 impl Default for ServeFlags {
@@ -31,6 +49,14 @@ impl Default for ServeFlags {
             data_dir: PathBuf::from("./krest-data"),
             etcd_endpoints: vec!["http://127.0.0.1:2379".into()],
             routes: false,
+            authorization_mode: None,
+            authorization_policy_file: None,
+            token_auth_file: None,
+            anonymous_auth: None,
+            tls_cert_file: None,
+            tls_private_key_file: None,
+            client_ca_file: None,
+            limits: crate::limits::Limits::default(),
         }
     }
 }
@@ -39,7 +65,11 @@ impl ServeFlags {
     /// The usage line of `program`.
     pub fn usage(program: &str) -> String {
         format!(
-            "usage: {program} [routes] [--listen ADDR] [--store embedded|memory|etcd] [--data-dir DIR] [--etcd-endpoints URL[,URL]]"
+            "usage: {program} [routes] [--listen ADDR] [--store embedded|memory|etcd] [--data-dir DIR] [--etcd-endpoints URL[,URL]]
+       [--authorization-mode RBAC|AlwaysAllow|AlwaysDeny] [--authorization-policy-file FILE]
+       [--token-auth-file FILE] [--anonymous-auth=true|false]
+       [--tls-cert-file FILE --tls-private-key-file FILE] [--client-ca-file FILE]
+       [--max-requests-inflight N] [--max-mutating-requests-inflight N] [--request-timeout DURATION]"
         )
     }
 
@@ -73,6 +103,38 @@ impl ServeFlags {
                 "--etcd-endpoints" => {
                     flags.etcd_endpoints = value()?.split(',').map(str::to_string).collect();
                 }
+                "--authorization-mode" => flags.authorization_mode = Some(value()?),
+                "--authorization-policy-file" => {
+                    flags.authorization_policy_file = Some(PathBuf::from(value()?));
+                }
+                "--token-auth-file" => flags.token_auth_file = Some(PathBuf::from(value()?)),
+                "--anonymous-auth" => {
+                    // A boolean flag: `--anonymous-auth` alone means true, as in Go's flags.
+                    flags.anonymous_auth = Some(match inline.as_deref() {
+                        None | Some("true") => true,
+                        Some("false") => false,
+                        Some(other) => {
+                            return Err(format!("--anonymous-auth {other:?}: use true or false"))
+                        }
+                    });
+                }
+                "--tls-cert-file" => flags.tls_cert_file = Some(PathBuf::from(value()?)),
+                "--tls-private-key-file" => {
+                    flags.tls_private_key_file = Some(PathBuf::from(value()?));
+                }
+                "--client-ca-file" => flags.client_ca_file = Some(PathBuf::from(value()?)),
+                "--max-requests-inflight" => {
+                    flags.limits.max_requests_in_flight = count(&name, &value()?)?;
+                }
+                "--max-mutating-requests-inflight" => {
+                    flags.limits.max_mutating_requests_in_flight = count(&name, &value()?)?;
+                }
+                "--request-timeout" => {
+                    let v = value()?;
+                    flags.limits.request_timeout = duration(&v).ok_or_else(|| {
+                        format!("--request-timeout {v:?}: use a duration such as 60s or 1m30s")
+                    })?;
+                }
                 "-h" | "--help" => return Err(Self::usage(program)),
                 other => {
                     return Err(format!(
@@ -83,6 +145,75 @@ impl ServeFlags {
             }
         }
         Ok(flags)
+    }
+
+    /// Configures `builder` as the authentication, authorization, TLS and limit flags say.
+    /// Authorization must be chosen: a policy file (RBAC), or `AlwaysAllow` by name.
+    pub fn configure(&self, mut builder: ServerBuilder) -> Result<ServerBuilder, String> {
+        use crate::auth::{AlwaysAllow, AlwaysDeny, Rbac, TokenFile};
+        let mode = match (&self.authorization_mode, &self.authorization_policy_file) {
+            (Some(mode), _) => mode.as_str(),
+            (None, Some(_)) => "RBAC",
+            (None, None) => {
+                return Err(
+                    "choose who may do what: --authorization-policy-file FILE (RBAC roles and bindings), or --authorization-mode=AlwaysAllow to let every request through"
+                        .into(),
+                )
+            }
+        };
+        builder = match mode {
+            "RBAC" => {
+                let Some(path) = &self.authorization_policy_file else {
+                    return Err(
+                        "--authorization-mode=RBAC needs --authorization-policy-file FILE".into(),
+                    );
+                };
+                builder.authorizer(Rbac::load(path).map_err(|e| e.to_string())?)
+            }
+            "AlwaysAllow" => builder.authorizer(AlwaysAllow),
+            "AlwaysDeny" => builder.authorizer(AlwaysDeny),
+            other => {
+                return Err(format!(
+                    "--authorization-mode {other:?}: use RBAC, AlwaysAllow or AlwaysDeny"
+                ))
+            }
+        };
+        if let Some(path) = &self.token_auth_file {
+            builder = builder.tokens(TokenFile::load(path)?);
+        }
+        if let Some(anonymous) = self.anonymous_auth {
+            builder = builder.anonymous(anonymous);
+        }
+        builder = builder.limits(self.limits.clone());
+        match (&self.tls_cert_file, &self.tls_private_key_file) {
+            (None, None) if self.client_ca_file.is_some() => {
+                Err("--client-ca-file needs --tls-cert-file and --tls-private-key-file".into())
+            }
+            (None, None) => Ok(builder),
+            (Some(cert), Some(key)) => self.tls(builder, cert, key),
+            _ => Err("--tls-cert-file and --tls-private-key-file go together".into()),
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    fn tls(
+        &self,
+        builder: ServerBuilder,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Result<ServerBuilder, String> {
+        let tls = crate::TlsConfig::from_pem_files(cert, key, self.client_ca_file.as_deref())?;
+        Ok(builder.tls(tls))
+    }
+
+    #[cfg(not(feature = "tls"))]
+    fn tls(
+        &self,
+        _: ServerBuilder,
+        _: &std::path::Path,
+        _: &std::path::Path,
+    ) -> Result<ServerBuilder, String> {
+        Err("this server was built without the `tls` feature".into())
     }
 
     /// Opens the store the flags name.
@@ -104,6 +235,38 @@ impl ServeFlags {
             )),
         }
     }
+}
+
+fn count(name: &str, value: &str) -> Result<usize, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{name} {value:?}: use a whole number (0 for no limit)"))
+}
+
+/// A Go-style duration: `60s`, `1m`, `1m30s`, `1h`, `500ms`; a bare number is seconds.
+fn duration(text: &str) -> Option<std::time::Duration> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(seconds));
+    }
+    let mut total = std::time::Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        let number: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        total += match &rest[..unit] {
+            "h" => std::time::Duration::from_secs(number.checked_mul(3600)?),
+            "m" => std::time::Duration::from_secs(number.checked_mul(60)?),
+            "s" => std::time::Duration::from_secs(number),
+            "ms" => std::time::Duration::from_millis(number),
+            _ => return None,
+        };
+        rest = &rest[unit..];
+    }
+    Some(total)
 }
 
 /// Prints a route table: method, path, operation id.
@@ -151,6 +314,52 @@ mod tests {
             assert!(e.contains(says), "{e}");
         }
         assert!(parse(&["--help"]).unwrap_err().starts_with("usage: s"));
+    }
+
+    #[test]
+    fn security_and_limit_flags() {
+        let f = parse(&[
+            "--authorization-policy-file",
+            "p.yaml",
+            "--token-auth-file=t.csv",
+            "--anonymous-auth=false",
+            "--max-requests-inflight",
+            "7",
+            "--request-timeout=1m30s",
+        ])
+        .unwrap();
+        assert_eq!(f.authorization_policy_file, Some(PathBuf::from("p.yaml")));
+        assert_eq!(f.token_auth_file, Some(PathBuf::from("t.csv")));
+        assert_eq!(f.anonymous_auth, Some(false));
+        assert_eq!(f.limits.max_requests_in_flight, 7);
+        assert_eq!(f.limits.request_timeout, std::time::Duration::from_secs(90));
+        assert_eq!(
+            parse(&["--anonymous-auth"]).unwrap().anonymous_auth,
+            Some(true)
+        );
+        assert!(parse(&["--anonymous-auth=maybe"]).is_err());
+        assert!(parse(&["--request-timeout=soon"]).is_err());
+        assert_eq!(
+            duration("500ms"),
+            Some(std::time::Duration::from_millis(500))
+        );
+        assert_eq!(duration("2h"), Some(std::time::Duration::from_secs(7200)));
+        assert_eq!(duration("5x"), None);
+    }
+
+    #[test]
+    fn authorization_must_be_chosen() {
+        let e = ServeFlags::default()
+            .configure(crate::Server::builder())
+            .err()
+            .unwrap();
+        assert!(e.contains("--authorization-mode=AlwaysAllow"), "{e}");
+        let f = parse(&["--authorization-mode=Maybe"]).unwrap();
+        let e = f.configure(crate::Server::builder()).err().unwrap();
+        assert!(e.contains("use RBAC, AlwaysAllow or AlwaysDeny"), "{e}");
+        let f = parse(&["--authorization-mode=AlwaysAllow", "--tls-cert-file=c.pem"]).unwrap();
+        let e = f.configure(crate::Server::builder()).err().unwrap();
+        assert!(e.contains("go together"), "{e}");
     }
 
     #[tokio::test]

@@ -23,12 +23,16 @@
 //! ```
 #![doc = include_str!("../../docs/derive.md")]
 
+mod access;
+pub mod admission;
+pub mod auth;
 mod decode;
 mod discovery;
 mod encode;
 pub mod flags;
 pub mod handlers;
 mod json;
+pub mod limits;
 mod metrics;
 mod namespace;
 mod negotiate;
@@ -45,6 +49,8 @@ mod server;
 pub mod status;
 pub mod store;
 mod table;
+#[cfg(feature = "tls")]
+mod tls;
 pub mod validation;
 mod watch;
 mod yaml;
@@ -60,6 +66,8 @@ pub use server::{
     shutdown_signal, BuildError, Filter, FilterLayer, HttpService, Server, ServerBuilder, State,
 };
 pub use status::Status;
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;
 
 /// Items generated code refers to. Not public API.
 #[doc(hidden)]

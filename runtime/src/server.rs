@@ -15,10 +15,14 @@ use hyper_util::rt::TokioIo;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::codegen::{Method, ResourceModel};
+use crate::access::{Access, PeerIdentity};
+use crate::admission::{MutatingAdmission, ValidatingAdmission};
+use crate::auth::{AlwaysAllow, Authorizer, TokenFile};
+use crate::codegen::{ActionVerb, Method, ResourceModel};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
 use crate::encode::Infallibly;
+use crate::limits::{InFlight, Limits};
 use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
 use crate::recovery::CatchPanic;
@@ -90,6 +94,15 @@ pub struct State {
     pub(crate) discovery: Discovery,
     pub(crate) openapi: OpenApi,
     pub(crate) metrics: Metrics,
+    /// Authentication and authorization; `None` serves everyone as they are.
+    pub(crate) access: Option<Access>,
+    pub(crate) admission: crate::admission::Chain,
+    limits: Limits,
+    in_flight: InFlight,
+    /// The warning to log when serving, for a server that lets everyone do everything.
+    allow_all: Option<&'static str>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsConfig>,
     hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
     watch_window: usize,
     compaction: Option<Duration>,
@@ -109,6 +122,14 @@ pub struct ServerBuilder {
     ops: bool,
     watch_window: usize,
     compaction: Option<Duration>,
+    tokens: Option<TokenFile>,
+    anonymous: Option<bool>,
+    authorizer: Option<Arc<dyn Authorizer>>,
+    always_allow: bool,
+    admission: crate::admission::Chain,
+    limits: Limits,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsConfig>,
 }
 
 /// A built server: serve it on one or more listeners.
@@ -131,6 +152,14 @@ impl Server {
             ops: true,
             watch_window: crate::watch::DEFAULT_WINDOW,
             compaction: Some(DEFAULT_COMPACTION),
+            tokens: None,
+            anonymous: None,
+            authorizer: None,
+            always_allow: false,
+            admission: crate::admission::Chain::default(),
+            limits: Limits::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -205,6 +234,9 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %listener.local_addr()?, "serving");
+        if let Some(warning) = self.state.allow_all {
+            tracing::warn!("{warning}");
+        }
         self.state.start_compaction();
         if crate::namespace::served(&self.state) {
             if let Err(e) = crate::namespace::bootstrap(&self.state).await {
@@ -227,23 +259,57 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let server = self.clone();
-            tokio::spawn(async move {
-                let service =
-                    hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-                        let server = server.clone();
-                        async move {
-                            let request = request.map(|body| {
-                                body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed()
-                            });
-                            Ok::<_, Infallible>(server.handle(request).await)
-                        }
-                    });
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service);
-                if let Err(e) = connection.await {
-                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+            #[cfg(feature = "tls")]
+            if let Some(tls) = self.state.tls.clone() {
+                let handshake = self.state.limits.handshake_timeout;
+                tokio::spawn(async move {
+                    let stream =
+                        match tokio::time::timeout(handshake, tls.acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!(%peer, "TLS handshake timed out");
+                                return;
+                            }
+                        };
+                    let identity = tls.identify(stream.get_ref().1);
+                    server
+                        .connection(TokioIo::new(stream), identity, peer)
+                        .await;
+                });
+                continue;
+            }
+            tokio::spawn(server.connection(TokioIo::new(stream), None, peer));
+        }
+    }
+
+    /// Serves the requests of one connection.
+    async fn connection<I>(self, io: I, identity: Option<PeerIdentity>, peer: SocketAddr)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let header_read_timeout = self.state.limits.header_read_timeout;
+        let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            let server = self.clone();
+            let identity = identity.clone();
+            async move {
+                let mut request = request
+                    .map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
+                if let Some(identity) = identity {
+                    request.extensions_mut().insert(identity);
                 }
-            });
+                Ok::<_, Infallible>(server.handle(request).await)
+            }
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(io, service);
+        if let Err(e) = connection.await {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
         }
     }
 }
@@ -327,6 +393,59 @@ impl ServerBuilder {
         self
     }
 
+    /// Authenticates bearer tokens from a token file (`--token-auth-file`). With any
+    /// authenticator, requests without credentials are refused (401) unless
+    /// [`anonymous`](Self::anonymous) allows them.
+    pub fn tokens(mut self, tokens: TokenFile) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Whether requests without credentials are served as `system:anonymous` in the group
+    /// `system:unauthenticated` (`--anonymous-auth`). The default is `true` only when no
+    /// authenticator (token file, client CA) is configured. Wrong credentials get 401 either way.
+    pub fn anonymous(mut self, allow: bool) -> Self {
+        self.anonymous = Some(allow);
+        self
+    }
+
+    /// Decides who may do what: [`Rbac`](crate::auth::Rbac) from a policy file, your own
+    /// [`Authorizer`], or [`AlwaysAllow`], which lets every request through and is logged as a
+    /// warning when the server starts. A server without an authorizer allows everything too,
+    /// with the same warning.
+    pub fn authorizer<A: Authorizer>(mut self, authorizer: A) -> Self {
+        self.always_allow = std::any::TypeId::of::<A>() == std::any::TypeId::of::<AlwaysAllow>();
+        self.authorizer = (!self.always_allow).then(|| Arc::new(authorizer) as Arc<dyn Authorizer>);
+        self
+    }
+
+    /// Adds a mutating admission, run on every create, update, patch and delete before schema
+    /// validation, after those added before it.
+    pub fn mutating_admission(mut self, admission: impl MutatingAdmission) -> Self {
+        self.admission.mutating.push(Arc::new(admission));
+        self
+    }
+
+    /// Adds a validating admission, run on every create, update, patch and delete after schema
+    /// validation, after those added before it.
+    pub fn validating_admission(mut self, admission: impl ValidatingAdmission) -> Self {
+        self.admission.validating.push(Arc::new(admission));
+        self
+    }
+
+    /// Sets the in-flight, timeout and connection limits (default [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Serves over TLS; with a client CA, client certificates identify users.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: crate::TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Leaves `/healthz`, `/livez`, `/readyz`, `/version` and `/metrics` off this server, for
     /// serving them on another listener with [`Server::ops`].
     pub fn without_ops(mut self) -> Self {
@@ -386,7 +505,23 @@ impl ServerBuilder {
         } else {
             Vec::new()
         };
-        for (method, template, handler) in builtins.into_iter().chain(self.custom) {
+        let review: CustomHandler = Arc::new(|call: Call| {
+            Box::pin(async move {
+                crate::access::self_subject_access_review(call)
+                    .await
+                    .unwrap_or_else(Status::into_response)
+            })
+        });
+        let review = (
+            Method::Post,
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews".to_string(),
+            review,
+        );
+        for (method, template, handler) in builtins
+            .into_iter()
+            .chain(std::iter::once(review))
+            .chain(self.custom)
+        {
             router.insert(method, &template)?;
             targets.push((Target::Custom(handler, template.clone()), None));
             names.push((String::new(), template));
@@ -416,7 +551,32 @@ impl ServerBuilder {
             .iter()
             .map(|_| tokio::sync::OnceCell::new())
             .collect();
+        #[cfg(feature = "tls")]
+        let client_certificates = self.tls.as_ref().is_some_and(|t| t.verifies_clients());
+        #[cfg(not(feature = "tls"))]
+        let client_certificates = false;
+        let authenticates = self.tokens.is_some() || client_certificates;
+        let access = (authenticates || self.authorizer.is_some() || self.anonymous == Some(false))
+            .then(|| Access {
+                tokens: self.tokens,
+                anonymous: self.anonymous.unwrap_or(!authenticates),
+                authorizer: self.authorizer,
+            });
+        let allow_all = match &access {
+            _ if self.always_allow => {
+                Some("authorization mode AlwaysAllow: every request is allowed, whoever sent it")
+            }
+            Some(access) if access.authorizer.is_some() => None,
+            _ => Some("no authorizer is configured: every request is allowed, whoever sent it"),
+        };
         let state = Arc::new(State {
+            access,
+            admission: self.admission,
+            in_flight: InFlight::new(&self.limits),
+            limits: self.limits,
+            allow_all,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
             hubs,
             watch_window: self.watch_window,
             compaction: self.compaction,
@@ -480,7 +640,7 @@ fn matched_service(_target: &Target) -> HttpService {
             state: pending.state.clone(),
             target: pending.index,
         };
-        Ok::<_, Infallible>(run(&pending.state, pending.index, call).await)
+        Ok::<_, Infallible>(run(pending.state, pending.index, call).await)
     }))
 }
 
@@ -504,6 +664,12 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     };
     let logged = tracing::enabled!(target: "krest::request", tracing::Level::DEBUG)
         .then(|| request.uri().clone());
+    let mut request = request;
+    if let Some(access) = &state.access {
+        if let Err(status) = access.check(&mut request) {
+            return status.into_response();
+        }
+    }
     let found = state.router.find(method, request.uri().path());
     let (index, captures) = match found {
         Match::Found {
@@ -525,17 +691,30 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         }
         Match::NotFound => return Status::path_not_found().into_response(),
     };
+    if let Some(status) = declared_too_large(&request) {
+        return status.into_response();
+    }
+    let long_running = state.long_running(index, &request);
+    let _slot = if long_running {
+        None
+    } else {
+        match state
+            .in_flight
+            .enter(crate::limits::is_mutating(request.method()))
+        {
+            Ok(slot) => slot,
+            Err(status) => return status.into_response(),
+        }
+    };
     let _in_flight = state.metrics.in_flight();
-    let response = match &state.targets[index].1 {
+    let handler: HandlerFuture = match &state.targets[index].1 {
         Some(service) => {
-            let mut request = request;
             request.extensions_mut().insert(Pending {
                 state: state.clone(),
                 index,
                 captures,
             });
-            let future: HandlerFuture = Box::pin(Infallibly(service.clone().oneshot(request)));
-            future.await
+            Box::pin(Infallibly(service.clone().oneshot(request)))
         }
         None => {
             let call = Call {
@@ -544,8 +723,15 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
                 state: state.clone(),
                 target: index,
             };
-            run(&state, index, call).await
+            Box::pin(run(state.clone(), index, call))
         }
+    };
+    let response = if long_running {
+        handler.await
+    } else {
+        tokio::time::timeout(state.limits.request_timeout, handler)
+            .await
+            .unwrap_or_else(|_| Status::timeout().into_response())
     };
     let elapsed = started.elapsed();
     state
@@ -564,8 +750,22 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     response
 }
 
+/// 413 for a body whose declared length is past the limit, before any of it is read. Bodies
+/// without a length are cut off by the handlers as soon as they pass it.
+fn declared_too_large(request: &Request<Body>) -> Option<Status> {
+    let limit = crate::handlers::object::MAX_BODY_BYTES;
+    let length: u64 = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()?;
+    (length > limit as u64).then(|| Status::too_large(limit))
+}
+
 /// Runs the handler of target `index`, turning a panic into a 500 Status.
-async fn run(state: &State, index: usize, call: Call) -> Response<Body> {
+async fn run(state: Arc<State>, index: usize, call: Call) -> Response<Body> {
     let future = match &state.targets[index].0 {
         Target::Resource { route, .. } => (route.handler)(call),
         Target::Custom(handler, _) => handler(call),
@@ -608,6 +808,19 @@ impl State {
             })
             .await
             .cloned()
+    }
+
+    /// Whether target `index` serves a long-running request (a watch, a connect subresource),
+    /// which neither counts against the in-flight limits nor times out.
+    fn long_running(&self, index: usize, request: &Request<Body>) -> bool {
+        let Some((_, route)) = self.target(index) else {
+            return false;
+        };
+        match route.action.verb {
+            ActionVerb::Watch | ActionVerb::WatchList | ActionVerb::Connect => true,
+            ActionVerb::List => crate::query::Query::of(request.uri()).flag("watch"),
+            _ => false,
+        }
     }
 
     /// Starts the periodic compaction once per server.

@@ -264,6 +264,33 @@ impl Status {
         )
     }
 
+    /// 401: the request's credentials are missing (with anonymous requests off) or invalid.
+    pub fn unauthorized() -> Status {
+        Status::new(401, "Unauthorized", "Unauthorized")
+    }
+
+    /// 429 with `Retry-After: 1`: too many requests in flight.
+    pub fn too_many_requests() -> Status {
+        Status {
+            code: 429,
+            reason: "TooManyRequests",
+            message: "Too many requests, please try again later.".into(),
+            details: Some(Box::new(Details {
+                retry_after_seconds: Some(1),
+                ..Details::default()
+            })),
+        }
+    }
+
+    /// 504: a request ran past the server's request timeout.
+    pub fn timeout() -> Status {
+        Status::new(
+            504,
+            "Timeout",
+            "Timeout: request did not complete within the allotted timeout",
+        )
+    }
+
     /// 410: the requested revision has been compacted.
     pub fn expired(message: impl Into<String>) -> Status {
         Status::new(410, "Expired", message)

@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
-/// The deepest YAML nesting accepted (serde_json's own limit is 128).
-const MAX_DEPTH: usize = 100;
+/// The deepest YAML nesting accepted (serde_json's own limit is 128). serde-saphyr recurses once
+/// per level, about 21 KiB a level in a debug build (5 KiB in release): at 100 levels a debug
+/// build overflowed a tokio worker's 2 MiB stack, which aborts the whole server. 64 leaves room.
+const MAX_DEPTH: usize = 64;
 /// At most this many aliases (`*ref`) in a body, and this many events replayed from them.
 const MAX_ALIASES: usize = 100;
 const MAX_REPLAYED_EVENTS: usize = 10_000;
@@ -66,5 +68,33 @@ mod tests {
         assert!(from_slice(b"a: 1\n---\nb: 2\n").is_err());
         assert!(from_slice(b"a: [1, 2").is_err());
         assert!(from_slice(&[0xff, 0xfe]).is_err());
+    }
+
+    /// Found by `fuzz/` (`body_decode`): nesting just under the old limit of 100 overflowed the
+    /// stack of a debug build. Run on a thread with a tokio worker's stack.
+    #[test]
+    fn deepest_nesting_fits_a_worker_stack() {
+        let nested = |depth: usize| {
+            let flow = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            let block: String = (0..depth)
+                .map(|i| format!("{}- ", "  ".repeat(i)))
+                .collect();
+            [flow, block + "x\n"]
+        };
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                for text in nested(MAX_DEPTH) {
+                    assert!(from_slice(text.as_bytes()).is_ok(), "{text}");
+                }
+                for depth in [MAX_DEPTH + 1, 99, 1000] {
+                    for text in nested(depth) {
+                        assert!(from_slice(text.as_bytes()).is_err(), "{depth}");
+                    }
+                }
+            })
+            .expect("a thread")
+            .join()
+            .expect("no stack overflow");
     }
 }

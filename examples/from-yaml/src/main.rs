@@ -51,7 +51,8 @@ fn main() -> ExitCode {
 }
 
 async fn serve(flags: ServeFlags) -> Result<(), String> {
-    let server = Server::builder()
+    let server = flags
+        .configure(Server::builder())?
         .store(flags.open_store().await?)
         .namespaces()
         .resource::<Widget>()

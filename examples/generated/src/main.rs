@@ -48,8 +48,9 @@ fn main() -> ExitCode {
 }
 
 async fn serve(flags: ServeFlags) -> Result<(), String> {
+    let builder = flags.configure(Server::builder())?;
     let store = flags.open_store().await?;
-    let server = register(Server::builder().store(store).namespaces())
+    let server = register(builder.store(store).namespaces())
         .build()
         .map_err(|e| e.to_string())?;
     println!("{NAME}: serving on http://{}", flags.listen);

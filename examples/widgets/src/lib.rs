@@ -61,3 +61,57 @@ pub struct GadgetSpec {
     #[serde(default)]
     pub ports: Vec<i32>,
 }
+
+pub mod admission {
+    //! The example server's admission: one mutating (a default label on new widgets) and one
+    //! validating (a limit on replicas, also through `/scale`).
+
+    use krest::admission::{MutatingAdmission, Operation, Request, ValidatingAdmission};
+    use krest::Status;
+    use serde_json::{json, Value};
+
+    /// The label every new Widget gets unless it says otherwise.
+    pub const TIER_LABEL: &str = "demo.krest.dev/tier";
+
+    /// Gives new Widgets the label `demo.krest.dev/tier: standard` when they have none.
+    pub struct DefaultTier;
+
+    impl MutatingAdmission for DefaultTier {
+        fn admit(&self, request: &Request<'_>, object: &mut Value) -> Result<(), Status> {
+            if request.operation != Operation::Create || request.resource.kind != "Widget" {
+                return Ok(());
+            }
+            let metadata = &mut object["metadata"];
+            if !metadata["labels"].is_object() {
+                metadata["labels"] = json!({});
+            }
+            let labels = &mut metadata["labels"];
+            if labels.get(TIER_LABEL).is_none() {
+                labels[TIER_LABEL] = json!("standard");
+            }
+            Ok(())
+        }
+    }
+
+    /// Refuses Widgets asking for more than `max` replicas, however they ask (create, update,
+    /// patch, `/scale`).
+    pub struct ReplicasLimit {
+        /// The most replicas a Widget may have.
+        pub max: i64,
+    }
+
+    impl ValidatingAdmission for ReplicasLimit {
+        fn validate(&self, request: &Request<'_>, object: &Value) -> Result<(), Status> {
+            if request.resource.kind != "Widget" || request.operation == Operation::Delete {
+                return Ok(());
+            }
+            match object["spec"]["replicas"].as_i64() {
+                Some(replicas) if replicas > self.max => Err(request.deny(format!(
+                    "spec.replicas: {replicas} is more than this server allows ({})",
+                    self.max
+                ))),
+                _ => Ok(()),
+            }
+        }
+    }
+}

@@ -1,16 +1,21 @@
 //! `widgets-server`: serves Widget and Gadget (`demo.krest.dev/v1`) and core `v1` Namespaces,
 //! so that `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
-//! Run with: `cargo run -p krest-example-widgets --release`
+//! Run with: `cargo run -p krest-example-widgets --release -- --authorization-mode=AlwaysAllow`
 //!
 //! Flags: `--listen ADDR` (default `127.0.0.1:8080`), `--store embedded|memory|etcd` (default
-//! `embedded`), `--data-dir DIR` (default `./krest-data`). `widgets-server routes` prints the
-//! route table instead of serving.
+//! `embedded`), `--data-dir DIR` (default `./krest-data`), and kube-apiserver's authentication,
+//! authorization, TLS and limit flags (`--help` lists them; docs/security.md explains them).
+//! `widgets-server routes` prints the route table instead of serving.
+//!
+//! New Widgets get the label `demo.krest.dev/tier: standard` unless they have one, and no
+//! Widget may ask for more than 10,000 replicas: the example's admission.
 
 use std::process::ExitCode;
 
 use krest::flags::{print_routes, ServeFlags};
 use krest::{Resource, Server};
+use krest_example_widgets::admission::{DefaultTier, ReplicasLimit};
 use krest_example_widgets::{Gadget, Widget};
 
 const PROGRAM: &str = "widgets-server";
@@ -50,11 +55,14 @@ fn main() -> ExitCode {
 }
 
 async fn serve(flags: ServeFlags) -> Result<(), String> {
-    let server = Server::builder()
+    let server = flags
+        .configure(Server::builder())?
         .store(flags.open_store().await?)
         .namespaces()
         .resource::<Widget>()
         .resource::<Gadget>()
+        .mutating_admission(DefaultTier)
+        .validating_admission(ReplicasLimit { max: 10_000 })
         .build()
         .map_err(|e| e.to_string())?;
     server

@@ -28,6 +28,7 @@ impl Drop for Process {
 
 fn start(dir: &std::path::Path, addr: SocketAddr) -> Process {
     let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--authorization-mode=AlwaysAllow")
         .args([
             "--store",
             "embedded",

@@ -30,6 +30,7 @@ fn start() -> ServerProcess {
         .unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--authorization-mode=AlwaysAllow")
         .args(["--store", "memory", "--listen", &addr.to_string()])
         .stdout(Stdio::null())
         .spawn()

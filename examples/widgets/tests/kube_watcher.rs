@@ -249,6 +249,7 @@ impl Drop for ServerProcess {
 
 fn start_server(addr: std::net::SocketAddr, dir: &std::path::Path) -> ServerProcess {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--authorization-mode=AlwaysAllow")
         .args([
             "--store",
             "embedded",

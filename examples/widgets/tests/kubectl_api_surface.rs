@@ -32,6 +32,7 @@ fn free_port() -> u16 {
 fn start() -> ServerProcess {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--authorization-mode=AlwaysAllow")
         .args(["--store", "memory", "--listen", &addr.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -188,8 +189,8 @@ fn apply_creates_then_patches_with_server_side_validation() {
             "-o",
             "jsonpath={.spec.replicas} {.metadata.labels}"
         ]),
-        r#"4 {"tier":"front"}"#,
-        "the label the file dropped is removed, the new one added"
+        r#"4 {"demo.krest.dev/tier":"standard","tier":"front"}"#,
+        "the label the file dropped is removed, the new one added, the admission's default kept"
     );
     assert_eq!(
         k.ok(&["apply", "-f", &file]).trim(),

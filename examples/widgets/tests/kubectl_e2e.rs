@@ -30,6 +30,7 @@ fn free_port() -> u16 {
 fn start(args: &[&str]) -> ServerProcess {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--authorization-mode=AlwaysAllow")
         .arg("--listen")
         .arg(addr.to_string())
         .args(args)

@@ -42,6 +42,7 @@ fn wait_for(addr: SocketAddr) {
 fn start_server(args: &[&str]) -> (Process, SocketAddr) {
     let addr = free_addr();
     let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--authorization-mode=AlwaysAllow")
         .arg("--listen")
         .arg(addr.to_string())
         .args(args)

@@ -14,6 +14,7 @@ fn python_client_crud_and_watch() {
         .port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
+        .arg("--authorization-mode=AlwaysAllow")
         .args(["--store", "memory", "--listen", &addr.to_string()])
         .stdout(Stdio::null())
         .spawn()

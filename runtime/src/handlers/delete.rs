@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::object::{encode_for_store, parse_object, set_resource_version, store_error, Ctx};
 use super::read::read_list;
+use crate::admission::Operation;
 use crate::codegen::ResourceModel;
 use crate::route::Body;
 use crate::selection::Selection;
@@ -88,6 +89,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
     loop {
         let (kv, mut value) = ctx.read(name).await?;
         check_preconditions(&model, name, options, &value)?;
+        admit_delete(ctx, name, &value)?;
         let finalizers = value["metadata"]["finalizers"]
             .as_array()
             .is_some_and(|f| !f.is_empty());
@@ -141,6 +143,17 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
             Err(e) => return Err(store_error(e)),
         }
     }
+}
+
+/// Runs admission on the object about to be deleted (a mutation there changes nothing).
+fn admit_delete(ctx: &Ctx, name: &str, value: &Value) -> Result<(), Status> {
+    let admission = &ctx.state().admission;
+    if admission.is_empty() {
+        return Ok(());
+    }
+    let request = ctx.admission_request(Operation::Delete, name, Some(value));
+    admission.mutate(&request, &mut value.clone())?;
+    admission.validate(&request, value)
 }
 
 fn check_preconditions(

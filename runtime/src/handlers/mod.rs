@@ -5,7 +5,7 @@
 //! through its decoder (a function pointer per resource).
 
 mod delete;
-mod object;
+pub(crate) mod object;
 mod read;
 mod subresource;
 mod watch;

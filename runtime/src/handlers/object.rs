@@ -150,6 +150,34 @@ impl Ctx {
         }
     }
 
+    /// What admission sees of this call's write of `name`.
+    pub fn admission_request<'a>(
+        &'a self,
+        operation: crate::admission::Operation,
+        name: &'a str,
+        old_object: Option<&'a Value>,
+    ) -> crate::admission::Request<'a> {
+        let subresource = self
+            .call
+            .route()
+            .and_then(|r| r.action.subresource.as_deref())
+            .unwrap_or("");
+        crate::admission::Request {
+            operation,
+            resource: self.model(),
+            subresource,
+            namespace: self.namespace.as_deref().unwrap_or(""),
+            name,
+            user: self
+                .call
+                .request
+                .extensions()
+                .get::<crate::auth::UserInfo>(),
+            old_object,
+            dry_run: self.dry_run().unwrap_or(false),
+        }
+    }
+
     /// The format the client asked for.
     pub fn format(&self) -> Result<Format, Status> {
         let include = IncludeObject::parse(self.query().get("includeObject").as_deref())?;

@@ -8,6 +8,7 @@ use super::object::{
     set_resource_version, store_error, warn_unknown, Ctx,
 };
 use super::read::parse_revision;
+use crate::admission::Operation;
 use crate::route::Body;
 use crate::status::{Cause, Status};
 use crate::store::{KeyValue, StoreError};
@@ -43,22 +44,33 @@ pub(crate) struct Checked {
     pub unknown: Vec<String>,
 }
 
-/// Validates metadata, applies the schema's defaults, decodes `object` through the resource's
-/// type and validates the result against the schema.
+/// Admits and checks an object about to be written, in kube-apiserver's order: the schema's
+/// defaults, mutating admission, metadata and schema validation (through the resource's type),
+/// validating admission. `old` is the stored object, for updates.
 pub(crate) fn check_object(
     ctx: &Ctx,
     object: Map<String, Value>,
     name: &str,
+    old: Option<&Value>,
 ) -> Result<Checked, Status> {
     let model = ctx.model();
-    let meta = object.get("metadata").cloned().unwrap_or(Value::Null);
-    let causes = validation::validate_object_meta(&meta, model.namespaced());
-    if !causes.is_empty() {
-        return Err(Status::invalid(model, name, causes));
-    }
     let mut value = Value::Object(object);
     let entry = ctx.entry();
     entry.validator.apply_defaults(&mut value);
+    let admission = &ctx.state().admission;
+    let operation = match ctx.call.route().map(|r| r.action.verb) {
+        Some(crate::codegen::ActionVerb::Post) => Operation::Create,
+        _ => Operation::Update,
+    };
+    let request = ctx.admission_request(operation, name, old);
+    admission.mutate(&request, &mut value)?;
+    let causes = validation::validate_object_meta(
+        value.get("metadata").unwrap_or(&Value::Null),
+        model.namespaced(),
+    );
+    if !causes.is_empty() {
+        return Err(Status::invalid(model, name, causes));
+    }
     let decoded = entry
         .decoder
         .canonical(&value)
@@ -84,6 +96,7 @@ pub(crate) fn check_object(
     if !causes.is_empty() {
         return Err(Status::invalid(model, name, causes));
     }
+    admission.validate(&request, &decoded.value)?;
     let unknown = if mode == FieldValidation::Warn {
         problems
     } else {
@@ -151,7 +164,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     if model.status {
         body.remove("status");
     }
-    let checked = check_object(&ctx, body, &name)?;
+    let checked = check_object(&ctx, body, &name, None)?;
     let mut value = checked.value;
     if !dry_run {
         let key = ctx.key(&name);
@@ -243,7 +256,7 @@ pub(crate) async fn commit_update(
             generation
         }),
     );
-    let checked = check_object(ctx, new, &name)?;
+    let checked = check_object(ctx, new, &name, Some(old))?;
     let mut value = checked.value;
     if dry_run {
         set_resource_version(&mut value, old_kv.mod_revision);

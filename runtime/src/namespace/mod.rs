@@ -29,6 +29,9 @@ use crate::Resource as _;
 /// The namespaces a server with namespaces always has.
 pub const SYSTEM_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
 
+/// Kubernetes' protobuf media type.
+pub(crate) const PROTOBUF: &str = protobuf::MEDIA_TYPE;
+
 /// The store key prefix of namespaces.
 const PREFIX: &str = "/core/namespaces/";
 
@@ -175,6 +178,11 @@ pub(crate) fn is_protobuf(
     model: &crate::codegen::ResourceModel,
 ) -> bool {
     is_namespace(model) && crate::negotiate::media_type(content_type) == protobuf::MEDIA_TYPE
+}
+
+/// Decodes a protobuf SelfSubjectAccessReview body into JSON.
+pub(crate) fn access_review_from_protobuf(body: &[u8]) -> Result<Value, String> {
+    protobuf::access_review_to_json(body)
 }
 
 /// Decodes a protobuf Namespace body into JSON.

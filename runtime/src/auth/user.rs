@@ -1,0 +1,45 @@
+//! Who a request comes from.
+
+/// The group of every authenticated user.
+pub const AUTHENTICATED: &str = "system:authenticated";
+/// The group of anonymous requests.
+pub const UNAUTHENTICATED: &str = "system:unauthenticated";
+/// The user name of anonymous requests.
+pub const ANONYMOUS: &str = "system:anonymous";
+/// The group whose members may do anything (Kubernetes' `cluster-admin` binding).
+pub const MASTERS: &str = "system:masters";
+
+/// A user, as an authenticator established it: kube-apiserver's `user.Info`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserInfo {
+    /// The user name.
+    pub name: String,
+    /// A unique id, when the authenticator has one.
+    pub uid: String,
+    /// The groups the user is in.
+    pub groups: Vec<String>,
+}
+
+impl UserInfo {
+    /// `system:anonymous` in the group `system:unauthenticated`.
+    pub fn anonymous() -> UserInfo {
+        UserInfo {
+            name: ANONYMOUS.into(),
+            uid: String::new(),
+            groups: vec![UNAUTHENTICATED.into()],
+        }
+    }
+
+    /// The user with `system:authenticated` among its groups, as every authenticated user is.
+    pub fn authenticated(mut self) -> UserInfo {
+        if !self.groups.iter().any(|g| g == AUTHENTICATED) {
+            self.groups.push(AUTHENTICATED.into());
+        }
+        self
+    }
+
+    /// Whether the user is in `group`.
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+}
