@@ -28,10 +28,11 @@ pub(crate) struct Access {
 /// What a connection's client certificate established, set on each of its requests by the TLS
 /// listener.
 #[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
 pub(crate) enum PeerIdentity {
     /// A certificate signed by the client CA: its subject's user.
     Valid(UserInfo),
-    /// A certificate the client CA does not vouch for, or one without a common name.
+    /// A certificate the client CA does not vouch for, or one that cannot be read.
     Invalid,
 }
 

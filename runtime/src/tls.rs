@@ -102,12 +102,11 @@ impl TlsConfig {
             tracing::debug!(error = %e, "client certificate refused");
             return Some(PeerIdentity::Invalid);
         }
-        match crate::auth::subject(leaf.as_ref())
-            .ok()
-            .and_then(|s| s.user())
-        {
-            Some(user) => Some(PeerIdentity::Valid(user)),
-            None => Some(PeerIdentity::Invalid),
+        // A certificate without a common name names no user: as in kube-apiserver, the request
+        // goes on to the other authenticators.
+        match crate::auth::subject(leaf.as_ref()) {
+            Ok(subject) => subject.user().map(PeerIdentity::Valid),
+            Err(_) => Some(PeerIdentity::Invalid),
         }
     }
 }

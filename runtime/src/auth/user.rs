@@ -43,3 +43,24 @@ impl UserInfo {
         self.groups.iter().any(|g| g == group)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_and_authenticated_users() {
+        let anonymous = UserInfo::anonymous();
+        assert_eq!(anonymous.name, "system:anonymous");
+        assert_eq!(anonymous.groups, ["system:unauthenticated"]);
+        assert!(anonymous.in_group(UNAUTHENTICATED) && !anonymous.in_group(AUTHENTICATED));
+        let jane = UserInfo {
+            name: "jane".into(),
+            uid: "1".into(),
+            groups: vec!["dev".into()],
+        }
+        .authenticated();
+        assert_eq!(jane.groups, ["dev", "system:authenticated"]);
+        assert_eq!(jane.clone().authenticated(), jane, "added once");
+    }
+}
