@@ -23,3 +23,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
 cargo test --workspace --all-features
+
+# Hostile input: schemathesis against the served OpenAPI documents (no 5xx), then every fuzz
+# target for a bounded time (cargo-fuzz on the stable toolchain, `--sanitizer none`).
+bash scripts/schemathesis.sh
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh

@@ -55,6 +55,9 @@ pub mod validation;
 mod watch;
 mod yaml;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use encode::streaming_body;
 pub use krest_codegen as codegen;
 pub use krest_macros::Resource;
