@@ -14,8 +14,9 @@
 #   compile   release build time and binary size of crates with 0, 1, 10 and 50 derived kinds
 #
 # Knobs: BENCH_SKIP_BUILD=1 (reuse the release binaries), BENCH_DURATION (wrk -d, default 10s), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS
-# (default 64), BENCH_THREADS (default 2). Every load goes to 127.0.0.1 only, and every run is
-# bounded by its duration.
+# (default 64), BENCH_THREADS (default 2). CARGO_TARGET_DIR is honoured (binaries and criterion's
+# figures are read from it); the report still goes to target/bench-report unless BENCH_OUT says
+# otherwise. Every load goes to 127.0.0.1 only, and every run is bounded by its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -25,8 +26,9 @@ DURATION=${BENCH_DURATION:-10s}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
-OUT=$ROOT/target/bench-report
-RELEASE=$ROOT/target/release
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+OUT=${BENCH_OUT:-$ROOT/target/bench-report}
+RELEASE=$TARGET/release
 export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
 export CARGO_TERM_COLOR=never
 
@@ -69,6 +71,13 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
     --bin widgets-server --bin krest-bench-server --bin hyper-ceiling --bin krest-route-sets --bin bench-report
 fi
 "$RELEASE/krest-route-sets" "$OUT/routes"
+# widgets-server asks for an authorization mode where it has one; the benchmarks let everyone in,
+# as the Go peer and the ceiling do.
+WIDGETS_AUTH=()
+usage=$("$RELEASE/widgets-server" --help 2>&1 || true)
+if [[ $usage == *--authorization-mode* ]]; then
+  WIDGETS_AUTH=(--authorization-mode=AlwaysAllow)
+fi
 (cd benches/peers/go-restful && go build -o "$OUT/go-restful-peer" .)
 
 # --- 1. route dispatch ----------------------------------------------------------------------
@@ -83,7 +92,7 @@ if has_stage dispatch; then
     echo "router,size,ns_per_request"
     for router in krest matchit; do
       for n in 1 100 500; do
-        est="$ROOT/target/criterion/dispatch/$router/$n/new/estimates.json"
+        est="$TARGET/criterion/dispatch/$router/$n/new/estimates.json"
         jq -r --arg r "$router" --arg n "$n" --argjson p "$probes" \
           '"\($r),\($n),\(.median.point_estimate / $p)"' "$est"
       done
@@ -178,8 +187,8 @@ if has_stage http; then
     [hyper-ceiling]=127.0.0.1:18185
   )
   TARGETS=(krest-memory krest-embedded krest-500 go-restful-1 go-restful-500 hyper-ceiling)
-  start krest-memory "${ADDR[krest-memory]}" "$RELEASE/widgets-server" --store memory --listen "${ADDR[krest-memory]}"
-  start krest-embedded "${ADDR[krest-embedded]}" "$RELEASE/widgets-server" --store embedded \
+  start krest-memory "${ADDR[krest-memory]}" "$RELEASE/widgets-server" "${WIDGETS_AUTH[@]}" --store memory --listen "${ADDR[krest-memory]}"
+  start krest-embedded "${ADDR[krest-embedded]}" "$RELEASE/widgets-server" "${WIDGETS_AUTH[@]}" --store embedded \
     --data-dir "$OUT/embedded-data" --listen "${ADDR[krest-embedded]}"
   start krest-500 "${ADDR[krest-500]}" "$RELEASE/krest-bench-server" --kinds 500 --listen "${ADDR[krest-500]}"
   start go-restful-1 "${ADDR[go-restful-1]}" "$OUT/go-restful-peer" -routes "$OUT/routes/server-1.routes" -listen "${ADDR[go-restful-1]}"
@@ -268,23 +277,32 @@ if has_stage memory; then
     wait "${!v}" 2>/dev/null || true
     PIDS=()
   }
-  idle widgets-server-memory "$RELEASE/widgets-server" --store memory --listen "$addr"
+  idle widgets-server-memory "$RELEASE/widgets-server" "${WIDGETS_AUTH[@]}" --store memory --listen "$addr"
   rm -rf "$OUT/memory-data"
-  idle widgets-server-embedded "$RELEASE/widgets-server" --store embedded --data-dir "$OUT/memory-data" --listen "$addr"
+  idle widgets-server-embedded "$RELEASE/widgets-server" "${WIDGETS_AUTH[@]}" --store embedded --data-dir "$OUT/memory-data" --listen "$addr"
   idle krest-bench-server-500 "$RELEASE/krest-bench-server" --kinds 500 --listen "$addr"
   idle go-restful-peer-1 "$OUT/go-restful-peer" -routes "$OUT/routes/server-1.routes" -listen "$addr"
   idle go-restful-peer-500 "$OUT/go-restful-peer" -routes "$OUT/routes/server-500.routes" -listen "$addr"
   idle hyper-ceiling "$RELEASE/hyper-ceiling" --listen "$addr"
 
   log "memory: widgets-server (memory store) with 10,000 objects"
-  start loaded "$addr" "$RELEASE/widgets-server" --store memory --listen "$addr"
+  start loaded "$addr" "$RELEASE/widgets-server" "${WIDGETS_AUTH[@]}" --store memory --listen "$addr"
   {
     echo "/api/v1/namespaces {\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"bench\"}}"
     for i in $(seq -w 1 10000); do echo "$WIDGETS/bench/widgets $(widget_json "m-$i")"; done
   } | post_many "$addr"
-  count=$(curl -s -H 'Accept: application/json' "http://$addr$WIDGETS/bench/widgets" | jq '.items | length')
   sleep 1
-  mem_row widgets-server-memory "$count objects" "$(rss_kib "$PID_loaded")"
+  mem_row widgets-server-memory "10000 objects" "$(rss_kib "$PID_loaded")"
+  # The peak while listing all of them: VmHWM after resetting it to the current RSS (writing 5
+  # to clear_refs), minus that RSS, is what the LIST held at its largest. (As a client would:
+  # with curl's User-Agent krest, like kube-apiserver, indents the JSON, which re-encodes it.)
+  before=$(rss_kib "$PID_loaded")
+  echo 5 > "/proc/$PID_loaded/clear_refs"
+  curl -s -A krest-bench -H 'Accept: application/json' "http://$addr$WIDGETS/bench/widgets" > "$OUT/list-10000.json"
+  peak=$(awk '/VmHWM/ {print $2}' "/proc/$PID_loaded/status")
+  count=$(jq '.items | length' "$OUT/list-10000.json")
+  body_kib=$(( $(stat -c %s "$OUT/list-10000.json") / 1024 ))
+  mem_row widgets-server-memory "LIST of $count objects ($body_kib KiB): peak above the RSS before it" "$((peak - before))"
   kill "$PID_loaded"
   wait "$PID_loaded" 2>/dev/null || true
   PIDS=()

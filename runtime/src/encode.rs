@@ -31,7 +31,16 @@ pub fn bytes_response(
     content_type: &'static str,
     bytes: impl Into<Bytes>,
 ) -> http::Response<Body> {
-    let mut response = http::Response::new(full(bytes));
+    body_response(code, content_type, full(bytes))
+}
+
+/// A response with `code`, a content type and any body (a stream, say).
+pub(crate) fn body_response(
+    code: u16,
+    content_type: &'static str,
+    body: Body,
+) -> http::Response<Body> {
+    let mut response = http::Response::new(body);
     *response.status_mut() =
         http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
@@ -154,16 +163,46 @@ pub fn streaming_body(capacity: usize) -> (tokio::sync::mpsc::Sender<Bytes>, Bod
     (tx, channel_body(rx))
 }
 
+/// A streaming body that can fail: like [`streaming_body`], but an `Err` sent on the sender
+/// ends the body with that error, so that the connection is closed instead of a truncated body
+/// looking complete.
+pub(crate) fn fallible_streaming_body(
+    capacity: usize,
+) -> (
+    tokio::sync::mpsc::Sender<Result<Bytes, crate::BoxError>>,
+    Body,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
+    (tx, ChannelBody { rx }.boxed())
+}
+
 /// A body fed by `rx`.
 pub(crate) fn channel_body(rx: tokio::sync::mpsc::Receiver<Bytes>) -> Body {
     ChannelBody { rx }.boxed()
 }
 
-struct ChannelBody {
-    rx: tokio::sync::mpsc::Receiver<Bytes>,
+struct ChannelBody<T> {
+    rx: tokio::sync::mpsc::Receiver<T>,
 }
 
-impl http_body::Body for ChannelBody {
+/// What a [`ChannelBody`] carries: chunks, or chunks and errors.
+trait Chunk {
+    fn into_frame(self) -> Result<http_body::Frame<Bytes>, crate::BoxError>;
+}
+
+impl Chunk for Bytes {
+    fn into_frame(self) -> Result<http_body::Frame<Bytes>, crate::BoxError> {
+        Ok(http_body::Frame::data(self))
+    }
+}
+
+impl Chunk for Result<Bytes, crate::BoxError> {
+    fn into_frame(self) -> Result<http_body::Frame<Bytes>, crate::BoxError> {
+        self.map(http_body::Frame::data)
+    }
+}
+
+impl<T: Chunk> http_body::Body for ChannelBody<T> {
     type Data = Bytes;
     type Error = crate::BoxError;
 
@@ -173,6 +212,6 @@ impl http_body::Body for ChannelBody {
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, crate::BoxError>>> {
         self.rx
             .poll_recv(cx)
-            .map(|chunk| chunk.map(|bytes| Ok(http_body::Frame::data(bytes))))
+            .map(|chunk| chunk.map(Chunk::into_frame))
     }
 }

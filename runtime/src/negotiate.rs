@@ -94,7 +94,9 @@ pub fn response_format(
     negotiate(accept, table, include).map(|(format, _)| format)
 }
 
-/// [`response_format`], and whether the representation is to be written as YAML.
+/// [`response_format`], and whether the representation is to be written as YAML. One pass over
+/// the header, without allocating: the best clause so far is kept (the highest quality, the
+/// first of equals).
 fn negotiate(
     accept: Option<&str>,
     table: bool,
@@ -103,10 +105,25 @@ fn negotiate(
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Ok((Format::Json, false));
     };
-    let mut clauses: Vec<(f32, usize, (Format, bool))> = Vec::new();
-    for (position, clause) in accept.split(',').enumerate() {
+    // One media type without parameters, as most clients send: no clauses to weigh.
+    if !accept.bytes().any(|b| b == b',' || b == b';') {
+        let media = accept.trim();
+        if media == "application/json"
+            || media.eq_ignore_ascii_case("application/json")
+            || media.eq_ignore_ascii_case("application/*")
+            || media == "*/*"
+        {
+            return Ok((Format::Json, false));
+        }
+        if media.eq_ignore_ascii_case("application/yaml") {
+            return Ok((Format::Json, true));
+        }
+        return Err(Status::not_acceptable(&RESPONSE_TYPES));
+    }
+    let mut best: Option<(f32, (Format, bool))> = None;
+    for clause in accept.split(',') {
         let mut parts = clause.split(';').map(str::trim);
-        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let media = parts.next().unwrap_or("");
         let mut quality = 1.0f32;
         let (mut as_, mut group, mut version) = (None, None, None);
         for param in parts {
@@ -114,37 +131,37 @@ fn negotiate(
             let v = v.trim_matches('"');
             match k.trim() {
                 "q" => quality = v.parse().unwrap_or(0.0),
-                "as" => as_ = Some(v.to_string()),
-                "g" => group = Some(v.to_string()),
-                "v" => version = Some(v.to_string()),
+                "as" => as_ = Some(v),
+                "g" => group = Some(v),
+                "v" => version = Some(v),
                 _ => {}
             }
         }
         if quality <= 0.0 {
             continue;
         }
-        let yaml = media == "application/yaml";
-        let format = match (media.as_str(), as_.as_deref()) {
-            ("application/json" | "application/yaml" | "application/*" | "*/*", None) => {
-                Some((Format::Json, yaml))
-            }
-            ("application/json" | "application/yaml", Some("Table"))
-                if table
-                    && group.as_deref() == Some("meta.k8s.io")
-                    && matches!(version.as_deref(), Some("v1" | "v1beta1")) =>
+        let yaml = media.eq_ignore_ascii_case("application/yaml");
+        let typed = yaml || media.eq_ignore_ascii_case("application/json");
+        let any = media.eq_ignore_ascii_case("application/*") || media == "*/*";
+        let format = match as_ {
+            None if typed || any => Some((Format::Json, yaml)),
+            Some("Table")
+                if typed
+                    && table
+                    && group == Some("meta.k8s.io")
+                    && matches!(version, Some("v1" | "v1beta1")) =>
             {
                 Some((Format::Table(include), yaml))
             }
             _ => None,
         };
         if let Some(format) = format {
-            clauses.push((quality, position, format));
+            if best.is_none_or(|(q, _)| quality.total_cmp(&q).is_gt()) {
+                best = Some((quality, format));
+            }
         }
     }
-    clauses.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    clauses
-        .first()
-        .map(|c| c.2)
+    best.map(|(_, format)| format)
         .ok_or_else(|| Status::not_acceptable(&RESPONSE_TYPES))
 }
 

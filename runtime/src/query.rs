@@ -17,6 +17,9 @@ impl<'a> Query<'a> {
 
     /// The first value of `key`, decoded; `Some("")` for a bare `?key`.
     pub fn get(&self, key: &str) -> Option<Cow<'a, str>> {
+        if self.0.is_empty() {
+            return None;
+        }
         self.0.split('&').find_map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             (decode(k) == key).then(|| decode(v))

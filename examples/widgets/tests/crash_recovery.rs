@@ -59,9 +59,10 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> Opt
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
+    // HTTP/1.0, so that a streamed list comes back delimited by the close, not chunked.
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.0\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .ok()?;

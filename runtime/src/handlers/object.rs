@@ -1,6 +1,7 @@
 //! What every handler shares: the request context, store keys, body reading, and writing
 //! objects back with their `resourceVersion`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -30,13 +31,21 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// The context of `call`; the route must be a resource route.
     pub fn new(call: Call) -> Result<Ctx, Status> {
-        if call.route().is_none() {
+        let Some(route) = call.route() else {
             return Err(Status::internal(
                 "resource handler bound to a non-resource route",
             ));
-        }
-        let namespace = call.namespace().map(|n| n.into_owned());
-        let name = call.name().map(|n| n.into_owned());
+        };
+        // What `call.namespace()` and `call.name()` answer, read in one pass over the path and
+        // its template instead of one search of the template per parameter; a segment with a
+        // `%` escape is left to `Call::param` to decode.
+        let (namespace, name) = template_params(&route.action.path, call.request.uri().path());
+        let owned = |raw: Option<&str>, param: &str| match raw {
+            Some(raw) if raw.contains('%') => call.param(param).map(Cow::into_owned),
+            raw => raw.map(str::to_owned),
+        };
+        let namespace = owned(namespace, "namespace");
+        let name = owned(name, "name");
         if let Some(ns) = &namespace {
             if !crate::codegen::is_dns_label(ns) {
                 return Err(Status::not_found_namespace(ns));
@@ -84,27 +93,21 @@ impl Ctx {
     /// The store key of object `name` in the request's namespace.
     pub fn key(&self, name: &str) -> String {
         let model = self.model();
-        match (&self.namespace, model.scope) {
-            (Some(ns), Scope::Namespaced) => {
-                format!("/{}/{}/{}/{}", group_key(model), model.plural, ns, name)
-            }
-            _ => format!("/{}/{}/{}", group_key(model), model.plural, name),
-        }
+        let namespace = match (&self.namespace, model.scope) {
+            (Some(ns), Scope::Namespaced) => Some(ns.as_str()),
+            _ => None,
+        };
+        store_path(model, namespace, name)
     }
 
     /// The store prefix of the request's collection (all namespaces when there is none).
     pub fn prefix(&self) -> String {
-        let model = self.model();
-        match &self.namespace {
-            Some(ns) => format!("/{}/{}/{}/", group_key(model), model.plural, ns),
-            None => format!("/{}/{}/", group_key(model), model.plural),
-        }
+        store_path(self.model(), self.namespace.as_deref(), "")
     }
 
     /// The store prefix of the whole resource, every namespace.
     pub fn resource_prefix(&self) -> String {
-        let model = self.model();
-        format!("/{}/{}/", group_key(model), model.plural)
+        store_path(self.model(), None, "")
     }
 
     /// Reads the request body, at most [`MAX_BODY_BYTES`].
@@ -212,6 +215,34 @@ impl Ctx {
     }
 }
 
+/// The `{namespace}` and `{name}` segments of `path`, which the router matched to `template`:
+/// each template segment, a literal or a parameter, stands for one segment of the path.
+fn template_params<'p>(template: &str, path: &'p str) -> (Option<&'p str>, Option<&'p str>) {
+    let (mut namespace, mut name) = (None, None);
+    let (mut template, mut path) = (template, path);
+    loop {
+        let (param, template_rest) = first_segment(template);
+        let (segment, path_rest) = first_segment(path);
+        match param {
+            "{namespace}" => namespace = Some(segment),
+            "{name}" => name = Some(segment),
+            _ => {}
+        }
+        match (template_rest, path_rest) {
+            (Some(t), Some(p)) => (template, path) = (t, p),
+            _ => return (namespace, name),
+        }
+    }
+}
+
+/// `s` up to its first `/`, and what follows that `/`.
+fn first_segment(s: &str) -> (&str, Option<&str>) {
+    match s.bytes().position(|b| b == b'/') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    }
+}
+
 /// The group's segment in store keys (`core` for the core group).
 fn group_key(model: &ResourceModel) -> &str {
     if model.group.is_empty() {
@@ -219,6 +250,26 @@ fn group_key(model: &ResourceModel) -> &str {
     } else {
         &model.group
     }
+}
+
+/// `/{group}/{plural}/{namespace}/{name}` (without the namespace when there is none), in one
+/// allocation of the right size: this is on every request's path.
+fn store_path(model: &ResourceModel, namespace: Option<&str>, name: &str) -> String {
+    let group = group_key(model);
+    let namespace_len = namespace.map_or(0, |ns| ns.len() + 1);
+    let mut key =
+        String::with_capacity(3 + group.len() + model.plural.len() + namespace_len + name.len());
+    key.push('/');
+    key.push_str(group);
+    key.push('/');
+    key.push_str(&model.plural);
+    key.push('/');
+    if let Some(ns) = namespace {
+        key.push_str(ns);
+        key.push('/');
+    }
+    key.push_str(name);
+    key
 }
 
 /// Parses a JSON object, or 400.
@@ -275,19 +326,75 @@ pub fn encode_for_store(value: &Value) -> Bytes {
 }
 
 /// Stored bytes with `"resourceVersion":"N"` spliced into `metadata`, without parsing: the
-/// stored form always begins `{"apiVersion":...,"kind":...,"metadata":{`.
+/// stored form always begins `{"apiVersion":...,"kind":...,"metadata":{`. The result is exactly
+/// as long as it needs to be, so that turning it into `Bytes` does not allocate again.
 pub fn splice_resource_version(stored: &[u8], revision: u64) -> Option<Vec<u8>> {
+    let at = metadata_start(stored)?;
+    let mut out = Vec::with_capacity(stored.len() + spliced_len(stored, at, revision));
+    splice_at(&mut out, stored, at, revision);
+    Some(out)
+}
+
+/// [`splice_resource_version`] appended to `out`; `false` (and nothing written) when `stored`
+/// has no `"metadata":{`.
+pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64) -> bool {
+    match metadata_start(stored) {
+        Some(at) => {
+            splice_at(out, stored, at, revision);
+            true
+        }
+        None => false,
+    }
+}
+
+const RESOURCE_VERSION: &[u8] = b"\"resourceVersion\":\"";
+
+/// Where the members of the first `"metadata":{` object of `stored` begin. Looks only at the
+/// places where a `"m` starts, not at every offset.
+fn metadata_start(stored: &[u8]) -> Option<usize> {
     const META: &[u8] = b"\"metadata\":{";
-    let at = stored.windows(META.len()).position(|w| w == META)? + META.len();
-    let field = format!("\"resourceVersion\":\"{revision}\"");
-    let mut out = Vec::with_capacity(stored.len() + field.len() + 1);
+    let mut from = 0;
+    while let Some(i) = stored.get(from..)?.iter().position(|b| *b == b'"') {
+        let at = from + i;
+        if stored.get(at + 1) == Some(&b'm') && stored.get(at..at + META.len()) == Some(META) {
+            return Some(at + META.len());
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// How many bytes splicing the revision at `at` adds.
+fn spliced_len(stored: &[u8], at: usize, revision: u64) -> usize {
+    let comma = usize::from(stored.get(at) != Some(&b'}'));
+    let (digits, start) = decimal(revision);
+    RESOURCE_VERSION.len() + (digits.len() - start) + 1 + comma
+}
+
+fn splice_at(out: &mut Vec<u8>, stored: &[u8], at: usize, revision: u64) {
+    let (digits, start) = decimal(revision);
     out.extend_from_slice(&stored[..at]);
-    out.extend_from_slice(field.as_bytes());
+    out.extend_from_slice(RESOURCE_VERSION);
+    out.extend_from_slice(&digits[start..]);
+    out.push(b'"');
     if stored.get(at) != Some(&b'}') {
         out.push(b',');
     }
     out.extend_from_slice(&stored[at..]);
-    Some(out)
+}
+
+/// `n` in decimal: the digits are `buffer[start..]`.
+fn decimal(mut n: u64) -> ([u8; 20], usize) {
+    let mut buffer = [0u8; 20];
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return (buffer, start);
+        }
+    }
 }
 
 /// Maps a store failure to its Status.

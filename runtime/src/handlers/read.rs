@@ -4,7 +4,9 @@ use base64::Engine;
 use http::Response;
 use serde_json::{json, Value};
 
-use super::object::{decode_stored, splice_resource_version, store_error, Ctx};
+use bytes::Bytes;
+
+use super::object::{decode_stored, splice_into, splice_resource_version, store_error, Ctx};
 use crate::negotiate::Format;
 use crate::route::Body;
 use crate::selection::Selection;
@@ -150,11 +152,17 @@ pub(crate) struct Listed {
     pub revision: u64,
     pub continue_token: Option<String>,
     pub remaining: Option<u64>,
+    /// The key the next page starts from, when there is one.
+    pub resume: Option<String>,
 }
 
 /// Reads the collection as the query asks, filtered by its selectors.
 pub(crate) async fn read_list(ctx: &Ctx, selection: &Selection) -> Result<Listed, Status> {
-    let plan = plan(ctx)?;
+    read_planned(ctx, selection, plan(ctx)?).await
+}
+
+/// [`read_list`] with the plan made.
+async fn read_planned(ctx: &Ctx, selection: &Selection, plan: Plan) -> Result<Listed, Status> {
     let store = &ctx.state().store;
     if let Some(at_least) = plan.at_least {
         let current = store.current_revision().await.map_err(store_error)?;
@@ -168,6 +176,7 @@ pub(crate) async fn read_list(ctx: &Ctx, selection: &Selection) -> Result<Listed
     let mut start = plan.start;
     let mut remaining = None;
     let mut continue_token = None;
+    let mut resume = None;
     loop {
         let want = if plan.limit == 0 {
             0
@@ -201,11 +210,12 @@ pub(crate) async fn read_list(ctx: &Ctx, selection: &Selection) -> Result<Listed
             Some(next) if plan.limit > 0 && (items.len() as u64) < plan.limit => start = Some(next),
             Some(next) => {
                 // Continue after the last key returned (or examined, when none matched).
-                let resume = items.last().map_or(next, |kv| format!("{}\u{0}", kv.key));
-                continue_token = Some(encode_continue(page.revision, &resume, &prefix));
+                let from = items.last().map_or(next, |kv| format!("{}\u{0}", kv.key));
+                continue_token = Some(encode_continue(page.revision, &from, &prefix));
                 if selection.is_empty() {
                     remaining = Some(page.remaining);
                 }
+                resume = Some(from);
                 break;
             }
             None => break,
@@ -216,8 +226,14 @@ pub(crate) async fn read_list(ctx: &Ctx, selection: &Selection) -> Result<Listed
         revision: revision.unwrap_or(0),
         continue_token,
         remaining,
+        resume,
     })
 }
+
+/// How many objects an unlimited JSON list reads from the store at a time. A longer list is
+/// written out page by page as it is read, so that the server holds about one page of it,
+/// never the whole list.
+const LIST_PAGE: u64 = 500;
 
 /// LIST a collection, or watch it with `?watch=true`.
 pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
@@ -226,23 +242,33 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
     }
     let format = ctx.format()?;
     let selection = Selection::from_query(&ctx.query(), ctx.model(), ctx.namespace.is_some())?;
-    let listed = read_list(&ctx, &selection).await?;
+    let mut plan = plan(&ctx)?;
+    // Without `limit`, a JSON list is read in pages of its own (no continue token, one revision).
+    let paged = plan.limit == 0 && format == Format::Json;
+    if paged {
+        plan.limit = LIST_PAGE;
+    }
+    let listed = read_planned(&ctx, &selection, plan).await?;
     let model = ctx.model();
     match format {
         Format::Json => {
             let mut meta = json!({"resourceVersion": listed.revision.to_string()});
-            if let Some(token) = &listed.continue_token {
-                meta["continue"] = json!(token);
+            if !paged {
+                if let Some(token) = &listed.continue_token {
+                    meta["continue"] = json!(token);
+                }
+                if let Some(n) = listed.remaining {
+                    meta["remainingItemCount"] = json!(n);
+                }
             }
-            if let Some(n) = listed.remaining {
-                meta["remainingItemCount"] = json!(n);
-            }
+            // The items, with a revision and a comma each, and room for the envelope.
             let mut out = Vec::with_capacity(
-                64 + listed
-                    .items
-                    .iter()
-                    .map(|kv| kv.value.len() + 32)
-                    .sum::<usize>(),
+                256 + listed.continue_token.as_ref().map_or(0, String::len)
+                    + listed
+                        .items
+                        .iter()
+                        .map(|kv| kv.value.len() + 32)
+                        .sum::<usize>(),
             );
             out.extend_from_slice(b"{\"apiVersion\":");
             out.extend_from_slice(json!(model.api_version()).to_string().as_bytes());
@@ -251,19 +277,18 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
             out.extend_from_slice(b",\"metadata\":");
             out.extend_from_slice(meta.to_string().as_bytes());
             out.extend_from_slice(b",\"items\":[");
-            for (i, kv) in listed.items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+            write_items(&mut out, &listed.items, false)?;
+            match listed.resume.filter(|_| paged) {
+                None => {
+                    out.extend_from_slice(b"]}");
+                    Ok(crate::encode::bytes_response(200, "application/json", out))
                 }
-                match splice_resource_version(&kv.value, kv.mod_revision) {
-                    Some(bytes) => out.extend_from_slice(&bytes),
-                    None => out.extend_from_slice(
-                        &serde_json::to_vec(&decode_stored(kv)?).unwrap_or_default(),
-                    ),
+                Some(resume) => {
+                    let written = !listed.items.is_empty();
+                    let revision = listed.revision;
+                    Ok(stream_list(ctx, selection, out, written, revision, resume))
                 }
             }
-            out.extend_from_slice(b"]}");
-            Ok(crate::encode::bytes_response(200, "application/json", out))
         }
         Format::Table(include) => {
             let values = listed
@@ -281,6 +306,85 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
             Ok(crate::encode::json_response(200, &table))
         }
     }
+}
+
+/// Appends `items`, each with its `resourceVersion` spliced in, separated by commas (and one
+/// before the first when `written`: items came before).
+fn write_items(out: &mut Vec<u8>, items: &[KeyValue], written: bool) -> Result<(), Status> {
+    for (i, kv) in items.iter().enumerate() {
+        if written || i > 0 {
+            out.push(b',');
+        }
+        if !splice_into(out, &kv.value, kv.mod_revision) {
+            serde_json::to_writer(&mut *out, &decode_stored(kv)?).unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// The rest of a long list, streamed: `head` (the envelope and the first page) goes out first,
+/// then a task reads the following pages at `revision` from `resume` on and sends each as it
+/// is written. The client's pace holds the task back (two pages in flight at most); a client
+/// that goes away stops it; a failed read ends the body with an error, so that the client sees
+/// a broken response rather than a short list.
+fn stream_list(
+    ctx: Ctx,
+    selection: Selection,
+    head: Vec<u8>,
+    written: bool,
+    revision: u64,
+    resume: String,
+) -> Response<Body> {
+    let (tx, body) = crate::encode::fallible_streaming_body(2);
+    tokio::spawn(async move {
+        let prefix = ctx.prefix();
+        let store = ctx.state().store.clone();
+        let mut chunk = head;
+        let mut written = written;
+        let mut start = resume;
+        loop {
+            let options = ListOptions {
+                revision: Some(revision),
+                limit: LIST_PAGE,
+                start: Some(start),
+            };
+            let page = match store.list(&prefix, options).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(%prefix, error = %e, "listing failed after the first page");
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            let items: Vec<KeyValue> = page
+                .items
+                .into_iter()
+                .filter(|kv| {
+                    selection.is_empty()
+                        || decode_stored(kv).is_ok_and(|v| selection.matches(&v, ctx.model()))
+                })
+                .collect();
+            if let Err(status) = write_items(&mut chunk, &items, written) {
+                let _ = tx.send(Err(status.message.into())).await;
+                return;
+            }
+            written |= !items.is_empty();
+            let Some(next) = page.next_key else {
+                chunk.extend_from_slice(b"]}");
+                let _ = tx.send(Ok(Bytes::from(chunk))).await;
+                return;
+            };
+            if tx
+                .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            start = next;
+        }
+    });
+    crate::encode::body_response(200, "application/json", body)
 }
 
 /// `base64url({"v":"meta.k8s.io/v1","rv":N,"start":"<key after the prefix>"})`, as etcd3's
@@ -330,6 +434,104 @@ mod tests {
                 .encode(r#"{"v":"meta.k8s.io/v1","rv":1,"start":"/etc"}"#),
         ] {
             assert_eq!(decode_continue(bad, "/p/").unwrap_err().code, 400, "{bad}");
+        }
+    }
+
+    mod long_lists {
+        use std::sync::Arc;
+
+        use http_body::Body as _;
+        use http_body_util::BodyExt;
+
+        use crate::store::{MemoryStore, Store};
+
+        const COUNT: usize = 1234;
+
+        fn key(i: usize) -> String {
+            format!("/core/namespaces/ns-{i:04}")
+        }
+
+        fn stored(i: usize) -> bytes::Bytes {
+            let half = if i.is_multiple_of(2) { "yes" } else { "no" };
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"labels":{{"half":"{half}"}},"name":"ns-{i:04}"}},"spec":{{}}}}"#
+            )
+            .into()
+        }
+
+        async fn server() -> (crate::Server, Arc<MemoryStore>) {
+            let store = Arc::new(MemoryStore::new());
+            for i in 0..COUNT {
+                store.create(&key(i), stored(i)).await.unwrap();
+            }
+            let server = crate::Server::builder()
+                .store(store.clone())
+                .namespaces()
+                .compaction(None)
+                .build()
+                .unwrap();
+            (server, store)
+        }
+
+        fn request(uri: &str) -> http::Request<crate::route::Body> {
+            http::Request::builder()
+                .uri(uri)
+                .body(crate::encode::full(bytes::Bytes::new()))
+                .unwrap()
+        }
+
+        async fn body(response: http::Response<crate::route::Body>) -> bytes::Bytes {
+            assert_eq!(response.status(), 200);
+            response.into_body().collect().await.unwrap().to_bytes()
+        }
+
+        /// Past one page, an unlimited list is streamed, and its bytes are those of the same
+        /// list read in one piece.
+        #[tokio::test]
+        async fn streamed_lists_are_the_whole_list() {
+            let (server, _) = server().await;
+            for (query, count) in [("", COUNT), ("labelSelector=half%3Dyes", COUNT / 2)] {
+                let streamed = server
+                    .handle(request(&format!("/api/v1/namespaces?{query}")))
+                    .await;
+                assert_eq!(streamed.body().size_hint().exact(), None, "streamed");
+                let streamed = body(streamed).await;
+                let whole = server
+                    .handle(request(&format!("/api/v1/namespaces?limit=5000&{query}")))
+                    .await;
+                assert!(whole.body().size_hint().exact().is_some(), "in one piece");
+                assert_eq!(streamed, body(whole).await, "{query}");
+                let list: serde_json::Value = serde_json::from_slice(&streamed).unwrap();
+                let items = list["items"].as_array().unwrap();
+                assert_eq!(items.len(), count, "{query}");
+                assert!(items
+                    .windows(2)
+                    .all(|w| w[0]["metadata"]["name"].as_str().unwrap()
+                        < w[1]["metadata"]["name"].as_str().unwrap()));
+                assert_eq!(list["metadata"]["resourceVersion"], COUNT.to_string());
+                assert!(list["metadata"].get("continue").is_none());
+            }
+        }
+
+        /// Every page of a streamed list is read at the first page's revision: writes made
+        /// while it streams do not show.
+        #[tokio::test]
+        async fn streamed_lists_keep_their_revision() {
+            let (server, store) = server().await;
+            // The handler reads the first page; the rest is read when the body is polled.
+            let response = server.handle(request("/api/v1/namespaces")).await;
+            store.delete(&key(COUNT - 1), None).await.unwrap();
+            store
+                .create("/core/namespaces/zz", stored(0))
+                .await
+                .unwrap();
+            let list: serde_json::Value = serde_json::from_slice(&body(response).await).unwrap();
+            let items = list["items"].as_array().unwrap();
+            assert_eq!(items.len(), COUNT);
+            assert_eq!(
+                items[COUNT - 1]["metadata"]["name"],
+                format!("ns-{:04}", COUNT - 1)
+            );
         }
     }
 }

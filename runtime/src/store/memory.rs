@@ -1,7 +1,8 @@
 //! The in-memory store: for tests and `--store memory`. Nothing survives a restart.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::ops::Bound;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -14,10 +15,11 @@ use super::{
 /// How many undelivered events a watcher may have before the store closes it.
 const WATCH_QUEUE: usize = 4096;
 
-/// The in-memory [`Store`].
+/// The in-memory [`Store`]. Reads (get, list, the current revision) share the lock; writes take
+/// it alone.
 #[derive(Default)]
 pub struct MemoryStore {
-    inner: Mutex<Inner>,
+    inner: RwLock<Inner>,
 }
 
 #[derive(Default)]
@@ -36,10 +38,14 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> RwLockWriteGuard<'_, Inner> {
         // A panic while holding the lock leaves consistent data: every write is applied whole
         // before anything else happens.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -73,33 +79,72 @@ impl Inner {
         revision
     }
 
-    /// The keys under `prefix` as they were at `revision`.
-    fn snapshot(&self, prefix: &str, revision: u64) -> BTreeMap<String, KeyValue> {
-        let mut keys: BTreeMap<String, KeyValue> = self
-            .keys
-            .range(prefix.to_string()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+    /// The current keys under `prefix` from `start` on, in order.
+    fn range<'a>(&'a self, prefix: &'a str, start: &'a str) -> impl Iterator<Item = &'a KeyValue> {
+        let from = prefix.max(start);
+        self.keys
+            .range::<str, _>((Bound::Included(from), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(_, kv)| kv)
+    }
+
+    /// The keys under `prefix` from `start` on, in order, as they were at `revision`: the
+    /// current keys, except that a key changed since is read as it was before the first of
+    /// those changes (or skipped, if that change created it). Costs the changes since
+    /// `revision`, not a copy of the collection.
+    fn range_at<'a>(
+        &'a self,
+        prefix: &'a str,
+        start: &'a str,
+        revision: u64,
+    ) -> impl Iterator<Item = &'a KeyValue> {
+        let mut before: BTreeMap<&str, Option<&KeyValue>> = BTreeMap::new();
+        // Newest first, so that the oldest change after `revision` has the last word.
         for (event, prev) in self.log.iter().rev() {
             if event.revision <= revision {
                 break;
             }
-            if !event.key.starts_with(prefix) {
-                continue;
+            if event.key.starts_with(prefix) && event.key.as_str() >= start {
+                before.insert(&event.key, prev.as_ref());
             }
-            match prev {
-                Some(prev) => keys.insert(event.key.clone(), prev.clone()),
-                None => keys.remove(&event.key),
-            };
         }
-        keys
+        let mut current = self.range(prefix, start).peekable();
+        let mut changed = before.into_iter().peekable();
+        std::iter::from_fn(move || loop {
+            let next_current = current.peek().map(|kv| kv.key.as_str());
+            match (next_current, changed.peek()) {
+                (None, None) => return None,
+                (Some(c), Some((k, _))) if c < *k => return current.next(),
+                (Some(_), None) => return current.next(),
+                (c, Some((k, _))) => {
+                    if c == Some(*k) {
+                        current.next();
+                    }
+                    if let Some((_, Some(then))) = changed.next() {
+                        return Some(then);
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// The first `limit` of `keys`, and what follows them.
+fn page<'a>(mut keys: impl Iterator<Item = &'a KeyValue>, limit: usize, revision: u64) -> ListPage {
+    let items: Vec<KeyValue> = keys.by_ref().take(limit).cloned().collect();
+    let next_key = keys.next().map(|kv| kv.key.clone());
+    let remaining = next_key.as_ref().map_or(0, |_| 1 + keys.count() as u64);
+    ListPage {
+        items,
+        revision,
+        next_key,
+        remaining,
     }
 }
 
 impl Store for MemoryStore {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KeyValue>>> {
-        let found = self.lock().keys.get(key).cloned();
+        let found = self.read().keys.get(key).cloned();
         Box::pin(async move { Ok(found) })
     }
 
@@ -109,7 +154,7 @@ impl Store for MemoryStore {
         options: ListOptions,
     ) -> BoxFuture<'a, Result<ListPage>> {
         let result = (|| {
-            let inner = self.lock();
+            let inner = self.read();
             let revision = match options.revision {
                 Some(r) if r > inner.revision => {
                     return Err(StoreError::FutureRevision {
@@ -126,23 +171,17 @@ impl Store for MemoryStore {
                 Some(r) => r,
                 None => inner.revision,
             };
-            let keys = inner.snapshot(prefix, revision);
-            let start = options.start.unwrap_or_default();
-            let mut rest = keys
-                .into_values()
-                .filter(|kv| kv.key.as_str() >= start.as_str());
+            let start = options.start.as_deref().unwrap_or_default();
             let limit = if options.limit == 0 {
                 usize::MAX
             } else {
                 usize::try_from(options.limit).unwrap_or(usize::MAX)
             };
-            let items: Vec<KeyValue> = rest.by_ref().take(limit).collect();
-            let remaining: Vec<KeyValue> = rest.collect();
-            Ok(ListPage {
-                items,
-                revision,
-                next_key: remaining.first().map(|kv| kv.key.clone()),
-                remaining: remaining.len() as u64,
+            // At the newest revision the keys are the answer; an older one replays the log.
+            Ok(if revision == inner.revision {
+                page(inner.range(prefix, start), limit, revision)
+            } else {
+                page(inner.range_at(prefix, start, revision), limit, revision)
             })
         })();
         Box::pin(async move { result })
@@ -237,7 +276,7 @@ impl Store for MemoryStore {
     }
 
     fn current_revision(&self) -> BoxFuture<'_, Result<u64>> {
-        let revision = self.lock().revision;
+        let revision = self.read().revision;
         Box::pin(async move { Ok(revision) })
     }
 
@@ -256,5 +295,74 @@ impl Store for MemoryStore {
         }
         drop(inner);
         Box::pin(async move { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn block_on<T>(future: BoxFuture<'_, T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    proptest! {
+        /// Every page of a list at any past revision, read from the keys and the log, is what
+        /// the store held at that revision.
+        #[test]
+        fn lists_at_past_revisions_see_the_past(
+            ops in prop::collection::vec((0u8..3, 0u8..2, 0u8..6), 1..40),
+        ) {
+            let store = MemoryStore::new();
+            let mut model: BTreeMap<String, KeyValue> = BTreeMap::new();
+            let mut history = vec![(0, model.clone())];
+            for (op, dir, n) in ops {
+                let key = format!("/{}/k{n}", ["a", "ab"][dir as usize]);
+                let value = Bytes::from(format!("v{}", history.len()));
+                let revision = match (op, model.get(&key)) {
+                    (0, None) => block_on(store.create(&key, value.clone())).ok(),
+                    (1, Some(kv)) => {
+                        block_on(store.update(&key, value.clone(), kv.mod_revision)).ok()
+                    }
+                    (2, Some(_)) => block_on(store.delete(&key, None)).ok().map(|(r, _)| r),
+                    _ => None,
+                };
+                let Some(revision) = revision else { continue };
+                if op == 2 {
+                    model.remove(&key);
+                } else {
+                    model.insert(key.clone(), KeyValue { key, value, mod_revision: revision });
+                }
+                history.push((revision, model.clone()));
+            }
+            for (revision, then) in &history {
+                for start in [None, Some("/a/k2"), Some("/a/k2\u{0}"), Some("/")] {
+                    for limit in [0u64, 2] {
+                        let page = block_on(store.list(
+                            "/a/",
+                            ListOptions { revision: Some(*revision), limit, start: start.map(String::from) },
+                        ))
+                        .unwrap();
+                        let want: Vec<&KeyValue> = then
+                            .values()
+                            .filter(|kv| kv.key.starts_with("/a/"))
+                            .filter(|kv| start.is_none_or(|s| kv.key.as_str() >= s))
+                            .collect();
+                        let shown = if limit == 0 { want.len() } else { want.len().min(2) };
+                        prop_assert_eq!(page.revision, *revision);
+                        prop_assert_eq!(page.items.iter().collect::<Vec<_>>(), want[..shown].to_vec());
+                        prop_assert_eq!(page.next_key.as_deref(), want.get(shown).map(|kv| kv.key.as_str()));
+                        prop_assert_eq!(page.remaining, (want.len() - shown) as u64);
+                    }
+                }
+            }
+        }
     }
 }
