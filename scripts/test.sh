@@ -19,6 +19,9 @@ fi
 python3 -c "import kubernetes" 2>/dev/null || python3 -m pip install --quiet kubernetes
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A one-shot build gains nothing from incremental compilation, whose caches would double the
+# target folder's size.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
