@@ -57,9 +57,6 @@ pub struct Generated {
     pub files: Vec<PathBuf>,
     /// The files whose text changed (and so were written).
     pub written: Vec<PathBuf>,
-    /// Things the generated code does not carry, one line each (printed as
-    /// `cargo:warning=` from build scripts).
-    pub warnings: Vec<String>,
 }
 
 impl Builder {
@@ -156,21 +153,13 @@ impl Builder {
             }
         }
         let crds = self.read()?;
-        let mut generated = Generated {
-            warnings: warnings(&crds),
-            ..Generated::default()
-        };
+        let mut generated = Generated::default();
         for (name, source) in self.render_crds(&crds)? {
             let path = out_dir.join(&name);
             if write_file_if_changed(&path, &source)? {
                 generated.written.push(path.clone());
             }
             generated.files.push(path);
-        }
-        if self.rerun_if_changed {
-            for warning in &generated.warnings {
-                println!("cargo:warning={warning}");
-            }
         }
         Ok(generated)
     }
@@ -199,38 +188,6 @@ impl Builder {
         }
         Ok(files)
     }
-}
-
-/// What the generated types cannot carry, per CRD version.
-pub fn warnings(crds: &[Crd]) -> Vec<String> {
-    let mut out = Vec::new();
-    for crd in crds {
-        for version in crd.served() {
-            let Some(properties) = version.schema.get("properties").and_then(|p| p.as_map()) else {
-                continue;
-            };
-            for (name, _) in properties {
-                let kept = matches!(name.as_str(), "apiVersion" | "kind" | "metadata" | "spec")
-                    || (name == "status" && version.status);
-                if !kept {
-                    out.push(format!(
-                        "{}: {} {}/{}: the top-level field `{name}` is not kept by the generated `{}` type ({})",
-                        crd.file,
-                        crd.kind,
-                        crd.group,
-                        version.name,
-                        crd.kind,
-                        if name == "status" {
-                            "the version has no status subresource"
-                        } else {
-                            "objects carry only metadata, spec and status"
-                        }
-                    ));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Writes `text` to `path` unless the file already holds exactly that (prost-build's

@@ -29,6 +29,10 @@ pub enum Field {
     Connect(usize),
     /// The n-th printer column.
     PrinterColumn(usize),
+    /// The n-th selectable field.
+    SelectableField(usize),
+    /// `storage_version`
+    StorageVersion,
 }
 
 /// One thing wrong with a model.
@@ -238,7 +242,63 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
             );
         }
     }
+    if model.selectable_fields.len() > MAX_SELECTABLE_FIELDS {
+        bad(
+            Field::SelectableField(MAX_SELECTABLE_FIELDS),
+            format!(
+                "at most {MAX_SELECTABLE_FIELDS} selectable fields are allowed, found {}",
+                model.selectable_fields.len()
+            ),
+        );
+    }
+    for (i, path) in model.selectable_fields.iter().enumerate() {
+        if !is_simple_json_path(path) {
+            bad(
+                Field::SelectableField(i),
+                format!("selectable field `{path}` must be a simple path such as `.spec.color`"),
+            );
+        } else if path == ".metadata.name" || path == ".metadata.namespace" {
+            bad(
+                Field::SelectableField(i),
+                format!("selectable field `{path}` is always selectable; leave it out"),
+            );
+        } else if model.selectable_fields[..i].contains(path) {
+            bad(
+                Field::SelectableField(i),
+                format!("selectable field `{path}` is declared twice"),
+            );
+        }
+    }
+    if let Some(storage) = &model.storage_version {
+        if storage == &model.version {
+            bad(
+                Field::StorageVersion,
+                "`storage_version` names this version; leave it out when objects are stored in it"
+                    .into(),
+            );
+        } else if !is_kube_version(storage) {
+            bad(
+                Field::StorageVersion,
+                format!("`storage_version` must look like `v1`, `v1beta2` or `v2alpha1`, found `{storage}`"),
+            );
+        }
+    }
     problems
+}
+
+/// How many selectable fields a kind may have, as kube-apiserver allows for a CRD version.
+pub const MAX_SELECTABLE_FIELDS: usize = 8;
+
+/// A path of one or more `.name` steps, each an identifier: `.spec.color`.
+fn is_simple_json_path(path: &str) -> bool {
+    path.strip_prefix('.').is_some_and(|rest| {
+        rest.split('.').all(|step| {
+            !step.is_empty()
+                && step
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+    })
 }
 
 /// An RFC 1123 label: at most 63 of `a-z0-9-`, starting and ending alphanumeric.
@@ -308,6 +368,95 @@ mod tests {
         assert!(!is_dns_label("Widgets"));
         assert!(!is_dns_label("wid_gets"));
         assert!(!is_dns_label(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn selectable_fields_and_storage_version() {
+        let mut model = ResourceModel::new("demo.krest.dev", "v1beta1", "Widget");
+        model.selectable_fields = vec![".spec.color".into(), ".status.phase".into()].into();
+        model.storage_version = Some("v1".into());
+        assert_eq!(check(&model), vec![]);
+
+        let fields = [
+            "spec.color",
+            ".spec..color",
+            ".metadata.name",
+            ".spec.size[0]",
+            ".status.phase",
+        ];
+        model.selectable_fields = fields.map(Into::into).to_vec().into();
+        let mut extra = model.selectable_fields.to_vec();
+        extra.push(".status.phase".into());
+        model.selectable_fields = extra.into();
+        model.storage_version = Some("v1beta1".into());
+        let problems = check(&model);
+        let messages: Vec<_> = problems.iter().map(|p| (p.field, &*p.message)).collect();
+        assert_eq!(
+            messages,
+            vec![
+                (
+                    Field::SelectableField(0),
+                    "selectable field `spec.color` must be a simple path such as `.spec.color`"
+                ),
+                (
+                    Field::SelectableField(1),
+                    "selectable field `.spec..color` must be a simple path such as `.spec.color`"
+                ),
+                (
+                    Field::SelectableField(2),
+                    "selectable field `.metadata.name` is always selectable; leave it out"
+                ),
+                (
+                    Field::SelectableField(3),
+                    "selectable field `.spec.size[0]` must be a simple path such as `.spec.color`"
+                ),
+                (
+                    Field::SelectableField(5),
+                    "selectable field `.status.phase` is declared twice"
+                ),
+                (
+                    Field::StorageVersion,
+                    "`storage_version` names this version; leave it out when objects are stored in it"
+                ),
+            ]
+        );
+        model.selectable_fields = (0..9)
+            .map(|i| format!(".spec.f{i}").into())
+            .collect::<Vec<_>>()
+            .into();
+        model.storage_version = Some("one".into());
+        let messages: Vec<_> = check(&model).into_iter().map(|p| p.message).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "at most 8 selectable fields are allowed, found 9".to_string(),
+                "`storage_version` must look like `v1`, `v1beta2` or `v2alpha1`, found `one`"
+                    .into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn deprecation_and_storage_names() {
+        let mut model = ResourceModel::new("demo.krest.dev", "v1beta1", "Widget");
+        assert_eq!(model.deprecation(), None);
+        assert_eq!(model.storage_api_version(), "demo.krest.dev/v1beta1");
+        let own_hash = model.storage_version_hash();
+        model.deprecated = true;
+        assert_eq!(
+            model.deprecation().as_deref(),
+            Some("demo.krest.dev/v1beta1 Widget is deprecated")
+        );
+        model.deprecation_warning = Some("use demo.krest.dev/v1".into());
+        assert_eq!(
+            model.deprecation().as_deref(),
+            Some("use demo.krest.dev/v1")
+        );
+        model.storage_version = Some("v1".into());
+        assert_eq!(model.storage_api_version(), "demo.krest.dev/v1");
+        let stored = ResourceModel::new("demo.krest.dev", "v1", "Widget");
+        assert_eq!(model.storage_version_hash(), stored.storage_version_hash());
+        assert_ne!(model.storage_version_hash(), own_hash);
     }
 
     #[test]

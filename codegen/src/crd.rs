@@ -127,6 +127,18 @@ impl Crd {
         model.status = version.status;
         model.scale = version.scale.clone();
         model.printer_columns = List::Owned(version.printer_columns.clone());
+        model.selectable_fields = version
+            .selectable_fields
+            .iter()
+            .cloned()
+            .map(Str::from)
+            .collect();
+        model.deprecated = version.deprecated;
+        model.deprecation_warning = version.deprecation_warning.clone().map(Str::from);
+        model.storage_version = self
+            .storage_version()
+            .filter(|storage| storage.name != version.name)
+            .map(|storage| Str::from(storage.name.clone()));
         model
     }
 
@@ -381,7 +393,10 @@ fn read_crd(file: &str, index: usize, document: &Node) -> Result<Crd> {
                 Field::PrinterColumn(i) => {
                     format!("{}.additionalPrinterColumns[{i}]", version.path())
                 }
-                Field::Verbs | Field::Connect(_) => version.path(),
+                Field::SelectableField(i) => {
+                    format!("{}.selectableFields[{i}].jsonPath", version.path())
+                }
+                Field::StorageVersion | Field::Verbs | Field::Connect(_) => version.path(),
             };
             return Err(Error::new(
                 file,
@@ -544,7 +559,8 @@ fn read_column(column: At<'_>, path: &str) -> Result<PrinterColumn> {
 /// The CustomResourceDefinitions of derive-declared kinds, as YAML documents: the other way
 /// from [`read_crds`], for `kubectl apply` on a real cluster. Each entry is a kind's model and
 /// its object schema (what `Resource::schema` returns); versions of one group and kind become
-/// one CRD, the first given being the storage version.
+/// one CRD, stored in the version without a `storage_version` (the first given when that does
+/// not name exactly one).
 ///
 /// # Example
 ///
@@ -565,9 +581,22 @@ pub fn write_crds(kinds: &[(ResourceModel, Value)]) -> Result<String> {
         let mut version = json!({
             "name": &*model.version,
             "served": true,
-            "storage": false,
+            "storage": model.storage_version.is_none(),
             "schema": {"openAPIV3Schema": schema},
         });
+        if model.deprecated {
+            version["deprecated"] = json!(true);
+            if let Some(warning) = &model.deprecation_warning {
+                version["deprecationWarning"] = json!(&**warning);
+            }
+        }
+        if !model.selectable_fields.is_empty() {
+            version["selectableFields"] = model
+                .selectable_fields
+                .iter()
+                .map(|path| json!({"jsonPath": &**path}))
+                .collect();
+        }
         if model.status || model.scale.is_some() {
             let mut subresources = serde_json::Map::new();
             if model.status {
@@ -618,7 +647,6 @@ pub fn write_crds(kinds: &[(ResourceModel, Value)]) -> Result<String> {
             }
             continue;
         }
-        version["storage"] = json!(true);
         let mut names = json!({
             "kind": &*model.kind,
             "listKind": format!("{}List", model.kind),
@@ -643,6 +671,20 @@ pub fn write_crds(kinds: &[(ResourceModel, Value)]) -> Result<String> {
             },
         });
         crds.push((model.group.to_string(), model.kind.to_string(), crd));
+    }
+    for (_, _, crd) in &mut crds {
+        if let Some(versions) = crd["spec"]["versions"].as_array_mut() {
+            if versions
+                .iter()
+                .filter(|v| v["storage"] == json!(true))
+                .count()
+                != 1
+            {
+                for (i, version) in versions.iter_mut().enumerate() {
+                    version["storage"] = json!(i == 0);
+                }
+            }
+        }
     }
     let mut out = String::new();
     for (_, _, crd) in &crds {

@@ -1,6 +1,9 @@
 //! Rust names for schema names: `dnsNames` gives the field `dns_names`, `privateKey` the type
 //! part `PrivateKey`, `type` the field `r#type`.
 
+// Only `field_ident` is used without the YAML front end (by the derive).
+#![cfg_attr(not(feature = "yaml"), allow(dead_code))]
+
 /// Rust's strict and reserved keywords (2015 to 2024 editions), which need escaping as idents.
 const KEYWORDS: [&str; 51] = [
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",

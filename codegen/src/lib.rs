@@ -27,7 +27,6 @@ pub mod crd;
 mod discovery;
 #[cfg(feature = "yaml")]
 mod error;
-#[cfg(feature = "yaml")]
 mod ident;
 mod model;
 pub mod names;
@@ -51,6 +50,7 @@ pub use crd::{read_crds, Crd, CrdVersion};
 pub use discovery::{discovery, DiscoveryResource};
 #[cfg(feature = "yaml")]
 pub use error::{Error, Result};
+pub use ident::field_ident;
 pub use model::{
     ConnectSubresource, List, Method, PrinterColumn, ResourceModel, Scale, Scope, Str, Verb,
     VerbSet, PRINTER_COLUMN_TYPES,

@@ -280,6 +280,17 @@ pub struct ResourceModel {
     pub connect: List<ConnectSubresource>,
     /// Columns of `kubectl get`.
     pub printer_columns: List<PrinterColumn>,
+    /// Fields besides `metadata.name` and `metadata.namespace` that field selectors may use,
+    /// as a CRD's `selectableFields` write them: `.spec.color`.
+    pub selectable_fields: List<Str>,
+    /// Whether this version is deprecated: every response through it carries a `Warning`.
+    pub deprecated: bool,
+    /// The warning of a deprecated version; `None` for Kubernetes' default,
+    /// `group/version Kind is deprecated`.
+    pub deprecation_warning: Option<Str>,
+    /// The version objects are stored in when it is another version of this kind, as a CRD's
+    /// `storage: true` says; `None` when objects are stored in this version.
+    pub storage_version: Option<Str>,
 }
 
 impl ResourceModel {
@@ -302,6 +313,10 @@ impl ResourceModel {
             scale: None,
             connect: List::default(),
             printer_columns: List::default(),
+            selectable_fields: List::default(),
+            deprecated: false,
+            deprecation_warning: None,
+            storage_version: None,
         }
     }
 
@@ -337,8 +352,31 @@ impl ResourceModel {
         }
     }
 
-    /// The discovery `storageVersionHash` of this kind.
+    /// The discovery `storageVersionHash` of this kind: the same for every version of it, as it
+    /// names the version objects are stored in.
     pub fn storage_version_hash(&self) -> String {
-        crate::names::storage_version_hash(&self.group, &self.version, &self.kind)
+        let version = self.storage_version.as_deref().unwrap_or(&self.version);
+        crate::names::storage_version_hash(&self.group, version, &self.kind)
+    }
+
+    /// The `apiVersion` objects of this kind are stored with.
+    pub fn storage_api_version(&self) -> String {
+        match &self.storage_version {
+            Some(version) if self.group.is_empty() => version.to_string(),
+            Some(version) => format!("{}/{}", self.group, version),
+            None => self.api_version(),
+        }
+    }
+
+    /// The `Warning` a deprecated version's responses carry, as kube-apiserver words it for a
+    /// custom resource; `None` when the version is not deprecated.
+    pub fn deprecation(&self) -> Option<String> {
+        if !self.deprecated {
+            return None;
+        }
+        Some(match &self.deprecation_warning {
+            Some(text) => text.to_string(),
+            None => format!("{} {} is deprecated", self.api_version(), self.kind),
+        })
     }
 }

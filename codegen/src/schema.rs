@@ -122,17 +122,15 @@ pub struct ResourceDef {
     pub spec: String,
     /// The status type, when the version has a status subresource.
     pub status: Option<String>,
+    /// The other top-level fields (a `status` without the subresource, Argo CD's
+    /// `operation`): each JSON name and Rust type, for `field(name = Type)`.
+    pub fields: Vec<(String, String)>,
     /// The CRD's `openAPIV3Schema` for this version, as compact JSON.
     pub schema_json: String,
     /// Whether this is the storage version.
     pub storage: bool,
     /// Whether the version is deprecated, and its warning.
     pub deprecated: Option<String>,
-    /// `selectableFields`.
-    pub selectable_fields: Vec<String>,
-    /// Top-level schema properties the object type does not carry (it has `metadata`, `spec`
-    /// and, with the status subresource, `status`).
-    pub dropped: Vec<String>,
 }
 
 /// A generated type.
@@ -381,28 +379,41 @@ impl Cx<'_> {
         } else {
             None
         };
-        let kept: &[&str] = if version.status {
-            &["apiVersion", "kind", "metadata", "spec", "status"]
-        } else {
-            &["apiVersion", "kind", "metadata", "spec"]
-        };
-        let dropped = properties
-            .iter()
-            .map(|(k, _)| k.clone())
-            .filter(|k| !kept.contains(&k.as_str()))
-            .collect();
+        let mut fields = Vec::new();
+        for (json, node) in &properties {
+            if matches!(json.as_str(), "apiVersion" | "kind" | "metadata" | "spec")
+                || (json == "status" && version.status)
+            {
+                continue;
+            }
+            let path = format!("{schema_path}.properties.{json}");
+            let name = format!("{}{}", crd.kind, type_part(json));
+            let ty = if json == "status" {
+                let name = self.names.claim(&name);
+                let mut doc = description(node);
+                if doc.is_empty() {
+                    doc = vec![format!("The observed state of a `{}`.", crd.kind)];
+                }
+                self.object_root(&name, Some(node), &path, doc)?;
+                name
+            } else {
+                let at = At { node, path: &path };
+                self.check_keywords(at)?;
+                self.ty(&name, at)?
+            };
+            fields.push((json.clone(), ty));
+        }
         let schema = version.schema_json(self.file)?;
         Ok(ResourceDef {
             model,
             spec: spec_name,
             status,
+            fields,
             schema_json: schema.to_string(),
             storage: version.storage,
             deprecated: version
                 .deprecated
                 .then(|| version.deprecation_warning.clone().unwrap_or_default()),
-            selectable_fields: version.selectable_fields.clone(),
-            dropped,
         })
     }
 

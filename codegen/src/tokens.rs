@@ -77,6 +77,10 @@ pub fn model_tokens(model: &ResourceModel, krate: &TokenStream) -> TokenStream {
             description: #description,
         })
     });
+    let selectable = model.selectable_fields.iter().map(|f| s(f));
+    let deprecated = model.deprecated;
+    let warning = option_tokens(model.deprecation_warning.as_deref().map(s));
+    let storage_version = option_tokens(model.storage_version.as_deref().map(s));
     quote!(#krate::ResourceModel {
         group: #group,
         version: #version,
@@ -91,6 +95,10 @@ pub fn model_tokens(model: &ResourceModel, krate: &TokenStream) -> TokenStream {
         scale: #scale,
         connect: #krate::List::Borrowed(&[#(#connect),*]),
         printer_columns: #krate::List::Borrowed(&[#(#columns),*]),
+        selectable_fields: #krate::List::Borrowed(&[#(#selectable),*]),
+        deprecated: #deprecated,
+        deprecation_warning: #warning,
+        storage_version: #storage_version,
     })
 }
 

@@ -15,7 +15,11 @@ use syn::{Data, DeriveInput, Ident, LitInt, LitStr, Token};
 /// The attributes `#[resource(...)]` accepts.
 const ATTRIBUTES: &str = "`group`, `version`, `kind`, `plural`, `singular`, `namespaced`, \
     `cluster`, `short_names`, `categories`, `verbs`, `status`, `scale`, `subresource`, \
-    `printer_column`, `schema`, `crate`";
+    `printer_column`, `selectable_fields`, `field`, `deprecated`, `storage_version`, `schema`, \
+    `crate`";
+
+/// Top-level names an extra `field(...)` cannot take: the object's own members.
+const RESERVED_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 
 /// A parsed derive input: the model plus what the emitter needs that is not part of it.
 pub struct Input<'a> {
@@ -24,6 +28,8 @@ pub struct Input<'a> {
     pub model: ResourceModel,
     /// The status type, when there is a status subresource.
     pub status: Option<syn::Type>,
+    /// Top-level fields besides `metadata`, `spec` and the status subresource's `status`.
+    pub fields: Vec<ExtraField>,
     /// The handler of each connect subresource, in the model's order.
     pub connect_handlers: Vec<syn::Path>,
     /// The function returning the object's schema, when `schema = path` replaces the one
@@ -31,6 +37,18 @@ pub struct Input<'a> {
     pub schema: Option<syn::Path>,
     /// The path of the runtime crate (`::krest` unless `crate = "..."`).
     pub krate: syn::Path,
+}
+
+/// A top-level field of the object declared with `field(name = Type)`: written and read with
+/// the object through its main endpoints (a `status` without the status subresource, Argo CD's
+/// `operation`).
+pub struct ExtraField {
+    /// The name in JSON, as written: `operation`, `lastSync`.
+    pub json: String,
+    /// The Rust field: the JSON name in snake case.
+    pub ident: Ident,
+    /// Its type; the field is an `Option` of it.
+    pub ty: syn::Type,
 }
 
 /// Collects errors so that the user sees all of them at once (serde's `Ctxt`).
@@ -64,6 +82,8 @@ struct Spans {
     scale: Option<Span>,
     connect: Vec<Span>,
     columns: Vec<Span>,
+    selectable: Vec<Span>,
+    storage_version: Option<Span>,
 }
 
 /// The raw attribute values, before defaults.
@@ -83,6 +103,10 @@ struct Raw {
     connect: Vec<ConnectSubresource>,
     connect_handlers: Vec<syn::Path>,
     columns: Vec<PrinterColumn>,
+    selectable: Vec<Str>,
+    fields: Vec<ExtraField>,
+    deprecated: Option<Option<String>>,
+    storage_version: Option<String>,
     schema: Option<syn::Path>,
     krate: Option<syn::Path>,
 }
@@ -158,6 +182,12 @@ impl<'a> Input<'a> {
         model.scale = raw.scale;
         model.connect = List::Owned(raw.connect);
         model.printer_columns = List::Owned(raw.columns);
+        model.selectable_fields = List::Owned(raw.selectable);
+        if let Some(warning) = raw.deprecated {
+            model.deprecated = true;
+            model.deprecation_warning = warning.map(Str::from);
+        }
+        model.storage_version = raw.storage_version.map(Str::from);
 
         for problem in check(&model) {
             let span = match problem.field {
@@ -172,6 +202,8 @@ impl<'a> Input<'a> {
                 Field::Scale => spans.scale,
                 Field::Connect(i) => spans.connect.get(i).copied(),
                 Field::PrinterColumn(i) => spans.columns.get(i).copied(),
+                Field::SelectableField(i) => spans.selectable.get(i).copied(),
+                Field::StorageVersion => spans.storage_version,
             };
             errors.at(span.unwrap_or(anchor), problem.message);
         }
@@ -184,6 +216,7 @@ impl<'a> Input<'a> {
             vis: &input.vis,
             model,
             status: raw.status,
+            fields: raw.fields,
             connect_handlers: raw.connect_handlers,
             schema: raw.schema,
             krate: raw.krate.unwrap_or_else(|| syn::parse_quote!(::krest)),
@@ -203,7 +236,10 @@ fn parse_one(
         return Err(meta.error(format!("unknown attribute; expected one of {ATTRIBUTES}")));
     };
     let span = meta.path.span();
-    let repeatable = matches!(key.as_str(), "subresource" | "printer_column");
+    let repeatable = matches!(
+        key.as_str(),
+        "subresource" | "printer_column" | "field" | "selectable_fields"
+    );
     if !repeatable && !seen.insert(key.clone()) {
         errors.at(span, format!("`{key}` specified more than once"));
     }
@@ -291,6 +327,9 @@ fn parse_one(
             raw.verbs = Some(verbs);
         }
         "status" => {
+            if raw.fields.iter().any(|f| f.json == "status") {
+                errors.at(span, "`status` is already declared by `field(status = ...)`: use either `status = Type` (with the subresource) or `field(status = Type)` (without)");
+            }
             let value = meta.value()?;
             raw.status = Some(if value.peek(LitStr) {
                 value.parse::<LitStr>()?.parse()?
@@ -312,6 +351,45 @@ fn parse_one(
             spans.columns.push(span);
             raw.columns.push(parse_column(meta, span, errors)?);
         }
+        "selectable_fields" => {
+            list_of_strings(meta, &key, |lit| {
+                spans.selectable.push(lit.span());
+                raw.selectable.push(Str::from(lit.value()));
+            })?;
+        }
+        "field" => {
+            meta.parse_nested_meta(|inner| {
+                let Some(name) = inner.path.get_ident() else {
+                    return Err(inner.error("`field` takes `name = Type`: `field(operation = Operation)`"));
+                };
+                let json = name.to_string();
+                let json = json.strip_prefix("r#").unwrap_or(&json).to_string();
+                let ty = inner.value()?.parse::<syn::Type>()?;
+                if RESERVED_FIELDS.contains(&json.as_str()) {
+                    errors.at(name.span(), format!("`{json}` is a member of every object; `field` declares others"));
+                } else if json == "status" && raw.status.is_some() {
+                    errors.at(name.span(), "`status` is already the status subresource's field: use either `status = Type` (with the subresource) or `field(status = Type)` (without)");
+                } else if raw.fields.iter().any(|f| f.json == json) {
+                    errors.at(name.span(), format!("field `{json}` is declared twice"));
+                } else {
+                    let ident = snake_case_ident(&json, name.span());
+                    raw.fields.push(ExtraField { json, ident, ty });
+                }
+                Ok(())
+            })?;
+        }
+        "deprecated" => {
+            raw.deprecated = Some(if meta.input.peek(Token![=]) {
+                Some(string(meta)?.value())
+            } else {
+                None
+            });
+        }
+        "storage_version" => {
+            let lit = string(meta)?;
+            spans.storage_version = Some(lit.span());
+            raw.storage_version = Some(lit.value());
+        }
         "schema" => {
             raw.schema = Some(path_value(meta)?);
         }
@@ -327,6 +405,15 @@ fn parse_one(
         }
     }
     Ok(())
+}
+
+/// The Rust identifier of a JSON field name, as generated types name theirs: `lastSync` is
+/// `last_sync`, a keyword is raw.
+fn snake_case_ident(json: &str, span: Span) -> Ident {
+    let mut ident = syn::parse_str::<Ident>(&krest_codegen::field_ident(json))
+        .unwrap_or_else(|_| Ident::new("field", span));
+    ident.set_span(span);
+    ident
 }
 
 /// Reads past the value of an attribute that was already reported as unknown (`= expr` or

@@ -63,8 +63,42 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
     };
     let status_check = input
         .status
-        .as_ref()
+        .iter()
+        .chain(input.fields.iter().map(|f| &f.ty))
         .map(|ty| quote_spanned!(ty_span(ty)=> __assert_data::<#ty>();));
+    let field_decls = input.fields.iter().map(|f| {
+        let (ident, ty) = (&f.ident, &f.ty);
+        let doc = format!(" The object's top-level `{}`.", f.json);
+        quote! {
+            #[doc = #doc]
+            pub #ident: ::core::option::Option<#ty>,
+        }
+    });
+    let field_inits = input
+        .fields
+        .iter()
+        .map(|f| {
+            let ident = &f.ident;
+            quote!(#ident: ::core::option::Option::None,)
+        })
+        .collect::<Vec<_>>();
+    let serialize_fields = if input.fields.is_empty() {
+        quote!(|_| ::core::result::Result::Ok(()))
+    } else {
+        let each = input.fields.iter().map(|f| {
+            let (ident, json) = (&f.ident, &f.json);
+            quote! {
+                if let ::core::option::Option::Some(value) = &self.#ident {
+                    #private::serde::ser::SerializeStruct::serialize_field(__object, #json, value)?;
+                }
+            }
+        });
+        quote!(|__object| {
+            #(#each)*
+            ::core::result::Result::Ok(())
+        })
+    };
+    let deserialize = deserialize_tokens(input, &object, &status_repr, &status_from);
     let spec_check = quote_spanned!(spec.span()=> __assert_data::<#spec>(););
     let schema_fn = schema_tokens(input, &private);
 
@@ -77,13 +111,14 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
             /// The desired state of the object.
             pub spec: #spec,
             #status_field
+            #(#field_decls)*
         }
 
         const _: () = {
             fn __assert_data<T: #private::Data>() {}
             const _: fn() = || {
                 #spec_check
-                #status_check
+                #(#status_check)*
             };
 
             #[automatically_derived]
@@ -114,6 +149,7 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
                         metadata: #krate::ObjectMeta::named(name),
                         spec,
                         #status_init
+                        #(#field_inits)*
                     }
                 }
             }
@@ -129,6 +165,7 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
                         &self.metadata,
                         &self.spec,
                         #status_ref,
+                        #serialize_fields,
                     )
                 }
             }
@@ -139,16 +176,70 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
                 where
                     __D: #private::serde::Deserializer<'de>,
                 {
-                    let repr = <#private::ObjectRepr<#spec, #status_repr>
-                        as #private::serde::Deserialize<'de>>::deserialize(deserializer)?;
-                    ::core::result::Result::Ok(#object {
-                        metadata: repr.metadata,
-                        spec: repr.spec,
-                        #status_from
-                    })
+                    #deserialize
                 }
             }
         };
+    }
+}
+
+/// The body of the object's `Deserialize::deserialize`: through the runtime's `ObjectRepr`, or,
+/// when there are extra top-level fields, through a wire struct of its own.
+fn deserialize_tokens(
+    input: &Input<'_>,
+    object: &syn::Ident,
+    status_repr: &TokenStream,
+    status_from: &TokenStream,
+) -> TokenStream {
+    let krate = &input.krate;
+    let private = quote!(#krate::__private);
+    let spec = input.ident;
+    if input.fields.is_empty() {
+        return quote! {
+            let repr = <#private::ObjectRepr<#spec, #status_repr>
+                as #private::serde::Deserialize<'de>>::deserialize(deserializer)?;
+            ::core::result::Result::Ok(#object {
+                metadata: repr.metadata,
+                spec: repr.spec,
+                #status_from
+            })
+        };
+    }
+    let serde_path = format!("{}", quote!(#private::serde)).replace(' ', "");
+    let status = input.status.as_ref().map(|_| {
+        quote! {
+            #[serde(default = "::core::option::Option::default")]
+            status: ::core::option::Option<#status_repr>,
+        }
+    });
+    let decls = input.fields.iter().map(|f| {
+        let (ident, ty, json) = (&f.ident, &f.ty, &f.json);
+        quote! {
+            #[serde(default = "::core::option::Option::default", rename = #json)]
+            #ident: ::core::option::Option<#ty>,
+        }
+    });
+    let moves = input.fields.iter().map(|f| {
+        let ident = &f.ident;
+        quote!(#ident: repr.#ident,)
+    });
+    quote! {
+        #[derive(#private::serde::Deserialize)]
+        #[serde(crate = #serde_path)]
+        struct __Repr {
+            #[serde(default)]
+            metadata: #krate::ObjectMeta,
+            spec: #spec,
+            #status
+            #(#decls)*
+        }
+        let repr = <__Repr as #private::serde::Deserialize<'de>>::deserialize(deserializer)?;
+        ::core::result::Result::Ok(#object {
+            metadata: repr.metadata,
+            spec: repr.spec,
+            #status_from
+            #(#moves)*
+        })
     }
 }
 
@@ -168,8 +259,18 @@ fn schema_tokens(input: &Input<'_>, private: &TokenStream) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let fields = input.fields.iter().map(|f| {
+        let (ty, json) = (&f.ty, &f.json);
+        let schema = quote_spanned!(ty_span(ty)=> #private::schema_for::<#ty>());
+        quote!((#json, #schema))
+    });
     quote! {
-        #private::object_schema(&<Self as #krate::Resource>::MODEL, #spec_schema, #status)
+        #private::object_schema(
+            &<Self as #krate::Resource>::MODEL,
+            #spec_schema,
+            #status,
+            ::std::vec![#(#fields),*],
+        )
     }
 }
 

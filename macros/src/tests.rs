@@ -121,6 +121,18 @@ fn every_case_has_a_test() {
     cases.sort();
     assert_eq!(
         cases,
-        ["connect", "custom_schema", "gadget", "read_only", "widget"]
+        [
+            "connect",
+            "custom_schema",
+            "fields",
+            "gadget",
+            "read_only",
+            "widget"
+        ]
     );
+}
+
+#[test]
+fn fields() {
+    check("fields");
 }

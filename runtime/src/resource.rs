@@ -104,7 +104,8 @@ impl ObjectMeta {
     }
 }
 
-/// Serializes an object with `apiVersion` and `kind` first, as Kubernetes does. Called by
+/// Serializes an object with `apiVersion` and `kind` first, as Kubernetes does, then
+/// `metadata`, `spec`, `status` and what `fields` writes (the extra top-level fields). Called by
 /// generated `Serialize` impls.
 #[doc(hidden)]
 pub fn serialize_object<R, S, Sp, St>(
@@ -112,6 +113,7 @@ pub fn serialize_object<R, S, Sp, St>(
     metadata: &ObjectMeta,
     spec: &Sp,
     status: Option<&St>,
+    fields: impl FnOnce(&mut S::SerializeStruct) -> Result<(), S::Error>,
 ) -> Result<S::Ok, S::Error>
 where
     R: Resource,
@@ -132,6 +134,7 @@ where
     if let Some(status) = status {
         object.serialize_field("status", status)?;
     }
+    fields(&mut object)?;
     object.end()
 }
 

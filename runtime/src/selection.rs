@@ -33,6 +33,12 @@ impl Selection {
                 if model.namespaced() {
                     allowed.push("metadata.namespace");
                 }
+                allowed.extend(
+                    model
+                        .selectable_fields
+                        .iter()
+                        .map(|path| path.strip_prefix('.').unwrap_or(path)),
+                );
                 selector.check_fields(&allowed)?;
                 Some(selector).filter(|s| !s.is_empty())
             }

@@ -73,6 +73,8 @@ pub(crate) struct ResourceEntry {
     pub decoder: Decoder,
     /// The object's structural schema, for defaulting, validation and OpenAPI.
     pub validator: Validator,
+    /// The `Warning` every response of a deprecated version carries.
+    pub deprecation: Option<http::HeaderValue>,
 }
 
 /// What a matched route leads to.
@@ -322,6 +324,9 @@ impl ServerBuilder {
             routes: R::ROUTES,
             decoder: Decoder::of::<R>(),
             validator: Validator::new(crate::schema::structural_object::<R>()),
+            deprecation: R::MODEL
+                .deprecation()
+                .and_then(|text| crate::handlers::object::warning_value(&text)),
         });
         self
     }
@@ -733,6 +738,14 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             .await
             .unwrap_or_else(|_| Status::timeout().into_response())
     };
+    let mut response = response;
+    if let Some((entry, _)) = state.target(index) {
+        if let Some(warning) = &entry.deprecation {
+            response
+                .headers_mut()
+                .append(http::header::WARNING, warning.clone());
+        }
+    }
     let elapsed = started.elapsed();
     state
         .metrics
@@ -804,7 +817,12 @@ impl State {
         let prefix = ctx.resource_prefix();
         self.hubs[index]
             .get_or_try_init(|| {
-                crate::watch::Hub::start(self.store.clone(), prefix, self.watch_window)
+                crate::watch::Hub::start(
+                    self.store.clone(),
+                    prefix,
+                    self.watch_window,
+                    ctx.model().clone(),
+                )
             })
             .await
             .cloned()

@@ -28,6 +28,7 @@ mod kinds {
             &Widget::MODEL,
             krest::schema::schema_for::<WidgetSpec>(),
             Some(krest::schema::schema_for::<WidgetStatus>()),
+            Vec::new(),
         )
     }
 

@@ -192,9 +192,6 @@ fn generate(args: &[String]) -> Result<(), Failure> {
         .out_dir(out)
         .rerun_if_changed(false)
         .generate()?;
-    for warning in &generated.warnings {
-        eprintln!("krest: warning: {warning}");
-    }
     for file in &generated.files {
         let state = if generated.written.contains(file) {
             "wrote"

@@ -79,7 +79,34 @@ fn main() {
     );
     assert_eq!(<argo::argoproj_io_v1alpha1::Application as Resource>::MODEL.short_names.len(), 2);
     assert!(<versions::Pool as Resource>::MODEL.scale.is_some());
-    assert_eq!(versions::Pool::SELECTABLE_FIELDS, [".spec.class"]);
+    assert_eq!(*<versions::Pool as Resource>::MODEL.selectable_fields, [".spec.class"]);
+    let beta = <versions::versions_krest_dev_v1beta1::Pool as Resource>::MODEL;
+    assert_eq!(beta.storage_version.as_deref(), Some("v1"));
+    assert_eq!(
+        beta.deprecation().as_deref(),
+        Some("versions.krest.dev/v1beta1 Pool is deprecated; use v1")
+    );
+    assert_eq!(<versions::Pool as Resource>::MODEL.storage_version, None);
+
+    // Argo CD's Application has `status` without the status subresource, and `operation`: both
+    // are fields of the object, kept through a round trip.
+    let application = json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "guestbook", "namespace": "argocd"},
+        "spec": {
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "guestbook"},
+            "project": "default",
+            "source": {"repoURL": "https://github.com/argoproj/argocd-example-apps.git", "path": "guestbook"}
+        },
+        "status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}},
+        "operation": {"sync": {"revision": "HEAD", "prune": true}, "initiatedBy": {"username": "admin"}}
+    });
+    let app: argo::argoproj_io_v1alpha1::Application =
+        serde_json::from_value(application.clone()).expect("an Application decodes");
+    assert_eq!(app.operation.as_ref().and_then(|o| o.initiated_by.as_ref()).and_then(|i| i.username.as_deref()), Some("admin"));
+    assert_eq!(serde_json::to_value(&app).unwrap(), application);
+    assert!(!<argo::argoproj_io_v1alpha1::Application as Resource>::MODEL.status);
 
     // A real object decodes and encodes unchanged.
     let certificate = json!({

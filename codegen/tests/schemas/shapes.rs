@@ -21,6 +21,10 @@ pub mod shapes_krest_dev_v1 {
         singular = "bare",
         namespaced,
         status = BareStatus,
+        field(
+            data = ::std::collections::BTreeMap<::std::string::String,
+            ::std::string::String>
+        ),
         schema = BareSpec::crd_schema
     )]
     pub struct BareSpec {}

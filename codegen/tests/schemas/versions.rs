@@ -40,6 +40,7 @@ pub mod versions_krest_dev_v1 {
             json_path = ".status.conditions[?(@.type==\"Ready\")].status",
             priority = 1
         ),
+        selectable_fields(".spec.class"),
         schema = PoolSpec::crd_schema
     )]
     pub struct PoolSpec {
@@ -76,10 +77,6 @@ pub mod versions_krest_dev_v1 {
                 .expect("krest-codegen embeds valid JSON")
         }
     }
-    impl Pool {
-        /// The CRD's `selectableFields`: paths usable in field selectors.
-        pub const SELECTABLE_FIELDS: &'static [&'static str] = &[".spec.class"];
-    }
 }
 pub mod versions_krest_dev_v1beta1 {
     /// The desired state of a `Pool`.
@@ -105,6 +102,8 @@ pub mod versions_krest_dev_v1beta1 {
         cluster,
         short_names("pl"),
         categories("krest", "all"),
+        deprecated = "versions.krest.dev/v1beta1 Pool is deprecated; use v1",
+        storage_version = "v1",
         schema = PoolSpec::crd_schema
     )]
     pub struct PoolSpec {

@@ -74,7 +74,8 @@ async fn main() {
         .map(|p| p.join("widgets-server"))
         .expect("target dir");
     let mut server = Command::new(&server_bin)
-        .args(["--store", "memory", "--listen", &addr.to_string()])
+        .args(["--store", "memory", "--authorization-mode=AlwaysAllow"])
+        .args(["--listen", &addr.to_string()])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()

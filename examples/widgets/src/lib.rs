@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
     printer_column(name = "Replicas", type = "integer", json_path = ".spec.replicas"),
     printer_column(name = "Phase", type = "string", json_path = ".status.phase"),
     printer_column(name = "Age", type = "date", json_path = ".metadata.creationTimestamp"),
-    printer_column(name = "Size", type = "string", json_path = ".spec.size", priority = 1)
+    printer_column(name = "Size", type = "string", json_path = ".spec.size", priority = 1),
+    selectable_fields(".spec.color")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetSpec {

@@ -121,6 +121,11 @@ async fn paginated_lists_and_selectors() {
         .await
         .unwrap();
     assert_eq!(names(&one.items), ["w3"]);
+    let red_by_field = api
+        .list(&ListParams::default().fields("spec.color=red"))
+        .await
+        .unwrap();
+    assert_eq!(names(&red_by_field.items), ["w0", "w1"]);
 
     let bad = api_error(
         api.list(&ListParams::default().labels("color in (red"))
@@ -128,10 +133,11 @@ async fn paginated_lists_and_selectors() {
     );
     assert_eq!((bad.code, bad.reason.as_str()), (400, "BadRequest"));
     let bad = api_error(
-        api.list(&ListParams::default().fields("spec.color=red"))
+        api.list(&ListParams::default().fields("spec.size=large"))
             .await,
     );
     assert_eq!((bad.code, bad.reason.as_str()), (400, "BadRequest"));
+    assert_eq!(bad.message, "field label not supported: spec.size");
 }
 
 #[tokio::test]

@@ -304,10 +304,20 @@ fn get_columns_selectors_and_chunks() {
     let one = rows(&k.ok(&["get", "widgets", "--field-selector", "metadata.name=w5"]));
     assert_eq!(one.len(), 1);
     assert_eq!(one[0][..3], ["w5", "blue", "5"]);
-    let refused = k.fails(&["get", "widgets", "--field-selector", "spec.color=red"]);
+    // `spec.color` is a selectable field of Widget; `spec.size` is not.
+    let by_color: Vec<String> = rows(&k.ok(&[
+        "get",
+        "widgets",
+        "--field-selector",
+        "spec.color=red,metadata.name!=w0",
+    ]))
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    assert_eq!(by_color, ["w2", "w4", "w6"]);
+    let refused = k.fails(&["get", "widgets", "--field-selector", "spec.size=large"]);
     assert!(
-        refused.contains("field label not supported: spec.color")
-            || refused.contains("is not a known field selector"),
+        refused.contains("field label not supported: spec.size"),
         "{refused}"
     );
 

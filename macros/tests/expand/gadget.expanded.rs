@@ -29,6 +29,10 @@ const _: () = {
             scale: ::core::option::Option::None,
             connect: ::krest::__private::codegen::List::Borrowed(&[]),
             printer_columns: ::krest::__private::codegen::List::Borrowed(&[]),
+            selectable_fields: ::krest::__private::codegen::List::Borrowed(&[]),
+            deprecated: false,
+            deprecation_warning: ::core::option::Option::None,
+            storage_version: ::core::option::Option::None,
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {
@@ -254,6 +258,7 @@ const _: () = {
                 &<Self as ::krest::Resource>::MODEL,
                 ::krest::__private::schema_for::<GadgetSpec>(),
                 ::core::option::Option::None,
+                ::std::vec![],
             )
         }
         fn metadata(&self) -> &::krest::ObjectMeta {
@@ -292,6 +297,7 @@ const _: () = {
                 &self.metadata,
                 &self.spec,
                 ::core::option::Option::None::<&()>,
+                |_| ::core::result::Result::Ok(()),
             )
         }
     }

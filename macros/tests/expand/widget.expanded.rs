@@ -81,6 +81,10 @@ const _: () = {
                     },
                 ],
             ),
+            selectable_fields: ::krest::__private::codegen::List::Borrowed(&[]),
+            deprecated: false,
+            deprecation_warning: ::core::option::Option::None,
+            storage_version: ::core::option::Option::None,
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {
@@ -528,6 +532,7 @@ const _: () = {
                 ::core::option::Option::Some(
                     ::krest::__private::schema_for::<WidgetStatus>(),
                 ),
+                ::std::vec![],
             )
         }
         fn metadata(&self) -> &::krest::ObjectMeta {
@@ -562,7 +567,13 @@ const _: () = {
                 __S,
                 _,
                 _,
-            >(serializer, &self.metadata, &self.spec, self.status.as_ref())
+            >(
+                serializer,
+                &self.metadata,
+                &self.spec,
+                self.status.as_ref(),
+                |_| ::core::result::Result::Ok(()),
+            )
         }
     }
     #[automatically_derived]

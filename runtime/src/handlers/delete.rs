@@ -109,7 +109,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                 return Ok(Deleted::Pending(value));
             }
             match store
-                .update(&key, encode_for_store(&value), kv.mod_revision)
+                .update(&key, encode_for_store(&value, &model), kv.mod_revision)
                 .await
             {
                 Ok(revision) => {

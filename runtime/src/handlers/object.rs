@@ -192,9 +192,10 @@ impl Ctx {
         let key = self.key(name);
         let store = self.state().store.clone();
         let missing = Status::not_found(self.model(), name);
+        let model = self.model().clone();
         Box::pin(async move {
             let kv = store.get(&key).await.map_err(store_error)?.ok_or(missing)?;
-            let value = decode_stored(&kv)?;
+            let value = decode_stored(&kv, &model)?;
             Ok((kv, value))
         })
     }
@@ -298,11 +299,21 @@ pub fn parse_yaml_object(bytes: &[u8]) -> Result<Map<String, Value>, Status> {
     }
 }
 
-/// A stored object as JSON, with `metadata.resourceVersion` set from its revision.
-pub fn decode_stored(kv: &KeyValue) -> Result<Value, Status> {
+/// A stored object as `model`'s version serves it, with `metadata.resourceVersion` set from its
+/// revision.
+///
+/// Objects are stored in their kind's storage version; another version of the kind serves them
+/// with its own `apiVersion` and nothing else changed, as a CRD's conversion strategy `None`
+/// does. Fields that version does not know are dropped when it writes, by the typed round trip.
+pub fn decode_stored(kv: &KeyValue, model: &ResourceModel) -> Result<Value, Status> {
     let mut value: Value = serde_json::from_slice(&kv.value)
         .map_err(|e| Status::internal(format!("stored object {} is corrupt: {e}", kv.key)))?;
     set_resource_version(&mut value, kv.mod_revision);
+    if model.storage_version.is_some() {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("apiVersion".into(), Value::String(model.api_version()));
+        }
+    }
     Ok(value)
 }
 
@@ -316,35 +327,64 @@ pub fn set_resource_version(value: &mut Value, revision: u64) {
     }
 }
 
-/// The bytes to store for `value`: its JSON without `metadata.resourceVersion`.
-pub fn encode_for_store(value: &Value) -> Bytes {
+/// The bytes to store for `value`: its JSON without `metadata.resourceVersion`, in the kind's
+/// storage version.
+pub fn encode_for_store(value: &Value, model: &ResourceModel) -> Bytes {
     let mut value = value.clone();
     if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("resourceVersion");
     }
+    if model.storage_version.is_some() {
+        if let Some(object) = value.as_object_mut() {
+            object.insert(
+                "apiVersion".into(),
+                Value::String(model.storage_api_version()),
+            );
+        }
+    }
     Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
 }
 
-/// Stored bytes with `"resourceVersion":"N"` spliced into `metadata`, without parsing: the
-/// stored form always begins `{"apiVersion":...,"kind":...,"metadata":{`. The result is exactly
-/// as long as it needs to be, so that turning it into `Bytes` does not allocate again.
-pub fn splice_resource_version(stored: &[u8], revision: u64) -> Option<Vec<u8>> {
+/// Stored bytes with `"resourceVersion":"N"` spliced into `metadata` (and, through a version
+/// other than the storage version, that version's `apiVersion`: see [`decode_stored`]), without
+/// parsing: the stored form always begins `{"apiVersion":...,"kind":...,"metadata":{`. The
+/// result is exactly as long as it needs to be, so that turning it into `Bytes` does not
+/// allocate again.
+pub fn splice_resource_version(
+    stored: &[u8],
+    revision: u64,
+    model: &ResourceModel,
+) -> Option<Vec<u8>> {
     let at = metadata_start(stored)?;
-    let mut out = Vec::with_capacity(stored.len() + spliced_len(stored, at, revision));
-    splice_at(&mut out, stored, at, revision);
+    let served = served_api_version(model);
+    let mut out = Vec::with_capacity(
+        stored.len() + spliced_len(stored, at, revision) + served.as_ref().map_or(0, String::len),
+    );
+    splice_at(&mut out, stored, at, revision, served.as_deref());
     Some(out)
 }
 
 /// [`splice_resource_version`] appended to `out`; `false` (and nothing written) when `stored`
 /// has no `"metadata":{`.
-pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64) -> bool {
+pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &ResourceModel) -> bool {
     match metadata_start(stored) {
         Some(at) => {
-            splice_at(out, stored, at, revision);
+            splice_at(
+                out,
+                stored,
+                at,
+                revision,
+                served_api_version(model).as_deref(),
+            );
             true
         }
         None => false,
     }
+}
+
+/// The `apiVersion` `model` serves objects with when they are stored in another version.
+fn served_api_version(model: &ResourceModel) -> Option<String> {
+    model.storage_version.as_ref().map(|_| model.api_version())
 }
 
 const RESOURCE_VERSION: &[u8] = b"\"resourceVersion\":\"";
@@ -371,9 +411,28 @@ fn spliced_len(stored: &[u8], at: usize, revision: u64) -> usize {
     RESOURCE_VERSION.len() + (digits.len() - start) + 1 + comma
 }
 
-fn splice_at(out: &mut Vec<u8>, stored: &[u8], at: usize, revision: u64) {
+fn splice_at(
+    out: &mut Vec<u8>,
+    stored: &[u8],
+    at: usize,
+    revision: u64,
+    api_version: Option<&str>,
+) {
+    const HEAD: &[u8] = b"{\"apiVersion\":\"";
     let (digits, start) = decimal(revision);
-    out.extend_from_slice(&stored[..at]);
+    let mut from = 0;
+    if let Some(version) = api_version {
+        let value_end = stored
+            .strip_prefix(HEAD)
+            .and_then(|rest| rest.iter().position(|b| *b == b'"'))
+            .map(|end| HEAD.len() + end);
+        if let Some(end) = value_end.filter(|end| *end < at) {
+            out.extend_from_slice(HEAD);
+            out.extend_from_slice(version.as_bytes());
+            from = end;
+        }
+    }
+    out.extend_from_slice(&stored[from..at]);
     out.extend_from_slice(RESOURCE_VERSION);
     out.extend_from_slice(&digits[start..]);
     out.push(b'"');
@@ -521,10 +580,15 @@ pub fn respond(ctx: &Ctx, code: u16, value: &Value) -> Result<Response<Body>, St
 /// kube-apiserver sends them with `fieldValidation=Warn`.
 pub fn warn_unknown(response: &mut Response<Body>, warnings: &[String]) {
     for warning in warnings {
-        let quoted = warning.replace('\\', "\\\\").replace('"', "\\\"");
-        let text = format!("299 - \"{quoted}\"");
-        if let Ok(value) = http::HeaderValue::from_str(&text) {
+        if let Some(value) = warning_value(warning) {
             response.headers_mut().append(http::header::WARNING, value);
         }
     }
+}
+
+/// A `Warning` header value, `299 - "text"`, as kube-apiserver writes them; `None` when the
+/// text cannot be a header.
+pub fn warning_value(text: &str) -> Option<http::HeaderValue> {
+    let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+    http::HeaderValue::from_str(&format!("299 - \"{quoted}\"")).ok()
 }

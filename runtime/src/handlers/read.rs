@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use bytes::Bytes;
 
 use super::object::{decode_stored, splice_into, splice_resource_version, store_error, Ctx};
+use crate::codegen::ResourceModel;
 use crate::negotiate::Format;
 use crate::route::Body;
 use crate::selection::Selection;
@@ -26,9 +27,9 @@ pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
         .ok_or_else(|| Status::not_found(ctx.model(), name))?;
     match format {
         Format::Json => {
-            let bytes = match splice_resource_version(&kv.value, kv.mod_revision) {
+            let bytes = match splice_resource_version(&kv.value, kv.mod_revision, ctx.model()) {
                 Some(bytes) => bytes,
-                None => serde_json::to_vec(&decode_stored(&kv)?).unwrap_or_default(),
+                None => serde_json::to_vec(&decode_stored(&kv, ctx.model())?).unwrap_or_default(),
             };
             Ok(crate::encode::bytes_response(
                 200,
@@ -37,7 +38,7 @@ pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
             ))
         }
         Format::Table(include) => {
-            let value = decode_stored(&kv)?;
+            let value = decode_stored(&kv, ctx.model())?;
             let table = crate::table::table(ctx.model(), &[value], include, None);
             Ok(crate::encode::json_response(200, &table))
         }
@@ -202,7 +203,9 @@ async fn read_planned(ctx: &Ctx, selection: &Selection, plan: Plan) -> Result<Li
             })?;
         revision = Some(page.revision);
         for kv in page.items {
-            if selection.is_empty() || selection.matches(&decode_stored(&kv)?, ctx.model()) {
+            if selection.is_empty()
+                || selection.matches(&decode_stored(&kv, ctx.model())?, ctx.model())
+            {
                 items.push(kv);
             }
         }
@@ -277,7 +280,7 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
             out.extend_from_slice(b",\"metadata\":");
             out.extend_from_slice(meta.to_string().as_bytes());
             out.extend_from_slice(b",\"items\":[");
-            write_items(&mut out, &listed.items, false)?;
+            write_items(&mut out, &listed.items, false, model)?;
             match listed.resume.filter(|_| paged) {
                 None => {
                     out.extend_from_slice(b"]}");
@@ -294,7 +297,7 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
             let values = listed
                 .items
                 .iter()
-                .map(decode_stored)
+                .map(|kv| decode_stored(kv, model))
                 .collect::<Result<Vec<Value>, Status>>()?;
             let mut table = crate::table::table(model, &values, include, Some(listed.revision));
             if let Some(token) = &listed.continue_token {
@@ -310,13 +313,18 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
 
 /// Appends `items`, each with its `resourceVersion` spliced in, separated by commas (and one
 /// before the first when `written`: items came before).
-fn write_items(out: &mut Vec<u8>, items: &[KeyValue], written: bool) -> Result<(), Status> {
+fn write_items(
+    out: &mut Vec<u8>,
+    items: &[KeyValue],
+    written: bool,
+    model: &ResourceModel,
+) -> Result<(), Status> {
     for (i, kv) in items.iter().enumerate() {
         if written || i > 0 {
             out.push(b',');
         }
-        if !splice_into(out, &kv.value, kv.mod_revision) {
-            serde_json::to_writer(&mut *out, &decode_stored(kv)?).unwrap_or_default();
+        if !splice_into(out, &kv.value, kv.mod_revision, model) {
+            serde_json::to_writer(&mut *out, &decode_stored(kv, model)?).unwrap_or_default();
         }
     }
     Ok(())
@@ -361,10 +369,11 @@ fn stream_list(
                 .into_iter()
                 .filter(|kv| {
                     selection.is_empty()
-                        || decode_stored(kv).is_ok_and(|v| selection.matches(&v, ctx.model()))
+                        || decode_stored(kv, ctx.model())
+                            .is_ok_and(|v| selection.matches(&v, ctx.model()))
                 })
                 .collect();
-            if let Err(status) = write_items(&mut chunk, &items, written) {
+            if let Err(status) = write_items(&mut chunk, &items, written, ctx.model()) {
                 let _ = tx.send(Err(status.message.into())).await;
                 return;
             }

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::object::{store_error, Ctx};
 use super::read::parse_revision;
+use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, IncludeObject};
 use crate::route::Body;
 use crate::selection::Selection;
@@ -158,7 +159,7 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
         ),
         Err(NotInWindow::TooOld) => {
             let after = options.start.unwrap_or(current);
-            match replay_from_store(store, prefix.clone(), after).await {
+            match replay_from_store(store, prefix.clone(), after, ctx.model().clone()).await {
                 Ok(rx) => WatchBody::new(
                     Vec::new(),
                     false,
@@ -211,6 +212,7 @@ async fn replay_from_store(
     store: Arc<dyn Store>,
     prefix: String,
     after: u64,
+    model: ResourceModel,
 ) -> Result<mpsc::Receiver<Arc<crate::watch::Change>>, StoreError> {
     let page = store
         .list(
@@ -225,7 +227,7 @@ async fn replay_from_store(
     let mut objects: BTreeMap<String, Arc<crate::watch::Object>> = page
         .items
         .iter()
-        .filter_map(|kv| Some((kv.key.clone(), crate::watch::object_of(kv)?)))
+        .filter_map(|kv| Some((kv.key.clone(), crate::watch::object_of(kv, &model)?)))
         .collect();
     let (tx, rx) = mpsc::channel(crate::watch::WATCHER_QUEUE);
     tokio::spawn(async move {
@@ -235,7 +237,7 @@ async fn replay_from_store(
                 event = stream.next() => {
                     let Some(Ok(event)) = event else { return };
                     let kv = crate::store::KeyValue { key: event.key, value: event.value, mod_revision: event.revision };
-                    let Some(object) = crate::watch::object_of(&kv) else { continue };
+                    let Some(object) = crate::watch::object_of(&kv, &model) else { continue };
                     let prev = match event.kind {
                         crate::store::EventKind::Deleted => objects.remove(&kv.key),
                         _ => objects.insert(kv.key.clone(), object.clone()),

@@ -171,7 +171,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
         match ctx
             .state()
             .store
-            .create(&key, encode_for_store(&value))
+            .create(&key, encode_for_store(&value, ctx.model()))
             .await
         {
             Ok(revision) => set_resource_version(&mut value, revision),
@@ -280,7 +280,11 @@ pub(crate) async fn commit_update(
         set_resource_version(&mut value, revision);
     } else {
         let revision = store
-            .update(&old_kv.key, encode_for_store(&value), old_kv.mod_revision)
+            .update(
+                &old_kv.key,
+                encode_for_store(&value, ctx.model()),
+                old_kv.mod_revision,
+            )
             .await
             .map_err(|e| conflict_or(e, &model, &name))?;
         set_resource_version(&mut value, revision);

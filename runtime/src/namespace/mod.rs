@@ -82,6 +82,7 @@ fn namespace_schema() -> Value {
         &Namespace::MODEL,
         schema_for::<NamespaceSpec>(),
         Some(schema_for::<NamespaceStatus>()),
+        Vec::new(),
     );
     schema["description"] =
         json!("Namespace provides a scope for Names. Use of multiple namespaces is optional.");

@@ -74,8 +74,14 @@ pub(crate) fn structural_object<R: crate::Resource>() -> Value {
 }
 
 /// The schema of a whole object of the kind `model` describes: `apiVersion`, `kind`,
-/// `metadata` (an object; the server validates it itself), `spec` (required) and `status`.
-pub fn object_schema(model: &ResourceModel, spec: Value, status: Option<Value>) -> Value {
+/// `metadata` (an object; the server validates it itself), `spec` (required), `status` and the
+/// extra top-level `fields`.
+pub fn object_schema(
+    model: &ResourceModel,
+    spec: Value,
+    status: Option<Value>,
+    fields: Vec<(&str, Value)>,
+) -> Value {
     let mut properties = Map::new();
     properties.insert(
         "apiVersion".into(),
@@ -95,6 +101,9 @@ pub fn object_schema(model: &ResourceModel, spec: Value, status: Option<Value>) 
     properties.insert("spec".into(), spec);
     if let Some(status) = status {
         properties.insert("status".into(), status);
+    }
+    for (name, schema) in fields {
+        properties.insert(name.into(), schema);
     }
     json!({
         "type": "object",

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
+use crate::codegen::ResourceModel;
 use crate::handlers::decode_stored;
 use crate::store::{EventKind, KeyValue, ListOptions, Store, StoreError};
 
@@ -74,6 +75,8 @@ struct HubState {
 
 /// The hub of one resource.
 pub(crate) struct Hub {
+    /// The version served: objects are decoded as it serves them.
+    model: ResourceModel,
     window: usize,
     state: Mutex<HubState>,
     revision: watch::Sender<u64>,
@@ -100,8 +103,8 @@ pub(crate) fn kind_name(kind: EventKind) -> &'static str {
     }
 }
 
-pub(crate) fn object_of(kv: &KeyValue) -> Option<Arc<Object>> {
-    let value = decode_stored(kv).ok()?;
+pub(crate) fn object_of(kv: &KeyValue, model: &ResourceModel) -> Option<Arc<Object>> {
+    let value = decode_stored(kv, model).ok()?;
     let json = Bytes::from(serde_json::to_vec(&value).ok()?);
     Some(Arc::new(Object { value, json }))
 }
@@ -113,10 +116,12 @@ impl Hub {
         store: Arc<dyn Store>,
         prefix: String,
         window: usize,
+        model: ResourceModel,
     ) -> Result<Arc<Hub>, StoreError> {
-        let (objects, revision) = load(&*store, &prefix).await?;
+        let (objects, revision) = load(&*store, &prefix, &model).await?;
         let stream = store.watch(&prefix, revision).await?;
         let hub = Arc::new(Hub {
+            model,
             window: window.max(1),
             state: Mutex::new(HubState {
                 revision,
@@ -197,7 +202,7 @@ impl Hub {
 
     /// Applies one change from the store and hands it to every interested watcher.
     fn apply(&self, kind: EventKind, kv: KeyValue) {
-        let Some(object) = object_of(&kv) else {
+        let Some(object) = object_of(&kv, &self.model) else {
             tracing::error!(key = %kv.key, "watch: skipping an object that does not decode");
             return;
         };
@@ -262,12 +267,13 @@ impl Hub {
 async fn load(
     store: &dyn Store,
     prefix: &str,
+    model: &ResourceModel,
 ) -> Result<(BTreeMap<String, Arc<Object>>, u64), StoreError> {
     let page = store.list(prefix, ListOptions::default()).await?;
     let objects = page
         .items
         .iter()
-        .filter_map(|kv| Some((kv.key.clone(), object_of(kv)?)))
+        .filter_map(|kv| Some((kv.key.clone(), object_of(kv, model)?)))
         .collect();
     Ok((objects, page.revision))
 }
@@ -299,7 +305,7 @@ async fn run(
         // Resubscribe from a fresh state, retrying until the store answers.
         loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let Ok((objects, revision)) = load(&*store, &prefix).await else {
+            let Ok((objects, revision)) = load(&*store, &prefix, &hub.model).await else {
                 continue;
             };
             let Ok(next) = store.watch(&prefix, revision).await else {

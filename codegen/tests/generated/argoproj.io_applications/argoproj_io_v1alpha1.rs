@@ -37,6 +37,8 @@ pub enum IntOrString {
     singular = "application",
     namespaced,
     short_names("app", "apps"),
+    field(operation = ApplicationOperation),
+    field(status = ApplicationStatus),
     printer_column(
         name = "Sync Status",
         type = "string",
@@ -2055,6 +2057,8232 @@ pub struct ApplicationSpecSyncPolicyRetryBackoff {
         skip_serializing_if = "::core::option::Option::is_none"
     )]
     pub max_duration: ::core::option::Option<::std::string::String>,
+}
+/// Operation contains information about a requested or running operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperation {
+    /// Info is a list of informational items for this operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub info: ::core::option::Option<::std::vec::Vec<ApplicationOperationInfo>>,
+    /// InitiatedBy contains information about who initiated the operations
+    #[serde(
+        rename = "initiatedBy",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub initiated_by: ::core::option::Option<ApplicationOperationInitiatedBy>,
+    /// Retry controls the strategy to apply if a sync fails
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub retry: ::core::option::Option<ApplicationOperationRetry>,
+    /// Sync contains parameters for the operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sync: ::core::option::Option<ApplicationOperationSync>,
+}
+/// `.operation.info[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationInfo {
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// InitiatedBy contains information about who initiated the operations
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationInitiatedBy {
+    /// Automated is set to true if operation was initiated automatically by the application controller.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub automated: ::core::option::Option<bool>,
+    /// Username contains the name of a user who started operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub username: ::core::option::Option<::std::string::String>,
+}
+/// Retry controls the strategy to apply if a sync fails
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationRetry {
+    /// Backoff controls how to backoff on subsequent retries of failed syncs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub backoff: ::core::option::Option<ApplicationOperationRetryBackoff>,
+    /// Limit is the maximum number of attempts for retrying a failed sync. If set to 0, no retries will be performed.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub limit: ::core::option::Option<i64>,
+    /// Refresh indicates if the latest revision should be used on retry instead of the initial one (default: false)
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub refresh: ::core::option::Option<bool>,
+}
+/// Backoff controls how to backoff on subsequent retries of failed syncs
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationRetryBackoff {
+    /// Duration is the amount to back off. Default unit is seconds, but could also be a duration (e.g. "2m", "1h")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub duration: ::core::option::Option<::std::string::String>,
+    /// Factor is a factor to multiply the base duration after each failed retry
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub factor: ::core::option::Option<i64>,
+    /// MaxDuration is the maximum amount of time allowed for the backoff strategy
+    #[serde(
+        rename = "maxDuration",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub max_duration: ::core::option::Option<::std::string::String>,
+}
+/// Sync contains parameters for the operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSync {
+    /// SelfHealAttemptsCount contains the number of auto-heal attempts
+    #[serde(
+        rename = "autoHealAttemptsCount",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub auto_heal_attempts_count: ::core::option::Option<i64>,
+    /// DryRun specifies to perform a `kubectl apply --dry-run` without actually performing the sync
+    #[serde(
+        rename = "dryRun",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub dry_run: ::core::option::Option<bool>,
+    /// Manifests is an optional field that overrides sync source with a local directory for development
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub manifests: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Prune specifies to delete resources from the cluster that are no longer tracked in git
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub prune: ::core::option::Option<bool>,
+    /// Resources describes which resources shall be part of the sync
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub resources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncResources>,
+    >,
+    /// Revision is the revision (Git) or chart version (Helm) which to sync the application to
+    /// If omitted, will use the revision specified in app spec.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revision: ::core::option::Option<::std::string::String>,
+    /// Revisions is the list of revision (Git) or chart version (Helm) which to sync each source in sources field for the application to
+    /// If omitted, will use the revision specified in app spec.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revisions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Source overrides the source definition set in the application.
+    /// This is typically set in a Rollback operation and is nil during a Sync operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub source: ::core::option::Option<ApplicationOperationSyncSource>,
+    /// Sources overrides the source definition set in the application.
+    /// This is typically set in a Rollback operation and is nil during a Sync operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSources>,
+    >,
+    /// SyncOptions provide per-sync sync-options, e.g. Validate=false
+    #[serde(
+        rename = "syncOptions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub sync_options: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// SyncStrategy describes how to perform the sync
+    #[serde(
+        rename = "syncStrategy",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub sync_strategy: ::core::option::Option<ApplicationOperationSyncSyncStrategy>,
+}
+/// SyncOperationResource contains resources to sync.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncResources {
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    pub kind: ::std::string::String,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+}
+/// Source overrides the source definition set in the application.
+/// This is typically set in a Rollback operation and is nil during a Sync operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSource {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<ApplicationOperationSyncSourceDirectory>,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<ApplicationOperationSyncSourceHelm>,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<ApplicationOperationSyncSourceKustomize>,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<ApplicationOperationSyncSourcePlugin>,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<ApplicationOperationSyncSourceDirectoryJsonnet>,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourceDirectoryJsonnetExtVars>,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourceDirectoryJsonnetTlas>,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourceDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourceDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourceHelmFileParameters>,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourceHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourceKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourceKustomizeReplicas>,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.operation.sync.source.kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationOperationSyncSourceKustomizePatchesTarget,
+    >,
+}
+/// `.operation.sync.source.kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourceKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.operation.sync.source.kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourceKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcePlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcePluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcePluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourcePluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.operation.sync.source.plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcePluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// ApplicationSource contains all required information about the source of an application
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSources {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<ApplicationOperationSyncSourcesDirectory>,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<ApplicationOperationSyncSourcesHelm>,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<ApplicationOperationSyncSourcesKustomize>,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<ApplicationOperationSyncSourcesPlugin>,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<ApplicationOperationSyncSourcesDirectoryJsonnet>,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesDirectoryJsonnetExtVars>,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesDirectoryJsonnetTlas>,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourcesDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourcesDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesHelmFileParameters>,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesKustomizeReplicas>,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.operation.sync.sources[*].kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationOperationSyncSourcesKustomizePatchesTarget,
+    >,
+}
+/// `.operation.sync.sources[*].kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.operation.sync.sources[*].kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourcesKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesPlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesPluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationOperationSyncSourcesPluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationOperationSyncSourcesPluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.operation.sync.sources[*].plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSourcesPluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// SyncStrategy describes how to perform the sync
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSyncStrategy {
+    /// Apply will perform a `kubectl apply` to perform the sync.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub apply: ::core::option::Option<ApplicationOperationSyncSyncStrategyApply>,
+    /// Hook will submit any referenced resources to perform the sync. This is the default strategy
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub hook: ::core::option::Option<ApplicationOperationSyncSyncStrategyHook>,
+}
+/// Apply will perform a `kubectl apply` to perform the sync.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSyncStrategyApply {
+    /// Force indicates whether or not to supply the --force flag to `kubectl apply`.
+    /// The --force flag deletes and re-create the resource, when PATCH encounters conflict and has
+    /// retried for 5 times.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub force: ::core::option::Option<bool>,
+}
+/// Hook will submit any referenced resources to perform the sync. This is the default strategy
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationOperationSyncSyncStrategyHook {
+    /// Force indicates whether or not to supply the --force flag to `kubectl apply`.
+    /// The --force flag deletes and re-create the resource, when PATCH encounters conflict and has
+    /// retried for 5 times.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub force: ::core::option::Option<bool>,
+}
+/// ApplicationStatus contains status information for the application
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatus {
+    /// Conditions is a list of currently observed application conditions
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub conditions: ::core::option::Option<::std::vec::Vec<ApplicationStatusConditions>>,
+    /// ControllerNamespace indicates the namespace in which the application controller is located
+    #[serde(
+        rename = "controllerNamespace",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub controller_namespace: ::core::option::Option<::std::string::String>,
+    /// Health contains information about the application's current health status
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub health: ::core::option::Option<ApplicationStatusHealth>,
+    /// History contains information about the application's sync history
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub history: ::core::option::Option<::std::vec::Vec<ApplicationStatusHistory>>,
+    /// ObservedAt indicates when the application state was updated without querying latest git state
+    ///
+    /// Deprecated: controller no longer updates ObservedAt field
+    #[serde(
+        rename = "observedAt",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub observed_at: ::core::option::Option<::std::string::String>,
+    /// OperationState contains information about any ongoing operations, such as a sync
+    #[serde(
+        rename = "operationState",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub operation_state: ::core::option::Option<ApplicationStatusOperationState>,
+    /// ReconciledAt indicates when the application state was reconciled using the latest git version
+    #[serde(
+        rename = "reconciledAt",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub reconciled_at: ::core::option::Option<::std::string::String>,
+    /// ResourceHealthSource indicates where the resource health status is stored: inline if not set or appTree
+    #[serde(
+        rename = "resourceHealthSource",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub resource_health_source: ::core::option::Option<::std::string::String>,
+    /// Resources is a list of Kubernetes resources managed by this application
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub resources: ::core::option::Option<::std::vec::Vec<ApplicationStatusResources>>,
+    /// SourceHydrator stores information about the current state of source hydration
+    #[serde(
+        rename = "sourceHydrator",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub source_hydrator: ::core::option::Option<ApplicationStatusSourceHydrator>,
+    /// SourceType specifies the type of this application
+    #[serde(
+        rename = "sourceType",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub source_type: ::core::option::Option<::std::string::String>,
+    /// SourceTypes specifies the type of the sources included in the application
+    #[serde(
+        rename = "sourceTypes",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub source_types: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Summary contains a list of URLs and container images used by this application
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub summary: ::core::option::Option<ApplicationStatusSummary>,
+    /// Sync contains information about the application's current sync status
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sync: ::core::option::Option<ApplicationStatusSync>,
+}
+/// ApplicationCondition contains details about an application condition, which is usually an error or warning
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusConditions {
+    /// LastTransitionTime is the time the condition was last observed
+    #[serde(
+        rename = "lastTransitionTime",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub last_transition_time: ::core::option::Option<::std::string::String>,
+    /// Message contains human-readable message indicating details about condition
+    pub message: ::std::string::String,
+    /// Type is an application condition type
+    pub r#type: ::std::string::String,
+}
+/// Health contains information about the application's current health status
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHealth {
+    /// LastTransitionTime is the time the HealthStatus was set or updated
+    #[serde(
+        rename = "lastTransitionTime",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub last_transition_time: ::core::option::Option<::std::string::String>,
+    /// Message is a human-readable informational message describing the health status
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub message: ::core::option::Option<::std::string::String>,
+    /// Status holds the status code of the application
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub status: ::core::option::Option<::std::string::String>,
+}
+/// RevisionHistory contains history information about a previous sync
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistory {
+    /// DeployStartedAt holds the time the sync operation started
+    #[serde(
+        rename = "deployStartedAt",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub deploy_started_at: ::core::option::Option<::std::string::String>,
+    /// DeployedAt holds the time the sync operation completed
+    #[serde(rename = "deployedAt")]
+    pub deployed_at: ::std::string::String,
+    /// ID is an auto incrementing identifier of the RevisionHistory
+    pub id: i64,
+    /// InitiatedBy contains information about who initiated the operations
+    #[serde(
+        rename = "initiatedBy",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub initiated_by: ::core::option::Option<ApplicationStatusHistoryInitiatedBy>,
+    /// Revision holds the revision the sync was performed against
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revision: ::core::option::Option<::std::string::String>,
+    /// Revisions holds the revision of each source in sources field the sync was performed against
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revisions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Source is a reference to the application source used for the sync operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub source: ::core::option::Option<ApplicationStatusHistorySource>,
+    /// Sources is a reference to the application sources used for the sync operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySources>,
+    >,
+}
+/// InitiatedBy contains information about who initiated the operations
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistoryInitiatedBy {
+    /// Automated is set to true if operation was initiated automatically by the application controller.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub automated: ::core::option::Option<bool>,
+    /// Username contains the name of a user who started operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub username: ::core::option::Option<::std::string::String>,
+}
+/// Source is a reference to the application source used for the sync operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySource {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<ApplicationStatusHistorySourceDirectory>,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<ApplicationStatusHistorySourceHelm>,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<ApplicationStatusHistorySourceKustomize>,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<ApplicationStatusHistorySourcePlugin>,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<ApplicationStatusHistorySourceDirectoryJsonnet>,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourceDirectoryJsonnetExtVars>,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourceDirectoryJsonnetTlas>,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourceDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourceDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourceHelmFileParameters>,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourceHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourceKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourceKustomizeReplicas>,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.history[*].source.kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusHistorySourceKustomizePatchesTarget,
+    >,
+}
+/// `.status.history[*].source.kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourceKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.history[*].source.kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourceKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcePlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcePluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcePluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourcePluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.history[*].source.plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcePluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// ApplicationSource contains all required information about the source of an application
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySources {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<ApplicationStatusHistorySourcesDirectory>,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<ApplicationStatusHistorySourcesHelm>,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<ApplicationStatusHistorySourcesKustomize>,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<ApplicationStatusHistorySourcesPlugin>,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<ApplicationStatusHistorySourcesDirectoryJsonnet>,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesDirectoryJsonnetExtVars>,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesDirectoryJsonnetTlas>,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourcesDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourcesDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesHelmFileParameters>,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesKustomizeReplicas>,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.history[*].sources[*].kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusHistorySourcesKustomizePatchesTarget,
+    >,
+}
+/// `.status.history[*].sources[*].kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.history[*].sources[*].kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourcesKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesPlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesPluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusHistorySourcesPluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusHistorySourcesPluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.history[*].sources[*].plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusHistorySourcesPluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// OperationState contains information about any ongoing operations, such as a sync
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationState {
+    /// FinishedAt contains time of operation completion
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub finished_at: ::core::option::Option<::std::string::String>,
+    /// Message holds any pertinent messages when attempting to perform operation (typically errors).
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub message: ::core::option::Option<::std::string::String>,
+    /// Operation is the original requested operation
+    pub operation: ApplicationStatusOperationStateOperation,
+    /// Phase is the current phase of the operation
+    pub phase: ::std::string::String,
+    /// RetryCount contains time of operation retries
+    #[serde(
+        rename = "retryCount",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub retry_count: ::core::option::Option<i64>,
+    /// StartedAt contains time of operation start
+    #[serde(rename = "startedAt")]
+    pub started_at: ::std::string::String,
+    /// SyncResult is the result of a Sync operation
+    #[serde(
+        rename = "syncResult",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub sync_result: ::core::option::Option<ApplicationStatusOperationStateSyncResult>,
+}
+/// Operation is the original requested operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperation {
+    /// Info is a list of informational items for this operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub info: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateOperationInfo>,
+    >,
+    /// InitiatedBy contains information about who initiated the operations
+    #[serde(
+        rename = "initiatedBy",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub initiated_by: ::core::option::Option<
+        ApplicationStatusOperationStateOperationInitiatedBy,
+    >,
+    /// Retry controls the strategy to apply if a sync fails
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub retry: ::core::option::Option<ApplicationStatusOperationStateOperationRetry>,
+    /// Sync contains parameters for the operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sync: ::core::option::Option<ApplicationStatusOperationStateOperationSync>,
+}
+/// `.status.operationState.operation.info[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationInfo {
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// InitiatedBy contains information about who initiated the operations
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationInitiatedBy {
+    /// Automated is set to true if operation was initiated automatically by the application controller.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub automated: ::core::option::Option<bool>,
+    /// Username contains the name of a user who started operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub username: ::core::option::Option<::std::string::String>,
+}
+/// Retry controls the strategy to apply if a sync fails
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationRetry {
+    /// Backoff controls how to backoff on subsequent retries of failed syncs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub backoff: ::core::option::Option<
+        ApplicationStatusOperationStateOperationRetryBackoff,
+    >,
+    /// Limit is the maximum number of attempts for retrying a failed sync. If set to 0, no retries will be performed.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub limit: ::core::option::Option<i64>,
+    /// Refresh indicates if the latest revision should be used on retry instead of the initial one (default: false)
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub refresh: ::core::option::Option<bool>,
+}
+/// Backoff controls how to backoff on subsequent retries of failed syncs
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationRetryBackoff {
+    /// Duration is the amount to back off. Default unit is seconds, but could also be a duration (e.g. "2m", "1h")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub duration: ::core::option::Option<::std::string::String>,
+    /// Factor is a factor to multiply the base duration after each failed retry
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub factor: ::core::option::Option<i64>,
+    /// MaxDuration is the maximum amount of time allowed for the backoff strategy
+    #[serde(
+        rename = "maxDuration",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub max_duration: ::core::option::Option<::std::string::String>,
+}
+/// Sync contains parameters for the operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSync {
+    /// SelfHealAttemptsCount contains the number of auto-heal attempts
+    #[serde(
+        rename = "autoHealAttemptsCount",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub auto_heal_attempts_count: ::core::option::Option<i64>,
+    /// DryRun specifies to perform a `kubectl apply --dry-run` without actually performing the sync
+    #[serde(
+        rename = "dryRun",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub dry_run: ::core::option::Option<bool>,
+    /// Manifests is an optional field that overrides sync source with a local directory for development
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub manifests: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Prune specifies to delete resources from the cluster that are no longer tracked in git
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub prune: ::core::option::Option<bool>,
+    /// Resources describes which resources shall be part of the sync
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub resources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateOperationSyncResources>,
+    >,
+    /// Revision is the revision (Git) or chart version (Helm) which to sync the application to
+    /// If omitted, will use the revision specified in app spec.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revision: ::core::option::Option<::std::string::String>,
+    /// Revisions is the list of revision (Git) or chart version (Helm) which to sync each source in sources field for the application to
+    /// If omitted, will use the revision specified in app spec.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revisions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Source overrides the source definition set in the application.
+    /// This is typically set in a Rollback operation and is nil during a Sync operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub source: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSource,
+    >,
+    /// Sources overrides the source definition set in the application.
+    /// This is typically set in a Rollback operation and is nil during a Sync operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateOperationSyncSources>,
+    >,
+    /// SyncOptions provide per-sync sync-options, e.g. Validate=false
+    #[serde(
+        rename = "syncOptions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub sync_options: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// SyncStrategy describes how to perform the sync
+    #[serde(
+        rename = "syncStrategy",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub sync_strategy: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSyncStrategy,
+    >,
+}
+/// SyncOperationResource contains resources to sync.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncResources {
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    pub kind: ::std::string::String,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+}
+/// Source overrides the source definition set in the application.
+/// This is typically set in a Rollback operation and is nil during a Sync operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSource {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourceDirectory,
+    >,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourceHelm,
+    >,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourceKustomize,
+    >,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourcePlugin,
+    >,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourceDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourceDirectoryJsonnetExtVars,
+        >,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourceDirectoryJsonnetTlas,
+        >,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourceHelmFileParameters,
+        >,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateOperationSyncSourceHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourceKustomizePatches,
+        >,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourceKustomizeReplicas,
+        >,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.operation.sync.source.kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourceKustomizePatchesTarget,
+    >,
+}
+/// `.status.operationState.operation.sync.source.kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.operation.sync.source.kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourceKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcePlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateOperationSyncSourcePluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcePluginParameters,
+        >,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcePluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.operationState.operation.sync.source.plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcePluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// ApplicationSource contains all required information about the source of an application
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSources {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourcesDirectory,
+    >,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourcesHelm,
+    >,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourcesKustomize,
+    >,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourcesPlugin,
+    >,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourcesDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcesDirectoryJsonnetExtVars,
+        >,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcesDirectoryJsonnetTlas,
+        >,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcesHelmFileParameters,
+        >,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcesHelmParameters,
+        >,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcesKustomizePatches,
+        >,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcesKustomizeReplicas,
+        >,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.operation.sync.sources[*].kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSourcesKustomizePatchesTarget,
+    >,
+}
+/// `.status.operationState.operation.sync.sources[*].kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.operation.sync.sources[*].kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesPlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateOperationSyncSourcesPluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateOperationSyncSourcesPluginParameters,
+        >,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesPluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.operationState.operation.sync.sources[*].plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSourcesPluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// SyncStrategy describes how to perform the sync
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSyncStrategy {
+    /// Apply will perform a `kubectl apply` to perform the sync.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub apply: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSyncStrategyApply,
+    >,
+    /// Hook will submit any referenced resources to perform the sync. This is the default strategy
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub hook: ::core::option::Option<
+        ApplicationStatusOperationStateOperationSyncSyncStrategyHook,
+    >,
+}
+/// Apply will perform a `kubectl apply` to perform the sync.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSyncStrategyApply {
+    /// Force indicates whether or not to supply the --force flag to `kubectl apply`.
+    /// The --force flag deletes and re-create the resource, when PATCH encounters conflict and has
+    /// retried for 5 times.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub force: ::core::option::Option<bool>,
+}
+/// Hook will submit any referenced resources to perform the sync. This is the default strategy
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateOperationSyncSyncStrategyHook {
+    /// Force indicates whether or not to supply the --force flag to `kubectl apply`.
+    /// The --force flag deletes and re-create the resource, when PATCH encounters conflict and has
+    /// retried for 5 times.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub force: ::core::option::Option<bool>,
+}
+/// SyncResult is the result of a Sync operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResult {
+    /// ManagedNamespaceMetadata contains the current sync state of managed namespace metadata
+    #[serde(
+        rename = "managedNamespaceMetadata",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub managed_namespace_metadata: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultManagedNamespaceMetadata,
+    >,
+    /// Resources contains a list of sync result items for each individual resource in a sync operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub resources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultResources>,
+    >,
+    /// Revision holds the revision this sync operation was performed to
+    pub revision: ::std::string::String,
+    /// Revisions holds the revision this sync operation was performed for respective indexed source in sources field
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revisions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Source records the application source information of the sync, used for comparing auto-sync
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub source: ::core::option::Option<ApplicationStatusOperationStateSyncResultSource>,
+    /// Source records the application source information of the sync, used for comparing auto-sync
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSources>,
+    >,
+}
+/// ManagedNamespaceMetadata contains the current sync state of managed namespace metadata
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultManagedNamespaceMetadata {
+    /// The `annotations` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// The `labels` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+}
+/// ResourceResult holds the operation result details of a specific resource
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultResources {
+    /// Group specifies the API group of the resource
+    pub group: ::std::string::String,
+    /// HookPhase contains the state of any operation associated with this resource OR hook
+    /// This can also contain values for non-hook resources.
+    #[serde(
+        rename = "hookPhase",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub hook_phase: ::core::option::Option<::std::string::String>,
+    /// HookType specifies the type of the hook. Empty for non-hook resources
+    #[serde(
+        rename = "hookType",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub hook_type: ::core::option::Option<::std::string::String>,
+    /// Images contains the images related to the ResourceResult
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Kind specifies the API kind of the resource
+    pub kind: ::std::string::String,
+    /// Message contains an informational or error message for the last sync OR operation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub message: ::core::option::Option<::std::string::String>,
+    /// Name specifies the name of the resource
+    pub name: ::std::string::String,
+    /// Namespace specifies the target namespace of the resource
+    pub namespace: ::std::string::String,
+    /// Status holds the final result of the sync. Will be empty if the resources is yet to be applied/pruned and is always zero-value for hooks
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub status: ::core::option::Option<::std::string::String>,
+    /// SyncPhase indicates the particular phase of the sync that this result was acquired in
+    #[serde(
+        rename = "syncPhase",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub sync_phase: ::core::option::Option<::std::string::String>,
+    /// Version specifies the API version of the resource
+    pub version: ::std::string::String,
+}
+/// Source records the application source information of the sync, used for comparing auto-sync
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSource {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourceDirectory,
+    >,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourceHelm,
+    >,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourceKustomize,
+    >,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourcePlugin,
+    >,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourceDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateSyncResultSourceDirectoryJsonnetExtVars,
+        >,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateSyncResultSourceDirectoryJsonnetTlas,
+        >,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateSyncResultSourceHelmFileParameters,
+        >,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourceHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourceKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourceKustomizeReplicas>,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.syncResult.source.kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourceKustomizePatchesTarget,
+    >,
+}
+/// `.status.operationState.syncResult.source.kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.syncResult.source.kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourceKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcePlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourcePluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourcePluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcePluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.operationState.syncResult.source.plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcePluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// ApplicationSource contains all required information about the source of an application
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSources {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourcesDirectory,
+    >,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourcesHelm,
+    >,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourcesKustomize,
+    >,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourcesPlugin,
+    >,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourcesDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateSyncResultSourcesDirectoryJsonnetExtVars,
+        >,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateSyncResultSourcesDirectoryJsonnetTlas,
+        >,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateSyncResultSourcesHelmFileParameters,
+        >,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourcesHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourcesKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusOperationStateSyncResultSourcesKustomizeReplicas,
+        >,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.syncResult.sources[*].kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusOperationStateSyncResultSourcesKustomizePatchesTarget,
+    >,
+}
+/// `.status.operationState.syncResult.sources[*].kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.operationState.syncResult.sources[*].kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesPlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourcesPluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusOperationStateSyncResultSourcesPluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesPluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.operationState.syncResult.sources[*].plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusOperationStateSyncResultSourcesPluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// ResourceStatus holds the current synchronization and health status of a Kubernetes resource.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusResources {
+    /// Group represents the API group of the resource (e.g., "apps" for Deployments).
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// Health indicates the health status of the resource (e.g., Healthy, Degraded, Progressing).
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub health: ::core::option::Option<ApplicationStatusResourcesHealth>,
+    /// Hook is true if the resource is used as a lifecycle hook in an Argo CD application.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub hook: ::core::option::Option<bool>,
+    /// Kind specifies the type of the resource (e.g., "Deployment", "Service").
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// Name is the unique name of the resource within the namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Namespace defines the Kubernetes namespace where the resource is located.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// RequiresDeletionConfirmation is true if the resource requires explicit user confirmation before deletion.
+    #[serde(
+        rename = "requiresDeletionConfirmation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub requires_deletion_confirmation: ::core::option::Option<bool>,
+    /// RequiresPruning is true if the resource needs to be pruned (deleted) as part of synchronization.
+    #[serde(
+        rename = "requiresPruning",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub requires_pruning: ::core::option::Option<bool>,
+    /// Status represents the synchronization state of the resource (e.g., Synced, OutOfSync).
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub status: ::core::option::Option<::std::string::String>,
+    /// SyncWave determines the order in which resources are applied during a sync operation.
+    /// Lower values are applied first.
+    #[serde(
+        rename = "syncWave",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub sync_wave: ::core::option::Option<i64>,
+    /// Version indicates the API version of the resource (e.g., "v1", "v1beta1").
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// Health indicates the health status of the resource (e.g., Healthy, Degraded, Progressing).
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusResourcesHealth {
+    /// LastTransitionTime is the time the HealthStatus was set or updated
+    ///
+    /// Deprecated: this field is not used and will be removed in a future release.
+    #[serde(
+        rename = "lastTransitionTime",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub last_transition_time: ::core::option::Option<::std::string::String>,
+    /// Message is a human-readable informational message describing the health status
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub message: ::core::option::Option<::std::string::String>,
+    /// Status holds the status code of the resource
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub status: ::core::option::Option<::std::string::String>,
+}
+/// SourceHydrator stores information about the current state of source hydration
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydrator {
+    /// CurrentOperation holds the status of the hydrate operation
+    #[serde(
+        rename = "currentOperation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub current_operation: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperation,
+    >,
+    /// LastComparedDryRevision holds the resolved revision from the most recent dry source comparison.
+    /// This is updated on every evaluation, even when hydration is skipped due to no changes.
+    #[serde(
+        rename = "lastComparedDryRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub last_compared_dry_revision: ::core::option::Option<::std::string::String>,
+    /// LastSuccessfulOperation holds info about the most recent successful hydration
+    #[serde(
+        rename = "lastSuccessfulOperation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub last_successful_operation: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperation,
+    >,
+}
+/// CurrentOperation holds the status of the hydrate operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperation {
+    /// DrySHA holds the resolved revision (sha) of the dry source as of the most recent reconciliation
+    #[serde(
+        rename = "drySHA",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub dry_sha: ::core::option::Option<::std::string::String>,
+    /// FinishedAt indicates when the hydrate operation finished
+    #[serde(
+        rename = "finishedAt",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub finished_at: ::core::option::Option<::std::string::String>,
+    /// HydratedSHA holds the resolved revision (sha) of the hydrated source as of the most recent reconciliation
+    #[serde(
+        rename = "hydratedSHA",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub hydrated_sha: ::core::option::Option<::std::string::String>,
+    /// Message contains a message describing the current status of the hydrate operation
+    pub message: ::std::string::String,
+    /// Phase indicates the status of the hydrate operation
+    pub phase: ApplicationStatusSourceHydratorCurrentOperationPhase,
+    /// SourceHydrator holds the hydrator config used for the hydrate operation
+    #[serde(
+        rename = "sourceHydrator",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub source_hydrator: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydrator,
+    >,
+    /// StartedAt indicates when the hydrate operation started
+    #[serde(
+        rename = "startedAt",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub started_at: ::core::option::Option<::std::string::String>,
+}
+/// Phase indicates the status of the hydrate operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::marker::Copy,
+    ::core::cmp::Eq,
+    ::core::hash::Hash
+)]
+pub enum ApplicationStatusSourceHydratorCurrentOperationPhase {
+    /// `Hydrating`
+    Hydrating,
+    /// `Failed`
+    Failed,
+    /// `Hydrated`
+    Hydrated,
+}
+/// SourceHydrator holds the hydrator config used for the hydrate operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydrator {
+    /// DrySource specifies where the dry "don't repeat yourself" manifest source lives.
+    #[serde(rename = "drySource")]
+    pub dry_source: ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySource,
+    /// HydrateTo specifies an optional "staging" location to push hydrated manifests to. An external system would then
+    /// have to move manifests to the SyncSource, e.g. by pull request.
+    #[serde(
+        rename = "hydrateTo",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub hydrate_to: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydratorHydrateTo,
+    >,
+    /// SyncSource specifies where to sync hydrated manifests from.
+    #[serde(rename = "syncSource")]
+    pub sync_source: ApplicationStatusSourceHydratorCurrentOperationSourceHydratorSyncSource,
+}
+/// DrySource specifies where the dry "don't repeat yourself" manifest source lives.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySource {
+    /// Directory specifies path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectory,
+    >,
+    /// Helm specifies helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceHelm,
+    >,
+    /// Kustomize specifies kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomize,
+    >,
+    /// Path is a directory path within the Git repository where the manifests are located
+    pub path: ::std::string::String,
+    /// Plugin specifies config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourcePlugin,
+    >,
+    /// RepoURL is the URL to the git repository that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TargetRevision defines the revision of the source to hydrate
+    #[serde(rename = "targetRevision")]
+    pub target_revision: ::std::string::String,
+}
+/// Directory specifies path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectoryJsonnetExtVars,
+        >,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectoryJsonnetTlas,
+        >,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm specifies helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceHelmFileParameters,
+        >,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceHelmParameters,
+        >,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize specifies kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomizePatches,
+        >,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomizeReplicas,
+        >,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sourceHydrator.currentOperation.sourceHydrator.drySource.kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomizePatchesTarget,
+    >,
+}
+/// `.status.sourceHydrator.currentOperation.sourceHydrator.drySource.kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sourceHydrator.currentOperation.sourceHydrator.drySource.kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourceKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin specifies config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourcePlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourcePluginEnv,
+        >,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourcePluginParameters,
+        >,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourcePluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.sourceHydrator.currentOperation.sourceHydrator.drySource.plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorDrySourcePluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// HydrateTo specifies an optional "staging" location to push hydrated manifests to. An external system would then
+/// have to move manifests to the SyncSource, e.g. by pull request.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorHydrateTo {
+    /// TargetBranch is the branch to which hydrated manifests should be committed
+    #[serde(rename = "targetBranch")]
+    pub target_branch: ::std::string::String,
+}
+/// SyncSource specifies where to sync hydrated manifests from.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorCurrentOperationSourceHydratorSyncSource {
+    /// Path is a directory path within the git repository where hydrated manifests should be committed to and synced
+    /// from. The Path should never point to the root of the repo. If hydrateTo is set, this is just the path from which
+    /// hydrated manifests will be synced.
+    pub path: ::std::string::String,
+    /// RepoURL is the URL to the git repository that contains the hydrated manifests. If not set, defaults to
+    /// the DrySource.RepoURL.
+    #[serde(
+        rename = "repoURL",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub repo_url: ::core::option::Option<::std::string::String>,
+    /// TargetBranch is the branch from which hydrated manifests will be synced.
+    /// If HydrateTo is not set, this is also the branch to which hydrated manifests are committed.
+    #[serde(rename = "targetBranch")]
+    pub target_branch: ::std::string::String,
+}
+/// LastSuccessfulOperation holds info about the most recent successful hydration
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperation {
+    /// DrySHA holds the resolved revision (sha) of the dry source as of the most recent reconciliation
+    #[serde(
+        rename = "drySHA",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub dry_sha: ::core::option::Option<::std::string::String>,
+    /// HydratedSHA holds the resolved revision (sha) of the hydrated source as of the most recent reconciliation
+    #[serde(
+        rename = "hydratedSHA",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub hydrated_sha: ::core::option::Option<::std::string::String>,
+    /// SourceHydrator holds the hydrator config used for the hydrate operation
+    #[serde(
+        rename = "sourceHydrator",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub source_hydrator: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydrator,
+    >,
+}
+/// SourceHydrator holds the hydrator config used for the hydrate operation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydrator {
+    /// DrySource specifies where the dry "don't repeat yourself" manifest source lives.
+    #[serde(rename = "drySource")]
+    pub dry_source: ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySource,
+    /// HydrateTo specifies an optional "staging" location to push hydrated manifests to. An external system would then
+    /// have to move manifests to the SyncSource, e.g. by pull request.
+    #[serde(
+        rename = "hydrateTo",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub hydrate_to: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorHydrateTo,
+    >,
+    /// SyncSource specifies where to sync hydrated manifests from.
+    #[serde(rename = "syncSource")]
+    pub sync_source: ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorSyncSource,
+}
+/// DrySource specifies where the dry "don't repeat yourself" manifest source lives.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySource {
+    /// Directory specifies path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectory,
+    >,
+    /// Helm specifies helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceHelm,
+    >,
+    /// Kustomize specifies kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomize,
+    >,
+    /// Path is a directory path within the Git repository where the manifests are located
+    pub path: ::std::string::String,
+    /// Plugin specifies config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourcePlugin,
+    >,
+    /// RepoURL is the URL to the git repository that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TargetRevision defines the revision of the source to hydrate
+    #[serde(rename = "targetRevision")]
+    pub target_revision: ::std::string::String,
+}
+/// Directory specifies path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectoryJsonnetExtVars,
+        >,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectoryJsonnetTlas,
+        >,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm specifies helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceHelmFileParameters,
+        >,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceHelmParameters,
+        >,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize specifies kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomizePatches,
+        >,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomizeReplicas,
+        >,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sourceHydrator.lastSuccessfulOperation.sourceHydrator.drySource.kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomizePatchesTarget,
+    >,
+}
+/// `.status.sourceHydrator.lastSuccessfulOperation.sourceHydrator.drySource.kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sourceHydrator.lastSuccessfulOperation.sourceHydrator.drySource.kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourceKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin specifies config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourcePlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourcePluginEnv,
+        >,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<
+            ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourcePluginParameters,
+        >,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourcePluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.sourceHydrator.lastSuccessfulOperation.sourceHydrator.drySource.plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorDrySourcePluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// HydrateTo specifies an optional "staging" location to push hydrated manifests to. An external system would then
+/// have to move manifests to the SyncSource, e.g. by pull request.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorHydrateTo {
+    /// TargetBranch is the branch to which hydrated manifests should be committed
+    #[serde(rename = "targetBranch")]
+    pub target_branch: ::std::string::String,
+}
+/// SyncSource specifies where to sync hydrated manifests from.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSourceHydratorLastSuccessfulOperationSourceHydratorSyncSource {
+    /// Path is a directory path within the git repository where hydrated manifests should be committed to and synced
+    /// from. The Path should never point to the root of the repo. If hydrateTo is set, this is just the path from which
+    /// hydrated manifests will be synced.
+    pub path: ::std::string::String,
+    /// RepoURL is the URL to the git repository that contains the hydrated manifests. If not set, defaults to
+    /// the DrySource.RepoURL.
+    #[serde(
+        rename = "repoURL",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub repo_url: ::core::option::Option<::std::string::String>,
+    /// TargetBranch is the branch from which hydrated manifests will be synced.
+    /// If HydrateTo is not set, this is also the branch to which hydrated manifests are committed.
+    #[serde(rename = "targetBranch")]
+    pub target_branch: ::std::string::String,
+}
+/// Summary contains a list of URLs and container images used by this application
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSummary {
+    /// ExternalURLs holds all external URLs of application child resources.
+    #[serde(
+        rename = "externalURLs",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub external_urls: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Images holds all images of application child resources.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// IsAppOfApps holds true if the application has any application for child resource.
+    #[serde(
+        rename = "isAppOfApps",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub is_app_of_apps: ::core::option::Option<bool>,
+}
+/// Sync contains information about the application's current sync status
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSync {
+    /// ComparedTo contains information about what has been compared
+    #[serde(
+        rename = "comparedTo",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub compared_to: ::core::option::Option<ApplicationStatusSyncComparedTo>,
+    /// Revision contains information about the revision the comparison has been performed to
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revision: ::core::option::Option<::std::string::String>,
+    /// Revisions contains information about the revisions of multiple sources the comparison has been performed to
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub revisions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Status is the sync state of the comparison
+    pub status: ::std::string::String,
+}
+/// ComparedTo contains information about what has been compared
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedTo {
+    /// Destination is a reference to the application's destination used for comparison
+    pub destination: ApplicationStatusSyncComparedToDestination,
+    /// IgnoreDifferences is a reference to the application's ignored differences used for comparison
+    #[serde(
+        rename = "ignoreDifferences",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_differences: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToIgnoreDifferences>,
+    >,
+    /// Source is a reference to the application's source used for comparison
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub source: ::core::option::Option<ApplicationStatusSyncComparedToSource>,
+    /// Sources is a reference to the application's multiple sources used for comparison
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub sources: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSources>,
+    >,
+}
+/// Destination is a reference to the application's destination used for comparison
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToDestination {
+    /// Name is an alternate way of specifying the target cluster by its symbolic name. This must be set if Server is not set.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Namespace specifies the target namespace for the application's resources.
+    /// The namespace will only be set for namespace-scoped resources that have not set a value for .metadata.namespace
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Server specifies the URL of the target cluster's Kubernetes control plane API. This must be set if Name is not set.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub server: ::core::option::Option<::std::string::String>,
+}
+/// ResourceIgnoreDifferences contains resource filter and list of json paths which should be ignored during comparison with live state.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToIgnoreDifferences {
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `jqPathExpressions` field.
+    #[serde(
+        rename = "jqPathExpressions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub jq_path_expressions: ::core::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// The `jsonPointers` field.
+    #[serde(
+        rename = "jsonPointers",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub json_pointers: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The `kind` field.
+    pub kind: ::std::string::String,
+    /// ManagedFieldsManagers is a list of trusted managers. Fields mutated by those managers will take precedence over the
+    /// desired state defined in the SCM and won't be displayed in diffs
+    #[serde(
+        rename = "managedFieldsManagers",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub managed_fields_managers: ::core::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+}
+/// Source is a reference to the application's source used for comparison
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSource {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourceDirectory,
+    >,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<ApplicationStatusSyncComparedToSourceHelm>,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourceKustomize,
+    >,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<ApplicationStatusSyncComparedToSourcePlugin>,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourceDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourceDirectoryJsonnetExtVars>,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourceDirectoryJsonnetTlas>,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourceDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourceDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourceHelmFileParameters>,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourceHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourceKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourceKustomizeReplicas>,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sync.comparedTo.source.kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourceKustomizePatchesTarget,
+    >,
+}
+/// `.status.sync.comparedTo.source.kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourceKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sync.comparedTo.source.kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourceKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcePlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcePluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcePluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourcePluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.sync.comparedTo.source.plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcePluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
+}
+/// ApplicationSource contains all required information about the source of an application
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSources {
+    /// Chart is a Helm chart name, and must be specified for applications sourced from a Helm repo.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub chart: ::core::option::Option<::std::string::String>,
+    /// Directory holds path/directory specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub directory: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourcesDirectory,
+    >,
+    /// Helm holds helm specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub helm: ::core::option::Option<ApplicationStatusSyncComparedToSourcesHelm>,
+    /// Kustomize holds kustomize specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kustomize: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourcesKustomize,
+    >,
+    /// Name is used to refer to a source and is displayed in the UI. It is used in multi-source Applications.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is a directory path within the Git repository, and is only valid for applications sourced from Git.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// Plugin holds config management plugin specific options
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub plugin: ::core::option::Option<ApplicationStatusSyncComparedToSourcesPlugin>,
+    /// Ref is reference to another source within sources field. This field will not be used if used with a `source` tag.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub r#ref: ::core::option::Option<::std::string::String>,
+    /// RepoURL is the URL to the repository (Git or Helm) that contains the application manifests
+    #[serde(rename = "repoURL")]
+    pub repo_url: ::std::string::String,
+    /// TagPrefix filters git tags to only those with this prefix before evaluating targetRevision as a semver constraint.
+    /// The prefix is stripped from tag names before comparison and re-added to the resolved version.
+    /// For example, with tagPrefix "component-b/" and targetRevision "1.0.*", tags like "component-b/1.0.0" and
+    /// "component-b/1.0.1" are candidates, and the constraint resolves to "component-b/1.0.1".
+    #[serde(
+        rename = "tagPrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub tag_prefix: ::core::option::Option<::std::string::String>,
+    /// TargetRevision defines the revision of the source to sync the application to.
+    /// In case of Git, this can be commit, tag, or branch. If omitted, will equal to HEAD.
+    /// In case of Helm, this is a semver tag for the Chart's version.
+    #[serde(
+        rename = "targetRevision",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub target_revision: ::core::option::Option<::std::string::String>,
+}
+/// Directory holds path/directory specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesDirectory {
+    /// DisableExtensionFilter controls whether the built-in file-extension filter is skipped during
+    /// manifest generation. When false (the default), only files with a .yaml, .yml, .json, or
+    /// .jsonnet extension are considered as potential manifests. Set it to true to disable the filter
+    /// so that files with custom extensions (e.g. *.yaml.sealed) can be matched by the include/exclude
+    /// glob patterns instead.
+    #[serde(
+        rename = "disableExtensionFilter",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub disable_extension_filter: ::core::option::Option<bool>,
+    /// Exclude contains a glob pattern to match paths against that should be explicitly excluded from being used during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub exclude: ::core::option::Option<::std::string::String>,
+    /// Include contains a glob pattern to match paths against that should be explicitly included during manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub include: ::core::option::Option<::std::string::String>,
+    /// Jsonnet holds options specific to Jsonnet
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub jsonnet: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourcesDirectoryJsonnet,
+    >,
+    /// Recurse specifies whether to scan a directory recursively for manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub recurse: ::core::option::Option<bool>,
+}
+/// Jsonnet holds options specific to Jsonnet
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesDirectoryJsonnet {
+    /// ExtVars is a list of Jsonnet External Variables
+    #[serde(
+        rename = "extVars",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ext_vars: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesDirectoryJsonnetExtVars>,
+    >,
+    /// Additional library search dirs
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub libs: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// TLAS is a list of Jsonnet Top-level Arguments
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub tlas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesDirectoryJsonnetTlas>,
+    >,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourcesDirectoryJsonnetExtVars {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// JsonnetVar represents a variable to be passed to jsonnet during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourcesDirectoryJsonnetTlas {
+    /// The `code` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub code: ::core::option::Option<bool>,
+    /// The `name` field.
+    pub name: ::std::string::String,
+    /// The `value` field.
+    pub value: ::std::string::String,
+}
+/// Helm holds helm specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesHelm {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// FileParameters are file parameters to the helm template
+    #[serde(
+        rename = "fileParameters",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub file_parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesHelmFileParameters>,
+    >,
+    /// IgnoreMissingValueFiles prevents helm template from failing when valueFiles do not exist locally by not appending them to helm template --values
+    #[serde(
+        rename = "ignoreMissingValueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_value_files: ::core::option::Option<bool>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// Namespace is an optional namespace to template with. If left empty, defaults to the app's destination namespace.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Parameters is a list of Helm parameters which are passed to the helm template command upon manifest generation
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesHelmParameters>,
+    >,
+    /// PassCredentials pass credentials to all domains (Helm's --pass-credentials)
+    #[serde(
+        rename = "passCredentials",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub pass_credentials: ::core::option::Option<bool>,
+    /// ReleaseName is the Helm release name to use. If omitted it will use the application name
+    #[serde(
+        rename = "releaseName",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub release_name: ::core::option::Option<::std::string::String>,
+    /// SkipCrds skips custom resource definition installation step (Helm's --skip-crds)
+    #[serde(
+        rename = "skipCrds",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_crds: ::core::option::Option<bool>,
+    /// SkipSchemaValidation skips JSON schema validation (Helm's --skip-schema-validation)
+    #[serde(
+        rename = "skipSchemaValidation",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_schema_validation: ::core::option::Option<bool>,
+    /// SkipTests skips test manifest installation step (Helm's --skip-tests).
+    #[serde(
+        rename = "skipTests",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub skip_tests: ::core::option::Option<bool>,
+    /// ValuesFiles is a list of Helm value files to use when generating a template
+    #[serde(
+        rename = "valueFiles",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub value_files: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Values specifies Helm values to be passed to helm template, typically defined as a block. ValuesObject takes precedence over Values, so use one or the other.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub values: ::core::option::Option<::std::string::String>,
+    /// ValuesObject specifies Helm values to be passed to helm template, defined as a map. This takes precedence over Values.
+    #[serde(
+        rename = "valuesObject",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub values_object: ::core::option::Option<::serde_json::Value>,
+    /// Version is the Helm version to use for templating ("3")
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// HelmFileParameter is a file parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesHelmFileParameters {
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Path is the path to the file containing the values for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+}
+/// HelmParameter is a parameter that's passed to helm template during manifest generation
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesHelmParameters {
+    /// ForceString determines whether to tell Helm to interpret booleans and numbers as strings
+    #[serde(
+        rename = "forceString",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_string: ::core::option::Option<bool>,
+    /// Name is the name of the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// Value is the value for the Helm parameter
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub value: ::core::option::Option<::std::string::String>,
+}
+/// Kustomize holds kustomize specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesKustomize {
+    /// APIVersions specifies the Kubernetes resource API versions to pass to Helm when templating manifests. By default,
+    /// Argo CD uses the API versions of the target cluster. The format is [group/]version/kind.
+    #[serde(
+        rename = "apiVersions",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub api_versions: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CommonAnnotations is a list of additional annotations to add to rendered manifests
+    #[serde(
+        rename = "commonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// CommonAnnotationsEnvsubst specifies whether to apply env variables substitution for annotation values
+    #[serde(
+        rename = "commonAnnotationsEnvsubst",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_annotations_envsubst: ::core::option::Option<bool>,
+    /// CommonLabels is a list of additional labels to add to rendered manifests
+    #[serde(
+        rename = "commonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub common_labels: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Components specifies a list of kustomize components to add to the kustomization before building
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub components: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ForceCommonAnnotations specifies whether to force applying common annotations to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonAnnotations",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_annotations: ::core::option::Option<bool>,
+    /// ForceCommonLabels specifies whether to force applying common labels to resources for Kustomize apps
+    #[serde(
+        rename = "forceCommonLabels",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub force_common_labels: ::core::option::Option<bool>,
+    /// IgnoreMissingComponents prevents kustomize from failing when components do not exist locally by not appending them to kustomization file
+    #[serde(
+        rename = "ignoreMissingComponents",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub ignore_missing_components: ::core::option::Option<bool>,
+    /// Images is a list of Kustomize image override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub images: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// KubeVersion specifies the Kubernetes API version to pass to Helm when templating manifests. By default, Argo CD
+    /// uses the Kubernetes version of the target cluster.
+    #[serde(
+        rename = "kubeVersion",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub kube_version: ::core::option::Option<::std::string::String>,
+    /// LabelIncludeTemplates specifies whether to apply common labels to resource templates or not
+    #[serde(
+        rename = "labelIncludeTemplates",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_include_templates: ::core::option::Option<bool>,
+    /// LabelWithoutSelector specifies whether to apply common labels to resource selectors or not
+    #[serde(
+        rename = "labelWithoutSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_without_selector: ::core::option::Option<bool>,
+    /// NamePrefix overrides the namePrefix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "namePrefix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_prefix: ::core::option::Option<::std::string::String>,
+    /// NameSuffix overrides the nameSuffix in the kustomization.yaml for Kustomize apps
+    #[serde(
+        rename = "nameSuffix",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub name_suffix: ::core::option::Option<::std::string::String>,
+    /// Namespace sets the namespace that Kustomize adds to all resources
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// Patches is a list of Kustomize patches
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patches: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesKustomizePatches>,
+    >,
+    /// Replicas is a list of Kustomize Replicas override specifications
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub replicas: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesKustomizeReplicas>,
+    >,
+    /// Version controls which version of Kustomize to use for rendering manifests
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sync.comparedTo.sources[*].kustomize.patches[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesKustomizePatches {
+    /// The `options` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub options: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, bool>,
+    >,
+    /// The `patch` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub patch: ::core::option::Option<::std::string::String>,
+    /// The `path` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub path: ::core::option::Option<::std::string::String>,
+    /// The `target` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub target: ::core::option::Option<
+        ApplicationStatusSyncComparedToSourcesKustomizePatchesTarget,
+    >,
+}
+/// `.status.sync.comparedTo.sources[*].kustomize.patches[*].target`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesKustomizePatchesTarget {
+    /// The `annotationSelector` field.
+    #[serde(
+        rename = "annotationSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub annotation_selector: ::core::option::Option<::std::string::String>,
+    /// The `group` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub group: ::core::option::Option<::std::string::String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub kind: ::core::option::Option<::std::string::String>,
+    /// The `labelSelector` field.
+    #[serde(
+        rename = "labelSelector",
+        default,
+        skip_serializing_if = "::core::option::Option::is_none"
+    )]
+    pub label_selector: ::core::option::Option<::std::string::String>,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `namespace` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub namespace: ::core::option::Option<::std::string::String>,
+    /// The `version` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub version: ::core::option::Option<::std::string::String>,
+}
+/// `.status.sync.comparedTo.sources[*].kustomize.replicas[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourcesKustomizeReplicas {
+    /// Number of replicas
+    pub count: IntOrString,
+    /// Name of Deployment or StatefulSet
+    pub name: ::std::string::String,
+}
+/// Plugin holds config management plugin specific options
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesPlugin {
+    /// Env is a list of environment variable entries
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub env: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesPluginEnv>,
+    >,
+    /// The `name` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// The `parameters` field.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub parameters: ::core::option::Option<
+        ::std::vec::Vec<ApplicationStatusSyncComparedToSourcesPluginParameters>,
+    >,
+}
+/// EnvEntry represents an entry in the application's environment
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ApplicationStatusSyncComparedToSourcesPluginEnv {
+    /// Name is the name of the variable, usually expressed in uppercase
+    pub name: ::std::string::String,
+    /// Value is the value of the variable
+    pub value: ::std::string::String,
+}
+/// `.status.sync.comparedTo.sources[*].plugin.parameters[*]`.
+#[derive(
+    ::core::clone::Clone,
+    ::core::fmt::Debug,
+    ::core::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::core::default::Default
+)]
+pub struct ApplicationStatusSyncComparedToSourcesPluginParameters {
+    /// Array is the value of an array type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub array: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Map is the value of a map type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub map: ::core::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
+    /// Name is the name identifying a parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub name: ::core::option::Option<::std::string::String>,
+    /// String_ is the value of a string type parameter.
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub string: ::core::option::Option<::std::string::String>,
 }
 impl ApplicationSpec {
     /// The schema of a whole `Application` object: the CRD's `openAPIV3Schema`, served at

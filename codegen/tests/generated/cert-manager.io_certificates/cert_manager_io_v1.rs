@@ -52,6 +52,11 @@
         json_path = ".metadata.creationTimestamp",
         description = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC."
     ),
+    selectable_fields(
+        ".spec.issuerRef.group",
+        ".spec.issuerRef.kind",
+        ".spec.issuerRef.name"
+    ),
     schema = CertificateSpec::crd_schema
 )]
 pub struct CertificateSpec {
@@ -1348,12 +1353,4 @@ impl CertificateSpec {
             )
             .expect("krest-codegen embeds valid JSON")
     }
-}
-impl Certificate {
-    /// The CRD's `selectableFields`: paths usable in field selectors.
-    pub const SELECTABLE_FIELDS: &'static [&'static str] = &[
-        ".spec.issuerRef.group",
-        ".spec.issuerRef.kind",
-        ".spec.issuerRef.name",
-    ];
 }

@@ -63,6 +63,7 @@ pub struct GadgetSpec {
         json_path = ".spec.size",
         priority = 1
     ),
+    selectable_fields(".spec.color"),
     schema = WidgetSpec::crd_schema
 )]
 pub struct WidgetSpec {

@@ -41,6 +41,7 @@
         type = "date",
         json_path = ".metadata.creationTimestamp"
     ),
+    storage_version = "v1",
     schema = GatewaySpec::crd_schema
 )]
 pub struct GatewaySpec {

@@ -27,6 +27,7 @@
         type = "date",
         json_path = ".metadata.creationTimestamp"
     ),
+    storage_version = "v1",
     schema = HTTPRouteSpec::crd_schema
 )]
 pub struct HTTPRouteSpec {
