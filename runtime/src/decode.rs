@@ -43,6 +43,11 @@ fn canonical<R: Resource>(value: &Value) -> Result<Decoded, Cause> {
             unknown.push(path);
         }
     };
+    // The callback as a trait object: the wrapping deserializer's type is then the same for
+    // every kind, so the visitors of what all kinds share (`ObjectMeta`, its maps, `Value`) are
+    // instantiated once per crate rather than once per kind, which is most of a kind's compile
+    // time.
+    let mut record: &mut dyn FnMut(serde_ignored::Path<'_>) = &mut record;
     let deserializer = serde_ignored::Deserializer::new(value, &mut record);
     let object: R = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
