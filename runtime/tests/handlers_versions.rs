@@ -192,6 +192,61 @@ async fn objects_are_stored_in_the_storage_version_and_served_in_the_one_asked_f
 }
 
 #[tokio::test]
+async fn objects_stored_in_an_earlier_storage_version_are_served_in_each_version() {
+    // Written when v1beta1 was the storage version: every version still serves it as its own.
+    let server = server();
+    let old = serde_json::to_vec(&json!({
+        "apiVersion": "pools.krest.dev/v1beta1",
+        "kind": "Pool",
+        "metadata": {"name": "legacy", "namespace": "default", "uid": "u-1"},
+        "spec": {"class": "bronze"},
+    }))
+    .unwrap();
+    server
+        .state()
+        .store
+        .create("/pools.krest.dev/pools/default/legacy", old.into())
+        .await
+        .unwrap();
+    for (base, version) in [(V1, "v1"), (V1BETA1, "v1beta1")] {
+        let api_version = format!("pools.krest.dev/{version}");
+        let got = get(&server, &format!("{base}/legacy")).await;
+        assert_eq!(got.body["apiVersion"], api_version.as_str(), "{}", got.text);
+        assert_eq!(got.body["spec"]["class"], "bronze");
+        let listed = get(&server, base).await;
+        assert_eq!(listed.body["items"][0]["apiVersion"], api_version.as_str());
+        let watched = send(
+            &server,
+            "GET",
+            &format!("{base}?watch=true&timeoutSeconds=1"),
+            &[],
+            None,
+        )
+        .await;
+        let event: Value = serde_json::from_str(watched.text.lines().next().unwrap()).unwrap();
+        assert_eq!(event["object"]["apiVersion"], api_version.as_str());
+    }
+    // A write through v1 stores it in v1.
+    let labelled = patch(
+        &server,
+        &format!("{V1}/legacy"),
+        "application/merge-patch+json",
+        json!({"metadata": {"labels": {"moved": "yes"}}}),
+    )
+    .await;
+    assert_eq!(labelled.code, 200, "{}", labelled.text);
+    let stored = server
+        .state()
+        .store
+        .get("/pools.krest.dev/pools/default/legacy")
+        .await
+        .unwrap()
+        .unwrap();
+    let stored: Value = serde_json::from_slice(&stored.value).unwrap();
+    assert_eq!(stored["apiVersion"], "pools.krest.dev/v1");
+}
+
+#[tokio::test]
 async fn a_deprecated_version_warns_on_every_response() {
     let server = server();
     let created = json(&server, "POST", V1BETA1, pool("v1beta1", "p", "gold")).await;

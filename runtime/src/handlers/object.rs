@@ -302,19 +302,37 @@ pub fn parse_yaml_object(bytes: &[u8]) -> Result<Map<String, Value>, Status> {
 /// A stored object as `model`'s version serves it, with `metadata.resourceVersion` set from its
 /// revision.
 ///
-/// Objects are stored in their kind's storage version; another version of the kind serves them
-/// with its own `apiVersion` and nothing else changed, as a CRD's conversion strategy `None`
-/// does. Fields that version does not know are dropped when it writes, by the typed round trip.
+/// Objects are stored in their kind's storage version (or in the one that was the storage
+/// version when they were written); every version of the kind serves them with its own
+/// `apiVersion` and nothing else changed, as a CRD's conversion strategy `None` does. Fields a
+/// version does not know are dropped when it writes, by the typed round trip.
 pub fn decode_stored(kv: &KeyValue, model: &ResourceModel) -> Result<Value, Status> {
     let mut value: Value = serde_json::from_slice(&kv.value)
         .map_err(|e| Status::internal(format!("stored object {} is corrupt: {e}", kv.key)))?;
     set_resource_version(&mut value, kv.mod_revision);
-    if model.storage_version.is_some() {
-        if let Some(object) = value.as_object_mut() {
+    if let Some(object) = value.as_object_mut() {
+        let served = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| is_api_version_of(v.as_bytes(), model));
+        if !served {
             object.insert("apiVersion".into(), Value::String(model.api_version()));
         }
     }
     Ok(value)
+}
+
+/// Whether `value` is `model`'s `apiVersion` (`group/version`, or `version` for the core
+/// group), compared without building it.
+fn is_api_version_of(value: &[u8], model: &ResourceModel) -> bool {
+    let (group, version) = (model.group.as_bytes(), model.version.as_bytes());
+    if group.is_empty() {
+        return value == version;
+    }
+    value.len() == group.len() + 1 + version.len()
+        && value.starts_with(group)
+        && value[group.len()] == b'/'
+        && value.ends_with(version)
 }
 
 /// Sets `metadata.resourceVersion`.
@@ -345,8 +363,8 @@ pub fn encode_for_store(value: &Value, model: &ResourceModel) -> Bytes {
     Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
 }
 
-/// Stored bytes with `"resourceVersion":"N"` spliced into `metadata` (and, through a version
-/// other than the storage version, that version's `apiVersion`: see [`decode_stored`]), without
+/// Stored bytes with `"resourceVersion":"N"` spliced into `metadata` (and the served version's
+/// `apiVersion` in place of a stored one that differs: see [`decode_stored`]), without
 /// parsing: the stored form always begins `{"apiVersion":...,"kind":...,"metadata":{`. The
 /// result is exactly as long as it needs to be, so that turning it into `Bytes` does not
 /// allocate again.
@@ -356,11 +374,10 @@ pub fn splice_resource_version(
     model: &ResourceModel,
 ) -> Option<Vec<u8>> {
     let at = metadata_start(stored)?;
-    let served = served_api_version(model);
     let mut out = Vec::with_capacity(
-        stored.len() + spliced_len(stored, at, revision) + served.as_ref().map_or(0, String::len),
+        stored.len() + spliced_len(stored, at, revision) + model.group.len() + model.version.len(),
     );
-    splice_at(&mut out, stored, at, revision, served.as_deref());
+    splice_at(&mut out, stored, at, revision, model);
     Some(out)
 }
 
@@ -369,22 +386,11 @@ pub fn splice_resource_version(
 pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &ResourceModel) -> bool {
     match metadata_start(stored) {
         Some(at) => {
-            splice_at(
-                out,
-                stored,
-                at,
-                revision,
-                served_api_version(model).as_deref(),
-            );
+            splice_at(out, stored, at, revision, model);
             true
         }
         None => false,
     }
-}
-
-/// The `apiVersion` `model` serves objects with when they are stored in another version.
-fn served_api_version(model: &ResourceModel) -> Option<String> {
-    model.storage_version.as_ref().map(|_| model.api_version())
 }
 
 const RESOURCE_VERSION: &[u8] = b"\"resourceVersion\":\"";
@@ -411,24 +417,21 @@ fn spliced_len(stored: &[u8], at: usize, revision: u64) -> usize {
     RESOURCE_VERSION.len() + (digits.len() - start) + 1 + comma
 }
 
-fn splice_at(
-    out: &mut Vec<u8>,
-    stored: &[u8],
-    at: usize,
-    revision: u64,
-    api_version: Option<&str>,
-) {
+fn splice_at(out: &mut Vec<u8>, stored: &[u8], at: usize, revision: u64, model: &ResourceModel) {
     const HEAD: &[u8] = b"{\"apiVersion\":\"";
     let (digits, start) = decimal(revision);
     let mut from = 0;
-    if let Some(version) = api_version {
-        let value_end = stored
-            .strip_prefix(HEAD)
-            .and_then(|rest| rest.iter().position(|b| *b == b'"'))
-            .map(|end| HEAD.len() + end);
-        if let Some(end) = value_end.filter(|end| *end < at) {
+    // The stored `apiVersion`, replaced by the served one when they differ (see
+    // `decode_stored`).
+    let value_end = stored
+        .strip_prefix(HEAD)
+        .and_then(|rest| rest.iter().position(|b| *b == b'"'))
+        .map(|end| HEAD.len() + end)
+        .filter(|end| *end < at);
+    if let Some(end) = value_end {
+        if !is_api_version_of(&stored[HEAD.len()..end], model) {
             out.extend_from_slice(HEAD);
-            out.extend_from_slice(version.as_bytes());
+            out.extend_from_slice(model.api_version().as_bytes());
             from = end;
         }
     }
