@@ -322,11 +322,7 @@ impl ResourceModel {
 
     /// `group/version`, or just `version` for the core group: the `apiVersion` of objects.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        api_version(&self.group, &self.version)
     }
 
     /// The URL prefix of the group-version: `/api/v1` or `/apis/{group}/{version}`.
@@ -361,11 +357,10 @@ impl ResourceModel {
 
     /// The `apiVersion` objects of this kind are stored with.
     pub fn storage_api_version(&self) -> String {
-        match &self.storage_version {
-            Some(version) if self.group.is_empty() => version.to_string(),
-            Some(version) => format!("{}/{}", self.group, version),
-            None => self.api_version(),
-        }
+        api_version(
+            &self.group,
+            self.storage_version.as_deref().unwrap_or(&self.version),
+        )
     }
 
     /// The `Warning` a deprecated version's responses carry, as kube-apiserver words it for a
@@ -378,5 +373,14 @@ impl ResourceModel {
             Some(text) => text.to_string(),
             None => format!("{} {} is deprecated", self.api_version(), self.kind),
         })
+    }
+}
+
+/// `group/version`, or `version` alone for the core group.
+fn api_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
     }
 }

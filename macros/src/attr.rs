@@ -143,6 +143,14 @@ impl<'a> Input<'a> {
             }
         }
         let anchor = attr_span.unwrap_or_else(|| input.ident.span());
+        if let Some(field) = raw.fields.iter().find(|f| f.json == "status") {
+            if raw.status.is_some() {
+                errors.at(
+                    field.ident.span(),
+                    "`status` is already the status subresource's field: use either `status = Type` (with the subresource) or `field(status = Type)` (without)",
+                );
+            }
+        }
 
         let group = raw.group.clone().unwrap_or_else(|| {
             errors.at(anchor, "missing `group`: add `#[resource(group = \"example.com\")]` (an empty string is the core group)");
@@ -327,9 +335,6 @@ fn parse_one(
             raw.verbs = Some(verbs);
         }
         "status" => {
-            if raw.fields.iter().any(|f| f.json == "status") {
-                errors.at(span, "`status` is already declared by `field(status = ...)`: use either `status = Type` (with the subresource) or `field(status = Type)` (without)");
-            }
             let value = meta.value()?;
             raw.status = Some(if value.peek(LitStr) {
                 value.parse::<LitStr>()?.parse()?
@@ -360,15 +365,18 @@ fn parse_one(
         "field" => {
             meta.parse_nested_meta(|inner| {
                 let Some(name) = inner.path.get_ident() else {
-                    return Err(inner.error("`field` takes `name = Type`: `field(operation = Operation)`"));
+                    return Err(
+                        inner.error("`field` takes `name = Type`: `field(operation = Operation)`")
+                    );
                 };
                 let json = name.to_string();
                 let json = json.strip_prefix("r#").unwrap_or(&json).to_string();
                 let ty = inner.value()?.parse::<syn::Type>()?;
                 if RESERVED_FIELDS.contains(&json.as_str()) {
-                    errors.at(name.span(), format!("`{json}` is a member of every object; `field` declares others"));
-                } else if json == "status" && raw.status.is_some() {
-                    errors.at(name.span(), "`status` is already the status subresource's field: use either `status = Type` (with the subresource) or `field(status = Type)` (without)");
+                    errors.at(
+                        name.span(),
+                        format!("`{json}` is a member of every object; `field` declares others"),
+                    );
                 } else if raw.fields.iter().any(|f| f.json == json) {
                     errors.at(name.span(), format!("field `{json}` is declared twice"));
                 } else {

@@ -731,14 +731,13 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             Box::pin(run(state.clone(), index, call))
         }
     };
-    let response = if long_running {
+    let mut response = if long_running {
         handler.await
     } else {
         tokio::time::timeout(state.limits.request_timeout, handler)
             .await
             .unwrap_or_else(|_| Status::timeout().into_response())
     };
-    let mut response = response;
     if let Some((entry, _)) = state.target(index) {
         if let Some(warning) = &entry.deprecation {
             response
