@@ -6,10 +6,14 @@
 //! The body size (3 MiB), JSON and YAML nesting and alias expansion, and the number of JSON
 //! patch operations are limited where bodies are read, so every verb shares them.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::status::Status;
 
@@ -70,6 +74,21 @@ impl InFlight {
                 .map_err(|_| Status::too_many_requests()),
         }
     }
+}
+
+/// `future`'s output, or `None` once `deadline` passes. The timer is made only if the future
+/// does not finish on its first poll: most requests (a GET from memory) never need one.
+pub(crate) async fn within<F: Future>(deadline: Instant, future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// Whether a method changes state, as kube-apiserver's `readOnlyVerbs` decide it.

@@ -18,6 +18,9 @@ pub struct Output {
     pub yaml: bool,
     /// Indent the JSON.
     pub pretty: bool,
+    /// The `Accept` header asked for the object itself (JSON or YAML), not a Table: handlers
+    /// need not negotiate again.
+    pub object: bool,
 }
 
 impl Output {
@@ -29,8 +32,9 @@ impl Output {
                 .get(name)
                 .and_then(|v: &http::HeaderValue| v.to_str().ok())
         };
-        let yaml = negotiate(header(http::header::ACCEPT), true, IncludeObject::Metadata)
-            .is_ok_and(|(_, yaml)| yaml);
+        let negotiated = negotiate(header(http::header::ACCEPT), true, IncludeObject::Metadata);
+        let yaml = negotiated.as_ref().is_ok_and(|(_, yaml)| *yaml);
+        let object = matches!(negotiated, Ok((Format::Json, _)));
         let query = crate::query::Query::of(request.uri());
         let pretty = match query.get("pretty") {
             Some(_) => query.flag("pretty"),
@@ -40,7 +44,11 @@ impl Output {
                     .any(|p| agent.starts_with(p))
             }),
         };
-        Output { yaml, pretty }
+        Output {
+            yaml,
+            pretty,
+            object,
+        }
     }
 
     /// Whether the handler's JSON goes out as it is.

@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::{Request, Response};
 use http_body_util::BodyExt;
@@ -22,6 +22,7 @@ use crate::codegen::{ActionVerb, Method, ResourceModel};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
 use crate::encode::Infallibly;
+use crate::idle::{Idle, Tracked};
 use crate::limits::{InFlight, Limits};
 use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
@@ -199,9 +200,15 @@ impl Server {
     /// server without sockets, for tests (`tower::ServiceExt::oneshot` on [`Server::service`]
     /// works the same).
     pub fn handle(&self, request: Request<Body>) -> HandlerFuture {
+        let server = self.clone();
+        Box::pin(async move { server.respond(request).await })
+    }
+
+    /// [`handle`](Self::handle) without boxing the future: what each connection awaits.
+    async fn respond(&self, request: Request<Body>) -> Response<Body> {
         match &self.service {
-            Some(service) => Box::pin(Infallibly(service.clone().oneshot(request))),
-            None => Box::pin(dispatch(self.state.clone(), request)),
+            Some(service) => filtered_route(service.clone(), request).await,
+            None => dispatch(self.state.clone(), request).await,
         }
     }
 
@@ -294,7 +301,10 @@ impl Server {
         I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     {
         let header_read_timeout = self.state.limits.header_read_timeout;
+        let idle = Idle::new();
+        let watchdog = idle.clone();
         let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            let busy = idle.busy();
             let server = self.clone();
             let identity = identity.clone();
             async move {
@@ -303,15 +313,22 @@ impl Server {
                 if let Some(identity) = identity {
                     request.extensions_mut().insert(identity);
                 }
-                Ok::<_, Infallible>(server.handle(request).await)
+                let response = server.respond(request).await;
+                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
             }
         });
         let connection = hyper::server::conn::http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(header_read_timeout)
+            // `Idle` below keeps the header read timeout, with one timer per connection.
+            .header_read_timeout(None)
             .serve_connection(io, service);
-        if let Err(e) = connection.await {
-            tracing::debug!(%peer, error = %e, "connection ended with an error");
+        tokio::select! {
+            biased;
+            served = connection => if let Err(e) = served {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            },
+            () = watchdog.expired(header_read_timeout) => {
+                tracing::debug!(%peer, "no request head within the header read timeout: closed");
+            }
         }
     }
 }
@@ -645,7 +662,7 @@ fn matched_service(_target: &Target) -> HttpService {
             state: pending.state.clone(),
             target: pending.index,
         };
-        Ok::<_, Infallible>(run(pending.state, pending.index, call).await)
+        Ok::<_, Infallible>(run(&pending.state, pending.index, call).await)
     }))
 }
 
@@ -659,7 +676,7 @@ struct Pending {
 
 /// Routes one request and runs its handler, with panic recovery and metrics.
 async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let Some(method) = Method::parse(request.method().as_str()) else {
         return Status::method_not_allowed(format!(
             "the server does not allow the method {}",
@@ -712,31 +729,35 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         }
     };
     let _in_flight = state.metrics.in_flight();
-    let handler: HandlerFuture = match &state.targets[index].1 {
-        Some(service) => {
-            request.extensions_mut().insert(Pending {
-                state: state.clone(),
-                index,
-                captures,
-            });
-            Box::pin(Infallibly(service.clone().oneshot(request)))
-        }
-        None => {
-            let call = Call {
-                request,
-                captures,
-                state: state.clone(),
-                target: index,
-            };
-            Box::pin(run(state.clone(), index, call))
+    // The handler's future is awaited in place, not boxed: route handlers box their own.
+    let filtered = state.targets[index].1.clone();
+    let handler = async {
+        match filtered {
+            Some(service) => {
+                request.extensions_mut().insert(Pending {
+                    state: state.clone(),
+                    index,
+                    captures,
+                });
+                filtered_route(service, request).await
+            }
+            None => {
+                let call = Call {
+                    request,
+                    captures,
+                    state: state.clone(),
+                    target: index,
+                };
+                run(&state, index, call).await
+            }
         }
     };
     let mut response = if long_running {
         handler.await
     } else {
-        tokio::time::timeout(state.limits.request_timeout, handler)
+        crate::limits::within(started + state.limits.request_timeout, handler)
             .await
-            .unwrap_or_else(|_| Status::timeout().into_response())
+            .unwrap_or_else(|| Status::timeout().into_response())
     };
     if let Some((entry, _)) = state.target(index) {
         if let Some(warning) = &entry.deprecation {
@@ -762,6 +783,12 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     response
 }
 
+/// A request through a filter stack. Boxed: a tower future in an `async fn` makes the caller's
+/// future fail to be `Send` for every lifetime (rust-lang/rust#102211).
+fn filtered_route(service: HttpService, request: Request<Body>) -> HandlerFuture {
+    Box::pin(Infallibly(service.oneshot(request)))
+}
+
 /// 413 for a body whose declared length is past the limit, before any of it is read. Bodies
 /// without a length are cut off by the handlers as soon as they pass it.
 fn declared_too_large(request: &Request<Body>) -> Option<Status> {
@@ -777,7 +804,7 @@ fn declared_too_large(request: &Request<Body>) -> Option<Status> {
 }
 
 /// Runs the handler of target `index`, turning a panic into a 500 Status.
-async fn run(state: Arc<State>, index: usize, call: Call) -> Response<Body> {
+async fn run(state: &State, index: usize, call: Call) -> Response<Body> {
     let future = match &state.targets[index].0 {
         Target::Resource { route, .. } => (route.handler)(call),
         Target::Custom(handler, _) => handler(call),

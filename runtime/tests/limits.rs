@@ -275,6 +275,15 @@ async fn slow_headers_and_idle_connections_are_closed() {
             took >= Duration::from_millis(400),
             "kept alive for {took:?}"
         );
+        // A watch keeps its connection busy: it runs its 2 s, then the connection idles out.
+        let watch =
+            format!("GET {WIDGETS}?watch=true&timeoutSeconds=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        let (reply, took) = exchange(addr, watch.as_bytes(), Duration::from_secs(10));
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(
+            took >= Duration::from_secs(2) && took < Duration::from_secs(5),
+            "closed after {took:?}"
+        );
         healthy(addr);
     })
     .await

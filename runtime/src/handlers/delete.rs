@@ -220,7 +220,7 @@ pub async fn delete(mut ctx: Ctx) -> Result<Response<Body>, Status> {
 /// DELETECOLLECTION: deletes every object the selectors pick; answers with the list of them.
 pub async fn delete_collection(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let options = options(&mut ctx).await?;
-    let selection = Selection::from_query(&ctx.query(), ctx.model(), ctx.namespace.is_some())?;
+    let selection = Selection::from_query(&ctx.query(), ctx.model(), ctx.namespace().is_some())?;
     let listed = read_list(&ctx, &selection).await?;
     let mut items = Vec::with_capacity(listed.items.len());
     for kv in &listed.items {

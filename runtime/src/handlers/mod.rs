@@ -35,7 +35,7 @@ where
         if watch && output.yaml {
             return Status::not_acceptable(&["application/json;stream=watch"]).into_response();
         }
-        let response = match Ctx::new(call) {
+        let response = match Ctx::new(call, output) {
             Ok(ctx) => core(ctx).await.unwrap_or_else(Status::into_response),
             Err(status) => status.into_response(),
         };

@@ -1,7 +1,6 @@
 //! What every handler shares: the request context, store keys, body reading, and writing
 //! objects back with their `resourceVersion`.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -9,7 +8,7 @@ use http::Response;
 use serde_json::{Map, Value};
 
 use crate::codegen::{ResourceModel, Scope};
-use crate::negotiate::{response_format, Format, IncludeObject};
+use crate::negotiate::{response_format, Format, IncludeObject, Output};
 use crate::query::Query;
 use crate::route::{Body, Call};
 use crate::server::{ResourceEntry, State};
@@ -22,15 +21,25 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 /// A matched resource request, ready for a handler core.
 pub(crate) struct Ctx {
     pub call: Call,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
+    /// How the response is written, from the request's headers.
+    output: Output,
+    namespace: Param,
+    name: Param,
     /// Paths of the fields the JSON body held twice, once it is read.
     pub duplicates: Vec<String>,
 }
 
+/// A path parameter: where it sits in the request's path, so that the common case allocates
+/// nothing, or its percent-decoded value.
+enum Param {
+    Absent,
+    Path(std::ops::Range<usize>),
+    Decoded(String),
+}
+
 impl Ctx {
     /// The context of `call`; the route must be a resource route.
-    pub fn new(call: Call) -> Result<Ctx, Status> {
+    pub fn new(call: Call, output: Output) -> Result<Ctx, Status> {
         let Some(route) = call.route() else {
             return Err(Status::internal(
                 "resource handler bound to a non-resource route",
@@ -39,24 +48,52 @@ impl Ctx {
         // What `call.namespace()` and `call.name()` answer, read in one pass over the path and
         // its template instead of one search of the template per parameter; a segment with a
         // `%` escape is left to `Call::param` to decode.
-        let (namespace, name) = template_params(&route.action.path, call.request.uri().path());
-        let owned = |raw: Option<&str>, param: &str| match raw {
-            Some(raw) if raw.contains('%') => call.param(param).map(Cow::into_owned),
-            raw => raw.map(str::to_owned),
+        let path = call.request.uri().path();
+        let (namespace, name) = template_params(&route.action.path, path);
+        let param = |raw: Option<&str>, param: &str| match raw {
+            None => Param::Absent,
+            Some(raw) if raw.contains('%') => call
+                .param(param)
+                .map_or(Param::Absent, |p| Param::Decoded(p.into_owned())),
+            // A sub-slice of `path`: its offset is the distance between the pointers.
+            Some(raw) => {
+                let start = raw.as_ptr() as usize - path.as_ptr() as usize;
+                Param::Path(start..start + raw.len())
+            }
         };
-        let namespace = owned(namespace, "namespace");
-        let name = owned(name, "name");
-        if let Some(ns) = &namespace {
+        let namespace = param(namespace, "namespace");
+        let name = param(name, "name");
+        let ctx = Ctx {
+            call,
+            output,
+            namespace,
+            name,
+            duplicates: Vec::new(),
+        };
+        if let Some(ns) = ctx.namespace() {
             if !crate::codegen::is_dns_label(ns) {
                 return Err(Status::not_found_namespace(ns));
             }
         }
-        Ok(Ctx {
-            call,
-            namespace,
-            name,
-            duplicates: Vec::new(),
-        })
+        Ok(ctx)
+    }
+
+    /// The `{namespace}` of the URL, if the route has one.
+    pub fn namespace(&self) -> Option<&str> {
+        self.param(&self.namespace)
+    }
+
+    /// The `{name}` of the URL, if the route has one.
+    pub fn name(&self) -> Option<&str> {
+        self.param(&self.name)
+    }
+
+    fn param<'a>(&'a self, param: &'a Param) -> Option<&'a str> {
+        match param {
+            Param::Absent => None,
+            Param::Path(range) => self.call.request.uri().path().get(range.clone()),
+            Param::Decoded(value) => Some(value),
+        }
     }
 
     pub fn state(&self) -> &Arc<State> {
@@ -85,16 +122,15 @@ impl Ctx {
 
     /// The item name from the URL; every item route has one.
     pub fn item_name(&self) -> Result<&str, Status> {
-        self.name
-            .as_deref()
+        self.name()
             .ok_or_else(|| Status::internal("item route without a name"))
     }
 
     /// The store key of object `name` in the request's namespace.
     pub fn key(&self, name: &str) -> String {
         let model = self.model();
-        let namespace = match (&self.namespace, model.scope) {
-            (Some(ns), Scope::Namespaced) => Some(ns.as_str()),
+        let namespace = match (self.namespace(), model.scope) {
+            (Some(ns), Scope::Namespaced) => Some(ns),
             _ => None,
         };
         store_path(model, namespace, name)
@@ -102,7 +138,7 @@ impl Ctx {
 
     /// The store prefix of the request's collection (all namespaces when there is none).
     pub fn prefix(&self) -> String {
-        store_path(self.model(), self.namespace.as_deref(), "")
+        store_path(self.model(), self.namespace(), "")
     }
 
     /// The store prefix of the whole resource, every namespace.
@@ -169,7 +205,7 @@ impl Ctx {
             operation,
             resource: self.model(),
             subresource,
-            namespace: self.namespace.as_deref().unwrap_or(""),
+            namespace: self.namespace().unwrap_or(""),
             name,
             user: self
                 .call
@@ -184,6 +220,9 @@ impl Ctx {
     /// The format the client asked for.
     pub fn format(&self) -> Result<Format, Status> {
         let include = IncludeObject::parse(self.query().get("includeObject").as_deref())?;
+        if self.output.object {
+            return Ok(Format::Json);
+        }
         response_format(self.header(http::header::ACCEPT), true, include)
     }
 
@@ -549,7 +588,7 @@ pub fn check_type_meta(
 
 /// Fills the body's namespace from the URL, or fails when they disagree.
 pub fn check_namespace(body: &mut Map<String, Value>, ctx: &Ctx) -> Result<(), Status> {
-    let url = ctx.namespace.as_deref().unwrap_or("");
+    let url = ctx.namespace().unwrap_or("");
     let meta = meta_mut(body);
     match meta.get("namespace").and_then(Value::as_str).unwrap_or("") {
         "" => {

@@ -244,7 +244,7 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
         return super::watch::watch(ctx).await;
     }
     let format = ctx.format()?;
-    let selection = Selection::from_query(&ctx.query(), ctx.model(), ctx.namespace.is_some())?;
+    let selection = Selection::from_query(&ctx.query(), ctx.model(), ctx.namespace().is_some())?;
     let mut plan = plan(&ctx)?;
     // Without `limit`, a JSON list is read in pages of its own (no continue token, one revision).
     let paged = plan.limit == 0 && format == Format::Json;

@@ -50,7 +50,7 @@ fn invalid(field: &str, message: &str) -> Status {
 
 fn options(ctx: &Ctx) -> Result<Options, Status> {
     let q = ctx.query();
-    let selection = Selection::from_query(&q, ctx.model(), ctx.namespace.is_some())?;
+    let selection = Selection::from_query(&q, ctx.model(), ctx.namespace().is_some())?;
     let rv = q.text("resourceVersion");
     let rv_match = q.text("resourceVersionMatch");
     let send_initial_events = q.flag("sendInitialEvents");
@@ -90,7 +90,7 @@ fn options(ctx: &Ctx) -> Result<Options, Status> {
         _ => MIN_REQUEST_TIMEOUT.mul_f64(1.0 + rand::rng().random_range(0.0..1.0)),
     };
     let selector_name = selection.exact_name().map(str::to_string);
-    let name = match (ctx.name.clone(), selector_name) {
+    let name = match (ctx.name().map(str::to_string), selector_name) {
         (Some(a), Some(b)) if a != b => {
             return Err(Status::bad_request(
                 "fieldSelector metadata.name doesn't match requested name",

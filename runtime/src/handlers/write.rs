@@ -116,7 +116,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let body_name = meta_str(&body, "name").unwrap_or("").to_string();
     check_type_meta(&mut body, &model, &body_name)?;
     check_namespace(&mut body, &ctx)?;
-    if let Some(namespace) = &ctx.namespace {
+    if let Some(namespace) = ctx.namespace() {
         crate::namespace::check_create(ctx.state(), namespace).await?;
     }
     if meta_str(&body, "resourceVersion").is_some_and(|rv| !rv.is_empty()) {
