@@ -7,29 +7,38 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::route::HandlerFuture;
+use crate::status::Status;
 
-/// Polls a handler's future, catching a panic in any poll.
-pub struct CatchPanic {
-    inner: HandlerFuture,
+/// Starts a handler and polls its future, turning a panic in the call or in any poll into a
+/// 500 Status. The handler is called at once, so that what moves through the layers above is
+/// its boxed future, not the request.
+pub struct Recovered {
+    inner: Result<HandlerFuture, String>,
 }
 
-impl CatchPanic {
-    /// Wraps `inner`.
-    pub fn new(inner: HandlerFuture) -> CatchPanic {
-        CatchPanic { inner }
+impl Recovered {
+    /// Calls `start` and wraps the future it returns.
+    pub fn start(start: impl FnOnce() -> HandlerFuture) -> Recovered {
+        Recovered {
+            inner: catch_unwind(AssertUnwindSafe(start)).map_err(|p| panic_message(&*p)),
+        }
     }
 }
 
-impl Future for CatchPanic {
-    type Output = Result<http::Response<crate::Body>, String>;
+impl Future for Recovered {
+    type Output = http::Response<crate::Body>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // The future is dropped after a panic, never polled again, so unwind safety holds.
-        match catch_unwind(AssertUnwindSafe(|| self.inner.as_mut().poll(cx))) {
-            Ok(Poll::Ready(response)) => Poll::Ready(Ok(response)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(panic_message(&*payload))),
-        }
+        let message = match &mut self.inner {
+            // The future is dropped after a panic, never polled again, so unwind safety holds.
+            Ok(inner) => match catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
+                Ok(poll) => return poll,
+                Err(payload) => panic_message(&*payload),
+            },
+            Err(message) => std::mem::take(message),
+        };
+        tracing::error!(panic = %message, "handler panicked");
+        Poll::Ready(Status::internal(format!("handler panicked: {message}")).into_response())
     }
 }
 

@@ -26,7 +26,7 @@ use crate::idle::{Idle, Tracked};
 use crate::limits::{InFlight, Limits};
 use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
-use crate::recovery::CatchPanic;
+use crate::recovery::Recovered;
 use crate::resource::Resource;
 use crate::route::{Body, Call, HandlerFuture, Route};
 use crate::router::{Match, Router, RouterError, MAX_PARAMS};
@@ -729,27 +729,24 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         }
     };
     let _in_flight = state.metrics.in_flight();
-    // The handler's future is awaited in place, not boxed: route handlers box their own.
-    let filtered = state.targets[index].1.clone();
-    let handler = async {
-        match filtered {
-            Some(service) => {
-                request.extensions_mut().insert(Pending {
-                    state: state.clone(),
-                    index,
-                    captures,
-                });
-                filtered_route(service, request).await
-            }
-            None => {
-                let call = Call {
-                    request,
-                    captures,
-                    state: state.clone(),
-                    target: index,
-                };
-                run(&state, index, call).await
-            }
+    // The handler is called here: what the timeout and the connection hold is its boxed future.
+    let handler = match state.targets[index].1.clone() {
+        Some(service) => {
+            request.extensions_mut().insert(Pending {
+                state: state.clone(),
+                index,
+                captures,
+            });
+            Recovered::start(|| filtered_route(service, request))
+        }
+        None => {
+            let call = Call {
+                request,
+                captures,
+                state: state.clone(),
+                target: index,
+            };
+            run(&state, index, call)
         }
     };
     let mut response = if long_running {
@@ -803,19 +800,12 @@ fn declared_too_large(request: &Request<Body>) -> Option<Status> {
     (length > limit as u64).then(|| Status::too_large(limit))
 }
 
-/// Runs the handler of target `index`, turning a panic into a 500 Status.
-async fn run(state: &State, index: usize, call: Call) -> Response<Body> {
-    let future = match &state.targets[index].0 {
+/// Starts the handler of target `index` on `call`, turning a panic into a 500 Status.
+fn run(state: &State, index: usize, call: Call) -> Recovered {
+    Recovered::start(|| match &state.targets[index].0 {
         Target::Resource { route, .. } => (route.handler)(call),
         Target::Custom(handler, _) => handler(call),
-    };
-    match CatchPanic::new(future).await {
-        Ok(response) => response,
-        Err(message) => {
-            tracing::error!(panic = %message, "handler panicked");
-            Status::internal(format!("handler panicked: {message}")).into_response()
-        }
-    }
+    })
 }
 
 impl State {

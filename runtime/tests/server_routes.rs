@@ -145,6 +145,13 @@ async fn custom_routes_with_parameters_and_panics() {
             }
             Err::<http::Response<krest::Body>, Status>(Status::internal("unreachable"))
         })
+        // A handler that panics when called, before it returns a future.
+        .route(Method::Get, "/boom-at-once", |_call| {
+            if true {
+                panic!("called and panicked");
+            }
+            async { Ok(http::Response::new(krest::Body::default())) }
+        })
         .build()
         .unwrap();
     assert_eq!(get(&s, "/hello").await.code, 200);
@@ -156,6 +163,12 @@ async fn custom_routes_with_parameters_and_panics() {
         .as_str()
         .unwrap()
         .contains("deliberate"));
+    let at_once = get(&s, "/boom-at-once").await;
+    assert_eq!(at_once.code, 500);
+    assert!(at_once.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("called and panicked"));
     assert_eq!(
         get(&s, "/hello").await.code,
         200,
