@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use http::{Request, Response};
 use http_body_util::BodyExt;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
@@ -33,6 +33,10 @@ use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
+
+/// Concurrent requests (watches, mostly) on one HTTP/2 connection: Go's `net/http2` default,
+/// which kube-apiserver serves with.
+const MAX_STREAMS_PER_CONNECTION: u32 = 250;
 
 /// How often the store's history is compacted by default.
 const DEFAULT_COMPACTION: Duration = Duration::from_secs(300);
@@ -295,7 +299,8 @@ impl Server {
         }
     }
 
-    /// Serves the requests of one connection.
+    /// Serves the requests of one connection: HTTP/1.1, or HTTP/2 when the client opens with its
+    /// preface (after ALPN over TLS, or with prior knowledge in clear text).
     async fn connection<I>(self, io: I, identity: Option<PeerIdentity>, peer: SocketAddr)
     where
         I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
@@ -317,10 +322,13 @@ impl Server {
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
             }
         });
-        let connection = hyper::server::conn::http1::Builder::new()
-            // `Idle` below keeps the header read timeout, with one timer per connection.
-            .header_read_timeout(None)
-            .serve_connection(io, service);
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        // `Idle` below keeps the header read timeout, with one timer per connection.
+        builder.http1().header_read_timeout(None);
+        builder
+            .http2()
+            .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION);
+        let connection = builder.serve_connection(io, service);
         tokio::select! {
             biased;
             served = connection => if let Err(e) = served {
@@ -685,7 +693,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         .into_response();
     };
     let logged = tracing::enabled!(target: "krest::request", tracing::Level::DEBUG)
-        .then(|| request.uri().clone());
+        .then(|| (request.uri().clone(), request.version()));
     let mut request = request;
     if let Some(access) = &state.access {
         if let Err(status) = access.check(&mut request) {
@@ -767,11 +775,12 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     state
         .metrics
         .observe(index, response.status().as_u16(), elapsed);
-    if let Some(uri) = logged {
+    if let Some((uri, version)) = logged {
         tracing::debug!(
             target: "krest::request",
             %method,
             %uri,
+            ?version,
             code = response.status().as_u16(),
             micros = elapsed.as_micros() as u64,
             "request"

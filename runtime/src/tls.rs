@@ -82,7 +82,7 @@ impl TlsConfig {
         let mut config = builder
             .with_single_cert(chain, key)
             .map_err(|e| format!("the certificate and key do not make a TLS identity: {e}"))?;
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(TlsConfig {
             acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
             clients,

@@ -430,6 +430,12 @@ fn kubectl_with_token_and_certificate_kubeconfigs() {
     for secret in ["jane-secret-token-1", "bob-secret-token-2", "not-a-token"] {
         assert!(!log.contains(secret), "the log holds a token");
     }
+    // kubectl, like every client-go program, picks HTTP/2 by ALPN.
+    assert!(
+        log.lines()
+            .any(|l| l.contains("krest::request") && l.contains("HTTP/2.0")),
+        "no request came over HTTP/2"
+    );
 }
 
 /// A client that presents a certificate the CA did not sign gets 401 even when it sends it
