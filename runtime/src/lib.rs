@@ -31,6 +31,7 @@ mod discovery;
 mod encode;
 pub mod flags;
 pub mod handlers;
+mod http2;
 mod idle;
 mod json;
 pub mod limits;

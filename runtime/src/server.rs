@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use http::{Request, Response};
 use http_body_util::BodyExt;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
@@ -22,6 +22,7 @@ use crate::codegen::{ActionVerb, Method, ResourceModel};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
 use crate::encode::Infallibly;
+use crate::http2::{Socket, Streams};
 use crate::idle::{Idle, Tracked};
 use crate::limits::{InFlight, Limits};
 use crate::metrics::Metrics;
@@ -290,12 +291,12 @@ impl Server {
                         };
                     let identity = tls.identify(stream.get_ref().1);
                     server
-                        .connection(TokioIo::new(stream), identity, peer)
+                        .connection(TokioIo::new(Socket::new(stream)), identity, peer)
                         .await;
                 });
                 continue;
             }
-            tokio::spawn(server.connection(TokioIo::new(stream), None, peer));
+            tokio::spawn(server.connection(TokioIo::new(Socket::new(stream)), None, peer));
         }
     }
 
@@ -308,7 +309,10 @@ impl Server {
         let header_read_timeout = self.state.limits.header_read_timeout;
         let idle = Idle::new();
         let watchdog = idle.clone();
+        let (streams, local_streams) = Streams::new();
+        let executor = streams.clone();
         let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            streams.next(&request);
             let busy = idle.busy();
             let server = self.clone();
             let identity = identity.clone();
@@ -322,7 +326,7 @@ impl Server {
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
             }
         });
-        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let mut builder = hyper_util::server::conn::auto::Builder::new(executor);
         // `Idle` below keeps the header read timeout, with one timer per connection.
         builder.http1().header_read_timeout(None);
         builder
@@ -334,6 +338,7 @@ impl Server {
             served = connection => if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             },
+            () = local_streams.run() => {}
             () = watchdog.expired(header_read_timeout) => {
                 tracing::debug!(%peer, "no request head within the header read timeout: closed");
             }
