@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 
 type StreamFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -86,23 +86,53 @@ impl LocalStreams {
     }
 }
 
-/// A connection's socket, which tells hyper it cannot write vectored once the client has
-/// opened HTTP/2. `h2` writes every DATA frame longer than 256 bytes with a vectored write of
-/// its own; without vectored writes it copies frames of up to 1 KiB (a watch event) into its
-/// buffer, so the events of many streams leave in one write. HTTP/1.1 keeps vectored writes.
+/// A connection's socket, opened by reading enough of what the client sends first to tell
+/// HTTP/2's preface from an HTTP/1.1 request; those bytes are read again by hyper.
+///
+/// Once the client has opened HTTP/2 the socket tells hyper it cannot write vectored: `h2`
+/// writes every DATA frame longer than 256 bytes with a vectored write of its own, but without
+/// vectored writes it copies frames of up to 1 KiB (a watch event) into its buffer, so the events
+/// of many streams leave in one write. HTTP/1.1 keeps vectored writes.
 pub(crate) struct Socket<I> {
     io: I,
-    http2: Option<bool>,
-}
-
-impl<I> Socket<I> {
-    pub fn new(io: I) -> Socket<I> {
-        Socket { io, http2: None }
-    }
+    first: [u8; PREFACE.len()],
+    /// How much of `first` was read, and how much of it hyper has read again.
+    first_len: u8,
+    replayed: u8,
+    http2: bool,
 }
 
 /// What an HTTP/2 client sends first.
-const PREFACE: &[u8] = b"PRI * HTTP/2.0";
+const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+impl<I: AsyncRead + Unpin> Socket<I> {
+    /// Reads until the first bytes are known not to be HTTP/2's preface, or are all of it (or
+    /// the client closes).
+    pub async fn open(mut io: I) -> std::io::Result<Socket<I>> {
+        let mut first = [0u8; PREFACE.len()];
+        let mut len = 0;
+        while len < first.len() {
+            let n = io.read(&mut first[len..]).await?;
+            len += n;
+            if n == 0 || first[..len] != PREFACE[..len] {
+                break;
+            }
+        }
+        Ok(Socket {
+            io,
+            first,
+            first_len: len as u8,
+            replayed: 0,
+            http2: first[..] == PREFACE[..],
+        })
+    }
+}
+
+impl<I> Socket<I> {
+    pub fn is_http2(&self) -> bool {
+        self.http2
+    }
+}
 
 impl<I: AsyncRead + Unpin> AsyncRead for Socket<I> {
     fn poll_read(
@@ -110,16 +140,22 @@ impl<I: AsyncRead + Unpin> AsyncRead for Socket<I> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let read = Pin::new(&mut self.io).poll_read(cx, buf);
-        if self.http2.is_none() {
-            let new = &buf.filled()[before..];
-            if !new.is_empty() {
-                let n = new.len().min(PREFACE.len());
-                self.http2 = Some(new[..n] == PREFACE[..n]);
+        if self.replayed < self.first_len {
+            let rest = &self.first[self.replayed as usize..self.first_len as usize];
+            let n = rest.len().min(buf.remaining());
+            buf.put_slice(&rest[..n]);
+            self.replayed += n as u8;
+            // And what else has arrived, in the same read: hyper then finds the request head
+            // whole in its first read and keeps its 8 KiB read buffer, where a second read
+            // would make it reserve another 8 KiB (16 KiB for every idle watcher).
+            if buf.remaining() > 0 {
+                if let Poll::Ready(Err(e)) = Pin::new(&mut self.io).poll_read(cx, buf) {
+                    return Poll::Ready(Err(e));
+                }
             }
+            return Poll::Ready(Ok(()));
         }
-        read
+        Pin::new(&mut self.io).poll_read(cx, buf)
     }
 }
 
@@ -141,7 +177,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Socket<I> {
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.http2 != Some(true) && self.io.is_write_vectored()
+        !self.http2 && self.io.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -156,29 +192,48 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Socket<I> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
 
-    /// A socket whose first bytes from the client are `first`.
-    async fn socket_after(first: &[u8]) -> Socket<tokio::net::TcpStream> {
+    /// A socket opened on a connection whose client sends `first`, in `pieces` writes.
+    async fn socket_after(first: &[u8], pieces: usize) -> Socket<tokio::net::TcpStream> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        client.write_all(first).await.unwrap();
-        let mut socket = Socket::new(server);
-        assert!(socket.is_write_vectored(), "vectored until it knows");
-        let mut buf = [0u8; 64];
-        let n = socket.read(&mut buf).await.unwrap();
-        assert_eq!(&buf[..n], first);
-        socket
+        let piece = first.len().div_ceil(pieces);
+        let first = first.to_vec();
+        tokio::spawn(async move {
+            for chunk in first.chunks(piece) {
+                client.write_all(chunk).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            // Keep the client open until the test is done with the socket.
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        });
+        Socket::open(server).await.unwrap()
+    }
+
+    async fn read_n(socket: &mut Socket<tokio::net::TcpStream>, n: usize) -> Vec<u8> {
+        let mut out = vec![0u8; n];
+        socket.read_exact(&mut out).await.unwrap();
+        out
     }
 
     #[tokio::test]
-    async fn http2_clients_get_unvectored_writes() {
-        let h2 = socket_after(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await;
+    async fn http2_is_told_apart_and_its_first_bytes_read_again() {
+        let mut h2 = socket_after(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00", 3).await;
+        assert!(h2.is_http2());
         assert!(!h2.is_write_vectored());
-        let h1 = socket_after(b"GET / HTTP/1.1\r\n").await;
+        assert_eq!(
+            read_n(&mut h2, 27).await,
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00"
+        );
+
+        let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        let mut h1 = socket_after(request, 2).await;
+        assert!(!h1.is_http2());
         assert!(h1.is_write_vectored());
+        assert_eq!(read_n(&mut h1, request.len()).await, request);
     }
 }

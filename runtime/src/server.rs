@@ -12,6 +12,7 @@ use std::time::Duration;
 use http::{Request, Response};
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
@@ -34,6 +35,10 @@ use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
+
+/// What a connection's service answers with.
+type ServiceFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<Response<Tracked>, Infallible>> + Send>>;
 
 /// Concurrent requests (watches, mostly) on one HTTP/2 connection: Go's `net/http2` default,
 /// which kube-apiserver serves with.
@@ -290,33 +295,95 @@ impl Server {
                             }
                         };
                     let identity = tls.identify(stream.get_ref().1);
-                    server
-                        .connection(TokioIo::new(Socket::new(stream)), identity, peer)
-                        .await;
+                    server.connection(stream, identity, peer).await;
                 });
                 continue;
             }
-            tokio::spawn(server.connection(TokioIo::new(Socket::new(stream)), None, peer));
+            tokio::spawn(server.connection(stream, None, peer));
         }
     }
 
     /// Serves the requests of one connection: HTTP/1.1, or HTTP/2 when the client opens with its
     /// preface (after ALPN over TLS, or with prior knowledge in clear text).
-    async fn connection<I>(self, io: I, identity: Option<PeerIdentity>, peer: SocketAddr)
+    async fn connection<S>(self, stream: S, identity: Option<PeerIdentity>, peer: SocketAddr)
     where
-        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let header_read_timeout = self.state.limits.header_read_timeout;
         let idle = Idle::new();
         let watchdog = idle.clone();
+        let served = async move {
+            let socket = Socket::open(stream).await?;
+            if socket.is_http2() {
+                // Boxed: an HTTP/2 connection's state is several times an HTTP/1.1 one's, and
+                // every HTTP/1.1 connection (each watcher, say) would otherwise carry its size.
+                Box::pin(self.serve_http2(socket, identity, idle)).await
+            } else {
+                let service = self.service_fn(identity, idle, None);
+                hyper::server::conn::http1::Builder::new()
+                    // `Idle` keeps the header read timeout, with one timer per connection.
+                    .header_read_timeout(None)
+                    .serve_connection(TokioIo::new(socket), service)
+                    .await
+                    .map_err(crate::BoxError::from)
+            }
+        };
+        tokio::select! {
+            biased;
+            served = served => if let Err(e) = served {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            },
+            () = watchdog.expired(header_read_timeout) => {
+                tracing::debug!(%peer, "no request head within the header read timeout: closed");
+            }
+        }
+    }
+
+    /// Serves an HTTP/2 connection, its watch streams in this task (see [`Streams`]).
+    async fn serve_http2<S>(
+        self,
+        socket: Socket<S>,
+        identity: Option<PeerIdentity>,
+        idle: Idle,
+    ) -> Result<(), crate::BoxError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let (streams, local_streams) = Streams::new();
-        let executor = streams.clone();
-        let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-            streams.next(&request);
+        let service = self.service_fn(identity, idle, Some(streams.clone()));
+        let connection = hyper::server::conn::http2::Builder::new(streams)
+            .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+            .serve_connection(TokioIo::new(socket), service);
+        tokio::select! {
+            biased;
+            served = connection => served.map_err(crate::BoxError::from),
+            () = local_streams.run() => Ok(()),
+        }
+    }
+
+    /// The hyper service of one connection.
+    fn service_fn(
+        self,
+        identity: Option<PeerIdentity>,
+        idle: Idle,
+        streams: Option<Streams>,
+    ) -> impl hyper::service::Service<
+        Request<hyper::body::Incoming>,
+        Response = Response<Tracked>,
+        Error = Infallible,
+        Future = ServiceFuture,
+    > + Clone {
+        hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            if let Some(streams) = &streams {
+                streams.next(&request);
+            }
             let busy = idle.busy();
             let server = self.clone();
             let identity = identity.clone();
-            async move {
+            // Boxed, so that a connection holds the request's state only while it is answered:
+            // hyper keeps room for its service's future for as long as the connection lives
+            // (each idle watcher's, say).
+            Box::pin(async move {
                 let mut request = request
                     .map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
                 if let Some(identity) = identity {
@@ -324,25 +391,8 @@ impl Server {
                 }
                 let response = server.respond(request).await;
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
-            }
-        });
-        let mut builder = hyper_util::server::conn::auto::Builder::new(executor);
-        // `Idle` below keeps the header read timeout, with one timer per connection.
-        builder.http1().header_read_timeout(None);
-        builder
-            .http2()
-            .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION);
-        let connection = builder.serve_connection(io, service);
-        tokio::select! {
-            biased;
-            served = connection => if let Err(e) = served {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            },
-            () = local_streams.run() => {}
-            () = watchdog.expired(header_read_timeout) => {
-                tracing::debug!(%peer, "no request head within the header read timeout: closed");
-            }
-        }
+            }) as ServiceFuture
+        })
     }
 }
 
