@@ -48,6 +48,8 @@ impl Streams {
 
     /// Says whether the request hyper is about to hand to [`execute`](Self::execute) is a
     /// watch. hyper calls the service and then the executor, in that order, for each stream.
+    /// This runs before routing, so it looks at the URL only; a wrong guess costs a request its
+    /// own task (or a watch its batched writes), never its answer.
     pub fn next(&self, request: &http::Request<hyper::body::Incoming>) {
         let watch = crate::query::Query::of(request.uri()).flag("watch")
             || request.uri().path().contains("/watch/");

@@ -120,14 +120,19 @@ impl HttpBody for Tracked {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn expires_only_after_a_whole_idle_timeout() {
+    /// A connection's idle clock, and its watchdog with a 30 s timeout running beside.
+    fn watched() -> (Idle, tokio::task::JoinHandle<()>) {
         let idle = Idle::new();
-        let timeout = Duration::from_secs(30);
         let watchdog = tokio::spawn({
             let idle = idle.clone();
-            async move { idle.expired(timeout).await }
+            async move { idle.expired(Duration::from_secs(30)).await }
         });
+        (idle, watchdog)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expires_only_after_a_whole_idle_timeout() {
+        let (idle, watchdog) = watched();
         // Busy across the first deadline: not expired.
         tokio::time::sleep(Duration::from_secs(20)).await;
         let busy = idle.busy();
@@ -143,12 +148,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_request_ending_before_the_deadline_moves_it() {
-        let idle = Idle::new();
-        let timeout = Duration::from_secs(30);
-        let watchdog = tokio::spawn({
-            let idle = idle.clone();
-            async move { idle.expired(timeout).await }
-        });
+        let (idle, watchdog) = watched();
         tokio::time::sleep(Duration::from_secs(25)).await;
         drop(idle.busy());
         // The first deadline (t=30 s) passes; the next is t=55 s.
