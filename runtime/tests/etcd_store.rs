@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::*;
-use krest::store::{EtcdStore, EventKind, ListOptions, Store, StoreError};
+use krest::store::{EtcdStore, EventKind, ListOptions, Store, StoreError, WatchItem};
 use krest::Server;
 use serde_json::json;
 
@@ -168,11 +168,14 @@ async fn etcd_store_semantics() {
     let kinds: Vec<(EventKind, String, u64)> = {
         let mut v = Vec::new();
         for _ in 0..3 {
-            let e = tokio::time::timeout(Duration::from_secs(5), watch.next())
+            let item = tokio::time::timeout(Duration::from_secs(5), watch.next())
                 .await
                 .unwrap()
                 .unwrap()
                 .unwrap();
+            let WatchItem::Event(e) = item else {
+                panic!("unrequested progress notification: {item:?}")
+            };
             v.push((e.kind, e.key, e.revision));
         }
         v

@@ -16,7 +16,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use krest::store::{
     guaranteed_update, BoxFuture, EmbeddedOptions, EmbeddedStore, Event, EventKind, KeyValue,
-    ListOptions, ListPage, MemoryStore, Store, StoreError, WatchStream,
+    ListOptions, ListPage, MemoryStore, Store, StoreError, WatchItem, WatchStream,
 };
 use tempfile::TempDir;
 
@@ -93,11 +93,18 @@ fn embedded() -> Arc<dyn Store> {
     embedded_with(EmbeddedOptions::default())
 }
 
-async fn next_event(w: &mut WatchStream) -> Result<Event, StoreError> {
+async fn next_item(w: &mut WatchStream) -> Result<WatchItem, StoreError> {
     tokio::time::timeout(Duration::from_secs(10), w.next())
         .await
-        .expect("an event within 10 s")
+        .expect("an item within 10 s")
         .expect("the stream is open")
+}
+
+async fn next_event(w: &mut WatchStream) -> Result<Event, StoreError> {
+    match next_item(w).await? {
+        WatchItem::Event(event) => Ok(event),
+        WatchItem::Progress(r) => panic!("unrequested progress notification at {r}"),
+    }
 }
 
 /// Nothing more arrives within a short while.
@@ -463,7 +470,8 @@ async fn overflowing_watcher_is_closed(s: Arc<dyn Store>) {
     let mut last = start;
     loop {
         match tokio::time::timeout(Duration::from_secs(10), stalled.next()).await {
-            Ok(Some(Ok(e))) => {
+            Ok(Some(Ok(WatchItem::Progress(r)))) => panic!("unrequested progress at {r}"),
+            Ok(Some(Ok(WatchItem::Event(e)))) => {
                 assert_eq!(e.revision, last + 1, "no event is skipped");
                 last = e.revision;
                 received += 1;
@@ -477,6 +485,24 @@ async fn overflowing_watcher_is_closed(s: Arc<dyn Store>) {
         received < WRITES,
         "the watcher was closed before the end ({received} events)"
     );
+}
+
+/// A watch whose prefix is quiet learns that the store moved on when it asks for progress,
+/// and progress never overtakes an event of its own prefix.
+async fn progress_follows_the_whole_store(s: Arc<dyn Store>) {
+    let start = s.current_revision().await.unwrap();
+    let mut w = s.watch("/quiet/", start).await.unwrap();
+    s.create("/loud/a", b("1")).await.unwrap();
+    let r2 = s.create("/loud/b", b("2")).await.unwrap();
+    w.request_progress();
+    assert_eq!(next_item(&mut w).await.unwrap(), WatchItem::Progress(r2));
+    let r3 = s.create("/quiet/a", b("3")).await.unwrap();
+    let r4 = s.create("/loud/c", b("4")).await.unwrap();
+    w.request_progress();
+    let event = next_event(&mut w).await.unwrap();
+    assert_eq!((event.key.as_str(), event.revision), ("/quiet/a", r3));
+    assert_eq!(next_item(&mut w).await.unwrap(), WatchItem::Progress(r4));
+    assert_quiet(&mut w).await;
 }
 
 macro_rules! conformance {
@@ -517,6 +543,11 @@ macro_rules! conformance {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn watch_from_compacted_revision() {
                 super::watch_from_compacted_revision($make).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn progress_follows_the_whole_store() {
+                super::progress_follows_the_whole_store($make).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -517,3 +517,108 @@ async fn resumed_watchers_all_see_the_commit_order() {
         );
     }
 }
+
+/// A watch from the current state after a write to another kind: the store's revision moved
+/// without an event for the Widget hub, which must learn that through progress, not time out.
+async fn from_the_current_state_after_another_kind_changed(s: Server) {
+    json(&s, "POST", WIDGETS, widget("a", "red", 1)).await;
+    let (code, mut first) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[]).await;
+    assert_eq!(code, 200);
+    assert_eq!(summary(&first.next().await.unwrap()), ev("ADDED", "a"));
+    drop(first);
+    let gadget = json!({"apiVersion": "demo.krest.dev/v1", "kind": "Gadget",
+        "metadata": {"name": "g"}, "spec": {"vendor": "acme"}});
+    assert_eq!(json(&s, "POST", GADGETS, gadget).await.code, 201);
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}});
+    assert_eq!(
+        json(&s, "POST", "/api/v1/namespaces", namespace).await.code,
+        201
+    );
+    for query in [
+        "watch=true",
+        "watch=true&resourceVersion=0",
+        "watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true",
+    ] {
+        let started = std::time::Instant::now();
+        let (code, mut w) = Watch::open(&s, &format!("{WIDGETS}?{query}"), &[]).await;
+        assert_eq!(code, 200, "{query}");
+        assert_eq!(summary(&w.next().await.unwrap()), ev("ADDED", "a"), "{query}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{query}: the watch waited {:?} for its hub",
+            started.elapsed()
+        );
+    }
+    // The single-object form kubectl uses for `get widget/a -w`.
+    let (code, mut one) = Watch::open(
+        &s,
+        &format!("{WIDGETS}?watch=true&fieldSelector=metadata.name%3Da"),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(summary(&one.next().await.unwrap()), ev("ADDED", "a"));
+}
+
+#[tokio::test]
+async fn from_the_current_state_after_another_kind_changed_memory() {
+    let s = Server::builder()
+        .resource::<Widget>()
+        .resource::<Gadget>()
+        .namespaces()
+        .build()
+        .unwrap();
+    from_the_current_state_after_another_kind_changed(s).await;
+}
+
+#[tokio::test]
+async fn from_the_current_state_after_another_kind_changed_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = krest::store::EmbeddedStore::open(dir.path(), Default::default()).unwrap();
+    let s = Server::builder()
+        .resource::<Widget>()
+        .resource::<Gadget>()
+        .namespaces()
+        .store(Arc::new(store))
+        .build()
+        .unwrap();
+    from_the_current_state_after_another_kind_changed(s).await;
+}
+
+/// A watcher whose selector matches none of the recent changes still gets bookmarks at the
+/// newest revision the hub has seen, so it resumes from there rather than from an old one.
+#[tokio::test]
+async fn filtered_watch_bookmarks_carry_the_hub_revision() {
+    let s = server();
+    let created = json(&s, "POST", WIDGETS, widget("a", "red", 1)).await;
+    let start = created.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, mut w) = Watch::open(
+        &s,
+        &format!(
+            "{WIDGETS}?watch=true&resourceVersion={start}&labelSelector=app%3Dnone&timeoutSeconds=1&allowWatchBookmarks=true"
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 200);
+    let mut newest = 0;
+    for name in ["b", "c"] {
+        let r = json(&s, "POST", WIDGETS, widget(name, "blue", 1)).await;
+        newest = r.body["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+    }
+    let bookmark = w.next().await.unwrap();
+    assert_eq!(bookmark["type"], "BOOKMARK");
+    let carried: u64 = bookmark["object"]["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(carried, newest, "the bookmark carries the newest revision");
+}

@@ -156,7 +156,8 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
             options.timeout,
             options.bookmarks,
             guard,
-        ),
+        )
+        .with_progress(hub.revision()),
         Err(NotInWindow::TooOld) => {
             let after = options.start.unwrap_or(current);
             match replay_from_store(store, prefix.clone(), after, ctx.model().clone()).await {
@@ -234,8 +235,12 @@ async fn replay_from_store(
         loop {
             tokio::select! {
                 () = tx.closed() => return,
-                event = stream.next() => {
-                    let Some(Ok(event)) = event else { return };
+                item = stream.next() => {
+                    let event = match item {
+                        Some(Ok(crate::store::WatchItem::Event(event))) => event,
+                        Some(Ok(crate::store::WatchItem::Progress(_))) => continue,
+                        _ => return,
+                    };
                     let kv = crate::store::KeyValue { key: event.key, value: event.value, mod_revision: event.revision };
                     let Some(object) = crate::watch::object_of(&kv, &model) else { continue };
                     let prev = match event.kind {

@@ -36,7 +36,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use self::codec::{decode_entry, fits, Change};
 use super::{
-    BoxFuture, Event, KeyValue, ListOptions, ListPage, Result, Store, StoreError, WatchStream,
+    BoxFuture, Event, KeyValue, ListOptions, ListPage, Result, Store, StoreError, WatchItem,
+    WatchStream,
 };
 
 /// key -> revision (8 bytes, big endian) followed by the value.
@@ -100,6 +101,8 @@ struct Shared {
     /// Watchers, and the newest revision fanned out to them (guarded together so that a new
     /// watcher's replay and the live events meet without a gap or a duplicate).
     watch: Mutex<WatchState>,
+    /// `WatchState::committed`, published after its events are in every watcher's queue.
+    published: tokio::sync::watch::Sender<u64>,
 }
 
 struct WatchState {
@@ -112,7 +115,7 @@ struct Watcher {
     prefix: String,
     /// Events at or below this revision were replayed, or are before the watch's start.
     from: u64,
-    tx: mpsc::Sender<Result<Event>>,
+    tx: mpsc::Sender<Result<WatchItem>>,
 }
 
 type Reply<T> = oneshot::Sender<Result<T>>;
@@ -185,6 +188,7 @@ impl EmbeddedStore {
                 committed: revision,
                 watchers: Vec::new(),
             }),
+            published: tokio::sync::watch::channel(revision).0,
         });
         let (tx, rx) = std_mpsc::channel();
         let writer_shared = shared.clone();
@@ -446,14 +450,14 @@ impl Shared {
         let (tx, rx) = mpsc::channel(WATCH_QUEUE + backlog.len());
         for event in backlog {
             // Cannot fail: the queue has room for the whole backlog.
-            let _ = tx.try_send(Ok(event));
+            let _ = tx.try_send(Ok(WatchItem::Event(event)));
         }
         state.watchers.push(Watcher {
             prefix: prefix.to_string(),
             from: after.max(published),
             tx,
         });
-        Ok(WatchStream::new(rx))
+        Ok(WatchStream::published(rx, self.published.subscribe()))
     }
 }
 

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::{
     BoxFuture, Event, EventKind, KeyValue, ListOptions, ListPage, Result, Store, StoreError,
-    WatchStream,
+    WatchItem, WatchStream,
 };
 
 /// How many events may wait for a reader before the stream is closed.
@@ -245,17 +245,28 @@ impl Store for EtcdStore {
                 .with_start_revision(after as i64 + 1)
                 .with_prev_key();
             let mut client = self.client.watch_client();
-            let mut stream = client
+            let stream = client
                 .watch(self.full(prefix), Some(options))
                 .await
                 .map_err(backend)?;
+            let (mut sender, mut responses) = stream.split();
             let (tx, rx) = mpsc::channel(WATCH_QUEUE);
+            let (requests, mut requested) = mpsc::channel(1);
             let store = self.clone();
             tokio::spawn(async move {
                 loop {
                     let message = tokio::select! {
                         () = tx.closed() => return,
-                        message = stream.message() => message,
+                        Some(()) = requested.recv() => {
+                            // etcd answers on this stream once the watch has sent every event
+                            // up to its revision (a progress notification).
+                            if let Err(e) = sender.request_progress().await {
+                                let _ = tx.try_send(Err(backend(e)));
+                                return;
+                            }
+                            continue;
+                        }
+                        message = responses.message() => message,
                     };
                     let response = match message {
                         Ok(Some(response)) => response,
@@ -279,6 +290,12 @@ impl Store for EtcdStore {
                         };
                         let _ = tx.try_send(Err(error));
                         return;
+                    }
+                    if let Some(revision) = progress_of(&response) {
+                        if tx.try_send(Ok(WatchItem::Progress(revision))).is_err() {
+                            return;
+                        }
+                        continue;
                     }
                     for event in response.events() {
                         let Some(kv) = event.kv() else { continue };
@@ -304,13 +321,13 @@ impl Store for EtcdStore {
                             revision: kv.mod_revision() as u64,
                         };
                         // A reader that fell this far behind is closed, never skipped ahead.
-                        if tx.try_send(Ok(event)).is_err() {
+                        if tx.try_send(Ok(WatchItem::Event(event))).is_err() {
                             return;
                         }
                     }
                 }
             });
-            Ok(WatchStream::new(rx))
+            Ok(WatchStream::new(rx, requests))
         })
     }
 
@@ -329,6 +346,18 @@ impl Store for EtcdStore {
             }
         })
     }
+}
+
+/// The revision of a progress notification: a response with no events that neither creates
+/// nor cancels a watch (etcd's `IsProgressNotify`).
+fn progress_of(response: &etcd_client::WatchResponse) -> Option<u64> {
+    let revision = response.header().map_or(0, |h| h.revision());
+    (response.events().is_empty()
+        && !response.created()
+        && !response.canceled()
+        && response.compact_revision() == 0
+        && revision > 0)
+        .then_some(revision as u64)
 }
 
 /// The key's revision from the `get` of a failed transaction.

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::{
     BoxFuture, Event, EventKind, KeyValue, ListOptions, ListPage, Result, Store, StoreError,
-    WatchStream,
+    WatchItem, WatchStream,
 };
 
 /// How many undelivered events a watcher may have before the store closes it.
@@ -29,7 +29,17 @@ struct Inner {
     keys: BTreeMap<String, KeyValue>,
     /// Every change after `compacted`, with the value it replaced, oldest first.
     log: VecDeque<(Event, Option<KeyValue>)>,
-    watchers: Vec<(String, mpsc::Sender<Result<Event>>)>,
+    watchers: Vec<(String, mpsc::Sender<Result<WatchItem>>)>,
+    /// The newest revision, published after its change is in every watcher's queue.
+    published: Published,
+}
+
+struct Published(tokio::sync::watch::Sender<u64>);
+
+impl Default for Published {
+    fn default() -> Published {
+        Published(tokio::sync::watch::channel(0).0)
+    }
 }
 
 impl MemoryStore {
@@ -73,9 +83,11 @@ impl Inner {
         };
         // A watcher whose queue is full is closed, never skipped ahead.
         self.watchers.retain(|(prefix, tx)| {
-            !event.key.starts_with(prefix.as_str()) || tx.try_send(Ok(event.clone())).is_ok()
+            !event.key.starts_with(prefix.as_str())
+                || tx.try_send(Ok(WatchItem::Event(event.clone()))).is_ok()
         });
         self.log.push_back((event, prev));
+        self.published.0.send_replace(revision);
         revision
     }
 
@@ -266,10 +278,10 @@ impl Store for MemoryStore {
                 let (tx, rx) = mpsc::channel(WATCH_QUEUE + backlog.len());
                 for event in backlog {
                     // Cannot fail: the channel has room for the whole backlog.
-                    let _ = tx.try_send(Ok(event));
+                    let _ = tx.try_send(Ok(WatchItem::Event(event)));
                 }
                 inner.watchers.push((prefix.to_string(), tx));
-                Ok(WatchStream::new(rx))
+                Ok(WatchStream::published(rx, inner.published.0.subscribe()))
             }
         };
         Box::pin(async move { result })

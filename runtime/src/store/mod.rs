@@ -127,21 +127,95 @@ pub struct Event {
     pub revision: u64,
 }
 
+/// What a watch stream yields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WatchItem {
+    /// A change under the prefix.
+    Event(Event),
+    /// Progress: every change under the prefix up to this revision has been yielded before this
+    /// item. The answer to [`WatchStream::request_progress`], like etcd's progress notification;
+    /// it lets a reader whose prefix is quiet learn that the store's revision moved on.
+    Progress(u64),
+}
+
 /// A stream of changes under a prefix, in revision order. It ends (`None`) when the store closes
 /// it, e.g. because the reader fell too far behind; it never skips events.
 pub struct WatchStream {
-    rx: mpsc::Receiver<Result<Event>>,
+    rx: mpsc::Receiver<Result<WatchItem>>,
+    progress: Progress,
+}
+
+/// How a stream answers a progress request.
+enum Progress {
+    /// The store hands every change to its watchers' queues before it publishes the change's
+    /// revision here, so once the queue is empty, the published revision is progress.
+    Published {
+        revision: tokio::sync::watch::Receiver<u64>,
+        requested: bool,
+    },
+    /// The store answers on the queue itself (etcd); requests go to the task feeding it.
+    Requested(mpsc::Sender<()>),
 }
 
 impl WatchStream {
-    /// A stream fed by `rx`.
-    pub fn new(rx: mpsc::Receiver<Result<Event>>) -> WatchStream {
-        WatchStream { rx }
+    /// A stream fed by `rx` from a store that answers progress requests itself: each request is
+    /// a message on `requests`, answered with a [`WatchItem::Progress`] on `rx`.
+    pub fn new(rx: mpsc::Receiver<Result<WatchItem>>, requests: mpsc::Sender<()>) -> WatchStream {
+        WatchStream {
+            rx,
+            progress: Progress::Requested(requests),
+        }
     }
 
-    /// The next change, an error (after which the stream ends), or `None` at the end.
-    pub async fn next(&mut self) -> Option<Result<Event>> {
+    /// A stream fed by `rx` from a store in this process that sends each change to every
+    /// interested queue before it publishes the change's revision on `published`: the stream
+    /// answers progress requests from that revision.
+    pub fn published(
+        rx: mpsc::Receiver<Result<WatchItem>>,
+        published: tokio::sync::watch::Receiver<u64>,
+    ) -> WatchStream {
+        WatchStream {
+            rx,
+            progress: Progress::Published {
+                revision: published,
+                requested: false,
+            },
+        }
+    }
+
+    /// The next change or progress notification, an error (after which the stream ends), or
+    /// `None` at the end. Cancel-safe.
+    pub async fn next(&mut self) -> Option<Result<WatchItem>> {
+        if let Progress::Published {
+            revision,
+            requested: requested @ true,
+        } = &mut self.progress
+        {
+            // Read the revision before looking at the queue: every change up to it is queued
+            // by then, so an empty queue means all of them were yielded.
+            let published = *revision.borrow();
+            return match self.rx.try_recv() {
+                Ok(item) => Some(item),
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    *requested = false;
+                    Some(Ok(WatchItem::Progress(published)))
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+            };
+        }
         self.rx.recv().await
+    }
+
+    /// Asks for a [`WatchItem::Progress`] with the store's current revision, after the changes
+    /// up to it. Requests made before the answer arrives may share it.
+    pub fn request_progress(&mut self) {
+        match &mut self.progress {
+            Progress::Published { requested, .. } => *requested = true,
+            // A full request queue already holds a request that the answer will cover.
+            Progress::Requested(requests) => {
+                let _ = requests.try_send(());
+            }
+        }
     }
 }
 
@@ -191,6 +265,9 @@ pub trait Store: Send + Sync + 'static {
     /// serves `after` = compacted - 1, whose next change it kept). A reader
     /// that falls too far behind (thousands of events) is closed: the stream ends after the
     /// events it already holds, and the caller resumes from the last revision it saw.
+    ///
+    /// The stream answers [`WatchStream::request_progress`] with the store's revision, so a
+    /// reader whose keys do not change still learns how far the whole store has got.
     fn watch<'a>(&'a self, prefix: &'a str, after: u64) -> BoxFuture<'a, Result<WatchStream>>;
 
     /// The newest revision.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body::Frame;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Sleep};
 
 use super::hub::{event_line, kind_name, Change, Object};
@@ -112,7 +112,10 @@ pub(crate) struct WatchBody {
     rx: Option<mpsc::Receiver<Arc<Change>>>,
     /// Changes at or before this revision were already covered.
     after: u64,
+    /// The revision of the last change this watcher took from its queue.
     last: u64,
+    /// The hub's revision: every change up to it is in the queue (or was taken from it).
+    progress: Option<watch::Receiver<u64>>,
     filter: Filter,
     encoder: Encoder,
     deadline: Pin<Box<Sleep>>,
@@ -145,12 +148,36 @@ impl WatchBody {
             rx,
             after,
             last: after,
+            progress: None,
             filter,
             encoder,
             deadline: Box::pin(tokio::time::sleep(timeout)),
             bookmark: bookmarks.then(|| Box::pin(tokio::time::sleep(BOOKMARK_INTERVAL))),
             done: false,
             _guard: guard,
+        }
+    }
+
+    /// Lets bookmarks carry `progress`, the revision up to which every change is in this
+    /// watcher's queue, instead of the last change it took: a watcher whose selector matches
+    /// nothing recent still resumes from a current revision rather than an expired one.
+    pub fn with_progress(mut self, progress: watch::Receiver<u64>) -> WatchBody {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The revision a bookmark may carry: every change up to it has been seen.
+    fn bookmark_revision(&self) -> u64 {
+        let (Some(progress), Some(rx)) = (&self.progress, &self.rx) else {
+            return self.last;
+        };
+        // Read the revision before looking at the queue: the hub queues every change before
+        // it publishes the change's revision, so an empty queue now means none is pending.
+        let seen = *progress.borrow();
+        if rx.is_empty() {
+            self.last.max(seen)
+        } else {
+            self.last
         }
     }
 
@@ -192,6 +219,7 @@ impl WatchBody {
         if change.revision <= self.after {
             return None;
         }
+        self.last = change.revision;
         let was = change
             .prev
             .as_ref()
@@ -204,7 +232,6 @@ impl WatchBody {
             (true, true, _) => EventKind::Modified,
             (false, false, _) => return None,
         };
-        self.last = change.revision;
         let shared = (kind == change.kind).then_some(&change.line);
         Some(self.encoder.line(kind_name(kind), &change.object, shared))
     }
@@ -236,7 +263,7 @@ impl http_body::Body for WatchBody {
             this.done = true;
             // Shortly before the end, tell the client where it got to.
             if this.bookmark.is_some() {
-                let line = this.encoder.bookmark(this.last, false);
+                let line = this.encoder.bookmark(this.bookmark_revision(), false);
                 return Poll::Ready(Some(Ok(Frame::data(line))));
             }
             return Poll::Ready(None);
@@ -264,12 +291,16 @@ impl http_body::Body for WatchBody {
             }
         }
         this.rx = Some(rx);
-        if let Some(bookmark) = this.bookmark.as_mut() {
-            if bookmark.as_mut().poll(cx).is_ready() {
+        let bookmark_due = this
+            .bookmark
+            .as_mut()
+            .is_some_and(|bookmark| bookmark.as_mut().poll(cx).is_ready());
+        if bookmark_due {
+            if let Some(bookmark) = this.bookmark.as_mut() {
                 bookmark.as_mut().reset(Instant::now() + BOOKMARK_INTERVAL);
-                let line = this.encoder.bookmark(this.last, false);
-                return Poll::Ready(Some(Ok(Frame::data(line))));
             }
+            let line = this.encoder.bookmark(this.bookmark_revision(), false);
+            return Poll::Ready(Some(Ok(Frame::data(line))));
         }
         Poll::Pending
     }

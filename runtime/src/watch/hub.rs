@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 
 use crate::codegen::ResourceModel;
 use crate::handlers::decode_stored;
-use crate::store::{EventKind, KeyValue, ListOptions, Store, StoreError};
+use crate::store::{EventKind, KeyValue, ListOptions, Store, StoreError, WatchItem};
 
 /// How many recent events a hub keeps by default for watchers resuming from a revision.
 pub(crate) const DEFAULT_WINDOW: usize = 4096;
@@ -79,7 +79,11 @@ pub(crate) struct Hub {
     model: ResourceModel,
     window: usize,
     state: Mutex<HubState>,
+    /// The store revision up to which every change under the prefix has been applied: the
+    /// revision of the hub's last change, or newer once the store reports progress.
     revision: watch::Sender<u64>,
+    /// Asks the hub's task for a progress notification from the store.
+    progress: Notify,
     closed_slow: AtomicU64,
 }
 
@@ -131,6 +135,7 @@ impl Hub {
                 watchers: Vec::new(),
             }),
             revision: watch::channel(revision).0,
+            progress: Notify::new(),
             closed_slow: AtomicU64::new(0),
         });
         tokio::spawn(run(hub.clone(), store, prefix, stream));
@@ -151,12 +156,23 @@ impl Hub {
         self.lock().watchers.len()
     }
 
-    /// Waits until the hub has applied every change up to `revision` (at most `timeout`).
+    /// Waits until the hub has applied every change up to the store's `revision` (at most
+    /// `timeout`). Writes to other resources move the store's revision without an event for
+    /// this hub, so it asks the store for progress, as kube-apiserver's watch cache does.
     pub async fn caught_up(&self, revision: u64, timeout: Duration) -> bool {
         let mut rx = self.revision.subscribe();
+        if *rx.borrow_and_update() >= revision {
+            return true;
+        }
+        self.progress.notify_one();
         tokio::time::timeout(timeout, rx.wait_for(|r| *r >= revision))
             .await
             .is_ok_and(|r| r.is_ok())
+    }
+
+    /// The revision up to which the hub has handed every change to its watchers' queues.
+    pub fn revision(&self) -> watch::Receiver<u64> {
+        self.revision.subscribe()
     }
 
     /// Registers a watcher of the keys under `prefix`: from the current state (`after` is
@@ -250,6 +266,17 @@ impl Hub {
         self.revision.send_replace(revision);
     }
 
+    /// The store reports that every change under the prefix up to `revision` has been applied.
+    fn progress(&self, revision: u64) {
+        let mut state = self.lock();
+        if revision <= state.revision {
+            return;
+        }
+        state.revision = revision;
+        drop(state);
+        self.revision.send_replace(revision);
+    }
+
     /// After the store subscription broke: reload, close every watcher (they resume from
     /// their last revision), and start a new window.
     fn reset(&self, objects: BTreeMap<String, Arc<Object>>, revision: u64) {
@@ -286,9 +313,17 @@ async fn run(
     mut stream: crate::store::WatchStream,
 ) {
     loop {
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(event) => hub.apply(
+        loop {
+            let item = tokio::select! {
+                item = stream.next() => item,
+                () = hub.progress.notified() => {
+                    stream.request_progress();
+                    continue;
+                }
+            };
+            match item {
+                None => break,
+                Some(Ok(WatchItem::Event(event))) => hub.apply(
                     event.kind,
                     KeyValue {
                         key: event.key,
@@ -296,7 +331,8 @@ async fn run(
                         mod_revision: event.revision,
                     },
                 ),
-                Err(e) => {
+                Some(Ok(WatchItem::Progress(revision))) => hub.progress(revision),
+                Some(Err(e)) => {
                     tracing::warn!(%prefix, error = %e, "watch: store subscription failed");
                     break;
                 }

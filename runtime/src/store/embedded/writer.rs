@@ -9,7 +9,7 @@ use redb::{Durability, ReadableDatabase, ReadableTable, Table};
 
 use super::codec::{decode_entry, encode_entry, Change};
 use super::{backend, corrupt, EmbeddedOptions, Op, Shared, BATCHES, KEYS, LOG, META};
-use crate::store::{Event, EventKind, KeyValue, Result, StoreError};
+use crate::store::{Event, EventKind, KeyValue, Result, StoreError, WatchItem};
 
 /// The most writes one transaction carries.
 const MAX_BATCH: usize = 1024;
@@ -132,10 +132,11 @@ fn publish(shared: &Shared, revision: u64, done: &Committed) {
         state.watchers.retain(|w| {
             event.revision <= w.from
                 || !event.key.starts_with(w.prefix.as_str())
-                || w.tx.try_send(Ok(event.clone())).is_ok()
+                || w.tx.try_send(Ok(WatchItem::Event(event.clone()))).is_ok()
         });
     }
     state.watchers.retain(|w| !w.tx.is_closed());
+    shared.published.send_replace(revision);
 }
 
 fn answer(op: Op, outcome: Outcome) {
