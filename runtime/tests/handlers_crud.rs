@@ -764,3 +764,46 @@ async fn a_failed_commit_is_a_500_and_leaves_nothing() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// GET with a `resourceVersion`: not older than it. A revision the store reaches within the
+/// wait is served; one it never reaches is kube-apiserver's 504 `Too large resource version`;
+/// a malformed one is a 400.
+#[tokio::test(start_paused = true)]
+async fn get_waits_for_a_newer_resource_version_then_gives_up() {
+    let s = server();
+    let created = json(&s, "POST", WIDGETS, widget("a", "red", 1)).await;
+    let rv: u64 = created.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(get(&s, &format!("{WIDGETS}/a?resourceVersion={rv}")).await.code, 200);
+    assert_eq!(get(&s, &format!("{WIDGETS}/a?resourceVersion=0")).await.code, 200);
+
+    let writer = s.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        json(&writer, "POST", WIDGETS, widget("b", "red", 1)).await;
+    });
+    let started = tokio::time::Instant::now();
+    let fresh = get(&s, &format!("{WIDGETS}/a?resourceVersion={}", rv + 1)).await;
+    assert_eq!(fresh.code, 200, "{}", fresh.text);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500));
+
+    let started = tokio::time::Instant::now();
+    let future = get(&s, &format!("{WIDGETS}/a?resourceVersion={}", rv + 100)).await;
+    assert_eq!(future.code, 504, "{}", future.text);
+    assert_eq!(future.reason(), "Timeout");
+    assert_eq!(
+        future.body["details"]["causes"][0]["reason"],
+        "ResourceVersionTooLarge"
+    );
+    assert!(future.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("Too large resource version"));
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+
+    let malformed = get(&s, &format!("{WIDGETS}/a?resourceVersion=zz")).await;
+    assert_eq!(malformed.code, 400, "{}", malformed.text);
+}

@@ -14,10 +14,40 @@ use crate::selection::Selection;
 use crate::status::Status;
 use crate::store::{KeyValue, ListOptions};
 
-/// GET one object (also serves GET of `/status`, which returns the whole object).
+/// How long a read waits for the store to reach a `resourceVersion` newer than its own, as
+/// kube-apiserver's watch cache waits before answering 504 (another server on the same etcd
+/// may have written it a moment ago).
+const FRESHNESS_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Waits until the store's revision is at least `wanted`; a 504 `Too large resource version`
+/// after [`FRESHNESS_WAIT`].
+pub(crate) async fn wait_for_revision(
+    store: &dyn crate::store::Store,
+    wanted: u64,
+) -> Result<(), Status> {
+    let deadline = tokio::time::Instant::now() + FRESHNESS_WAIT;
+    let mut pause = std::time::Duration::from_millis(10);
+    loop {
+        let current = store.current_revision().await.map_err(store_error)?;
+        if current >= wanted {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() + pause > deadline {
+            return Err(Status::too_large_resource_version(wanted, current));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(250));
+    }
+}
+
+/// GET one object (also serves GET of `/status`, which returns the whole object). A
+/// `resourceVersion` other than `"0"` asks for a state not older than that revision.
 pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
     let name = ctx.item_name()?;
     let format = ctx.format()?;
+    if let Some(rv) = ctx.query().text("resourceVersion").filter(|rv| rv != "0") {
+        wait_for_revision(&*ctx.state().store, parse_revision(&rv)?).await?;
+    }
     let kv = ctx
         .state()
         .store
@@ -166,10 +196,7 @@ pub(crate) async fn read_list(ctx: &Ctx, selection: &Selection) -> Result<Listed
 async fn read_planned(ctx: &Ctx, selection: &Selection, plan: Plan) -> Result<Listed, Status> {
     let store = &ctx.state().store;
     if let Some(at_least) = plan.at_least {
-        let current = store.current_revision().await.map_err(store_error)?;
-        if at_least > current {
-            return Err(Status::too_large_resource_version(at_least, current));
-        }
+        wait_for_revision(&**store, at_least).await?;
     }
     let prefix = ctx.prefix();
     let mut items = Vec::new();

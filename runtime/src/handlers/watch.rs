@@ -118,10 +118,10 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
     let state = ctx.state().clone();
     let store = state.store.clone();
     let model = ctx.model().clone();
-    let current = store.current_revision().await.map_err(store_error)?;
-    if let Some(rv) = options.start.filter(|rv| *rv > current) {
-        return Err(Status::too_large_resource_version(rv, current));
+    if let Some(rv) = options.start {
+        super::read::wait_for_revision(&*store, rv).await?;
     }
+    let current = store.current_revision().await.map_err(store_error)?;
     let hub = state.hub(&ctx).await.map_err(store_error)?;
     let prefix = ctx.prefix();
     let from_state = options.start.is_none() || options.send_initial_events;
