@@ -270,3 +270,88 @@ async fn two_servers_share_one_cluster() {
     let conflict = json(&b, "PUT", &format!("{WIDGETS}/x"), stale).await;
     assert_eq!(conflict.code, 409, "compare-and-swap holds across servers");
 }
+
+/// Opens a watch on `server` and returns its first event line, within 5 s.
+async fn first_event(server: &Server, uri: &str) -> (u16, serde_json::Value) {
+    let empty: krest::Body = http_body_util::BodyExt::boxed(http_body_util::BodyExt::map_err(
+        http_body_util::Empty::<Bytes>::new(),
+        |never| match never {},
+    ));
+    let response = server
+        .handle(http::Request::get(uri).body(empty).unwrap())
+        .await;
+    let code = response.status().as_u16();
+    let mut body = response.into_body();
+    let frame = tokio::time::timeout(
+        Duration::from_secs(5),
+        http_body_util::BodyExt::frame(&mut body),
+    )
+    .await
+    .expect("a first event within 5 s")
+    .unwrap()
+    .unwrap();
+    let line = frame.data_ref().unwrap();
+    let first = line.split(|b| *b == b'\n').next().unwrap();
+    (code, serde_json::from_slice(first).unwrap())
+}
+
+/// Watches from the current state on one server after another server wrote other kinds: the
+/// watching server's Widget hub learns etcd's revision through progress notifications, so
+/// the watch starts at once instead of waiting for a Widget event that never comes.
+#[tokio::test]
+async fn watches_from_the_current_state_follow_writes_of_other_kinds_and_servers() {
+    let etcd = start_etcd("progress");
+    let server = |store: EtcdStore| {
+        Server::builder()
+            .store(Arc::new(store))
+            .resource::<Widget>()
+            .resource::<Gadget>()
+            .namespaces()
+            .build()
+            .unwrap()
+    };
+    let connect = || EtcdStore::connect(std::slice::from_ref(&etcd.endpoint), "/krest");
+    let a = server(connect().await.unwrap());
+    let b = server(connect().await.unwrap());
+    assert_eq!(
+        json(&a, "POST", WIDGETS, widget("a", "red", 1)).await.code,
+        201
+    );
+    let watch = format!("{WIDGETS}?watch=true");
+    // Each server's Widget hub starts here.
+    for s in [&a, &b] {
+        let (code, event) = first_event(s, &watch).await;
+        assert_eq!((code, event["type"].as_str()), (200, Some("ADDED")));
+    }
+    let gadget = json!({"apiVersion": "demo.krest.dev/v1", "kind": "Gadget",
+        "metadata": {"name": "g"}, "spec": {"vendor": "acme"}});
+    assert_eq!(json(&a, "POST", GADGETS, gadget).await.code, 201);
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}});
+    let created = json(&a, "POST", "/api/v1/namespaces", namespace).await;
+    assert_eq!(created.code, 201);
+    let newest = created.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for s in [&a, &b] {
+        for query in [
+            "watch=true",
+            "watch=true&resourceVersion=0",
+            "watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan",
+        ] {
+            let started = Instant::now();
+            let (code, event) = first_event(s, &format!("{WIDGETS}?{query}")).await;
+            assert_eq!(code, 200, "{query}: {event}");
+            assert_eq!(event["type"], "ADDED", "{query}");
+            assert_eq!(event["object"]["metadata"]["name"], "a", "{query}");
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{query}: waited {:?}",
+                started.elapsed()
+            );
+        }
+    }
+    // A read not older than the other server's last write is served by this one at once.
+    let fresh = get(&b, &format!("{WIDGETS}/a?resourceVersion={newest}")).await;
+    assert_eq!(fresh.code, 200, "{}", fresh.text);
+}
