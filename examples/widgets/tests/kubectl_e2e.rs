@@ -372,3 +372,55 @@ fn kubectl_watch_sees_changes_in_order() {
 fn kubectl_against_embedded_store() {
     everyday_kubectl(&["--store", "embedded"], "embedded");
 }
+
+/// `kubectl get widget/a -w` again after a write to another kind (a new namespace): the
+/// Widget watch must not wait for a Widget event to learn the store's revision.
+#[test]
+fn kubectl_watch_after_another_kind_changed() {
+    let dir = temp_dir("watch-other-kind");
+    let data = dir.join("data");
+    let server = start(&["--data-dir", data.to_str().unwrap()]);
+    let k = Kubectl::new(&server, &dir);
+    k.ok(&[
+        "apply",
+        "-f",
+        manifests().join("widget.yaml").to_str().unwrap(),
+    ]);
+    let watch_once = || {
+        let mut child = Command::new("kubectl")
+            .arg("--server")
+            .arg(&k.server)
+            .arg("--cache-dir")
+            .arg(&k.cache)
+            .env("KUBECONFIG", "/dev/null")
+            .args(["get", "widget/blue", "-w", "--output-watch-events"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kubectl get -w starts");
+        let lines = lines_of(&mut child);
+        let mut first = next_line(&lines);
+        if first.starts_with("EVENT") {
+            first = next_line(&lines);
+        }
+        // Still watching a moment later: no 504 from the server ended it.
+        std::thread::sleep(Duration::from_secs(4));
+        let running = child.try_wait().unwrap().is_none();
+        let _ = child.kill();
+        let mut stderr = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+        let _ = child.wait();
+        assert!(running, "kubectl get -w ended: {stderr}");
+        assert!(
+            !stderr.contains("Timeout"),
+            "kubectl get -w reported: {stderr}"
+        );
+        first
+    };
+    assert!(watch_once().contains("blue"));
+    k.ok(&["create", "namespace", "other"]);
+    let again = watch_once();
+    assert!(again.contains("blue"), "{again}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
