@@ -777,8 +777,18 @@ async fn get_waits_for_a_newer_resource_version_then_gives_up() {
         .unwrap()
         .parse()
         .unwrap();
-    assert_eq!(get(&s, &format!("{WIDGETS}/a?resourceVersion={rv}")).await.code, 200);
-    assert_eq!(get(&s, &format!("{WIDGETS}/a?resourceVersion=0")).await.code, 200);
+    assert_eq!(
+        get(&s, &format!("{WIDGETS}/a?resourceVersion={rv}"))
+            .await
+            .code,
+        200
+    );
+    assert_eq!(
+        get(&s, &format!("{WIDGETS}/a?resourceVersion=0"))
+            .await
+            .code,
+        200
+    );
 
     let writer = s.clone();
     tokio::spawn(async move {

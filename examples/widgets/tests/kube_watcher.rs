@@ -323,3 +323,54 @@ async fn reflector_stays_in_sync_through_a_server_restart() {
     .await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// kube-rs's watcher with streaming lists (`sendInitialEvents`) after a write to another kind:
+/// the initial events arrive at once instead of the server's 504 for a watch cache that never
+/// catches up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_list_watcher_after_another_kind_changed() {
+    let server = Server::builder()
+        .resource::<Widget>()
+        .resource::<krest_example_widgets::Gadget>()
+        .namespaces()
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server.serve_listener(listener, std::future::pending()));
+    let client =
+        Client::try_from(kube::Config::new(format!("http://{addr}").parse().unwrap())).unwrap();
+    let gvk = GroupVersionKind::gvk("demo.krest.dev", "v1", "Widget");
+    let resource = ApiResource::from_gvk_with_plural(&gvk, "widgets");
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "default", &resource);
+    api.create(&PostParams::default(), &body("a", 1))
+        .await
+        .unwrap();
+
+    let initial_names = |api: Api<DynamicObject>| async move {
+        let stream = watcher(api, watcher::Config::default().streaming_lists());
+        futures::pin_mut!(stream);
+        let mut names = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        loop {
+            let event = tokio::time::timeout_at(deadline, stream.next())
+                .await
+                .expect("the initial events within 3 s")
+                .expect("the stream goes on")
+                .expect("no watch error");
+            match event {
+                watcher::Event::InitApply(o) => names.push(o.metadata.name.unwrap()),
+                watcher::Event::InitDone => return names,
+                _ => {}
+            }
+        }
+    };
+    assert_eq!(initial_names(api.clone()).await, ["a"]);
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client);
+    let other = serde_json::from_value(json!({"metadata": {"name": "other"}})).unwrap();
+    namespaces
+        .create(&PostParams::default(), &other)
+        .await
+        .unwrap();
+    assert_eq!(initial_names(api).await, ["a"]);
+}

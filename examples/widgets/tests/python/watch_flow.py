@@ -62,6 +62,22 @@ def main(url):
     assert events == [("ADDED", "b"), ("MODIFIED", "b"), ("DELETED", "b")], events
     got = api.get_namespaced_custom_object(GROUP, VERSION, NS, PLURAL, "a")
     assert got["spec"]["color"] == "blue"
+
+    # A write to another kind, then a watch without a resourceVersion (from the current state):
+    # it starts with the existing Widget instead of a 504 from the server.
+    client.CoreV1Api(client.ApiClient(config)).create_namespace(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}}
+    )
+    started = time.monotonic()
+    w = watch.Watch()
+    initial = []
+    for event in w.stream(
+        api.list_namespaced_custom_object, GROUP, VERSION, NS, PLURAL, timeout_seconds=5
+    ):
+        initial.append((event["type"], event["object"]["metadata"]["name"]))
+        w.stop()
+    assert initial == [("ADDED", "a")], initial
+    assert time.monotonic() - started < 3, "the watch waited for the server"
     print("python client ok")
 
 
