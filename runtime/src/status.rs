@@ -374,6 +374,27 @@ impl Status {
     }
 }
 
+/// How a store failure reads over HTTP, in one place for every handler.
+impl From<crate::store::StoreError> for Status {
+    fn from(e: crate::store::StoreError) -> Status {
+        use crate::store::StoreError;
+        match e {
+            StoreError::Expired { requested, compacted } => Status::expired(format!(
+                "The resourceVersion for the provided list is too old: requested {requested}, oldest available {compacted}"
+            )),
+            StoreError::FutureRevision { requested, current } => {
+                Status::too_large_resource_version(requested, current)
+            }
+            StoreError::TooLarge { limit, .. } => {
+                let mut status = Status::too_large(limit);
+                status.message = format!("Request entity too large: {e}");
+                status
+            }
+            other => Status::internal(other),
+        }
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}): {}", self.code, self.reason, self.message)

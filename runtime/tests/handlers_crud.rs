@@ -817,3 +817,40 @@ async fn get_waits_for_a_newer_resource_version_then_gives_up() {
     let malformed = get(&s, &format!("{WIDGETS}/a?resourceVersion=zz")).await;
     assert_eq!(malformed.code, 400, "{}", malformed.text);
 }
+
+/// An object larger than a store accepts (etcd's 1.5 MiB, on every backend) is a 413, on
+/// create and when an update grows it past the limit; the stored object is unchanged.
+#[tokio::test]
+async fn objects_over_the_store_limit_are_413() {
+    let s = server();
+    let big = "x".repeat(krest::store::MAX_VALUE_BYTES);
+    let mut body = widget("big", "red", 1);
+    body["spec"]["size"] = json!(big);
+    let refused = json(&s, "POST", WIDGETS, body).await;
+    assert_eq!(refused.code, 413, "{}", refused.text);
+    assert_eq!(refused.reason(), "RequestEntityTooLarge");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("a stored object may have"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(get(&s, &format!("{WIDGETS}/big")).await.code, 404);
+
+    assert_eq!(
+        json(&s, "POST", WIDGETS, widget("a", "red", 1)).await.code,
+        201
+    );
+    let grown = patch(
+        &s,
+        &format!("{WIDGETS}/a"),
+        "application/merge-patch+json",
+        json!({"spec": {"size": big}}),
+    )
+    .await;
+    assert_eq!(grown.code, 413, "{}", grown.text);
+    let kept = get(&s, &format!("{WIDGETS}/a")).await;
+    assert_eq!(kept.body["spec"].get("size"), None);
+}

@@ -505,6 +505,34 @@ async fn progress_follows_the_whole_store(s: Arc<dyn Store>) {
     assert_quiet(&mut w).await;
 }
 
+/// Values up to the limit are stored by every backend (etcd's own limit included); one byte
+/// more is refused before anything is written.
+async fn values_over_the_limit_are_refused(s: Arc<dyn Store>) {
+    let limit = krest::store::MAX_VALUE_BYTES;
+    let key = format!("/big/{}", "k".repeat(253));
+    let at_limit = Bytes::from(vec![b'x'; limit]);
+    let r1 = s.create(&key, at_limit.clone()).await.unwrap();
+    let over = Bytes::from(vec![b'y'; limit + 1]);
+    let refused = s.create("/big/other", over.clone()).await;
+    assert_eq!(
+        refused,
+        Err(StoreError::TooLarge {
+            size: limit + 1,
+            limit
+        })
+    );
+    assert_eq!(
+        s.update(&key, over, r1).await,
+        Err(StoreError::TooLarge {
+            size: limit + 1,
+            limit
+        })
+    );
+    let kept = s.get(&key).await.unwrap().unwrap();
+    assert_eq!((kept.value, kept.mod_revision), (at_limit, r1));
+    assert_eq!(s.get("/big/other").await.unwrap(), None);
+}
+
 macro_rules! conformance {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -543,6 +571,11 @@ macro_rules! conformance {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn watch_from_compacted_revision() {
                 super::watch_from_compacted_revision($make).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn values_over_the_limit_are_refused() {
+                super::values_over_the_limit_are_refused($make).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

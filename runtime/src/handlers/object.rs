@@ -498,17 +498,9 @@ fn decimal(mut n: u64) -> ([u8; 20], usize) {
     }
 }
 
-/// Maps a store failure to its Status.
+/// Maps a store failure to its Status (see `impl From<StoreError> for Status`).
 pub fn store_error(e: StoreError) -> Status {
-    match e {
-        StoreError::Expired { requested, compacted } => Status::expired(format!(
-            "The resourceVersion for the provided list is too old: requested {requested}, oldest available {compacted}"
-        )),
-        StoreError::FutureRevision { requested, current } => {
-            Status::too_large_resource_version(requested, current)
-        }
-        other => Status::internal(other),
-    }
+    Status::from(e)
 }
 
 /// The `metadata` object of `value`, created if missing.

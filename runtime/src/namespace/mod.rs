@@ -169,7 +169,7 @@ pub(crate) async fn check_create(state: &State, namespace: &str) -> Result<(), S
 }
 
 fn store_error(e: StoreError) -> Status {
-    Status::internal(e)
+    Status::from(e)
 }
 
 /// Whether a request body for `model` is a protobuf Namespace (the one protobuf body krest

@@ -477,7 +477,10 @@ impl Store for EmbeddedStore {
     }
 
     fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64>> {
-        if !fits(key.as_bytes()) || !fits(&value) {
+        if let Err(e) = super::check_size(&value) {
+            return Box::pin(async { Err(e) });
+        }
+        if !fits(key.as_bytes()) {
             return Box::pin(async { Err(too_large()) });
         }
         let key = key.to_string();
@@ -490,7 +493,10 @@ impl Store for EmbeddedStore {
         value: Bytes,
         expected: u64,
     ) -> BoxFuture<'a, Result<u64>> {
-        if !fits(key.as_bytes()) || !fits(&value) {
+        if let Err(e) = super::check_size(&value) {
+            return Box::pin(async { Err(e) });
+        }
+        if !fits(key.as_bytes()) {
             return Box::pin(async { Err(too_large()) });
         }
         let key = key.to_string();

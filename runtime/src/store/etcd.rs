@@ -76,7 +76,15 @@ fn prefix_end(prefix: &str) -> Vec<u8> {
 }
 
 fn backend(e: etcd_client::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    let text = e.to_string();
+    if text.contains("request is too large") {
+        // A key long enough to push a value under the limit over etcd's own.
+        return StoreError::TooLarge {
+            size: 0,
+            limit: super::MAX_VALUE_BYTES,
+        };
+    }
+    StoreError::Backend(text)
 }
 
 /// Maps etcd's revision errors to the store's; anything else is a backend failure.
@@ -148,6 +156,7 @@ impl Store for EtcdStore {
 
     fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
+            super::check_size(&value)?;
             let full = self.full(key);
             let txn = Txn::new()
                 .when([Compare::create_revision(full.clone(), CompareOp::Equal, 0)])
@@ -168,6 +177,7 @@ impl Store for EtcdStore {
         expected: u64,
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
+            super::check_size(&value)?;
             let full = self.full(key);
             // A write of the bytes already stored is a no-op, as in kube-apiserver's etcd3
             // store: compare first, then swap.

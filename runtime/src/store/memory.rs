@@ -200,14 +200,14 @@ impl Store for MemoryStore {
     }
 
     fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64>> {
-        let result = {
+        let result = super::check_size(&value).and_then(|()| {
             let mut inner = self.lock();
             if inner.keys.contains_key(key) {
                 Err(StoreError::AlreadyExists)
             } else {
                 Ok(inner.commit(EventKind::Added, key, value, None))
             }
-        };
+        });
         Box::pin(async move { result })
     }
 
@@ -217,7 +217,7 @@ impl Store for MemoryStore {
         value: Bytes,
         expected: u64,
     ) -> BoxFuture<'a, Result<u64>> {
-        let result = {
+        let result = super::check_size(&value).and_then(|()| {
             let mut inner = self.lock();
             match inner.keys.get(key).cloned() {
                 None => Err(StoreError::NotFound),
@@ -227,7 +227,7 @@ impl Store for MemoryStore {
                 Some(current) if current.value == value => Ok(current.mod_revision),
                 Some(current) => Ok(inner.commit(EventKind::Modified, key, value, Some(current))),
             }
-        };
+        });
         Box::pin(async move { result })
     }
 

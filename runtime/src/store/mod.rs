@@ -60,9 +60,33 @@ pub enum StoreError {
         /// The store's revision.
         current: u64,
     },
+    /// A value larger than [`MAX_VALUE_BYTES`]; nothing was written.
+    #[error("the value is {size} bytes, more than the {limit} bytes a stored object may have")]
+    TooLarge {
+        /// The value's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The backend failed (disk, network); the write did not happen.
     #[error("storage backend failed: {0}")]
     Backend(String),
+}
+
+/// The largest value a store accepts: etcd's default request limit (`--max-request-bytes`,
+/// 1.5 MiB) less room for the key and the transaction around it, so that an object any backend
+/// accepts, every backend accepts.
+pub const MAX_VALUE_BYTES: usize = 1536 * 1024 - 4096;
+
+/// Refuses a value over [`MAX_VALUE_BYTES`]: every backend calls this before a write.
+pub(crate) fn check_size(value: &[u8]) -> Result<()> {
+    if value.len() > MAX_VALUE_BYTES {
+        return Err(StoreError::TooLarge {
+            size: value.len(),
+            limit: MAX_VALUE_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// The result of a store operation.
