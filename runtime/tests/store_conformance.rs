@@ -1068,6 +1068,80 @@ async fn embedded_log_is_bounded_by_count() {
     assert_eq!(next_event(&mut recent).await.unwrap().revision, rev - 49);
 }
 
+/// History is bounded by bytes too: rewriting a large object keeps only the newest changes that
+/// fit, and reopening the store gives the freed pages back, so the file shrinks.
+#[tokio::test]
+async fn embedded_log_is_bounded_by_bytes() {
+    let dir = TempDir::new().unwrap();
+    let open = |keep_bytes: usize| {
+        Arc::new(
+            EmbeddedStore::open(
+                dir.path(),
+                EmbeddedOptions {
+                    keep_bytes,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        )
+    };
+    let file = || {
+        std::fs::metadata(dir.path().join("krest.redb"))
+            .unwrap()
+            .len()
+    };
+    let rewrite = |s: Arc<EmbeddedStore>, times: usize| async move {
+        let mut rev = match s.get("/big/k").await.unwrap() {
+            Some(kv) => kv.mod_revision,
+            None => s
+                .create("/big/k", Bytes::from(vec![0; 100 << 10]))
+                .await
+                .unwrap(),
+        };
+        let first = rev;
+        for i in 0..times {
+            let value = Bytes::from(vec![(i % 250) as u8 + 1; 100 << 10]);
+            rev = s.update("/big/k", value, rev).await.unwrap();
+        }
+        (first, rev)
+    };
+
+    // Unbounded by size: 150 rewrites of 100 KiB keep about 30 MB of history.
+    let unbounded = open(usize::MAX);
+    rewrite(unbounded.clone(), 150).await;
+    let grown = file();
+    assert!(grown > 20 << 20, "the history is on disk: {grown} bytes");
+    drop(unbounded);
+
+    // Bounded to 1 MiB: the next write drops the rest, and so does every later one.
+    let bounded = open(1 << 20);
+    let (first, last) = rewrite(bounded.clone(), 100).await;
+    assert!(
+        matches!(
+            watch_error(&*bounded, "/big/", first).await,
+            StoreError::Expired { .. }
+        ),
+        "old changes were compacted"
+    );
+    let mut recent = bounded.watch("/big/", last - 3).await.unwrap();
+    assert_eq!(next_event(&mut recent).await.unwrap().revision, last - 2);
+    let bounded_size = file();
+    drop(recent);
+    drop(bounded);
+
+    // Reopening compacts the file: its free pages go back to the file system.
+    let reopened = open(1 << 20);
+    let shrunk = file();
+    assert!(
+        shrunk < grown / 4 && shrunk <= bounded_size,
+        "{grown} bytes, then {bounded_size}, then {shrunk} after reopening"
+    );
+    assert_eq!(
+        reopened.get("/big/k").await.unwrap().unwrap().mod_revision,
+        last
+    );
+}
+
 #[tokio::test]
 async fn embedded_log_is_bounded_by_age() {
     let s = embedded_with(EmbeddedOptions {

@@ -10,8 +10,10 @@
 //!   disk is unknown; retrying would risk acknowledging lost data).
 //! - A change log keyed by revision (with the value each change replaced) lets watches resume
 //!   after a restart and lists read at an older revision. Each batch compacts it to the newest
-//!   [`EmbeddedOptions::keep_changes`] entries and, if set, to those younger than
-//!   [`EmbeddedOptions::keep_for`], so disk use stays bounded.
+//!   [`EmbeddedOptions::keep_changes`] entries of at most [`EmbeddedOptions::keep_bytes`]
+//!   together and, if set, to those younger than [`EmbeddedOptions::keep_for`], so disk use
+//!   stays bounded whatever the size of the objects. Opening the store gives the file's free
+//!   pages back to the file system.
 //! - Point reads (`get`) run on the caller's thread: a redb read transaction is an MVCC snapshot
 //!   that never waits for the writer, and a lookup touches a few cached B-tree pages (a few
 //!   microseconds, less than a hop to the blocking pool). Lists and watch replays, which scan
@@ -59,6 +61,10 @@ pub struct EmbeddedOptions {
     /// How many recent changes the log keeps for watches and old-revision lists (default
     /// 10,000); older ones are compacted away. `usize::MAX` keeps any number.
     pub keep_changes: usize,
+    /// How many bytes of recent changes the log keeps (default 256 MiB; each change holds the
+    /// new value and the one it replaced); older ones are compacted away, so a client that
+    /// rewrites large objects cannot fill the disk. `usize::MAX` keeps any amount.
+    pub keep_bytes: usize,
     /// If set, changes older than this are compacted away too (checked at every commit, and,
     /// when the store is idle, every half of this duration, at least once a minute). Ages come
     /// from the wall clock and are recorded only while this is set: changes made before it was
@@ -78,6 +84,7 @@ impl Default for EmbeddedOptions {
     fn default() -> Self {
         EmbeddedOptions {
             keep_changes: 10_000,
+            keep_bytes: 256 << 20,
             keep_for: None,
             fail_commits: Arc::default(),
             fail_syncs: None,
@@ -149,7 +156,7 @@ impl EmbeddedStore {
         std::fs::create_dir_all(dir)
             .map_err(|e| backend(format!("creating {}: {e}", dir.display())))?;
         let path = dir.join("krest.redb");
-        let db = match &options.fail_syncs {
+        let mut db = match &options.fail_syncs {
             None => Database::create(&path).map_err(backend)?,
             Some(flag) => {
                 let file = std::fs::OpenOptions::new()
@@ -168,14 +175,29 @@ impl EmbeddedStore {
                     .map_err(backend)?
             }
         };
+        // Pages freed by compacted history are reused while the store runs; at open, nothing
+        // else holds the database, so they can go back to the file system.
+        let before = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if db.compact().map_err(backend)? {
+            let after = std::fs::metadata(&path).map_or(0, |m| m.len());
+            tracing::info!(path = %path.display(), before, after, "embedded store: file compacted");
+        }
         // Create the tables of a new store, and read where an existing one is.
         let revision = {
             let txn = db.begin_write().map_err(backend)?;
             let revision = {
                 txn.open_table(KEYS).map_err(backend)?;
-                txn.open_table(LOG).map_err(backend)?;
+                let log = txn.open_table(LOG).map_err(backend)?;
                 txn.open_table(BATCHES).map_err(backend)?;
-                let meta = txn.open_table(META).map_err(backend)?;
+                let mut meta = txn.open_table(META).map_err(backend)?;
+                // A store written before the log's size was kept: count it once.
+                if meta.get("log_bytes").map_err(backend)?.is_none() {
+                    let mut bytes = 0u64;
+                    for entry in log.iter().map_err(backend)? {
+                        bytes += entry.map_err(backend)?.1.value().len() as u64;
+                    }
+                    meta.insert("log_bytes", bytes).map_err(backend)?;
+                }
                 let found = meta.get("revision").map_err(backend)?;
                 found.map_or(0, |g| g.value())
             };

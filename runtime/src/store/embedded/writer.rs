@@ -185,6 +185,8 @@ fn age_compaction_due(shared: &Shared, options: &EmbeddedOptions) -> bool {
 struct Tables<'t> {
     keys: Table<'t, &'static str, &'static [u8]>,
     log: Table<'t, u64, &'static [u8]>,
+    /// The bytes of the entries in `log`.
+    log_bytes: u64,
 }
 
 impl Tables<'_> {
@@ -220,10 +222,10 @@ impl Tables<'_> {
             key,
             value,
             prev: prev.map(|p| (p.mod_revision, &p.value[..])),
-        };
-        self.log
-            .insert(rev, change.encode().as_slice())
-            .map_err(backend)?;
+        }
+        .encode();
+        self.log_bytes += change.len() as u64;
+        self.log.insert(rev, change.as_slice()).map_err(backend)?;
         Ok(Event {
             kind,
             key: key.to_string(),
@@ -293,12 +295,16 @@ fn commit_batch(
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut events = Vec::new();
     {
+        let mut meta = txn.open_table(META).map_err(backend)?;
         let mut tables = Tables {
             keys: txn.open_table(KEYS).map_err(backend)?,
             log: txn.open_table(LOG).map_err(backend)?,
+            log_bytes: meta
+                .get("log_bytes")
+                .map_err(backend)?
+                .map_or(0, |g| g.value()),
         };
         let mut batches = txn.open_table(BATCHES).map_err(backend)?;
-        let mut meta = txn.open_table(META).map_err(backend)?;
         let mut compact_to = 0;
         for op in batch {
             let (outcome, event) = tables.apply(op, revision)?;
@@ -333,17 +339,38 @@ fn commit_batch(
                 target = target.max(last.value());
             }
         }
+        // By size: drop the oldest entries until the rest fit.
+        let keep_bytes = u64::try_from(options.keep_bytes).unwrap_or(u64::MAX);
+        if tables.log_bytes > keep_bytes {
+            let mut excess = tables.log_bytes - keep_bytes;
+            for entry in tables.log.iter().map_err(backend)? {
+                let (rev, change) = entry.map_err(backend)?;
+                target = target.max(rev.value());
+                let size = change.value().len() as u64;
+                if size >= excess {
+                    break;
+                }
+                excess -= size;
+            }
+        }
         if target > compacted {
+            let mut dropped = 0u64;
             tables
                 .log
-                .retain_in(..=target, |_, _| false)
+                .retain_in(..=target, |_, change| {
+                    dropped += change.len() as u64;
+                    false
+                })
                 .map_err(backend)?;
+            tables.log_bytes = tables.log_bytes.saturating_sub(dropped);
             batches
                 .retain_in(..=target, |_, _| false)
                 .map_err(backend)?;
             compacted = target;
         }
         meta.insert("compacted", compacted).map_err(backend)?;
+        meta.insert("log_bytes", tables.log_bytes)
+            .map_err(backend)?;
         meta.insert("revision", *revision).map_err(backend)?;
     }
     if options.fail_commits.load(Ordering::SeqCst) {
