@@ -1068,6 +1068,52 @@ async fn embedded_log_is_bounded_by_count() {
     assert_eq!(next_event(&mut recent).await.unwrap().revision, rev - 49);
 }
 
+/// The memory store's history is bounded by bytes: rewriting a large object keeps only the
+/// newest changes that fit.
+#[tokio::test]
+async fn memory_history_is_bounded_by_bytes() {
+    let s = MemoryStore::with_history_bytes(1 << 20);
+    let first = s
+        .create("/big/k", Bytes::from(vec![0; 100 << 10]))
+        .await
+        .unwrap();
+    let mut rev = first;
+    for i in 0..50u8 {
+        rev = s
+            .update("/big/k", Bytes::from(vec![i + 1; 100 << 10]), rev)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        watch_error(&s, "/big/", first).await,
+        StoreError::Expired { .. }
+    ));
+    assert!(matches!(
+        s.list(
+            "/big/",
+            ListOptions {
+                revision: Some(first),
+                ..Default::default()
+            }
+        )
+        .await,
+        Err(StoreError::Expired { .. })
+    ));
+    let mut recent = s.watch("/big/", rev - 3).await.unwrap();
+    assert_eq!(next_event(&mut recent).await.unwrap().revision, rev - 2);
+    let at = s
+        .list(
+            "/big/",
+            ListOptions {
+                revision: Some(rev - 3),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(at.items[0].mod_revision, rev - 3);
+}
+
 /// History is bounded by bytes too: rewriting a large object keeps only the newest changes that
 /// fit, and reopening the store gives the freed pages back, so the file shrinks.
 #[tokio::test]

@@ -15,6 +15,9 @@ use super::{
 /// How many undelivered events a watcher may have before the store closes it.
 const WATCH_QUEUE: usize = 4096;
 
+/// How many bytes of values the change history keeps by default.
+const DEFAULT_HISTORY_BYTES: usize = 64 << 20;
+
 /// The in-memory [`Store`]. Reads (get, list, the current revision) share the lock; writes take
 /// it alone.
 #[derive(Default)]
@@ -24,6 +27,10 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct Inner {
+    /// The history's bound in bytes of values (0: the default).
+    history_bytes: usize,
+    /// The bytes of the values in `log`.
+    log_bytes: usize,
     revision: u64,
     compacted: u64,
     keys: BTreeMap<String, KeyValue>,
@@ -43,9 +50,18 @@ impl Default for Published {
 }
 
 impl MemoryStore {
-    /// An empty store at revision 0.
+    /// An empty store at revision 0, keeping 64 MiB of history (values of recent changes) for
+    /// watches and old-revision lists.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
+    }
+
+    /// An empty store keeping at most `bytes` of history: older changes are compacted away as
+    /// newer ones arrive, so rewriting large objects cannot exhaust memory.
+    pub fn with_history_bytes(bytes: usize) -> MemoryStore {
+        let store = MemoryStore::default();
+        store.lock().history_bytes = bytes.max(1);
+        store
     }
 
     fn lock(&self) -> RwLockWriteGuard<'_, Inner> {
@@ -86,7 +102,19 @@ impl Inner {
             !event.key.starts_with(prefix.as_str())
                 || tx.try_send(Ok(WatchItem::Event(event.clone()))).is_ok()
         });
+        self.log_bytes += event.value.len();
         self.log.push_back((event, prev));
+        let limit = match self.history_bytes {
+            0 => DEFAULT_HISTORY_BYTES,
+            n => n,
+        };
+        // The newest change always stays, whatever its size.
+        while self.log_bytes > limit && self.log.len() > 1 {
+            if let Some((old, _)) = self.log.pop_front() {
+                self.log_bytes -= old.value.len();
+                self.compacted = old.revision;
+            }
+        }
         self.published.0.send_replace(revision);
         revision
     }
@@ -302,7 +330,9 @@ impl Store for MemoryStore {
                 .front()
                 .is_some_and(|(e, _)| e.revision <= revision)
             {
-                inner.log.pop_front();
+                if let Some((old, _)) = inner.log.pop_front() {
+                    inner.log_bytes -= old.value.len();
+                }
             }
         }
         drop(inner);
