@@ -608,3 +608,44 @@ async fn duplicate_fields_follow_field_validation() {
     assert_eq!(r.code, 201, "{}", r.text);
     assert!(r.headers.get("warning").is_none());
 }
+
+/// Thousands of unknown fields under `fieldValidation=Warn` give a few KB of `Warning` headers,
+/// not one per field: each cut to 256 characters past 4 Ki in all, and a last warning that
+/// says how many were left out.
+#[tokio::test]
+async fn warnings_are_capped() {
+    let s = server();
+    let mut spec = serde_json::Map::new();
+    spec.insert("color".into(), json!("red"));
+    spec.insert("replicas".into(), json!(1));
+    let long = "y".repeat(300);
+    spec.insert(format!("a{long}"), json!(1));
+    for i in 0..20_000 {
+        spec.insert(format!("unknown{i}"), json!(i));
+    }
+    let body = json!({"apiVersion": "demo.krest.dev/v1", "kind": "Widget",
+        "metadata": {"name": "noisy"}, "spec": spec});
+    let r = json(&s, "POST", &format!("{WIDGETS}?fieldValidation=Warn"), body).await;
+    assert_eq!(r.code, 201, "{}", r.text);
+    let warnings: Vec<&str> = r
+        .headers
+        .get_all("warning")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let bytes: usize = warnings.iter().map(|w| w.len()).sum();
+    assert!(bytes < 8 * 1024, "{bytes} bytes of warnings");
+    assert!(
+        warnings.iter().all(|w| w.len() <= 256 + 16),
+        "each warning is cut to 256 characters"
+    );
+    let last = warnings.last().unwrap();
+    let left_out: usize = last
+        .trim_start_matches("299 - \"")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("a count of the rest: {last}"));
+    assert_eq!(left_out + warnings.len() - 1, 20_001, "{last}");
+}

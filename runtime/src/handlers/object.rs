@@ -610,11 +610,49 @@ pub fn respond(ctx: &Ctx, code: u16, value: &Value) -> Result<Response<Body>, St
     }
 }
 
+/// How many characters of warning text a response carries before they are truncated, and how
+/// long each one may then be: kube-apiserver's warning recorder limits.
+const WARNING_TOTAL_CHARS: usize = 4 * 1024;
+const WARNING_ITEM_CHARS: usize = 256;
+
 /// A `Warning: 299` header per unknown or duplicate field (`unknown field "spec.x"`), as
-/// kube-apiserver sends them with `fieldValidation=Warn`.
+/// kube-apiserver sends them with `fieldValidation=Warn`, deduplicated and capped as its
+/// warning recorder caps them: past 4 Ki characters in all, each warning is cut to 256
+/// characters and the ones that no longer fit are left out, with a last warning that says how
+/// many. A body with thousands of unknown fields cannot make a response of megabytes of headers.
 pub fn warn_unknown(response: &mut Response<Body>, warnings: &[String]) {
-    for warning in warnings {
-        if let Some(value) = warning_value(warning) {
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<&str> = warnings
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !w.is_empty() && seen.insert(*w))
+        .collect();
+    let total: usize = unique.iter().map(|w| w.chars().count()).sum();
+    let truncate = total > WARNING_TOTAL_CHARS;
+    let mut written = 0;
+    let mut kept = 0;
+    for text in &unique {
+        if truncate && written >= WARNING_TOTAL_CHARS {
+            break;
+        }
+        let text = if truncate {
+            match text.char_indices().nth(WARNING_ITEM_CHARS) {
+                Some((at, _)) => &text[..at],
+                None => text,
+            }
+        } else {
+            text
+        };
+        written += text.chars().count();
+        kept += 1;
+        if let Some(value) = warning_value(text) {
+            response.headers_mut().append(http::header::WARNING, value);
+        }
+    }
+    let left_out = unique.len() - kept;
+    if left_out > 0 {
+        let text = format!("{left_out} more warnings were left out of this response");
+        if let Some(value) = warning_value(&text) {
             response.headers_mut().append(http::header::WARNING, value);
         }
     }
