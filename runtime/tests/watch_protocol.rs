@@ -320,6 +320,13 @@ async fn timeouts_end_the_stream_with_a_last_bookmark() {
         plain.next().await.is_none(),
         "no bookmarks unless asked for"
     );
+    // A negative timeout has already passed: the watch ends at once, as in kube-apiserver.
+    let started = std::time::Instant::now();
+    let (code, mut negative) =
+        Watch::open(&s, &format!("{WIDGETS}?watch=true&timeoutSeconds=-1"), &[]).await;
+    assert_eq!(code, 200);
+    assert!(negative.next().await.is_none());
+    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test]

@@ -85,8 +85,11 @@ fn options(ctx: &Ctx) -> Result<Options, Status> {
         None | Some("0") => None,
         Some(v) => Some(parse_revision(v)?),
     };
+    // As kube-apiserver: 0 or unset is the server's random default; a negative value is a
+    // timeout already passed, so the watch ends at once.
     let timeout = match q.int("timeoutSeconds")? {
         Some(seconds) if seconds > 0 => Duration::from_secs(seconds as u64),
+        Some(seconds) if seconds < 0 => Duration::ZERO,
         _ => MIN_REQUEST_TIMEOUT.mul_f64(1.0 + rand::rng().random_range(0.0..1.0)),
     };
     let selector_name = selection.exact_name().map(str::to_string);
