@@ -164,8 +164,10 @@ fn negotiate(
         }
         return Err(Status::not_acceptable(&RESPONSE_TYPES));
     }
-    // The best clause so far: its rank (quality, concrete type, concrete subtype) and format.
-    let mut best: Option<((f32, bool, bool), (Format, bool))> = None;
+    // The best clause so far: its format, and its rank (quality, concrete type, concrete
+    // subtype).
+    let mut best: Option<(Format, bool)> = None;
+    let mut best_rank = (0.0f32, false, false);
     for clause in accept.split(',') {
         let mut parts = clause.split(';').map(str::trim);
         let media = parts.next().unwrap_or("");
@@ -215,15 +217,17 @@ fn negotiate(
             }
         };
         let rank = (quality, type_ != "*", subtype != "*");
-        let better = best.is_none_or(|(b, _)| {
-            quality.total_cmp(&b.0).then((rank.1, rank.2).cmp(&(b.1, b.2))).is_gt()
-        });
+        let better = best.is_none()
+            || quality
+                .total_cmp(&best_rank.0)
+                .then((rank.1, rank.2).cmp(&(best_rank.1, best_rank.2)))
+                .is_gt();
         if better {
-            best = Some((rank, (format, yaml)));
+            best = Some((format, yaml));
+            best_rank = rank;
         }
     }
-    best.map(|(_, format)| format)
-        .ok_or_else(|| Status::not_acceptable(&RESPONSE_TYPES))
+    best.ok_or_else(|| Status::not_acceptable(&RESPONSE_TYPES))
 }
 
 /// The media type of a `Content-Type` value, lower case, without parameters; empty when absent.

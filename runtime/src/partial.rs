@@ -206,19 +206,28 @@ mod tests {
         );
         // After other members of every kind, with spaces, and without a revision to add.
         let object = r#" { "spec" : {"a":[1,{"b":"]"}],"metadata":{}} , "n": -1.5e3, "t": true, "metadata" : { } } "#;
+        assert_eq!(partial(object, None).unwrap()["metadata"], json!({}));
         assert_eq!(
-            partial(object, None).unwrap()["metadata"],
-            json!({})
+            partial(r#"{"metadata":{}}"#, Some(3)).unwrap()["metadata"],
+            json!({"resourceVersion": "3"})
         );
-        assert_eq!(partial(r#"{"metadata":{}}"#, Some(3)).unwrap()["metadata"], json!({"resourceVersion": "3"}));
-        for bad in ["", "[]", "{}", r#"{"metadata":null}"#, r#"{"spec":{}}"#, r#"{"metadata":{"a":"#, r#"{"a":"x"#] {
+        for bad in [
+            "",
+            "[]",
+            "{}",
+            r#"{"metadata":null}"#,
+            r#"{"spec":{}}"#,
+            r#"{"metadata":{"a":"#,
+            r#"{"a":"x"#,
+        ] {
             assert!(partial(bad, Some(1)).is_none(), "{bad}");
         }
     }
 
     #[test]
     fn values_convert_too() {
-        let value = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}, "spec": {}});
+        let value =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}, "spec": {}});
         assert_eq!(
             from_value(&value, MetaVersion::V1beta1),
             json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1beta1", "metadata": {"name": "n"}})

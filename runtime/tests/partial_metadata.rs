@@ -44,7 +44,11 @@ fn assert_partial(partial: &Value, object: &Value, api_version: &str) {
     assert_eq!(partial["apiVersion"], api_version, "{partial}");
     assert_eq!(partial["metadata"], object["metadata"], "{partial}");
     let keys: Vec<&String> = partial.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 3, "kind, apiVersion and metadata only: {partial}");
+    assert_eq!(
+        keys.len(),
+        3,
+        "kind, apiVersion and metadata only: {partial}"
+    );
 }
 
 #[tokio::test]
@@ -127,7 +131,12 @@ async fn lists_are_partial_object_metadata_lists() {
         }
     }
     // Selectors, and the list metadata of a limited list.
-    let r = accept(&s, &format!("{WIDGETS}?labelSelector=color%3Dblue"), POM_LIST).await;
+    let r = accept(
+        &s,
+        &format!("{WIDGETS}?labelSelector=color%3Dblue"),
+        POM_LIST,
+    )
+    .await;
     let names: Vec<&str> = r.body["items"]
         .as_array()
         .unwrap()
@@ -135,7 +144,9 @@ async fn lists_are_partial_object_metadata_lists() {
         .map(|i| i["metadata"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["b"]);
-    let first = accept(&s, &format!("{WIDGETS}?limit=1"), POM_LIST).await.body;
+    let first = accept(&s, &format!("{WIDGETS}?limit=1"), POM_LIST)
+        .await
+        .body;
     assert_eq!(first["items"].as_array().unwrap().len(), 1);
     assert_eq!(first["metadata"]["remainingItemCount"], 1);
     let token = first["metadata"]["continue"].as_str().unwrap();
@@ -150,7 +161,12 @@ async fn lists_are_partial_object_metadata_lists() {
     );
     assert!(next["metadata"].get("continue").is_none());
     // An empty list still has its items.
-    let empty = accept(&s, &format!("{WIDGETS}?labelSelector=color%3Dgreen"), POM_LIST).await;
+    let empty = accept(
+        &s,
+        &format!("{WIDGETS}?labelSelector=color%3Dgreen"),
+        POM_LIST,
+    )
+    .await;
     assert_eq!(empty.body["items"], json!([]));
     // All namespaces, and a cluster-scoped kind.
     json(
@@ -351,7 +367,13 @@ async fn watch_events_carry_metadata_only() {
             assert_eq!(event["type"], "ADDED");
             assert_partial(&event["object"], &full, version);
         }
-        let created = json(&s, "POST", WIDGETS, widget(&format!("c-{}", version.len()), "red", 1)).await;
+        let created = json(
+            &s,
+            "POST",
+            WIDGETS,
+            widget(&format!("c-{}", version.len()), "red", 1),
+        )
+        .await;
         let event = w.next().await.unwrap();
         assert_eq!(event["type"], "ADDED");
         assert_partial(&event["object"], &created.body, version);
@@ -379,12 +401,25 @@ async fn watch_events_carry_metadata_only() {
         )
         .await;
         assert_eq!(w.next().await.unwrap()["type"], "ADDED");
-        let gone = send(&s, "DELETE", &format!("{WIDGETS}/{}", created.body["metadata"]["name"].as_str().unwrap()), &[], None).await;
+        let gone = send(
+            &s,
+            "DELETE",
+            &format!(
+                "{WIDGETS}/{}",
+                created.body["metadata"]["name"].as_str().unwrap()
+            ),
+            &[],
+            None,
+        )
+        .await;
         assert_eq!(gone.code, 200);
         let event = w.next().await.unwrap();
         assert_eq!(event["type"], "DELETED");
         assert_eq!(event["object"]["kind"], "PartialObjectMetadata");
-        assert_eq!(event["object"]["metadata"]["name"], created.body["metadata"]["name"]);
+        assert_eq!(
+            event["object"]["metadata"]["name"],
+            created.body["metadata"]["name"]
+        );
     }
 }
 
@@ -425,7 +460,12 @@ async fn watch_bookmarks_and_resumes_in_metadata_form() {
         json!({"spec": {"replicas": 7}}),
     )
     .await;
-    let (_, mut w) = Watch::open(&s, &format!("{WIDGETS}?watch=true&resourceVersion={rv}"), POM).await;
+    let (_, mut w) = Watch::open(
+        &s,
+        &format!("{WIDGETS}?watch=true&resourceVersion={rv}"),
+        POM,
+    )
+    .await;
     let event = w.next().await.unwrap();
     assert_eq!(event["type"], "MODIFIED");
     assert_eq!(event["object"]["kind"], "PartialObjectMetadata");
@@ -490,5 +530,8 @@ async fn watch_negotiation() {
         &format!("application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,{POM},application/json"),
     )
     .await;
-    assert_eq!(w.next().await.unwrap()["object"]["kind"], "PartialObjectMetadata");
+    assert_eq!(
+        w.next().await.unwrap()["object"]["kind"],
+        "PartialObjectMetadata"
+    );
 }

@@ -100,7 +100,11 @@ async fn get_list_patch_and_watch_metadata() {
     assert!(api.get_metadata_opt("none").await.unwrap().is_none());
 
     let list = api.list_metadata(&ListParams::default()).await.unwrap();
-    let names: Vec<_> = list.items.iter().map(|m| m.metadata.name.clone().unwrap()).collect();
+    let names: Vec<_> = list
+        .items
+        .iter()
+        .map(|m| m.metadata.name.clone().unwrap())
+        .collect();
     assert_eq!(names, ["one", "two"]);
     list.items.iter().for_each(assert_partial);
     assert!(list.metadata.resource_version.is_some());

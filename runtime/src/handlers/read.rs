@@ -296,7 +296,9 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
                     );
                 }
                 Some(version) => {
-                    out.extend_from_slice(b"{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"");
+                    out.extend_from_slice(
+                        b"{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"",
+                    );
                     out.extend_from_slice(version.api_version().as_bytes());
                     out.push(b'"');
                 }
