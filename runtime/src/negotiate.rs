@@ -18,8 +18,8 @@ pub struct Output {
     pub yaml: bool,
     /// Indent the JSON.
     pub pretty: bool,
-    /// The `Accept` header asked for the object itself (JSON or YAML), not a Table: handlers
-    /// need not negotiate again.
+    /// The `Accept` header asked for the object itself (JSON or YAML), not a Table or its
+    /// metadata: handlers need not negotiate again.
     pub object: bool,
 }
 
