@@ -18,8 +18,8 @@ pub struct Output {
     pub yaml: bool,
     /// Indent the JSON.
     pub pretty: bool,
-    /// The `Accept` header asked for the object itself (JSON or YAML), not a Table: handlers
-    /// need not negotiate again.
+    /// The `Accept` header asked for the object itself (JSON or YAML), not a Table or its
+    /// metadata: handlers need not negotiate again.
     pub object: bool,
 }
 
@@ -64,6 +64,33 @@ pub enum Format {
     Json,
     /// A `meta.k8s.io/v1` Table, for `kubectl get`.
     Table(IncludeObject),
+    /// `as=PartialObjectMetadata`: an object's metadata only, as a `meta.k8s.io`
+    /// `PartialObjectMetadata` (client-go's metadata client, kube-rs' `get_metadata` and
+    /// `watch_metadata`). A list asked for this way is a 406, as kube-apiserver answers.
+    Metadata(MetaVersion),
+    /// `as=PartialObjectMetadataList`: a list's items' metadata only. A single object asked for
+    /// this way is a 406; a watch asked for it sends whole objects (kube-apiserver's watch
+    /// falls back to the object when the conversion does not apply).
+    MetadataList(MetaVersion),
+}
+
+/// The `meta.k8s.io` version a `PartialObjectMetadata` is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaVersion {
+    /// `meta.k8s.io/v1`.
+    V1,
+    /// `meta.k8s.io/v1beta1`.
+    V1beta1,
+}
+
+impl MetaVersion {
+    /// `meta.k8s.io/v1` or `meta.k8s.io/v1beta1`.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            MetaVersion::V1 => "meta.k8s.io/v1",
+            MetaVersion::V1beta1 => "meta.k8s.io/v1beta1",
+        }
+    }
 }
 
 /// What a Table row carries (`includeObject`).
@@ -103,8 +130,16 @@ pub fn response_format(
 }
 
 /// [`response_format`], and whether the representation is to be written as YAML. One pass over
-/// the header, without allocating: the best clause so far is kept (the highest quality, the
-/// first of equals).
+/// the header, without allocating.
+///
+/// The clause chosen is the first served one in the order kube-apiserver tries them (goautoneg's
+/// sort: higher quality first, then a concrete type before `*`, a concrete subtype before `*`,
+/// otherwise in the header's order). A clause is served when krest writes its media type (JSON
+/// or YAML; `application/*` and `*/*` mean JSON) and its conversion, if it asks for one (`as`,
+/// `g`, `v`), is a `meta.k8s.io/v1` or `v1beta1` `Table` (where the route has one),
+/// `PartialObjectMetadata` or `PartialObjectMetadataList`. Whether the conversion fits the
+/// response (a list, an object) is not part of the choice: kube-apiserver settles that after
+/// reading, with a 406.
 fn negotiate(
     accept: Option<&str>,
     table: bool,
@@ -120,6 +155,7 @@ fn negotiate(
             || media.eq_ignore_ascii_case("application/json")
             || media.eq_ignore_ascii_case("application/*")
             || media == "*/*"
+            || media == "*"
         {
             return Ok((Format::Json, false));
         }
@@ -128,49 +164,70 @@ fn negotiate(
         }
         return Err(Status::not_acceptable(&RESPONSE_TYPES));
     }
-    let mut best: Option<(f32, (Format, bool))> = None;
+    // The best clause so far: its format, and its rank (quality, concrete type, concrete
+    // subtype).
+    let mut best: Option<(Format, bool)> = None;
+    let mut best_rank = (0.0f32, false, false);
     for clause in accept.split(',') {
         let mut parts = clause.split(';').map(str::trim);
         let media = parts.next().unwrap_or("");
         let mut quality = 1.0f32;
-        let (mut as_, mut group, mut version) = (None, None, None);
+        let mut convert = false;
+        let (mut as_, mut group, mut version) = ("", "", "");
         for param in parts {
             let (k, v) = param.split_once('=').unwrap_or((param, ""));
-            let v = v.trim_matches('"');
+            let v = v.trim().trim_matches('"');
             match k.trim() {
                 "q" => quality = v.parse().unwrap_or(0.0),
-                "as" => as_ = Some(v),
-                "g" => group = Some(v),
-                "v" => version = Some(v),
+                "as" => (as_, convert) = (v, true),
+                "g" => (group, convert) = (v, true),
+                "v" => (version, convert) = (v, true),
                 _ => {}
             }
         }
         if quality <= 0.0 {
             continue;
         }
-        let yaml = media.eq_ignore_ascii_case("application/yaml");
-        let typed = yaml || media.eq_ignore_ascii_case("application/json");
-        let any = media.eq_ignore_ascii_case("application/*") || media == "*/*";
-        let format = match as_ {
-            None if typed || any => Some((Format::Json, yaml)),
-            Some("Table")
-                if typed
-                    && table
-                    && group == Some("meta.k8s.io")
-                    && matches!(version, Some("v1" | "v1beta1")) =>
-            {
-                Some((Format::Table(include), yaml))
-            }
-            _ => None,
+        let (type_, subtype) = match media.split_once('/') {
+            Some((t, s)) => (t.trim(), s.trim()),
+            None if media == "*" => ("*", "*"),
+            None => continue,
         };
-        if let Some(format) = format {
-            if best.is_none_or(|(q, _)| quality.total_cmp(&q).is_gt()) {
-                best = Some((quality, format));
+        let application = type_.eq_ignore_ascii_case("application");
+        let yaml = application && subtype.eq_ignore_ascii_case("yaml");
+        let served = yaml
+            || (application && (subtype.eq_ignore_ascii_case("json") || subtype == "*"))
+            || (type_ == "*" && subtype == "*");
+        if !served {
+            continue;
+        }
+        let format = if !convert {
+            Format::Json
+        } else {
+            let meta = match (group, version) {
+                ("meta.k8s.io", "v1") => MetaVersion::V1,
+                ("meta.k8s.io", "v1beta1") => MetaVersion::V1beta1,
+                _ => continue,
+            };
+            match as_ {
+                "Table" if table => Format::Table(include),
+                "PartialObjectMetadata" => Format::Metadata(meta),
+                "PartialObjectMetadataList" => Format::MetadataList(meta),
+                _ => continue,
             }
+        };
+        let rank = (quality, type_ != "*", subtype != "*");
+        let better = best.is_none()
+            || quality
+                .total_cmp(&best_rank.0)
+                .then((rank.1, rank.2).cmp(&(best_rank.1, best_rank.2)))
+                .is_gt();
+        if better {
+            best = Some((format, yaml));
+            best_rank = rank;
         }
     }
-    best.map(|(_, format)| format)
-        .ok_or_else(|| Status::not_acceptable(&RESPONSE_TYPES))
+    best.ok_or_else(|| Status::not_acceptable(&RESPONSE_TYPES))
 }
 
 /// The media type of a `Content-Type` value, lower case, without parameters; empty when absent.
@@ -241,12 +298,50 @@ mod tests {
         let e = response_format(Some("application/vnd.kubernetes.protobuf"), true, m).unwrap_err();
         assert_eq!((e.code, e.reason), (406, "NotAcceptable"));
         let e = response_format(
-            Some("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"),
+            Some("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v2"),
             true,
             m,
         )
         .unwrap_err();
         assert_eq!(e.code, 406);
+    }
+
+    #[test]
+    fn partial_object_metadata_is_negotiated_as_kube_apiserver_does() {
+        let m = IncludeObject::Metadata;
+        let pom = |v| Format::Metadata(v);
+        // kube-rs, client-go's metadata client (protobuf first: krest skips it), YAML, v1beta1.
+        for (accept, expected) in [
+            ("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1", (pom(MetaVersion::V1), false)),
+            ("application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+             (Format::MetadataList(MetaVersion::V1), false)),
+            ("application/yaml;as=PartialObjectMetadata;g=meta.k8s.io;v=v1beta1", (pom(MetaVersion::V1beta1), true)),
+            ("application/json; as=PartialObjectMetadata; v=v1; g=meta.k8s.io", (pom(MetaVersion::V1), false)),
+            // An unserved conversion is skipped for the next clause.
+            ("application/json;as=Widget;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1", (pom(MetaVersion::V1), false)),
+            ("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v2,application/yaml", (Format::Json, true)),
+            ("application/json;as=PartialObjectMetadata;g=meta.k8s.io,application/json", (Format::Json, false)),
+            ("application/json;g=meta.k8s.io;v=v1,application/yaml", (Format::Json, true)),
+            // Quality first, then a concrete media type before a wildcard, then the header's order.
+            ("application/json;q=0.5,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1", (pom(MetaVersion::V1), false)),
+            ("*/*,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1", (pom(MetaVersion::V1), false)),
+            ("application/json,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1", (Format::Json, false)),
+            ("*/*;as=PartialObjectMetadata;g=meta.k8s.io;v=v1;q=0.9,text/html", (pom(MetaVersion::V1), false)),
+            // The kind of response is not part of the choice (a list still picks this).
+            ("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json", (pom(MetaVersion::V1), false)),
+        ] {
+            assert_eq!(negotiate(Some(accept), true, m).unwrap(), expected, "{accept}");
+        }
+        for accept in [
+            "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v2",
+            "application/json;as=PartialObjectMetadata;g=apps;v=v1",
+            "application/json;as=Secret;g=meta.k8s.io;v=v1",
+            "application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+            "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1;q=0",
+        ] {
+            let e = negotiate(Some(accept), true, m).unwrap_err();
+            assert_eq!((e.code, e.reason), (406, "NotAcceptable"), "{accept}");
+        }
     }
 
     #[test]

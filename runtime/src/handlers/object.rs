@@ -607,6 +607,13 @@ pub fn respond(ctx: &Ctx, code: u16, value: &Value) -> Result<Response<Body>, St
                 crate::table::table(ctx.model(), std::slice::from_ref(value), include, None);
             Ok(crate::encode::json_response(code, &table))
         }
+        Format::Metadata(version) => Ok(crate::encode::json_response(
+            code,
+            &crate::partial::from_value(value, version),
+        )),
+        // kube-apiserver converts the response after the write is done, and so answers 406
+        // for a write it made.
+        Format::MetadataList(_) => Err(crate::partial::object_not_acceptable()),
     }
 }
 

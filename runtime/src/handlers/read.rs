@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::object::{decode_stored, splice_into, splice_resource_version, store_error, Ctx};
 use crate::codegen::ResourceModel;
-use crate::negotiate::Format;
+use crate::negotiate::{Format, MetaVersion};
 use crate::route::Body;
 use crate::selection::Selection;
 use crate::status::Status;
@@ -72,6 +72,13 @@ pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
             let table = crate::table::table(ctx.model(), &[value], include, None);
             Ok(crate::encode::json_response(200, &table))
         }
+        Format::Metadata(version) => {
+            let mut out = Vec::with_capacity(kv.value.len().min(4096) + 64);
+            crate::partial::write_stored(&mut out, version, &kv, ctx.model())?;
+            Ok(crate::encode::bytes_response(200, "application/json", out))
+        }
+        // Settled after the read, as kube-apiserver does: a missing object is still a 404.
+        Format::MetadataList(_) => Err(crate::partial::object_not_acceptable()),
     }
 }
 
@@ -274,14 +281,20 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
     let selection = Selection::from_query(&ctx.query(), ctx.model(), ctx.namespace().is_some())?;
     let mut plan = plan(&ctx)?;
     // Without `limit`, a JSON list is read in pages of its own (no continue token, one revision).
-    let paged = plan.limit == 0 && format == Format::Json;
+    let paged = plan.limit == 0 && matches!(format, Format::Json | Format::MetadataList(_));
     if paged {
         plan.limit = LIST_PAGE;
     }
     let listed = read_planned(&ctx, &selection, plan).await?;
     let model = ctx.model();
+    let metadata = match format {
+        Format::MetadataList(version) => Some(version),
+        _ => None,
+    };
     match format {
-        Format::Json => {
+        // Settled after the read, as kube-apiserver does (a bad selector is still a 400).
+        Format::Metadata(_) => Err(crate::partial::list_not_acceptable()),
+        Format::Json | Format::MetadataList(_) => {
             let mut meta = json!({"resourceVersion": listed.revision.to_string()});
             if !paged {
                 if let Some(token) = &listed.continue_token {
@@ -297,17 +310,30 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
                     + listed
                         .items
                         .iter()
-                        .map(|kv| kv.value.len() + 32)
+                        .map(|kv| item_size(kv, metadata))
                         .sum::<usize>(),
             );
-            out.extend_from_slice(b"{\"apiVersion\":");
-            out.extend_from_slice(json!(model.api_version()).to_string().as_bytes());
-            out.extend_from_slice(b",\"kind\":");
-            out.extend_from_slice(json!(format!("{}List", model.kind)).to_string().as_bytes());
+            match metadata {
+                None => {
+                    out.extend_from_slice(b"{\"apiVersion\":");
+                    out.extend_from_slice(json!(model.api_version()).to_string().as_bytes());
+                    out.extend_from_slice(b",\"kind\":");
+                    out.extend_from_slice(
+                        json!(format!("{}List", model.kind)).to_string().as_bytes(),
+                    );
+                }
+                Some(version) => {
+                    out.extend_from_slice(
+                        b"{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"",
+                    );
+                    out.extend_from_slice(version.api_version().as_bytes());
+                    out.push(b'"');
+                }
+            }
             out.extend_from_slice(b",\"metadata\":");
             out.extend_from_slice(meta.to_string().as_bytes());
             out.extend_from_slice(b",\"items\":[");
-            write_items(&mut out, &listed.items, false, model)?;
+            write_items(&mut out, &listed.items, false, model, metadata)?;
             match listed.resume.filter(|_| paged) {
                 None => {
                     out.extend_from_slice(b"]}");
@@ -316,7 +342,9 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
                 Some(resume) => {
                     let written = !listed.items.is_empty();
                     let revision = listed.revision;
-                    Ok(stream_list(ctx, selection, out, written, revision, resume))
+                    Ok(stream_list(
+                        ctx, selection, out, written, revision, resume, metadata,
+                    ))
                 }
             }
         }
@@ -338,20 +366,37 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
     }
 }
 
+/// About how many bytes an item takes in a list: the whole object, or (`metadata`) its
+/// `PartialObjectMetadata`, of which the stored object is an upper bound.
+fn item_size(kv: &KeyValue, metadata: Option<MetaVersion>) -> usize {
+    match metadata {
+        None => kv.value.len() + 32,
+        Some(_) => kv.value.len().min(1024) + 64,
+    }
+}
+
 /// Appends `items`, each with its `resourceVersion` spliced in, separated by commas (and one
-/// before the first when `written`: items came before).
+/// before the first when `written`: items came before); with `metadata`, each item is its
+/// `PartialObjectMetadata` in that version.
 fn write_items(
     out: &mut Vec<u8>,
     items: &[KeyValue],
     written: bool,
     model: &ResourceModel,
+    metadata: Option<MetaVersion>,
 ) -> Result<(), Status> {
     for (i, kv) in items.iter().enumerate() {
         if written || i > 0 {
             out.push(b',');
         }
-        if !splice_into(out, &kv.value, kv.mod_revision, model) {
-            serde_json::to_writer(&mut *out, &decode_stored(kv, model)?).unwrap_or_default();
+        match metadata {
+            Some(version) => crate::partial::write_stored(out, version, kv, model)?,
+            None => {
+                if !splice_into(out, &kv.value, kv.mod_revision, model) {
+                    serde_json::to_writer(&mut *out, &decode_stored(kv, model)?)
+                        .unwrap_or_default();
+                }
+            }
         }
     }
     Ok(())
@@ -369,6 +414,7 @@ fn stream_list(
     written: bool,
     revision: u64,
     resume: String,
+    metadata: Option<MetaVersion>,
 ) -> Response<Body> {
     let (tx, body) = crate::encode::fallible_streaming_body(2);
     tokio::spawn(async move {
@@ -400,7 +446,7 @@ fn stream_list(
                             .is_ok_and(|v| selection.matches(&v, ctx.model()))
                 })
                 .collect();
-            if let Err(status) = write_items(&mut chunk, &items, written, ctx.model()) {
+            if let Err(status) = write_items(&mut chunk, &items, written, ctx.model(), metadata) {
                 let _ = tx.send(Err(status.message.into())).await;
                 return;
             }

@@ -17,7 +17,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::hub::{event_line, kind_name, Change, Object};
 use crate::codegen::ResourceModel;
-use crate::negotiate::Format;
+use crate::negotiate::{Format, MetaVersion};
 use crate::route::BoxError;
 use crate::selection::Selection;
 use crate::store::EventKind;
@@ -51,7 +51,10 @@ impl Filter {
     }
 }
 
-/// Encodes events for one watcher: shared JSON lines, or Tables.
+/// Encodes events for one watcher: shared JSON lines, Tables, or `PartialObjectMetadata`.
+///
+/// `as=PartialObjectMetadataList` on a watch writes whole objects, as kube-apiserver's watch
+/// does: its conversion fails on a single object and it falls back to the object.
 pub(crate) struct Encoder {
     pub model: ResourceModel,
     pub format: Format,
@@ -62,11 +65,12 @@ impl Encoder {
     /// The line for `object` seen as `kind`; `shared` is the hub's line when it has that type.
     fn line(&mut self, kind: &str, object: &Object, shared: Option<&Bytes>) -> Bytes {
         match self.format {
-            Format::Json => match shared {
+            Format::Json | Format::MetadataList(_) => match shared {
                 Some(line) => line.clone(),
                 None => event_line(kind, &object.json),
             },
             Format::Table(_) => self.value_line(kind, &object.value),
+            Format::Metadata(version) => metadata_line(kind, version, object),
         }
     }
 
@@ -82,24 +86,52 @@ impl Encoder {
                 self.first_table = false;
                 table
             }
+            // A Status goes out as it is, as kube-apiserver leaves a Status unconverted.
+            Format::Metadata(version) if kind != "ERROR" => {
+                crate::partial::from_value(value, version)
+            }
             _ => value.clone(),
         };
         event_line(kind, &serde_json::to_vec(&object).unwrap_or_default())
     }
 
-    /// A BOOKMARK: apiVersion, kind and resourceVersion only.
+    /// A BOOKMARK: apiVersion, kind and resourceVersion only (a `PartialObjectMetadata` for a
+    /// metadata watch, as kube-apiserver converts its bookmark objects too).
     pub fn bookmark(&mut self, revision: u64, initial_events_end: bool) -> Bytes {
         let mut metadata = json!({"resourceVersion": revision.to_string()});
         if initial_events_end {
             metadata["annotations"] = json!({INITIAL_EVENTS_END: "true"});
         }
-        let object = json!({
-            "apiVersion": self.model.api_version(),
-            "kind": self.model.kind,
-            "metadata": metadata,
-        });
+        let object = match self.format {
+            Format::Metadata(version) => json!({
+                "kind": "PartialObjectMetadata",
+                "apiVersion": version.api_version(),
+                "metadata": metadata,
+            }),
+            _ => json!({
+                "apiVersion": self.model.api_version(),
+                "kind": self.model.kind,
+                "metadata": metadata,
+            }),
+        };
         event_line("BOOKMARK", &serde_json::to_vec(&object).unwrap_or_default())
     }
+}
+
+/// The event line of `object`'s `PartialObjectMetadata`, cut out of its shared JSON (which
+/// carries its `resourceVersion`) into the line itself: one buffer, no decoding.
+fn metadata_line(kind: &str, version: MetaVersion, object: &Object) -> Bytes {
+    const HEAD: &[u8] = b"{\"type\":\"";
+    let mut line = Vec::with_capacity(object.json.len().min(1024) + 128);
+    line.extend_from_slice(HEAD);
+    line.extend_from_slice(kind.as_bytes());
+    line.extend_from_slice(b"\",\"object\":");
+    if !crate::partial::write(&mut line, version, &object.json, None) {
+        let partial = crate::partial::from_value(&object.value, version);
+        serde_json::to_writer(&mut line, &partial).unwrap_or_default();
+    }
+    line.extend_from_slice(b"}\n");
+    Bytes::from(line)
 }
 
 /// The body of a watch response.
