@@ -39,6 +39,7 @@ mod metrics;
 mod namespace;
 mod negotiate;
 mod openapi;
+mod patch;
 mod query;
 mod recovery;
 mod resource;
