@@ -86,13 +86,15 @@ impl JsonPatch {
                     )))
                 }
             };
-            let mut text = |name: &str| match fields.remove(name) {
+            let mut text = |name: &str| {
+                match fields.remove(name) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s)),
                 Some(other) => Err(DecodeError(format!(
                     "error decoding patch: json: cannot unmarshal {} into Go struct field jsonPatchOp.{name} of type string",
                     go_type(&other)
                 ))),
+            }
             };
             let (op, path, from) = (text("op")?, text("path")?, text("from")?);
             operations.push(Operation {
@@ -115,7 +117,9 @@ impl JsonPatch {
     pub fn apply(&self, doc: &mut Value, copy_limit: usize) -> Result<(), ApplyError> {
         let mut copied = 0usize;
         for operation in &self.0 {
-            operation.apply(doc, copy_limit, &mut copied).map_err(ApplyError)?;
+            operation
+                .apply(doc, copy_limit, &mut copied)
+                .map_err(ApplyError)?;
         }
         Ok(())
     }
@@ -225,8 +229,8 @@ impl Operation {
             format!("move operation does not apply: doc is missing from path: {from}: {MISSING}")
         })?;
         // The library names the last token here, not the path.
-        let value = remove(container, &key)
-            .map_err(|e| format!("error in move for path: '{key}': {e}"))?;
+        let value =
+            remove(container, &key).map_err(|e| format!("error in move for path: '{key}': {e}"))?;
         let path = self
             .path()
             .map_err(|e| format!("move operation failed to decode path: {e}"))?;
@@ -252,7 +256,8 @@ impl Operation {
         let (container, key) = find_container(doc, path).ok_or_else(|| {
             format!("test operation does not apply: is missing path: {path}: {MISSING}")
         })?;
-        let found = get(container, &key).map_err(|e| format!("error in test for path: '{path}': {e}"))?;
+        let found =
+            get(container, &key).map_err(|e| format!("error in test for path: '{path}': {e}"))?;
         // A missing member and `null` are the same to the library, and equal an absent or
         // `null` value.
         match (found.filter(|v| !v.is_null()), &self.value) {
@@ -297,7 +302,8 @@ impl Operation {
                 "copy operation does not apply: doc is missing destination path: {path}: {MISSING}"
             ));
         };
-        add(container, &key, value).map_err(|e| format!("error while adding value during copy: {e}"))
+        add(container, &key, value)
+            .map_err(|e| format!("error while adding value during copy: {e}"))
     }
 }
 

@@ -338,7 +338,8 @@ fn copies_are_counted_before_they_are_made() {
     let patch = JsonPatch::parse(json!(ops)).unwrap();
     let err = patch.apply(&mut doc, limit).unwrap_err();
     assert!(
-        err.0.starts_with("Unable to complete the copy, the accumulated size increase of copy is "),
+        err.0
+            .starts_with("Unable to complete the copy, the accumulated size increase of copy is "),
         "{err:?}"
     );
     assert!(err.0.ends_with("exceeding the limit 3145728"), "{err:?}");

@@ -32,7 +32,12 @@ async fn kube_rs_finalizer_patch_adds_the_first_finalizer() {
     );
     // Sent again, its test fails: the finalizers are no longer null.
     let again = patch(&s, &item, JSON_PATCH, add).await;
-    assert_eq!((again.code, again.reason()), (422, "Invalid"), "{}", again.text);
+    assert_eq!(
+        (again.code, again.reason()),
+        (422, "Invalid"),
+        "{}",
+        again.text
+    );
     assert_eq!(
         again.body["details"]["causes"][0]["message"],
         "testing value /metadata/finalizers failed: test failed"

@@ -196,7 +196,9 @@ async fn run() {
     // Deleting `shared`: the cleanup removes only this controller's finalizer (a test of its
     // index, then a remove); the object waits for the other one.
     seen.cleanup_permits.add_permits(1);
-    api.delete("shared", &DeleteParams::default()).await.unwrap();
+    api.delete("shared", &DeleteParams::default())
+        .await
+        .unwrap();
     let waiting = eventually("shared's finalizer removed", &seen, || async {
         current(&api, "shared")
             .await
@@ -204,15 +206,21 @@ async fn run() {
     })
     .await;
     assert!(waiting["metadata"]["deletionTimestamp"].is_string());
-    assert!(seen.cleanups.lock().unwrap().contains(&"shared".to_string()));
+    assert!(seen
+        .cleanups
+        .lock()
+        .unwrap()
+        .contains(&"shared".to_string()));
     api.patch(
         "shared",
         &PatchParams::default(),
-        &Patch::<()>::Json(serde_json::from_value(json!([
-            {"op": "test", "path": "/metadata/finalizers/0", "value": "example.com/other"},
-            {"op": "remove", "path": "/metadata/finalizers/0"},
-        ]))
-        .unwrap()),
+        &Patch::<()>::Json(
+            serde_json::from_value(json!([
+                {"op": "test", "path": "/metadata/finalizers/0", "value": "example.com/other"},
+                {"op": "remove", "path": "/metadata/finalizers/0"},
+            ]))
+            .unwrap(),
+        ),
     )
     .await
     .unwrap();

@@ -228,8 +228,15 @@ fn everyday_kubectl(store_args: &[&str], name: &str) {
     // (kube-rs's finalizer helper relies on it); once the path exists, the same test fails.
     let test_then_add = r#"[{"op":"test","path":"/metadata/annotations/reviewed","value":null},{"op":"add","path":"/metadata/annotations/reviewed","value":"yes"}]"#;
     assert_eq!(
-        k.ok(&["patch", "widget", "blue", "--type=json", "-p", test_then_add])
-            .trim(),
+        k.ok(&[
+            "patch",
+            "widget",
+            "blue",
+            "--type=json",
+            "-p",
+            test_then_add
+        ])
+        .trim(),
         "widget.demo.krest.dev/blue patched"
     );
     assert_eq!(
@@ -242,7 +249,14 @@ fn everyday_kubectl(store_args: &[&str], name: &str) {
         ]),
         "yes"
     );
-    let failed = k.fails(&["patch", "widget", "blue", "--type=json", "-p", test_then_add]);
+    let failed = k.fails(&[
+        "patch",
+        "widget",
+        "blue",
+        "--type=json",
+        "-p",
+        test_then_add,
+    ]);
     assert!(
         failed.contains("The request is invalid")
             && failed.contains("testing value /metadata/annotations/reviewed failed"),
