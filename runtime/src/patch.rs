@@ -35,9 +35,17 @@ pub(crate) struct Operation {
     value: Option<Value>,
 }
 
-/// A parsed JSON patch: its operations in order.
+/// A parsed JSON patch: its operations in order, and what strict decoding says of them.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct JsonPatch(Vec<Operation>);
+pub(crate) struct JsonPatch {
+    operations: Vec<Operation>,
+    /// kube-apiserver's strict decoding errors: `json patch unknown field "[0].x"` for each
+    /// member of an operation other than `op`, `path`, `from` and `value` (at most 100).
+    strict: Vec<String>,
+}
+
+/// The most strict decoding errors kept (sigs.k8s.io/json's limit).
+const MAX_STRICT_ERRORS: usize = 100;
 
 /// Why a JSON patch body could not be read (kube-apiserver: 400 `error decoding patch: ...`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,7 +83,8 @@ impl JsonPatch {
             }
         };
         let mut operations = Vec::with_capacity(items.len());
-        for item in items {
+        let mut strict = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
             let mut fields = match item {
                 Value::Null => Map::new(),
                 Value::Object(fields) => fields,
@@ -97,26 +106,40 @@ impl JsonPatch {
             }
             };
             let (op, path, from) = (text("op")?, text("path")?, text("from")?);
+            let value = fields.remove("value");
+            for unknown in fields.keys() {
+                if strict.len() < MAX_STRICT_ERRORS {
+                    strict.push(format!(
+                        "json patch unknown field {}",
+                        Value::from(format!("[{i}].{unknown}"))
+                    ));
+                }
+            }
             operations.push(Operation {
                 op,
                 path,
                 from,
-                value: fields.remove("value"),
+                value,
             });
         }
-        Ok(JsonPatch(operations))
+        Ok(JsonPatch { operations, strict })
     }
 
     /// How many operations the patch has.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.operations.len()
+    }
+
+    /// The strict decoding errors: warnings under `fieldValidation=Warn`, a 422 under `Strict`.
+    pub fn strict_errors(&self) -> &[String] {
+        &self.strict
     }
 
     /// Applies the operations in order to `doc`; the first that fails stops the patch (the
     /// caller discards `doc` then). `copy_limit` bounds the bytes `copy` operations add.
     pub fn apply(&self, doc: &mut Value, copy_limit: usize) -> Result<(), ApplyError> {
         let mut copied = 0usize;
-        for operation in &self.0 {
+        for operation in &self.operations {
             operation
                 .apply(doc, copy_limit, &mut copied)
                 .map_err(ApplyError)?;

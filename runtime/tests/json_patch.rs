@@ -193,3 +193,46 @@ async fn copies_that_double_a_value_stop_at_the_request_size_and_the_server_keep
     assert_eq!(r.code, 200, "{}", r.text);
     assert_eq!(r.body["metadata"]["labels"]["copied"], "red");
 }
+
+#[tokio::test]
+async fn unknown_members_of_operations_warn_or_fail_by_field_validation() {
+    let (s, item) = created("u").await;
+    let body = |replicas: i32| json!([{"op": "replace", "path": "/spec/replicas", "value": replicas, "vlaue": 9}]);
+    let warnings = |r: &Reply| -> Vec<String> {
+        r.headers
+            .get_all("warning")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    };
+    // fieldValidation defaults to Warn.
+    let r = patch(&s, &item, JSON_PATCH, body(2)).await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert_eq!(r.body["spec"]["replicas"], 2);
+    assert_eq!(
+        warnings(&r),
+        [r#"299 - "json patch unknown field \"[0].vlaue\"""#]
+    );
+    let r = patch(
+        &s,
+        &format!("{item}?fieldValidation=Ignore"),
+        JSON_PATCH,
+        body(3),
+    )
+    .await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert!(warnings(&r).is_empty(), "{:?}", warnings(&r));
+    let r = patch(
+        &s,
+        &format!("{item}?fieldValidation=Strict"),
+        JSON_PATCH,
+        body(4),
+    )
+    .await;
+    assert_eq!((r.code, r.reason()), (422, "Invalid"), "{}", r.text);
+    assert_eq!(
+        r.body["details"]["causes"][0]["message"],
+        "strict decoding error: json patch unknown field \"[0].vlaue\""
+    );
+    assert_eq!(get(&s, &item).await.body["spec"]["replicas"], 3);
+}

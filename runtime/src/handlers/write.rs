@@ -507,6 +507,14 @@ impl Patch {
         }
     }
 
+    /// A JSON patch's strict decoding errors (members of operations krest does not know).
+    fn strict_errors(&self) -> &[String] {
+        match self {
+            Patch::Json(patch) => patch.strict_errors(),
+            _ => &[],
+        }
+    }
+
     /// Whether the patch sets `metadata.resourceVersion` (a precondition then, not a retry).
     pub fn sets_resource_version(&self, patched: &Value, current: &Value) -> bool {
         patched["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]
@@ -531,10 +539,27 @@ pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Bod
     }
     let patch = read_patch(ctx).await?;
     let name = ctx.item_name()?.to_string();
+    let mode = field_validation(ctx)?;
     for _ in 0..MAX_RETRIES {
         let (old_kv, old) = ctx.read(&name).await?;
         let mut patched = old.clone();
         patch.apply(&mut patched)?;
+        // kube-apiserver: after the patch applies, unknown members of its operations are a
+        // 422 under `Strict` and warnings (before the object's own) under `Warn`.
+        if mode == FieldValidation::Strict && !patch.strict_errors().is_empty() {
+            return Err(Status::invalid(
+                ctx.model(),
+                &name,
+                vec![Cause::new(
+                    "FieldValueInvalid",
+                    "patch",
+                    format!(
+                        "strict decoding error: {}",
+                        patch.strict_errors().join(", ")
+                    ),
+                )],
+            ));
+        }
         let pinned = patch.sets_resource_version(&patched, &old);
         let Value::Object(mut new) = patched else {
             return Err(Status::bad_request("the patch did not produce an object"));
@@ -557,6 +582,9 @@ pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Bod
             Err(status) => return Err(status),
             Ok(updated) => {
                 let mut response = respond(ctx, 200, &updated.value)?;
+                if mode == FieldValidation::Warn {
+                    warn_unknown(&mut response, patch.strict_errors());
+                }
                 warn_unknown(&mut response, &updated.unknown);
                 return Ok(response);
             }
