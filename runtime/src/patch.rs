@@ -67,6 +67,18 @@ fn go_type(value: &Value) -> &'static str {
     }
 }
 
+/// Takes the string member `name` out of an operation: `None` when absent or `null`.
+fn text_field(fields: &mut Map<String, Value>, name: &str) -> Result<Option<String>, DecodeError> {
+    match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(DecodeError(format!(
+            "error decoding patch: json: cannot unmarshal {} into Go struct field jsonPatchOp.{name} of type string",
+            go_type(&other)
+        ))),
+    }
+}
+
 impl JsonPatch {
     /// Reads a patch: an array of objects whose `op`, `path` and `from` are strings (or
     /// `null`). `null` is the empty patch and a `null` operation is one of unknown kind, as
@@ -95,17 +107,9 @@ impl JsonPatch {
                     )))
                 }
             };
-            let mut text = |name: &str| {
-                match fields.remove(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s)),
-                Some(other) => Err(DecodeError(format!(
-                    "error decoding patch: json: cannot unmarshal {} into Go struct field jsonPatchOp.{name} of type string",
-                    go_type(&other)
-                ))),
-            }
-            };
-            let (op, path, from) = (text("op")?, text("path")?, text("from")?);
+            let op = text_field(&mut fields, "op")?;
+            let path = text_field(&mut fields, "path")?;
+            let from = text_field(&mut fields, "from")?;
             let value = fields.remove("value");
             for unknown in fields.keys() {
                 if strict.len() < MAX_STRICT_ERRORS {
