@@ -40,6 +40,7 @@ mod namespace;
 mod negotiate;
 mod openapi;
 mod partial;
+mod patch;
 mod query;
 mod recovery;
 mod resource;

@@ -221,6 +221,21 @@ impl Status {
         }
     }
 
+    /// 422 for a JSON patch that does not apply. kube-apiserver answers it with this fixed
+    /// message and no cause (`NewGenericServerResponse`); krest adds the patch library's error
+    /// as a cause on `patch`, which kubectl prints.
+    pub fn patch_not_applied(why: impl Into<String>) -> Status {
+        Status {
+            code: 422,
+            reason: "Invalid",
+            message: "the server rejected our request due to an error in our request".into(),
+            details: Some(Box::new(Details {
+                causes: vec![Cause::new("FieldValueInvalid", "patch", why)],
+                ..Details::default()
+            })),
+        }
+    }
+
     /// 400 with a free-text message.
     pub fn bad_request(message: impl Into<String>) -> Status {
         Status::new(400, "BadRequest", message)

@@ -224,6 +224,44 @@ fn everyday_kubectl(store_args: &[&str], name: &str) {
         ]),
         "red 3 hi"
     );
+    // JSON patch as kube-apiserver applies it: a `test` of a missing path passes against null
+    // (kube-rs's finalizer helper relies on it); once the path exists, the same test fails.
+    let test_then_add = r#"[{"op":"test","path":"/metadata/annotations/reviewed","value":null},{"op":"add","path":"/metadata/annotations/reviewed","value":"yes"}]"#;
+    assert_eq!(
+        k.ok(&[
+            "patch",
+            "widget",
+            "blue",
+            "--type=json",
+            "-p",
+            test_then_add
+        ])
+        .trim(),
+        "widget.demo.krest.dev/blue patched"
+    );
+    assert_eq!(
+        k.ok(&[
+            "get",
+            "widget",
+            "blue",
+            "-o",
+            "jsonpath={.metadata.annotations.reviewed}"
+        ]),
+        "yes"
+    );
+    let failed = k.fails(&[
+        "patch",
+        "widget",
+        "blue",
+        "--type=json",
+        "-p",
+        test_then_add,
+    ]);
+    assert!(
+        failed.contains("The request is invalid")
+            && failed.contains("testing value /metadata/annotations/reviewed failed"),
+        "{failed}"
+    );
 
     // A deliberately stale update: read, let someone else write, then replace with the old copy.
     let stale = k.ok(&["get", "widget", "blue", "-o", "json"]);

@@ -192,7 +192,7 @@ pub async fn patch_scale(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let (_, object) = ctx.read(&name).await?;
     let current = scale_of(&ctx, &object);
     let mut patched = current.clone();
-    patch.apply(&ctx, &name, &mut patched)?;
+    patch.apply(&mut patched)?;
     let pinned = patch.sets_resource_version(&patched, &current);
     let Value::Object(mut scale) = patched else {
         return Err(Status::bad_request("the patch did not produce an object"));

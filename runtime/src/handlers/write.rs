@@ -436,7 +436,7 @@ const STRATEGIC_MERGE_PATCH: &str = "application/strategic-merge-patch+json";
 
 /// A parsed PATCH body.
 pub(crate) enum Patch {
-    Json(json_patch::Patch),
+    Json(crate::patch::JsonPatch),
     Merge(Value),
     /// A strategic merge patch of a Namespace.
     Strategic(Value),
@@ -469,19 +469,16 @@ pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
         return Ok(Patch::Strategic(value));
     }
     if media == PATCH_TYPES[0] {
-        if value
-            .as_array()
-            .is_some_and(|ops| ops.len() > MAX_JSON_PATCH_OPS)
-        {
+        // kube-apiserver's order: a patch that does not decode is a 400 before it is counted.
+        let patch = crate::patch::JsonPatch::parse(value).map_err(|e| Status::bad_request(e.0))?;
+        if patch.len() > MAX_JSON_PATCH_OPS {
             let mut status = Status::too_large(crate::handlers::object::MAX_BODY_BYTES);
             status.message = format!(
-                "The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPS}, got {}",
-                value.as_array().map_or(0, Vec::len)
+                "Request entity too large: The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPS}, got {}",
+                patch.len()
             );
             return Err(status);
         }
-        let patch: json_patch::Patch = serde_json::from_value(value)
-            .map_err(|e| Status::bad_request(format!("the JSON patch is malformed: {e}")))?;
         Ok(Patch::Json(patch))
     } else {
         if !value.is_object() {
@@ -492,24 +489,29 @@ pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
 }
 
 impl Patch {
-    /// Applies the patch to `target`; a failing operation is a 422.
-    pub fn apply(&self, ctx: &Ctx, name: &str, target: &mut Value) -> Result<(), Status> {
+    /// Applies the patch to `target`; a failing operation is a 422. The bytes a JSON patch's
+    /// `copy` operations add are bounded by the largest request body, as in kube-apiserver.
+    pub fn apply(&self, target: &mut Value) -> Result<(), Status> {
         match self {
-            Patch::Json(patch) => json_patch::patch(target, patch).map_err(|e| {
-                Status::invalid(
-                    ctx.model(),
-                    name,
-                    vec![Cause::new("FieldValueInvalid", "", e.to_string())],
-                )
-            }),
+            Patch::Json(patch) => patch
+                .apply(target, crate::handlers::object::MAX_BODY_BYTES)
+                .map_err(|e| Status::patch_not_applied(e.0)),
             Patch::Strategic(patch) => {
                 crate::namespace::strategic_merge(target, patch);
                 Ok(())
             }
             Patch::Merge(patch) => {
-                json_patch::merge(target, patch);
+                crate::patch::merge(target, patch);
                 Ok(())
             }
+        }
+    }
+
+    /// A JSON patch's strict decoding errors (members of operations krest does not know).
+    fn strict_errors(&self) -> &[String] {
+        match self {
+            Patch::Json(patch) => patch.strict_errors(),
+            _ => &[],
         }
     }
 
@@ -537,10 +539,27 @@ pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Bod
     }
     let patch = read_patch(ctx).await?;
     let name = ctx.item_name()?.to_string();
+    let mode = field_validation(ctx)?;
     for _ in 0..MAX_RETRIES {
         let (old_kv, old) = ctx.read(&name).await?;
         let mut patched = old.clone();
-        patch.apply(ctx, &name, &mut patched)?;
+        patch.apply(&mut patched)?;
+        // kube-apiserver: after the patch applies, unknown members of its operations are a
+        // 422 under `Strict` and warnings (before the object's own) under `Warn`.
+        if mode == FieldValidation::Strict && !patch.strict_errors().is_empty() {
+            return Err(Status::invalid(
+                ctx.model(),
+                &name,
+                vec![Cause::new(
+                    "FieldValueInvalid",
+                    "patch",
+                    format!(
+                        "strict decoding error: {}",
+                        patch.strict_errors().join(", ")
+                    ),
+                )],
+            ));
+        }
         let pinned = patch.sets_resource_version(&patched, &old);
         let Value::Object(mut new) = patched else {
             return Err(Status::bad_request("the patch did not produce an object"));
@@ -563,6 +582,9 @@ pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Bod
             Err(status) => return Err(status),
             Ok(updated) => {
                 let mut response = respond(ctx, 200, &updated.value)?;
+                if mode == FieldValidation::Warn {
+                    warn_unknown(&mut response, patch.strict_errors());
+                }
                 warn_unknown(&mut response, &updated.unknown);
                 return Ok(response);
             }
