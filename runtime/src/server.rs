@@ -117,7 +117,7 @@ pub struct State {
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsConfig>,
     hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
-    watch_window: usize,
+    watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
     compacting: std::sync::Once,
     router: Router,
@@ -133,7 +133,7 @@ pub struct ServerBuilder {
     group_filters: Vec<(String, Filter)>,
     route_filters: Vec<(String, Filter)>,
     ops: bool,
-    watch_window: usize,
+    watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
     tokens: Option<TokenFile>,
     anonymous: Option<bool>,
@@ -163,7 +163,7 @@ impl Server {
             group_filters: Vec::new(),
             route_filters: Vec::new(),
             ops: true,
-            watch_window: crate::watch::DEFAULT_WINDOW,
+            watch_window: crate::watch::WindowLimits::default(),
             compaction: Some(DEFAULT_COMPACTION),
             tokens: None,
             anonymous: None,
@@ -466,7 +466,17 @@ impl ServerBuilder {
     /// recent revision without touching the store (default 4096). Older revisions are served
     /// from the store's own history while it has it.
     pub fn watch_window(mut self, events: usize) -> Self {
-        self.watch_window = events;
+        self.watch_window.events = events;
+        self
+    }
+
+    /// How many bytes of recent events each resource's watch hub keeps (default 64 MiB); the
+    /// window ends at whichever of this and [`ServerBuilder::watch_window`] comes first. It is
+    /// also the most one watcher may have waiting before it is closed as too slow, so a client
+    /// that rewrites large objects, or one that stops reading its watch, cannot grow the
+    /// server's memory without limit.
+    pub fn watch_window_bytes(mut self, bytes: usize) -> Self {
+        self.watch_window.bytes = bytes;
         self
     }
 
@@ -906,6 +916,11 @@ impl State {
             })
             .await
             .cloned()
+    }
+
+    /// The bounds of every hub's window of recent events.
+    pub(crate) fn watch_limits(&self) -> crate::watch::WindowLimits {
+        self.watch_window
     }
 
     /// Whether target `index` serves a long-running request (a watch, a connect subresource),

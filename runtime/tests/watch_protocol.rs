@@ -245,14 +245,21 @@ async fn selectors_turn_transitions_into_added_and_deleted() {
         w.quiet(Duration::from_millis(100)).await,
         "no events for objects that never match"
     );
-    patch(
+    let left = patch(
         &s,
         &format!("{WIDGETS}/a"),
         "application/merge-patch+json",
         json!({"metadata": {"labels": {"color": "blue"}}}),
     )
     .await;
-    assert_eq!(summary(&w.next().await.unwrap()), ev("DELETED", "a"));
+    let deleted = w.next().await.unwrap();
+    assert_eq!(summary(&deleted), ev("DELETED", "a"));
+    // As kube-apiserver's watch cache: the state the watcher last saw, at the new revision.
+    assert_eq!(deleted["object"]["metadata"]["labels"]["color"], "red");
+    assert_eq!(
+        deleted["object"]["metadata"]["resourceVersion"],
+        left.body["metadata"]["resourceVersion"]
+    );
     patch(
         &s,
         &format!("{WIDGETS}/b"),
@@ -628,4 +635,65 @@ async fn filtered_watch_bookmarks_carry_the_hub_revision() {
         .parse()
         .unwrap();
     assert_eq!(carried, newest, "the bookmark carries the newest revision");
+}
+
+/// A watcher that stops reading while large objects change is closed once the bytes waiting
+/// for it pass the window's bound, long before its queue's count would: it ends after what it
+/// held, in order, and a watcher that reads gets everything.
+#[tokio::test]
+async fn watchers_behind_by_the_window_bytes_are_closed() {
+    let s = Server::builder()
+        .resource::<Widget>()
+        .watch_window_bytes(2 << 20)
+        .build()
+        .unwrap();
+    let first = json(&s, "POST", WIDGETS, widget("big", "red", 1)).await;
+    let start = first.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uri = format!("{WIDGETS}?watch=true&resourceVersion={start}");
+    let (_, mut stalled) = Watch::open(&s, &uri, &[]).await;
+    let (_, mut reader) = Watch::open(&s, &uri, &[]).await;
+    let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let reading = tokio::spawn(async move {
+        let mut sizes = Vec::new();
+        while sizes.len() < 20 {
+            let event = reader.next().await.unwrap();
+            sizes.push(event["object"]["spec"]["size"].as_str().unwrap().len());
+            let _ = seen_tx.send(());
+        }
+        sizes
+    });
+    for i in 0..20 {
+        if i > 0 {
+            // The reader keeps up: it has taken the previous change before the next one.
+            seen.recv().await.unwrap();
+        }
+        let big = format!("{i:02}{}", "x".repeat(300 << 10));
+        let r = patch(
+            &s,
+            &format!("{WIDGETS}/big"),
+            "application/merge-patch+json",
+            json!({"spec": {"size": big}}),
+        )
+        .await;
+        assert_eq!(r.code, 200, "{}", r.text);
+    }
+    assert_eq!(
+        reading.await.unwrap().len(),
+        20,
+        "a reading watcher sees every change"
+    );
+    let mut held = Vec::new();
+    while let Some(event) = stalled.next_or_stall().await {
+        held.push(event["object"]["spec"]["size"].as_str().unwrap()[..2].to_string());
+    }
+    let expected: Vec<String> = (0..held.len()).map(|i| format!("{i:02}")).collect();
+    assert_eq!(held, expected, "what it held, in order, from the start");
+    assert!(
+        (1..20).contains(&held.len()),
+        "closed after about 2 MiB of 300 KiB changes, not 20 of them: {}",
+        held.len()
+    );
 }

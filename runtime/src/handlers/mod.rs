@@ -21,7 +21,7 @@ use crate::resource::Resource;
 use crate::route::{Body, Call, HandlerFuture};
 use crate::status::Status;
 
-pub(crate) use object::{decode_stored, Ctx};
+pub(crate) use object::{decode_stored, set_resource_version, Ctx};
 
 /// Runs a handler core that returns `Result`, turning an error into its Status response, and
 /// writes the response as the client asked (YAML, pretty JSON). Watch streams stay JSON.

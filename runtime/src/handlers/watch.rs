@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use http::Response;
 use rand::Rng;
-use tokio::sync::mpsc;
 
 use super::object::{store_error, Ctx};
 use super::read::parse_revision;
@@ -20,7 +19,7 @@ use crate::route::Body;
 use crate::selection::Selection;
 use crate::status::Status;
 use crate::store::{Store, StoreError};
-use crate::watch::{event_line, Encoder, Filter, NotInWindow, WatchBody};
+use crate::watch::{Encoder, Filter, NotInWindow, WatchBody};
 
 /// kube-apiserver's default `--min-request-timeout`: watches without `timeoutSeconds` end at a
 /// random point between this and twice this.
@@ -163,7 +162,15 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
         .with_progress(hub.revision()),
         Err(NotInWindow::TooOld) => {
             let after = options.start.unwrap_or(current);
-            match replay_from_store(store, prefix.clone(), after, ctx.model().clone()).await {
+            match replay_from_store(
+                store,
+                prefix.clone(),
+                after,
+                ctx.model().clone(),
+                state.watch_limits(),
+            )
+            .await
+            {
                 Ok(rx) => WatchBody::new(
                     Vec::new(),
                     false,
@@ -211,13 +218,14 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
 
 /// Serves a watcher from the store's own history, for a revision older than the hub's window:
 /// a task turns the store's events into hub changes (with the previous objects, so selectors
-/// work) on a bounded queue.
+/// work) on a queue bounded like the hub's, waiting for room while the watcher reads.
 async fn replay_from_store(
     store: Arc<dyn Store>,
     prefix: String,
     after: u64,
     model: ResourceModel,
-) -> Result<mpsc::Receiver<Arc<crate::watch::Change>>, StoreError> {
+    limits: crate::watch::WindowLimits,
+) -> Result<crate::watch::QueueRx, StoreError> {
     let page = store
         .list(
             &prefix,
@@ -233,7 +241,7 @@ async fn replay_from_store(
         .iter()
         .filter_map(|kv| Some((kv.key.clone(), crate::watch::object_of(kv, &model)?)))
         .collect();
-    let (tx, rx) = mpsc::channel(crate::watch::WATCHER_QUEUE);
+    let (tx, rx) = crate::watch::queue(crate::watch::WATCHER_QUEUE, limits.bytes);
     tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -245,20 +253,12 @@ async fn replay_from_store(
                         _ => return,
                     };
                     let kv = crate::store::KeyValue { key: event.key, value: event.value, mod_revision: event.revision };
-                    let Some(object) = crate::watch::object_of(&kv, &model) else { continue };
-                    let prev = match event.kind {
-                        crate::store::EventKind::Deleted => objects.remove(&kv.key),
-                        _ => objects.insert(kv.key.clone(), object.clone()),
+                    let Some(mut change) = crate::watch::Change::new(event.kind, kv, &model) else { continue };
+                    change.prev = match event.kind {
+                        crate::store::EventKind::Deleted => objects.remove(&change.key),
+                        _ => objects.insert(change.key.clone(), change.object.clone()),
                     };
-                    let change = Arc::new(crate::watch::Change {
-                        revision: kv.mod_revision,
-                        line: event_line(crate::watch::kind_name(event.kind), &object.json),
-                        key: kv.key,
-                        kind: event.kind,
-                        object,
-                        prev,
-                    });
-                    if tx.send(change).await.is_err() {
+                    if tx.send(Arc::new(change)).await.is_err() {
                         return;
                     }
                 }

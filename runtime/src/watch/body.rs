@@ -12,10 +12,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body::Frame;
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 
-use super::hub::{event_line, kind_name, Change, Object};
+use super::change::{event_line, kind_name, Change, Object};
+use super::queue::QueueRx;
 use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, MetaVersion};
 use crate::route::BoxError;
@@ -69,7 +70,7 @@ impl Encoder {
                 Some(line) => line.clone(),
                 None => event_line(kind, &object.json),
             },
-            Format::Table(_) => self.value_line(kind, &object.value),
+            Format::Table(_) => self.value_line(kind, &object.value()),
             Format::Metadata(version) => metadata_line(kind, version, object),
         }
     }
@@ -127,7 +128,7 @@ fn metadata_line(kind: &str, version: MetaVersion, object: &Object) -> Bytes {
     line.extend_from_slice(kind.as_bytes());
     line.extend_from_slice(b"\",\"object\":");
     if !crate::partial::write(&mut line, version, &object.json, None) {
-        let partial = crate::partial::from_value(&object.value, version);
+        let partial = crate::partial::from_value(&object.value(), version);
         serde_json::to_writer(&mut line, &partial).unwrap_or_default();
     }
     line.extend_from_slice(b"}\n");
@@ -141,7 +142,7 @@ pub(crate) struct WatchBody {
     initial: std::vec::IntoIter<Arc<Object>>,
     initial_keys: Vec<String>,
     initial_end_bookmark: bool,
-    rx: Option<mpsc::Receiver<Arc<Change>>>,
+    rx: Option<QueueRx>,
     /// Changes at or before this revision were already covered.
     after: u64,
     /// The revision of the last change this watcher took from its queue.
@@ -163,7 +164,7 @@ impl WatchBody {
     pub fn new(
         initial: Vec<(String, Arc<Object>)>,
         initial_end_bookmark: bool,
-        rx: Option<mpsc::Receiver<Arc<Change>>>,
+        rx: Option<QueueRx>,
         after: u64,
         filter: Filter,
         encoder: Encoder,
@@ -222,7 +223,7 @@ impl WatchBody {
         while let Some(object) = self.initial.next() {
             let index = self.initial_keys.len() - self.initial.len() - 1;
             let key = self.initial_keys.get(index).cloned().unwrap_or_default();
-            if self.filter.matches(&key, &object.value) {
+            if self.filter.matches(&key, &object.selectable) {
                 return Some(self.encoder.line("ADDED", &object, None));
             }
         }
@@ -230,10 +231,10 @@ impl WatchBody {
     }
 
     /// `first` followed by the lines of changes already waiting, up to [`COALESCE_BYTES`].
-    fn coalesce(&mut self, first: Bytes, rx: &mut mpsc::Receiver<Arc<Change>>) -> Bytes {
+    fn coalesce(&mut self, first: Bytes, rx: &mut QueueRx) -> Bytes {
         let mut chunk: Option<Vec<u8>> = None;
         while chunk.as_ref().map_or(first.len(), Vec::len) < COALESCE_BYTES {
-            let Ok(change) = rx.try_recv() else { break };
+            let Some(change) = rx.try_recv() else { break };
             if let Some(line) = self.see(&change) {
                 let buffer = chunk.get_or_insert_with(|| {
                     let mut b = Vec::with_capacity(COALESCE_BYTES.min(first.len() * 8));
@@ -255,17 +256,38 @@ impl WatchBody {
         let was = change
             .prev
             .as_ref()
-            .is_some_and(|p| self.filter.matches(&change.key, &p.value));
+            .is_some_and(|p| self.filter.matches(&change.key, &p.selectable));
         let is = change.kind != EventKind::Deleted
-            && self.filter.matches(&change.key, &change.object.value);
-        let kind = match (was, is, change.kind) {
-            (true, _, EventKind::Deleted) | (true, false, _) => EventKind::Deleted,
-            (false, true, _) => EventKind::Added,
-            (true, true, _) => EventKind::Modified,
-            (false, false, _) => return None,
-        };
-        let shared = (kind == change.kind).then_some(&change.line);
-        Some(self.encoder.line(kind_name(kind), &change.object, shared))
+            && self.filter.matches(&change.key, &change.object.selectable);
+        match (was, is, change.kind) {
+            (true, false, EventKind::Added | EventKind::Modified) => {
+                // The object left this watcher's selection: DELETED with the state the watcher
+                // last saw, at the change's revision, as kube-apiserver's watch cache sends it.
+                let prev = change.prev.as_ref()?;
+                let mut value = prev.value();
+                crate::handlers::set_resource_version(&mut value, change.revision);
+                let object = Object {
+                    json: serde_json::to_vec(&value).ok()?.into(),
+                    selectable: prev.selectable.clone(),
+                };
+                Some(self.encoder.line("DELETED", &object, None))
+            }
+            (true, _, EventKind::Deleted) => Some(self.encoder.line(
+                "DELETED",
+                &change.object,
+                Some(&change.line),
+            )),
+            (false, true, kind) => {
+                let shared = (kind == EventKind::Added).then_some(&change.line);
+                Some(self.encoder.line("ADDED", &change.object, shared))
+            }
+            (true, true, _) => Some(self.encoder.line(
+                kind_name(change.kind),
+                &change.object,
+                Some(&change.line),
+            )),
+            (false, _, _) => None,
+        }
     }
 }
 

@@ -6,40 +6,41 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use bytes::Bytes;
-use serde_json::Value;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{watch, Notify};
 
+use super::change::{object_of, Change, Object};
+use super::queue::{queue, QueueRx, QueueTx, Refused};
 use crate::codegen::ResourceModel;
-use crate::handlers::decode_stored;
 use crate::store::{EventKind, KeyValue, ListOptions, Store, StoreError, WatchItem};
 
 /// How many recent events a hub keeps by default for watchers resuming from a revision.
 pub(crate) const DEFAULT_WINDOW: usize = 4096;
 
-/// How many events may wait for one watcher before it is closed as too slow.
+/// How many bytes of recent events a hub keeps by default: the window ends at whichever bound
+/// comes first, so rewriting large objects cannot grow a hub without limit.
+pub(crate) const DEFAULT_WINDOW_BYTES: usize = 64 << 20;
+
+/// How many events may wait for one watcher before it is closed as too slow. The bytes that
+/// may wait are the window's bound in bytes.
 pub(crate) const WATCHER_QUEUE: usize = 1024;
 
-/// An object as the hub holds it: decoded once, serialized once.
-pub(crate) struct Object {
-    /// The object, with `metadata.resourceVersion` set.
-    pub value: Value,
-    /// Its JSON.
-    pub json: Bytes,
+/// How much of the recent history a hub keeps.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WindowLimits {
+    /// At most this many changes.
+    pub events: usize,
+    /// At most this many bytes of changes (each change's event line and previous object); also
+    /// the most one watcher may have waiting.
+    pub bytes: usize,
 }
 
-/// One change, as every watcher receives it.
-pub(crate) struct Change {
-    pub revision: u64,
-    pub key: String,
-    pub kind: EventKind,
-    /// The object after the change (for a delete, its last state at the deletion's revision).
-    pub object: Arc<Object>,
-    /// The object before the change, if it existed.
-    pub prev: Option<Arc<Object>>,
-    /// `{"type":"...","object":...}\n` with the change's own type, shared by every watcher that
-    /// sees it as that type.
-    pub line: Bytes,
+impl Default for WindowLimits {
+    fn default() -> Self {
+        WindowLimits {
+            events: DEFAULT_WINDOW,
+            bytes: DEFAULT_WINDOW_BYTES,
+        }
+    }
 }
 
 /// What a new watcher starts with.
@@ -50,7 +51,7 @@ pub(crate) struct Subscription {
     /// The revision the watcher starts after.
     pub revision: u64,
     /// Its queue.
-    pub rx: mpsc::Receiver<Arc<Change>>,
+    pub rx: QueueRx,
 }
 
 /// Why a subscription could not start from the hub.
@@ -61,13 +62,15 @@ pub(crate) enum NotInWindow {
 
 struct Watcher {
     prefix: String,
-    tx: mpsc::Sender<Arc<Change>>,
+    tx: QueueTx,
 }
 
 struct HubState {
     revision: u64,
     objects: BTreeMap<String, Arc<Object>>,
     window: VecDeque<Arc<Change>>,
+    /// The bytes of the changes in `window`.
+    window_bytes: usize,
     /// Every change after this revision is in the window.
     window_start: u64,
     watchers: Vec<Watcher>,
@@ -77,7 +80,7 @@ struct HubState {
 pub(crate) struct Hub {
     /// The version served: objects are decoded as it serves them.
     model: ResourceModel,
-    window: usize,
+    limits: WindowLimits,
     state: Mutex<HubState>,
     /// The store revision up to which every change under the prefix has been applied: the
     /// revision of the hub's last change, or newer once the store reports progress.
@@ -87,50 +90,28 @@ pub(crate) struct Hub {
     closed_slow: AtomicU64,
 }
 
-/// Encodes one watch event line.
-pub(crate) fn event_line(kind: &str, object_json: &[u8]) -> Bytes {
-    let mut line = Vec::with_capacity(object_json.len() + 32);
-    line.extend_from_slice(b"{\"type\":\"");
-    line.extend_from_slice(kind.as_bytes());
-    line.extend_from_slice(b"\",\"object\":");
-    line.extend_from_slice(object_json);
-    line.extend_from_slice(b"}\n");
-    Bytes::from(line)
-}
-
-/// The wire name of an event kind.
-pub(crate) fn kind_name(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::Added => "ADDED",
-        EventKind::Modified => "MODIFIED",
-        EventKind::Deleted => "DELETED",
-    }
-}
-
-pub(crate) fn object_of(kv: &KeyValue, model: &ResourceModel) -> Option<Arc<Object>> {
-    let value = decode_stored(kv, model).ok()?;
-    let json = Bytes::from(serde_json::to_vec(&value).ok()?);
-    Some(Arc::new(Object { value, json }))
-}
-
 impl Hub {
     /// Loads the current objects under `prefix` and subscribes to the store's changes after
     /// them; a task applies and fans out every change for as long as the server runs.
     pub async fn start(
         store: Arc<dyn Store>,
         prefix: String,
-        window: usize,
+        limits: WindowLimits,
         model: ResourceModel,
     ) -> Result<Arc<Hub>, StoreError> {
         let (objects, revision) = load(&*store, &prefix, &model).await?;
         let stream = store.watch(&prefix, revision).await?;
         let hub = Arc::new(Hub {
             model,
-            window: window.max(1),
+            limits: WindowLimits {
+                events: limits.events.max(1),
+                bytes: limits.bytes.max(1),
+            },
             state: Mutex::new(HubState {
                 revision,
                 objects,
                 window: VecDeque::new(),
+                window_bytes: 0,
                 window_start: revision,
                 watchers: Vec::new(),
             }),
@@ -200,10 +181,9 @@ impl Hub {
             }
             Some(_) => return Err(NotInWindow::TooOld),
         };
-        let (tx, rx) = mpsc::channel(WATCHER_QUEUE + backlog.len());
+        let (tx, rx) = queue(WATCHER_QUEUE + backlog.len(), self.limits.bytes);
         for change in backlog {
-            // Cannot fail: the queue has room for the whole backlog.
-            let _ = tx.try_send(change);
+            tx.force(change);
         }
         state.watchers.push(Watcher {
             prefix: prefix.to_string(),
@@ -218,29 +198,28 @@ impl Hub {
 
     /// Applies one change from the store and hands it to every interested watcher.
     fn apply(&self, kind: EventKind, kv: KeyValue) {
-        let Some(object) = object_of(&kv, &self.model) else {
-            tracing::error!(key = %kv.key, "watch: skipping an object that does not decode");
+        // Decoded and serialized before taking the lock: watchers subscribing meanwhile wait
+        // only for the bookkeeping.
+        let Some(mut change) = Change::new(kind, kv, &self.model) else {
             return;
         };
         let mut state = self.lock();
-        let prev = match kind {
-            EventKind::Deleted => state.objects.remove(&kv.key),
-            _ => state.objects.insert(kv.key.clone(), object.clone()),
+        change.prev = match kind {
+            EventKind::Deleted => state.objects.remove(&change.key),
+            _ => state
+                .objects
+                .insert(change.key.clone(), change.object.clone()),
         };
-        let change = Arc::new(Change {
-            revision: kv.mod_revision,
-            line: event_line(kind_name(kind), &object.json),
-            key: kv.key,
-            kind,
-            object,
-            prev,
-        });
+        let change = Arc::new(change);
         state.revision = change.revision;
+        state.window_bytes += change.size();
         state.window.push_back(change.clone());
-        if state.window.len() > self.window {
-            if let Some(old) = state.window.pop_front() {
-                state.window_start = old.revision;
-            }
+        while state.window.len() > self.limits.events || state.window_bytes > self.limits.bytes {
+            let Some(old) = state.window.pop_front() else {
+                break;
+            };
+            state.window_bytes -= old.size();
+            state.window_start = old.revision;
         }
         state.watchers.retain(|w| {
             if w.tx.is_closed() {
@@ -251,11 +230,11 @@ impl Hub {
             }
             match w.tx.try_send(change.clone()) {
                 Ok(()) => true,
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-                Err(mpsc::error::TrySendError::Full(_)) => {
+                Err(Refused::Closed) => false,
+                Err(Refused::Full) => {
                     // Closing the queue ends that watch after what it already holds: the client
                     // resumes from its last revision, and nothing is skipped.
-                    tracing::warn!(prefix = %w.prefix, "watch: closing a watcher that fell {WATCHER_QUEUE} events behind");
+                    tracing::warn!(prefix = %w.prefix, "watch: closing a watcher that fell {WATCHER_QUEUE} events or {} bytes behind", self.limits.bytes);
                     self.closed_slow.fetch_add(1, Ordering::Relaxed);
                     false
                 }
@@ -284,6 +263,7 @@ impl Hub {
         state.objects = objects;
         state.revision = revision;
         state.window.clear();
+        state.window_bytes = 0;
         state.window_start = revision;
         state.watchers.clear();
         drop(state);

@@ -2,10 +2,11 @@
 //! reads shared, already serialized events from its own bounded queue through a [`WatchBody`].
 
 mod body;
+mod change;
 mod hub;
+mod queue;
 
 pub(crate) use body::{Encoder, Filter, WatchBody};
-pub(crate) use hub::{
-    event_line, kind_name, object_of, Change, Hub, NotInWindow, Object, DEFAULT_WINDOW,
-    WATCHER_QUEUE,
-};
+pub(crate) use change::{object_of, Change, Object};
+pub(crate) use hub::{Hub, NotInWindow, WindowLimits, WATCHER_QUEUE};
+pub(crate) use queue::{queue, QueueRx};
