@@ -39,6 +39,12 @@ pub struct ServeFlags {
     pub client_ca_file: Option<PathBuf>,
     /// `--max-requests-inflight`, `--max-mutating-requests-inflight`, `--request-timeout`.
     pub limits: crate::limits::Limits,
+    /// `--watch-window-bytes BYTES`: how many bytes of recent changes each watch hub keeps, and
+    /// the most one watcher may have waiting (default 64Mi).
+    pub watch_window_bytes: usize,
+    /// `--store-history-bytes BYTES`: how many bytes of past changes the embedded or memory
+    /// store keeps for watches and old-revision lists (default 256Mi embedded, 64Mi memory).
+    pub store_history_bytes: Option<usize>,
 }
 
 impl Default for ServeFlags {
@@ -57,6 +63,8 @@ impl Default for ServeFlags {
             tls_private_key_file: None,
             client_ca_file: None,
             limits: crate::limits::Limits::default(),
+            watch_window_bytes: crate::watch::WindowLimits::default().bytes,
+            store_history_bytes: None,
         }
     }
 }
@@ -69,7 +77,8 @@ impl ServeFlags {
        [--authorization-mode RBAC|AlwaysAllow|AlwaysDeny] [--authorization-policy-file FILE]
        [--token-auth-file FILE] [--anonymous-auth=true|false]
        [--tls-cert-file FILE --tls-private-key-file FILE] [--client-ca-file FILE]
-       [--max-requests-inflight N] [--max-mutating-requests-inflight N] [--request-timeout DURATION]"
+       [--max-requests-inflight N] [--max-mutating-requests-inflight N] [--request-timeout DURATION]
+       [--watch-window-bytes BYTES] [--store-history-bytes BYTES]"
         )
     }
 
@@ -135,6 +144,10 @@ impl ServeFlags {
                         format!("--request-timeout {v:?}: use a duration such as 60s or 1m30s")
                     })?;
                 }
+                "--watch-window-bytes" => flags.watch_window_bytes = bytes(&name, &value()?)?,
+                "--store-history-bytes" => {
+                    flags.store_history_bytes = Some(bytes(&name, &value()?)?);
+                }
                 "-h" | "--help" => return Err(Self::usage(program)),
                 other => {
                     return Err(format!(
@@ -184,7 +197,9 @@ impl ServeFlags {
         if let Some(anonymous) = self.anonymous_auth {
             builder = builder.anonymous(anonymous);
         }
-        builder = builder.limits(self.limits.clone());
+        builder = builder
+            .limits(self.limits.clone())
+            .watch_window_bytes(self.watch_window_bytes);
         match (&self.tls_cert_file, &self.tls_private_key_file) {
             (None, None) if self.client_ca_file.is_some() => {
                 Err("--client-ca-file needs --tls-cert-file and --tls-private-key-file".into())
@@ -219,10 +234,21 @@ impl ServeFlags {
     /// Opens the store the flags name.
     pub async fn open_store(&self) -> Result<Arc<dyn Store>, String> {
         match self.store.as_str() {
-            "memory" => Ok(Arc::new(MemoryStore::new())),
-            "embedded" => EmbeddedStore::open(&self.data_dir, EmbeddedOptions::default())
-                .map(|s| Arc::new(s) as Arc<dyn Store>)
-                .map_err(|e| format!("opening {}: {e}", self.data_dir.display())),
+            "memory" => Ok(Arc::new(match self.store_history_bytes {
+                Some(bytes) => MemoryStore::with_history_bytes(bytes),
+                None => MemoryStore::new(),
+            })),
+            "embedded" => EmbeddedStore::open(
+                &self.data_dir,
+                EmbeddedOptions {
+                    keep_bytes: self
+                        .store_history_bytes
+                        .unwrap_or(EmbeddedOptions::default().keep_bytes),
+                    ..EmbeddedOptions::default()
+                },
+            )
+            .map(|s| Arc::new(s) as Arc<dyn Store>)
+            .map_err(|e| format!("opening {}: {e}", self.data_dir.display())),
             #[cfg(feature = "etcd")]
             "etcd" => crate::store::EtcdStore::connect(&self.etcd_endpoints, "/krest")
                 .await
@@ -241,6 +267,31 @@ fn count(name: &str, value: &str) -> Result<usize, String> {
     value
         .parse()
         .map_err(|_| format!("{name} {value:?}: use a whole number (0 for no limit)"))
+}
+
+/// A size in bytes: a whole number, or one with a Kubernetes binary suffix (`64Mi`, `1Gi`,
+/// `512Ki`).
+fn bytes(name: &str, value: &str) -> Result<usize, String> {
+    let (digits, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => value.split_at(at),
+        None => (value, ""),
+    };
+    let shift = match unit {
+        "" => 0,
+        "Ki" => 10,
+        "Mi" => 20,
+        "Gi" => 30,
+        _ => {
+            return Err(format!(
+                "{name} {value:?}: use bytes, or a size such as 512Ki, 64Mi or 1Gi"
+            ))
+        }
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("{name} {value:?}: use bytes, or a size such as 512Ki, 64Mi or 1Gi"))
 }
 
 /// A Go-style duration: `60s`, `1m`, `1m30s`, `1h`, `500ms`; a bare number is seconds.
@@ -339,6 +390,18 @@ mod tests {
         );
         assert!(parse(&["--anonymous-auth=maybe"]).is_err());
         assert!(parse(&["--request-timeout=soon"]).is_err());
+        let sized = parse(&["--watch-window-bytes=512Ki", "--store-history-bytes", "1Gi"]).unwrap();
+        assert_eq!(sized.watch_window_bytes, 512 << 10);
+        assert_eq!(sized.store_history_bytes, Some(1 << 30));
+        assert_eq!(
+            parse(&["--watch-window-bytes=1000"])
+                .unwrap()
+                .watch_window_bytes,
+            1000
+        );
+        assert!(parse(&["--watch-window-bytes=64MB"])
+            .unwrap_err()
+            .contains("64Mi"));
         assert_eq!(
             duration("500ms"),
             Some(std::time::Duration::from_millis(500))
