@@ -42,6 +42,7 @@ mod openapi;
 mod query;
 mod recovery;
 mod resource;
+mod reviews;
 mod route;
 pub mod router;
 pub mod schema;

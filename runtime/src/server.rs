@@ -590,21 +590,9 @@ impl ServerBuilder {
         } else {
             Vec::new()
         };
-        let review: CustomHandler = Arc::new(|call: Call| {
-            Box::pin(async move {
-                crate::access::self_subject_access_review(call)
-                    .await
-                    .unwrap_or_else(Status::into_response)
-            })
-        });
-        let review = (
-            Method::Post,
-            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews".to_string(),
-            review,
-        );
         for (method, template, handler) in builtins
             .into_iter()
-            .chain(std::iter::once(review))
+            .chain(crate::reviews::routes())
             .chain(self.custom)
         {
             router.insert(method, &template)?;
