@@ -9,6 +9,7 @@ use http::Request;
 use crate::auth::{
     bearer_token, forbidden, Attributes, Authorizer, Decision, RequestInfo, TokenFile, UserInfo,
 };
+use crate::impersonation::Impersonator;
 use crate::route::Body;
 use crate::status::Status;
 
@@ -34,11 +35,25 @@ pub(crate) enum PeerIdentity {
 }
 
 impl Access {
-    /// Authenticates and authorizes `request`, leaving the user in its extensions and the
-    /// credentials out of its headers.
+    /// Authenticates `request`, applies its impersonation headers (see `impersonation.rs`) and
+    /// authorizes it as the user it then runs as, leaving that user in its extensions (and the
+    /// authenticated one as an [`Impersonator`] when they differ), the credentials and the
+    /// impersonation headers out of its headers.
     pub fn check(&self, request: &mut Request<Body>) -> Result<(), Status> {
         let user = self.authenticate(request)?;
         request.headers_mut().remove(http::header::AUTHORIZATION);
+        let impersonated = crate::impersonation::impersonate(
+            &user,
+            request.headers_mut(),
+            self.authorizer.as_deref(),
+        )?;
+        let user = match impersonated {
+            Some(impersonated) => {
+                request.extensions_mut().insert(Impersonator(user));
+                impersonated
+            }
+            None => user,
+        };
         let outcome = self.authorize(&user, request);
         request.extensions_mut().insert(user);
         outcome
@@ -64,7 +79,9 @@ impl Access {
                 None => {}
             }
         }
-        if failed || !self.anonymous {
+        // Probes carry no credentials: the health paths are served to anonymous requests even
+        // with anonymous requests off, as kube-apiserver's `anonymous.conditions` can allow.
+        if failed || !(self.anonymous || is_health_probe(request.uri().path())) {
             return Err(Status::unauthorized());
         }
         Ok(UserInfo::anonymous())
@@ -86,6 +103,54 @@ impl Access {
                 tracing::debug!(user = %user.name, verb = %info.verb, path = %info.path, %reason, "forbidden");
                 Err(forbidden(&attributes, &reason))
             }
+        }
+    }
+}
+
+/// `/livez`, `/readyz`, `/healthz` and one check of each (`/readyz/store`).
+fn is_health_probe(path: &str) -> bool {
+    ["/livez", "/readyz", "/healthz"].iter().any(|root| {
+        path.strip_prefix(root).is_some_and(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('/')
+                    .is_some_and(|check| !check.is_empty() && !check.contains('/'))
+        })
+    })
+}
+
+/// Who a request runs as, for the request log: `jane`, or `alice as bob` when alice
+/// impersonates bob; `None` on a server that does not authenticate.
+pub(crate) fn who(request: &Request<Body>) -> Option<String> {
+    let user = request.extensions().get::<UserInfo>()?;
+    Some(match request.extensions().get::<Impersonator>() {
+        Some(Impersonator(acting)) => format!("{} as {}", acting.name, user.name),
+        None => user.name.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn health_probes() {
+        for path in [
+            "/livez",
+            "/readyz",
+            "/healthz",
+            "/readyz/store",
+            "/livez/ping",
+        ] {
+            assert!(super::is_health_probe(path), "{path}");
+        }
+        for path in [
+            "/livezz",
+            "/readyz/",
+            "/readyz/a/b",
+            "/version",
+            "/healthzx/y",
+            "/metrics",
+        ] {
+            assert!(!super::is_health_probe(path), "{path}");
         }
     }
 }

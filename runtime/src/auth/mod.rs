@@ -15,7 +15,7 @@ mod token;
 mod user;
 mod x509;
 
-pub(crate) use authorizer::everything;
+pub(crate) use authorizer::{everything, go_quote};
 pub use authorizer::{
     forbidden, forbidden_message, AlwaysAllow, AlwaysDeny, Attributes, Authorizer, Decision,
     NonResourceRule, ResourceRule, RuleList, Union,
