@@ -221,6 +221,17 @@ pub fn version() -> Value {
         "buildDate": env!("KREST_BUILD_DATE"),
         "goVersion": env!("KREST_RUSTC_VERSION"),
         "compiler": "rustc",
-        "platform": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
+        "platform": format!("{}/{}", std::env::consts::OS, go_arch()),
     })
+}
+
+/// The architecture as Go names it (`GOARCH`), which is what `platform` holds in Kubernetes.
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64",
+        other => other,
+    }
 }
