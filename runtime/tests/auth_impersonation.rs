@@ -177,10 +177,17 @@ async fn requests_run_as_the_impersonated_user() {
         .contains("User \"system:anonymous\" cannot create resource \"selfsubjectreviews\""));
 }
 
+/// A token, the impersonation headers it sends and the 403 message.
+type Case = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
 #[tokio::test]
 async fn refusals_are_kube_apiservers_403_for_the_first_thing_refused() {
     let s = secured();
-    let cases: [(&str, &[(&str, &str)], &str); 6] = [
+    let cases: [Case; 6] = [
         (
             "carol-token",
             &[("impersonate-user", "bob")],

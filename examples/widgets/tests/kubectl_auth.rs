@@ -557,6 +557,37 @@ fn kubectl_whoami_rules_impersonation_version_and_probes() {
     let jane = kubectl("jane", token_user("jane-secret-token-1"));
     let bob = kubectl("bob", token_user("bob-secret-token-2"));
 
+    // The review kinds are in discovery, create-only.
+    let resources = jane.ok(&[
+        "api-resources",
+        "--api-group",
+        "authorization.k8s.io",
+        "-o",
+        "wide",
+    ]);
+    for name in [
+        "localsubjectaccessreviews",
+        "selfsubjectaccessreviews",
+        "selfsubjectrulesreviews",
+        "subjectaccessreviews",
+    ] {
+        let line = resources
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing: {resources}"));
+        // NAME, APIVERSION, NAMESPACED, KIND, VERBS: only `create`.
+        assert_eq!(
+            line.split_whitespace().skip(4).collect::<Vec<_>>(),
+            ["create"],
+            "{line}"
+        );
+    }
+    let resources = jane.ok(&["api-resources", "--api-group", "authentication.k8s.io"]);
+    assert!(
+        resources.contains("selfsubjectreviews") && resources.contains("tokenreviews"),
+        "{resources}"
+    );
+
     // Who am I: a table, and the SelfSubjectReview itself.
     let table = jane.ok(&["auth", "whoami"]);
     let rows: Vec<Vec<&str>> = table
