@@ -178,8 +178,9 @@ impl Server {
     }
 
     /// A second container for another listener: this server's `/healthz`, `/livez`, `/readyz`
-    /// (and their checks), `/version` and `/metrics`, and nothing else. Serve the API on one port and this on another
-    /// (pair it with [`ServerBuilder::without_ops`] to keep them off the API port).
+    /// (and their checks), `/version` and `/metrics`, and nothing else. Serve the API on one
+    /// port and this on another (pair it with [`ServerBuilder::without_ops`] to keep them off
+    /// the API port).
     pub fn ops(&self) -> Result<Server, BuildError> {
         ServerBuilder {
             ops: false,

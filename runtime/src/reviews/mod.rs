@@ -31,6 +31,15 @@ use crate::status::{Cause, Status};
 const AUTHENTICATION: &str = "authentication.k8s.io";
 const AUTHORIZATION: &str = "authorization.k8s.io";
 
+/// The API group of a review kind.
+fn group_of(kind: &str) -> &'static str {
+    if kind == "SelfSubjectReview" || kind == "TokenReview" {
+        AUTHENTICATION
+    } else {
+        AUTHORIZATION
+    }
+}
+
 /// A review resource, as discovery lists it: only `create`, never stored.
 pub(crate) struct ReviewResource {
     /// The API group.
@@ -176,11 +185,7 @@ async fn read(call: &mut Call, kind: &str) -> Result<Map<String, Value>, Status>
     if !sent.is_empty() && sent != kind {
         return Err(cannot_handle(kind, format!("the body is a {sent:?}")));
     }
-    let group = if kind == "SelfSubjectReview" || kind == "TokenReview" {
-        AUTHENTICATION
-    } else {
-        AUTHORIZATION
-    };
+    let group = group_of(kind);
     let api_version = object
         .get("apiVersion")
         .and_then(Value::as_str)
@@ -320,11 +325,7 @@ impl AccessSpec {
 
 /// 422 `{Kind}.{group} "" is invalid: ...`.
 fn invalid(kind: &str, causes: Vec<Cause>) -> Status {
-    let group = if kind == "TokenReview" || kind == "SelfSubjectReview" {
-        AUTHENTICATION
-    } else {
-        AUTHORIZATION
-    };
+    let group = group_of(kind);
     Status::invalid(
         &ResourceModel::new(group, "v1", kind.to_string()),
         "",
@@ -353,11 +354,7 @@ fn metadata_is_empty(object: &Map<String, Value>, allowed: &[&str]) -> bool {
 
 /// The review sent, with its type and `status`: what the review registries answer.
 fn answer(mut object: Map<String, Value>, kind: &str, status: Value) -> Map<String, Value> {
-    let group = if kind == "TokenReview" || kind == "SelfSubjectReview" {
-        AUTHENTICATION
-    } else {
-        AUTHORIZATION
-    };
+    let group = group_of(kind);
     object.insert("kind".into(), json!(kind));
     object.insert("apiVersion".into(), json!(format!("{group}/v1")));
     let metadata = object
