@@ -14,7 +14,7 @@
 //! their errors: 400 for a body that is not the review, 422 for a review missing what it needs.
 //! Bodies are JSON, YAML or Kubernetes protobuf ([`protobuf`]), as kubectl sends them.
 
-mod protobuf;
+pub(crate) mod protobuf;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
