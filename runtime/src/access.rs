@@ -1,18 +1,16 @@
 //! The access stage of every request: authentication (client certificate, bearer token,
 //! anonymous), then authorization, in kube-apiserver's order and with its answers: 401 for
 //! credentials that are missing (anonymous off) or wrong, 403 with kube's message otherwise.
-//!
-//! Also `SelfSubjectAccessReview`, so `kubectl auth can-i` asks the same authorizer.
 
 use std::sync::Arc;
 
 use http::Request;
-use serde_json::{json, Map, Value};
 
 use crate::auth::{
     bearer_token, forbidden, Attributes, Authorizer, Decision, RequestInfo, TokenFile, UserInfo,
 };
-use crate::route::{Body, Call};
+use crate::impersonation::Impersonator;
+use crate::route::Body;
 use crate::status::Status;
 
 /// How requests are authenticated and authorized.
@@ -37,11 +35,25 @@ pub(crate) enum PeerIdentity {
 }
 
 impl Access {
-    /// Authenticates and authorizes `request`, leaving the user in its extensions and the
-    /// credentials out of its headers.
+    /// Authenticates `request`, applies its impersonation headers (see `impersonation.rs`) and
+    /// authorizes it as the user it then runs as, leaving that user in its extensions (and the
+    /// authenticated one as an [`Impersonator`] when they differ), the credentials and the
+    /// impersonation headers out of its headers.
     pub fn check(&self, request: &mut Request<Body>) -> Result<(), Status> {
         let user = self.authenticate(request)?;
         request.headers_mut().remove(http::header::AUTHORIZATION);
+        let impersonated = crate::impersonation::impersonate(
+            &user,
+            request.headers_mut(),
+            self.authorizer.as_deref(),
+        )?;
+        let user = match impersonated {
+            Some(impersonated) => {
+                request.extensions_mut().insert(Impersonator(user));
+                impersonated
+            }
+            None => user,
+        };
         let outcome = self.authorize(&user, request);
         request.extensions_mut().insert(user);
         outcome
@@ -67,7 +79,9 @@ impl Access {
                 None => {}
             }
         }
-        if failed || !self.anonymous {
+        // Probes carry no credentials: the health paths are served to anonymous requests even
+        // with anonymous requests off, as kube-apiserver's `anonymous.conditions` can allow.
+        if failed || !(self.anonymous || is_health_probe(request.uri().path())) {
             return Err(Status::unauthorized());
         }
         Ok(UserInfo::anonymous())
@@ -93,108 +107,50 @@ impl Access {
     }
 }
 
-/// `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: may the caller do what the
-/// review describes?
-pub(crate) async fn self_subject_access_review(
-    mut call: Call,
-) -> Result<http::Response<Body>, Status> {
-    let body = std::mem::replace(
-        call.request.body_mut(),
-        crate::encode::full(bytes::Bytes::new()),
-    );
-    let bytes = crate::encode::Collect::new(body, crate::handlers::object::MAX_BODY_BYTES).await?;
-    let content_type = call
-        .request
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let mut review = if crate::negotiate::media_type(content_type) == crate::namespace::PROTOBUF {
-        match crate::namespace::access_review_from_protobuf(&bytes) {
-            Ok(Value::Object(review)) => review,
-            Ok(_) => return Err(Status::bad_request("the request body must be an object")),
-            Err(e) => {
-                return Err(Status::bad_request(format!(
-                    "the request body is not a protobuf SelfSubjectAccessReview: {e}"
-                )))
-            }
-        }
-    } else {
-        crate::handlers::object::parse_object(&bytes)?
-    };
-    let kind = review.get("kind").and_then(Value::as_str).unwrap_or("");
-    if !kind.is_empty() && kind != "SelfSubjectAccessReview" {
-        return Err(Status::bad_request(format!(
-            "the body must be a SelfSubjectAccessReview, not {kind:?}"
-        )));
-    }
-    let spec = review.get("spec").cloned().unwrap_or(Value::Null);
-    let info = review_request_info(&spec)?;
-    let anonymous = UserInfo::anonymous();
-    let user = call
-        .request
-        .extensions()
-        .get::<UserInfo>()
-        .unwrap_or(&anonymous);
-    let attributes = Attributes {
-        user,
-        request: &info,
-    };
-    let decision = match call
-        .state
-        .access
-        .as_ref()
-        .and_then(|a| a.authorizer.as_ref())
-    {
-        Some(authorizer) => authorizer.authorize(&attributes),
-        None => Decision::Allow,
-    };
-    let status = match decision {
-        Decision::Allow => json!({"allowed": true}),
-        Decision::Deny(reason) => json!({"allowed": false, "denied": true, "reason": reason}),
-        Decision::NoOpinion(reason) if reason.is_empty() => json!({"allowed": false}),
-        Decision::NoOpinion(reason) => json!({"allowed": false, "reason": reason}),
-    };
-    review.insert("apiVersion".into(), json!("authorization.k8s.io/v1"));
-    review.insert("kind".into(), json!("SelfSubjectAccessReview"));
-    review
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()));
-    review.insert("status".into(), status);
-    Ok(crate::encode::json_response(201, &Value::Object(review)))
+/// `/livez`, `/readyz`, `/healthz` and one check of each (`/readyz/store`).
+fn is_health_probe(path: &str) -> bool {
+    ["/livez", "/readyz", "/healthz"].iter().any(|root| {
+        path.strip_prefix(root).is_some_and(|rest| {
+            rest.is_empty()
+                || rest
+                    .strip_prefix('/')
+                    .is_some_and(|check| !check.is_empty() && !check.contains('/'))
+        })
+    })
 }
 
-/// The request a review's `spec` describes: `resourceAttributes` or `nonResourceAttributes`.
-fn review_request_info(spec: &Value) -> Result<RequestInfo, Status> {
-    let text = |v: &Value, field: &str| {
-        v.get(field)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    if let Some(resource) = spec.get("resourceAttributes").filter(|v| v.is_object()) {
-        return Ok(RequestInfo {
-            is_resource_request: true,
-            verb: text(resource, "verb"),
-            api_group: text(resource, "group"),
-            api_version: text(resource, "version"),
-            namespace: text(resource, "namespace"),
-            resource: text(resource, "resource"),
-            subresource: text(resource, "subresource"),
-            name: text(resource, "name"),
-            ..RequestInfo::default()
-        });
+/// Who a request runs as, for the request log: `jane`, or `alice as bob` when alice
+/// impersonates bob; `None` on a server that does not authenticate.
+pub(crate) fn who(request: &Request<Body>) -> Option<String> {
+    let user = request.extensions().get::<UserInfo>()?;
+    Some(match request.extensions().get::<Impersonator>() {
+        Some(Impersonator(acting)) => format!("{} as {}", acting.name, user.name),
+        None => user.name.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn health_probes() {
+        for path in [
+            "/livez",
+            "/readyz",
+            "/healthz",
+            "/readyz/store",
+            "/livez/ping",
+        ] {
+            assert!(super::is_health_probe(path), "{path}");
+        }
+        for path in [
+            "/livezz",
+            "/readyz/",
+            "/readyz/a/b",
+            "/version",
+            "/healthzx/y",
+            "/metrics",
+        ] {
+            assert!(!super::is_health_probe(path), "{path}");
+        }
     }
-    if let Some(path) = spec.get("nonResourceAttributes").filter(|v| v.is_object()) {
-        return Ok(RequestInfo {
-            is_resource_request: false,
-            verb: text(path, "verb"),
-            path: text(path, "path"),
-            ..RequestInfo::default()
-        });
-    }
-    Err(Status::new(
-        422,
-        "Invalid",
-        "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified",
-    ))
 }

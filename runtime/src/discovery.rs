@@ -1,5 +1,6 @@
 //! Discovery documents (`/api`, `/api/v1`, `/apis`, `/apis/{group}`, `/apis/{group}/{version}`),
-//! built once when the server is built, from the same models as the routes.
+//! built once when the server is built, from the same models as the routes, and the review kinds
+//! every server serves (`authentication.k8s.io/v1`, `authorization.k8s.io/v1`).
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,20 @@ impl Discovery {
     pub fn new<'a>(models: impl Iterator<Item = &'a ResourceModel> + Clone) -> Discovery {
         let (aggregated_core, aggregated_groups) = aggregated(models.clone());
         let mut groups: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+        for review in crate::reviews::RESOURCES {
+            groups
+                .entry(review.group.to_string())
+                .or_default()
+                .entry("v1".to_string())
+                .or_default()
+                .push(json!({
+                    "name": review.plural,
+                    "singularName": review.singular(),
+                    "namespaced": review.namespaced,
+                    "kind": review.kind,
+                    "verbs": ["create"],
+                }));
+        }
         for model in models {
             let resources = groups
                 .entry(model.group.to_string())
@@ -177,6 +192,20 @@ fn aggregated_version(accept: &str) -> Option<&'static str> {
 /// The `APIGroupDiscovery` items: the core group's, and every named group's.
 fn aggregated<'a>(models: impl Iterator<Item = &'a ResourceModel>) -> (Vec<Value>, Vec<Value>) {
     let mut groups: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    for review in crate::reviews::RESOURCES {
+        groups
+            .entry(review.group.to_string())
+            .or_default()
+            .entry("v1".to_string())
+            .or_default()
+            .push(json!({
+                "resource": review.plural,
+                "responseKind": {"group": review.group, "version": "v1", "kind": review.kind},
+                "scope": if review.namespaced { "Namespaced" } else { "Cluster" },
+                "singularResource": review.singular(),
+                "verbs": ["create"],
+            }));
+    }
     for model in models {
         let entries = discovery(model);
         let kind = |e: &crate::codegen::DiscoveryResource| {
@@ -265,21 +294,6 @@ pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
         (None, Some(_)) => std::cmp::Ordering::Less,
         (None, None) => b.cmp(a),
     }
-}
-
-/// `/version`, in kube-apiserver's `version.Info` shape.
-pub fn version() -> Value {
-    json!({
-        "major": "1",
-        "minor": "32",
-        "gitVersion": concat!("v1.32.0-krest.", env!("CARGO_PKG_VERSION")),
-        "gitCommit": "",
-        "gitTreeState": "clean",
-        "buildDate": "1970-01-01T00:00:00Z",
-        "goVersion": "",
-        "compiler": "rustc",
-        "platform": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
-    })
 }
 
 #[cfg(test)]

@@ -641,7 +641,7 @@ fn patch_w1(input: &[u8]) -> u16 {
 // body_decode
 
 /// A request body as every decoder reads it: JSON (with duplicate fields noted), YAML, merge
-/// patch, strategic merge patch, JSON patch, protobuf Namespace.
+/// patch, strategic merge patch, JSON patch, protobuf Namespace and review kinds.
 pub fn body_decode(input: &[u8]) {
     on_worker_stack(|| decode_body(input));
 }
@@ -656,6 +656,11 @@ fn decode_body(input: &[u8]) {
         assert_eq!(namespace["kind"], "Namespace", "{namespace}");
         // The typed round trip a create makes next.
         let _ = crate::decode::Decoder::of::<crate::Namespace>().canonical(&namespace);
+    }
+    for review in crate::reviews::RESOURCES {
+        if let Ok(object) = crate::reviews::protobuf::review_to_json(input, review.kind) {
+            assert_eq!(object["kind"], review.kind, "{object:?}");
+        }
     }
 }
 

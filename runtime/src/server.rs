@@ -110,6 +110,7 @@ pub struct State {
     /// Authentication and authorization; `None` serves everyone as they are.
     pub(crate) access: Option<Access>,
     pub(crate) admission: crate::admission::Chain,
+    pub(crate) health: crate::health::Health,
     limits: Limits,
     in_flight: InFlight,
     /// The warning to log when serving, for a server that lets everyone do everything.
@@ -176,28 +177,16 @@ impl Server {
         }
     }
 
-    /// A second container for another listener: `/healthz`, `/livez`, `/readyz`, `/version` and
-    /// this server's `/metrics`, and nothing else. Serve the API on one port and this on another
-    /// (pair it with [`ServerBuilder::without_ops`] to keep them off the API port).
+    /// A second container for another listener: this server's `/healthz`, `/livez`, `/readyz`
+    /// (and their checks), `/version` and `/metrics`, and nothing else. Serve the API on one
+    /// port and this on another (pair it with [`ServerBuilder::without_ops`] to keep them off
+    /// the API port).
     pub fn ops(&self) -> Result<Server, BuildError> {
-        let api = self.state.clone();
         ServerBuilder {
             ops: false,
+            custom: crate::health::routes(Some(self.state.clone())),
             ..Server::builder()
         }
-        .route(Method::Get, "/healthz", |_| async { Ok(ok_response()) })
-        .route(Method::Get, "/livez", |_| async { Ok(ok_response()) })
-        .route(Method::Get, "/readyz", |_| async { Ok(ok_response()) })
-        .route(Method::Get, "/version", |_| async {
-            Ok(crate::encode::json_response(
-                200,
-                &crate::discovery::version(),
-            ))
-        })
-        .route(Method::Get, "/metrics", move |_| {
-            let text = api.metrics.render(&api);
-            async move { Ok(metrics_response(text)) }
-        })
         .build()
     }
 
@@ -274,7 +263,11 @@ impl Server {
                         continue;
                     }
                 },
-                () = &mut shutdown => return Ok(()),
+                () = &mut shutdown => {
+                    // Connections still open keep being served: their probes now fail `/readyz`.
+                    self.state.health.shut_down();
+                    return Ok(());
+                }
             };
             let _ = stream.set_nodelay(true);
             let server = self.clone();
@@ -596,25 +589,13 @@ impl ServerBuilder {
             names.push((String::new(), String::new()));
         }
         let builtins = if self.ops {
-            builtin_routes()
+            crate::health::routes(None)
         } else {
             Vec::new()
         };
-        let review: CustomHandler = Arc::new(|call: Call| {
-            Box::pin(async move {
-                crate::access::self_subject_access_review(call)
-                    .await
-                    .unwrap_or_else(Status::into_response)
-            })
-        });
-        let review = (
-            Method::Post,
-            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews".to_string(),
-            review,
-        );
         for (method, template, handler) in builtins
             .into_iter()
-            .chain(std::iter::once(review))
+            .chain(crate::reviews::routes())
             .chain(self.custom)
         {
             router.insert(method, &template)?;
@@ -667,6 +648,7 @@ impl ServerBuilder {
         let state = Arc::new(State {
             access,
             admission: self.admission,
+            health: crate::health::Health::default(),
             in_flight: InFlight::new(&self.limits),
             limits: self.limits,
             allow_all,
@@ -765,6 +747,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             return status.into_response();
         }
     }
+    let user = logged.as_ref().and_then(|_| crate::access::who(&request));
     let found = state.router.find(method, request.uri().path());
     let (index, captures) = match found {
         Match::Found {
@@ -846,6 +829,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             %method,
             %uri,
             ?version,
+            user = user.as_deref().unwrap_or(""),
             code = response.status().as_u16(),
             micros = elapsed.as_micros() as u64,
             "request"
@@ -1002,32 +986,6 @@ fn check_unique(resources: &[ResourceEntry]) -> Result<(), BuildError> {
         }
     }
     Ok(())
-}
-
-/// `/healthz`, `/livez`, `/readyz`, `/version`, `/metrics`.
-fn ok_response() -> Response<Body> {
-    crate::encode::bytes_response(200, "text/plain; charset=utf-8", "ok")
-}
-
-fn metrics_response(text: String) -> Response<Body> {
-    crate::encode::bytes_response(200, "text/plain; version=0.0.4; charset=utf-8", text)
-}
-
-fn builtin_routes() -> Vec<(Method, String, CustomHandler)> {
-    let ok: CustomHandler = Arc::new(|_call| Box::pin(async { ok_response() }));
-    let version: CustomHandler = Arc::new(|_call| {
-        Box::pin(async { crate::encode::json_response(200, &crate::discovery::version()) })
-    });
-    let metrics: CustomHandler = Arc::new(|call: Call| {
-        Box::pin(async move { metrics_response(call.state.metrics.render(&call.state)) })
-    });
-    vec![
-        (Method::Get, "/healthz".into(), ok.clone()),
-        (Method::Get, "/livez".into(), ok.clone()),
-        (Method::Get, "/readyz".into(), ok),
-        (Method::Get, "/version".into(), version),
-        (Method::Get, "/metrics".into(), metrics),
-    ]
 }
 
 /// Waits for Ctrl-C or SIGTERM.

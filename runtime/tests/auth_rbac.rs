@@ -118,8 +118,8 @@ roleRef: {kind: ClusterRole, name: read-everything}
 fn user(name: &str, groups: &[&str]) -> UserInfo {
     UserInfo {
         name: name.into(),
-        uid: String::new(),
         groups: groups.iter().map(|g| g.to_string()).collect(),
+        ..UserInfo::default()
     }
     .authenticated()
 }
@@ -358,7 +358,10 @@ fn truth_table() {
         (&dora, "GET", "/livez".into(), true),
         (&dora, "POST", "/apis".into(), false),
         (&dora, "GET", "/metrics".into(), false),
-        (&dora, "GET", "/healthz/etcd".into(), false),
+        // A single health check is public in krest (Kubernetes keeps it to system:monitoring),
+        // a path under it is not a check.
+        (&dora, "GET", "/healthz/etcd".into(), true),
+        (&dora, "GET", "/healthzx".into(), false),
         (
             &dora,
             "POST",
@@ -387,6 +390,10 @@ fn truth_table() {
         (&anonymous, "GET", "/healthz".into(), true),
         (&anonymous, "GET", "/livez".into(), true),
         (&anonymous, "GET", "/readyz".into(), true),
+        (&anonymous, "GET", "/readyz/store".into(), true),
+        (&anonymous, "GET", "/livez/ping".into(), true),
+        (&anonymous, "POST", "/readyz".into(), false),
+        (&anonymous, "GET", "/version/x".into(), false),
         (&anonymous, "GET", "/api".into(), false),
         (&anonymous, "GET", "/apis".into(), false),
         (&anonymous, "GET", "/apis/demo.krest.dev/v1".into(), false),

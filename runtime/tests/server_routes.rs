@@ -23,9 +23,23 @@ async fn discovery_documents() {
     assert_eq!(core.body["resources"], json!([]));
     let apis = get(&s, "/apis").await;
     assert_eq!(apis.body["kind"], "APIGroupList");
-    assert_eq!(apis.body["groups"][0]["name"], "demo.krest.dev");
+    // The review kinds' groups, which every server serves, then the resources' own.
+    let names: Vec<&str> = apis.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        apis.body["groups"][0]["preferredVersion"]["groupVersion"],
+        names,
+        [
+            "authentication.k8s.io",
+            "authorization.k8s.io",
+            "demo.krest.dev"
+        ]
+    );
+    assert_eq!(
+        apis.body["groups"][2]["preferredVersion"]["groupVersion"],
         "demo.krest.dev/v1"
     );
     let group = get(&s, "/apis/demo.krest.dev").await;
@@ -76,7 +90,8 @@ async fn aggregated_discovery_when_asked() {
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     );
     assert_eq!(apis.body["kind"], "APIGroupDiscoveryList");
-    let version = &apis.body["items"][0]["versions"][0];
+    assert_eq!(apis.body["items"][2]["metadata"]["name"], "demo.krest.dev");
+    let version = &apis.body["items"][2]["versions"][0];
     assert_eq!(version["version"], "v1");
     assert_eq!(version["freshness"], "Current");
     let widgets = &version["resources"][0];

@@ -1,7 +1,9 @@
 //! End to end over TLS: `widgets-server` with a token file, a client CA and an RBAC policy
 //! file, driven by the real `kubectl` through kubeconfigs that carry a bearer token or a client
-//! certificate. Allowed and forbidden operations, `kubectl auth can-i`, 401 for credentials the
-//! server does not know, and no token in the server's logs even at trace level.
+//! certificate. Allowed and forbidden operations, `kubectl auth can-i` (and `--list`), `kubectl
+//! auth whoami`, impersonation with `--as`, `kubectl version`, probes without credentials, 401
+//! for credentials the server does not know, and no token in the server's logs even at trace
+//! level.
 //!
 //! Certificates are made by the `openssl` command at test time.
 
@@ -46,6 +48,29 @@ metadata: {name: bob-reads-gadgets}
 subjects:
 - {kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}
 roleRef: {kind: ClusterRole, name: gadget-reader, apiGroup: rbac.authorization.k8s.io}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-edits-widgets, namespace: default}
+subjects:
+- {kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}
+roleRef: {kind: Role, name: widget-editor, apiGroup: rbac.authorization.k8s.io}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: impersonate-alice}
+rules:
+- apiGroups: [\"\"]
+  resources: [users]
+  resourceNames: [alice]
+  verbs: [impersonate]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: jane-impersonates-alice}
+subjects:
+- {kind: User, name: jane, apiGroup: rbac.authorization.k8s.io}
+roleRef: {kind: ClusterRole, name: impersonate-alice, apiGroup: rbac.authorization.k8s.io}
 ";
 
 struct ServerProcess {
@@ -505,4 +530,206 @@ fn a_certificate_from_another_ca_is_401_not_a_handshake_failure() {
     assert!(rogue.contains("\"reason\":\"Unauthorized\""), "{rogue}");
     let jane = request("jane");
     assert!(jane.starts_with("HTTP/1.1 200"), "{jane}");
+}
+
+/// `kubectl auth whoami`, `kubectl auth can-i --list`, `--as` allowed and refused, `kubectl
+/// version`, and health probes that need no credentials when everything else does.
+#[test]
+fn kubectl_whoami_rules_impersonation_version_and_probes() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    make_ca(dir, "ca");
+    make_cert(
+        dir,
+        "ca",
+        "server",
+        "/CN=widgets-server",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    );
+    std::fs::write(dir.join("tokens.csv"), TOKENS).unwrap();
+    std::fs::write(dir.join("policy.yaml"), POLICY).unwrap();
+    let server = start(dir);
+    let cache = dir.join("kube-cache");
+    let kubectl = |name: &str, user: String| Kubectl {
+        config: kubeconfig(dir, name, &server, &user),
+        cache: cache.join(name),
+    };
+    let jane = kubectl("jane", token_user("jane-secret-token-1"));
+    let bob = kubectl("bob", token_user("bob-secret-token-2"));
+
+    // The review kinds are in discovery, create-only.
+    let resources = jane.ok(&[
+        "api-resources",
+        "--api-group",
+        "authorization.k8s.io",
+        "-o",
+        "wide",
+    ]);
+    for name in [
+        "localsubjectaccessreviews",
+        "selfsubjectaccessreviews",
+        "selfsubjectrulesreviews",
+        "subjectaccessreviews",
+    ] {
+        let line = resources
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} missing: {resources}"));
+        // NAME, APIVERSION, NAMESPACED, KIND, VERBS: only `create`.
+        assert_eq!(
+            line.split_whitespace().skip(4).collect::<Vec<_>>(),
+            ["create"],
+            "{line}"
+        );
+    }
+    let resources = jane.ok(&["api-resources", "--api-group", "authentication.k8s.io"]);
+    assert!(
+        resources.contains("selfsubjectreviews") && resources.contains("tokenreviews"),
+        "{resources}"
+    );
+
+    // Who am I: a table, and the SelfSubjectReview itself.
+    let table = jane.ok(&["auth", "whoami"]);
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(rows.contains(&vec!["Username", "jane"]), "{table}");
+    assert!(rows.contains(&vec!["UID", "1001"]), "{table}");
+    assert!(
+        rows.contains(&vec!["Groups", "[dev", "system:authenticated]"]),
+        "{table}"
+    );
+    let yaml = jane.ok(&["auth", "whoami", "-o", "yaml"]);
+    assert!(yaml.contains("kind: SelfSubjectReview"), "{yaml}");
+    assert!(yaml.contains("username: jane"), "{yaml}");
+
+    // What may I do here: RBAC's rules for the namespace, the bootstrap ones included.
+    let list = jane.ok(&["auth", "can-i", "--list"]);
+    let row = |resource: &str| {
+        list.lines()
+            .find(|l| l.split_whitespace().next() == Some(resource))
+            .map(str::to_string)
+    };
+    let widgets = row("widgets.demo.krest.dev").unwrap_or_else(|| panic!("{list}"));
+    assert!(
+        widgets.ends_with("[get list watch create update patch delete]"),
+        "{widgets}"
+    );
+    assert!(
+        row("selfsubjectaccessreviews.authorization.k8s.io").is_some(),
+        "{list}"
+    );
+    assert!(
+        list.contains("[/version]") || list.contains("/version"),
+        "{list}"
+    );
+    assert!(row("gadgets.demo.krest.dev").is_none(), "{list}");
+    let elsewhere = jane.ok(&["auth", "can-i", "--list", "-n", "kube-system"]);
+    assert!(!elsewhere.contains("widgets.demo.krest.dev"), "{elsewhere}");
+
+    // Jane may impersonate alice, and sees alice's answers and identity.
+    assert_eq!(jane.can_i(&["create", "widgets", "--as", "alice"]), "yes");
+    assert_eq!(
+        jane.can_i(&["create", "widgets", "-n", "kube-system", "--as", "alice"]),
+        "no"
+    );
+    let as_alice = jane.ok(&["auth", "whoami", "--as", "alice"]);
+    assert!(as_alice.contains("alice"), "{as_alice}");
+    assert!(as_alice.contains("[system:authenticated]"), "{as_alice}");
+    jane.ok(&["get", "widgets", "--as", "alice"]);
+    // ... but not as alice in system:masters, and bob may impersonate no one. (`--raw`: a
+    // refused impersonation refuses discovery too, which kubectl reports without the message
+    // when it has no discovery cached, as it would from kube-apiserver.)
+    let gadgets = "/apis/demo.krest.dev/v1/gadgets";
+    let refused = jane.fails(&[
+        "get",
+        "--raw",
+        gadgets,
+        "--as",
+        "alice",
+        "--as-group",
+        "system:masters",
+    ]);
+    assert!(
+        refused.contains("groups \"system:masters\" is forbidden: User \"jane\" cannot impersonate resource \"groups\" in API group \"\" at the cluster scope"),
+        "{refused}"
+    );
+    let refused = bob.fails(&["get", "--raw", gadgets, "--as", "alice"]);
+    assert!(
+        refused.contains("Error from server (Forbidden): users \"alice\" is forbidden: User \"bob\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"),
+        "{refused}"
+    );
+
+    // The server's version: the API level and krest's own, which kubectl parses.
+    let version = jane.ok(&["version", "-o", "json"]);
+    let version: serde_json::Value = serde_json::from_str(&version).unwrap();
+    let server_version = version["serverVersion"]["gitVersion"].as_str().unwrap();
+    assert!(server_version.starts_with("v1.32.0-krest."), "{version}");
+    assert_eq!(version["serverVersion"]["minor"], "32");
+    let text = jane.ok(&["version"]);
+    assert!(
+        text.contains(&format!("Server Version: {server_version}")),
+        "{text}"
+    );
+
+    // Probes need no credentials; anything else does (a raw TLS client: kubectl asks for a
+    // password when its kubeconfig has no credentials).
+    let readyz = plain_get(dir, &server, "/readyz");
+    assert!(readyz.starts_with("HTTP/1.1 200"), "{readyz}");
+    assert!(readyz.ends_with("\r\n\r\nok"), "{readyz}");
+    let verbose = plain_get(dir, &server, "/readyz?verbose");
+    assert!(
+        verbose.contains("[+]store ok") && verbose.ends_with("readyz check passed\n"),
+        "{verbose}"
+    );
+    assert!(plain_get(dir, &server, "/livez/ping").starts_with("HTTP/1.1 200"));
+    let version = plain_get(dir, &server, "/version");
+    assert!(version.starts_with("HTTP/1.1 401"), "{version}");
+
+    // The request log names both users of an impersonated request.
+    let log = server.log.clone();
+    drop(server);
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("krest::request") && l.contains("jane as alice")),
+        "no request logged as jane acting as alice"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("impersonation forbidden") && l.contains("bob")),
+        "the refused impersonation is not logged"
+    );
+}
+
+/// `GET path` over TLS without a client certificate or token (`openssl s_client`): the raw
+/// response.
+fn plain_get(dir: &Path, server: &ServerProcess, path: &str) -> String {
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-quiet", "-connect", &server.addr.to_string()])
+        .arg("-CAfile")
+        .arg(dir.join("ca.crt"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let _ = child.wait();
+    out
 }

@@ -29,6 +29,71 @@ pub enum Decision {
 pub trait Authorizer: Send + Sync + 'static {
     /// The decision for `attributes`.
     fn authorize(&self, attributes: &Attributes<'_>) -> Decision;
+
+    /// What `user` may do in `namespace`, for `SelfSubjectRulesReview` (`kubectl auth can-i
+    /// --list`): kube-apiserver's `RuleResolver`. An authorizer that cannot list its rules
+    /// answers an empty, incomplete list, which is the default.
+    fn rules_for(&self, user: &UserInfo, namespace: &str) -> RuleList {
+        let _ = (user, namespace);
+        RuleList {
+            incomplete: true,
+            ..RuleList::default()
+        }
+    }
+}
+
+/// The rules that apply to a user in a namespace: a `SubjectRulesReviewStatus`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleList {
+    /// Rules on resources.
+    pub resource_rules: Vec<ResourceRule>,
+    /// Rules on non-resource paths.
+    pub non_resource_rules: Vec<NonResourceRule>,
+    /// Whether the list may leave out rules (an authorizer could not list its own).
+    pub incomplete: bool,
+    /// What went wrong while listing (a role that does not exist, say); empty if nothing did.
+    pub evaluation_error: String,
+}
+
+/// A rule on resources: `verbs` on `resources` of `api_groups`, limited to `resource_names`
+/// when that is not empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResourceRule {
+    /// `get`, `list`, ..., or `*`.
+    pub verbs: Vec<String>,
+    /// API groups (`""` for the core group), or `*`.
+    pub api_groups: Vec<String>,
+    /// Resources (`widgets`, `widgets/status`, `*/scale`), or `*`.
+    pub resources: Vec<String>,
+    /// Object names; empty for all.
+    pub resource_names: Vec<String>,
+}
+
+/// A rule on non-resource paths: `verbs` on `non_resource_urls` (`/metrics`, `/logs/*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NonResourceRule {
+    /// Lowercased HTTP methods (`get`, `post`), or `*`.
+    pub verbs: Vec<String>,
+    /// Paths, or prefixes ending in `*`.
+    pub non_resource_urls: Vec<String>,
+}
+
+/// Everything, as `AlwaysAllow` (and a server without an authorizer) lists it.
+pub(crate) fn everything() -> RuleList {
+    let all = || vec!["*".to_string()];
+    RuleList {
+        resource_rules: vec![ResourceRule {
+            verbs: all(),
+            api_groups: all(),
+            resources: all(),
+            resource_names: Vec::new(),
+        }],
+        non_resource_rules: vec![NonResourceRule {
+            verbs: all(),
+            non_resource_urls: all(),
+        }],
+        ..RuleList::default()
+    }
 }
 
 /// Allows everything (`--authorization-mode=AlwaysAllow`). The server logs a warning when it
@@ -39,6 +104,10 @@ pub struct AlwaysAllow;
 impl Authorizer for AlwaysAllow {
     fn authorize(&self, _: &Attributes<'_>) -> Decision {
         Decision::Allow
+    }
+
+    fn rules_for(&self, _: &UserInfo, _: &str) -> RuleList {
+        everything()
     }
 }
 
@@ -51,6 +120,10 @@ pub struct AlwaysDeny;
 impl Authorizer for AlwaysDeny {
     fn authorize(&self, _: &Attributes<'_>) -> Decision {
         Decision::Deny("Everything is forbidden.".into())
+    }
+
+    fn rules_for(&self, _: &UserInfo, _: &str) -> RuleList {
+        RuleList::default()
     }
 }
 
@@ -73,6 +146,28 @@ impl Authorizer for Union {
             }
         }
         Decision::NoOpinion(reasons.join("\n"))
+    }
+
+    /// Every authorizer's rules, one after the other; incomplete if any is, and the errors
+    /// joined as kube-apiserver's aggregate joins them.
+    fn rules_for(&self, user: &UserInfo, namespace: &str) -> RuleList {
+        let mut all = RuleList::default();
+        let mut errors = Vec::new();
+        for authorizer in &self.0 {
+            let rules = authorizer.rules_for(user, namespace);
+            all.resource_rules.extend(rules.resource_rules);
+            all.non_resource_rules.extend(rules.non_resource_rules);
+            all.incomplete |= rules.incomplete;
+            if !rules.evaluation_error.is_empty() {
+                errors.push(rules.evaluation_error);
+            }
+        }
+        all.evaluation_error = match errors.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        all
     }
 }
 

@@ -15,8 +15,10 @@ mod token;
 mod user;
 mod x509;
 
+pub(crate) use authorizer::{everything, go_quote};
 pub use authorizer::{
-    forbidden, forbidden_message, AlwaysAllow, AlwaysDeny, Attributes, Authorizer, Decision, Union,
+    forbidden, forbidden_message, AlwaysAllow, AlwaysDeny, Attributes, Authorizer, Decision,
+    NonResourceRule, ResourceRule, RuleList, Union,
 };
 pub use rbac::{PolicyError, Rbac};
 pub use request_info::RequestInfo;

@@ -9,9 +9,11 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::authorizer::{go_quote, Attributes, Authorizer, Decision};
+use super::authorizer::{
+    go_quote, Attributes, Authorizer, Decision, NonResourceRule, ResourceRule, RuleList,
+};
 use super::user::{AUTHENTICATED, MASTERS, UNAUTHENTICATED};
-use super::RequestInfo;
+use super::{RequestInfo, UserInfo};
 
 const GROUP: &str = "rbac.authorization.k8s.io";
 const API_VERSION: &str = "rbac.authorization.k8s.io/v1";
@@ -161,7 +163,7 @@ struct Binding {
 /// subjects: [{kind: Group, name: dev}]
 /// roleRef: {kind: Role, name: reader}
 /// "#)?;
-/// let jane = UserInfo { name: "jane".into(), uid: String::new(), groups: vec!["dev".into()] };
+/// let jane = UserInfo { name: "jane".into(), groups: vec!["dev".into()], ..UserInfo::default() };
 /// let list = RequestInfo::parse("GET", "/apis/demo.krest.dev/v1/namespaces/team-a/widgets", None);
 /// let watch = RequestInfo::parse("GET", "/apis/demo.krest.dev/v1/namespaces/team-a/widgets", Some("watch=1"));
 /// assert_eq!(rbac.authorize(&Attributes { user: &jane, request: &list }), Decision::Allow);
@@ -186,9 +188,10 @@ pub struct Rbac {
 impl Rbac {
     /// Kubernetes' bootstrap policy alone: `system:discovery` (discovery, `/openapi`,
     /// `/version` and health) for authenticated users, `system:public-info-viewer` (`/version`
-    /// and health) for everyone, `system:basic-user` (`SelfSubjectAccessReview`,
-    /// `SelfSubjectRulesReview`, `SelfSubjectReview`) for authenticated users, and
-    /// `cluster-admin` (everything) for the group `system:masters`.
+    /// and health, with each health check's own path) for everyone, `system:basic-user` (`SelfSubjectAccessReview`,
+    /// `SelfSubjectRulesReview`, `SelfSubjectReview`) for authenticated users,
+    /// `cluster-admin` (everything) for the group `system:masters`, and
+    /// `system:auth-delegator` (create TokenReviews and SubjectAccessReviews), bound to no one.
     pub fn empty() -> Rbac {
         let mut rbac = Rbac::default();
         let paths = |urls: &[&str]| Rule {
@@ -202,7 +205,18 @@ impl Rbac {
             resources: strings(resources),
             ..Rule::default()
         };
-        let public = ["/healthz", "/livez", "/readyz", "/version", "/version/"];
+        // Kubernetes' `system:public-info-viewer`, and the single health checks (`/readyz/store`)
+        // that Kubernetes grants only to `system:monitoring`: krest's probes are public.
+        let public = [
+            "/healthz",
+            "/livez",
+            "/readyz",
+            "/version",
+            "/version/",
+            "/healthz/*",
+            "/livez/*",
+            "/readyz/*",
+        ];
         let discovery = [
             "/api",
             "/api/*",
@@ -231,6 +245,15 @@ impl Rbac {
                 create("authentication.k8s.io", &["selfsubjectreviews"]),
             ],
             &[AUTHENTICATED],
+        );
+        // Bound by no one: for a policy file's bindings (delegated authentication and
+        // authorization, as kube-rbac-proxy and controllers' metrics endpoints do them).
+        rbac.cluster_roles.insert(
+            "system:auth-delegator".into(),
+            vec![
+                create("authentication.k8s.io", &["tokenreviews"]),
+                create("authorization.k8s.io", &["subjectaccessreviews"]),
+            ],
         );
         rbac.bootstrap(
             "cluster-admin",
@@ -486,11 +509,14 @@ impl Rbac {
     }
 }
 
-impl Authorizer for Rbac {
-    /// Visits the bindings `user` is a subject of, ClusterRoleBindings first, then the
-    /// RoleBindings of the request's namespace, as kube-apiserver's `VisitRulesFor` does.
-    fn authorize(&self, attributes: &Attributes<'_>) -> Decision {
-        let (user, request) = (attributes.user, attributes.request);
+impl Rbac {
+    /// The bindings that apply to `user` in `namespace`, ClusterRoleBindings first, then the
+    /// RoleBindings of the namespace, as kube-apiserver's `VisitRulesFor` visits them.
+    fn bindings_for<'a>(
+        &'a self,
+        user: &'a UserInfo,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a Binding> + 'a {
         let mut candidates: Vec<usize> = self
             .by_user
             .get(&user.name)
@@ -501,13 +527,20 @@ impl Authorizer for Rbac {
             .collect();
         candidates.sort_unstable_by_key(|&i| (self.bindings[i].namespace.is_some(), i));
         candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.bindings[i])
+            .filter(move |b| b.namespace.as_deref().is_none_or(|ns| ns == namespace))
+    }
+}
+
+impl Authorizer for Rbac {
+    /// Allows when a rule of a binding that applies to the user in the request's namespace
+    /// allows.
+    fn authorize(&self, attributes: &Attributes<'_>) -> Decision {
+        let (user, request) = (attributes.user, attributes.request);
         let mut errors: Vec<String> = Vec::new();
-        for binding in candidates.into_iter().map(|i| &self.bindings[i]) {
-            if let Some(ns) = &binding.namespace {
-                if *ns != request.namespace {
-                    continue;
-                }
-            }
+        for binding in self.bindings_for(user, &request.namespace) {
             match self.rules_of(binding) {
                 Ok(rules) => {
                     if rules.iter().any(|rule| rule.allows(request)) {
@@ -526,6 +559,47 @@ impl Authorizer for Rbac {
             [one] => format!("RBAC: {one}"),
             many => format!("RBAC: [{}]", many.join(", ")),
         })
+    }
+
+    /// Every rule of the bindings that apply, as kube-apiserver's RBAC `RulesFor` lists them:
+    /// a rule naming resources is a resource rule, one naming paths a non-resource rule; a
+    /// binding whose role does not exist is an evaluation error, and the list is complete.
+    fn rules_for(&self, user: &UserInfo, namespace: &str) -> RuleList {
+        let mut list = RuleList::default();
+        let mut errors: Vec<String> = Vec::new();
+        for binding in self.bindings_for(user, namespace) {
+            match self.rules_of(binding) {
+                Ok(rules) => {
+                    for rule in rules {
+                        if !rule.resources.is_empty() {
+                            list.resource_rules.push(ResourceRule {
+                                verbs: rule.verbs.clone(),
+                                api_groups: rule.api_groups.clone(),
+                                resources: rule.resources.clone(),
+                                resource_names: rule.resource_names.clone(),
+                            });
+                        }
+                        if !rule.non_resource_urls.is_empty() {
+                            list.non_resource_rules.push(NonResourceRule {
+                                verbs: rule.verbs.clone(),
+                                non_resource_urls: rule.non_resource_urls.clone(),
+                            });
+                        }
+                    }
+                }
+                Err(e) => {
+                    if !errors.contains(&e) {
+                        errors.push(e);
+                    }
+                }
+            }
+        }
+        list.evaluation_error = match errors.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        list
     }
 }
 

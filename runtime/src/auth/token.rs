@@ -80,6 +80,7 @@ impl TokenFile {
                             .collect()
                     })
                     .unwrap_or_default(),
+                ..UserInfo::default()
             }
             .authenticated();
             let digest = digest(&token);

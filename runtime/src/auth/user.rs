@@ -1,5 +1,7 @@
 //! Who a request comes from.
 
+use std::collections::BTreeMap;
+
 /// The group of every authenticated user.
 pub const AUTHENTICATED: &str = "system:authenticated";
 /// The group of anonymous requests.
@@ -18,6 +20,9 @@ pub struct UserInfo {
     pub uid: String,
     /// The groups the user is in.
     pub groups: Vec<String>,
+    /// Other attributes an authenticator or impersonation (`Impersonate-Extra-*`) attached,
+    /// keys lowercased: kube-apiserver's `user.Info.GetExtra`.
+    pub extra: BTreeMap<String, Vec<String>>,
 }
 
 impl UserInfo {
@@ -25,8 +30,8 @@ impl UserInfo {
     pub fn anonymous() -> UserInfo {
         UserInfo {
             name: ANONYMOUS.into(),
-            uid: String::new(),
             groups: vec![UNAUTHENTICATED.into()],
+            ..UserInfo::default()
         }
     }
 
@@ -58,6 +63,7 @@ mod tests {
             name: "jane".into(),
             uid: "1".into(),
             groups: vec!["dev".into()],
+            ..UserInfo::default()
         }
         .authenticated();
         assert_eq!(jane.groups, ["dev", "system:authenticated"]);

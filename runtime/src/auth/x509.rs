@@ -23,8 +23,8 @@ impl Subject {
         Some(
             UserInfo {
                 name,
-                uid: String::new(),
                 groups: self.organizations.clone(),
+                ..UserInfo::default()
             }
             .authenticated(),
         )

@@ -14,7 +14,7 @@
 //! `.resource::<krest::Namespace>()`). The server then creates `default`, `kube-system` and
 //! `kube-public` when it starts, as kube-apiserver does.
 
-mod protobuf;
+pub(crate) mod protobuf;
 mod strategic;
 
 use serde::{Deserialize, Serialize};
@@ -179,11 +179,6 @@ pub(crate) fn is_protobuf(
     model: &crate::codegen::ResourceModel,
 ) -> bool {
     is_namespace(model) && crate::negotiate::media_type(content_type) == protobuf::MEDIA_TYPE
-}
-
-/// Decodes a protobuf SelfSubjectAccessReview body into JSON.
-pub(crate) fn access_review_from_protobuf(body: &[u8]) -> Result<Value, String> {
-    protobuf::access_review_to_json(body)
 }
 
 /// Decodes a protobuf Namespace body into JSON.

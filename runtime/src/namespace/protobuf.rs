@@ -1,8 +1,9 @@
-//! Just enough of Kubernetes' protobuf encoding to read a core `v1` Namespace and an
-//! `authorization.k8s.io/v1` SelfSubjectAccessReview: kubectl's typed client (`kubectl create
-//! namespace`, `kubectl auth can-i`) sends built-in kinds as `application/vnd.kubernetes.protobuf`,
-//! whatever the server prefers. The envelope is the magic `k8s\0` and a `runtime.Unknown`
-//! holding the type and the raw `Namespace` message; fields krest does not keep are skipped.
+//! Just enough of Kubernetes' protobuf encoding to read a core `v1` Namespace: kubectl's typed
+//! client (`kubectl create namespace`) sends built-in kinds as
+//! `application/vnd.kubernetes.protobuf`, whatever the server prefers. The envelope is the magic
+//! `k8s\0` and a `runtime.Unknown` holding the type and the raw `Namespace` message; fields krest
+//! does not keep are skipped. The wire reading here ([`fields`], [`envelope`]) also serves the
+//! review kinds (`reviews/protobuf.rs`).
 
 use serde_json::{json, Map, Value};
 
@@ -14,14 +15,14 @@ const MAGIC: &[u8] = b"k8s\0";
 const MAX_DEPTH: usize = 8;
 
 /// One field of a message.
-enum Field<'a> {
+pub(crate) enum Field<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
     Fixed,
 }
 
 /// Iterates over the fields of a protobuf message.
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     rest: &'a [u8],
 }
 
@@ -78,71 +79,20 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
-fn fields(bytes: &[u8]) -> Fields<'_> {
+/// The fields of the message `bytes`: `(number, value)`, or an error for a malformed one.
+pub(crate) fn fields(bytes: &[u8]) -> Fields<'_> {
     Fields { rest: bytes }
 }
 
-fn text(bytes: &[u8]) -> Result<Value, String> {
+/// A string field.
+pub(crate) fn text(bytes: &[u8]) -> Result<Value, String> {
     std::str::from_utf8(bytes)
         .map(|s| Value::String(s.to_string()))
         .map_err(|_| "a string field is not UTF-8".to_string())
 }
 
-/// Decodes a protobuf-encoded SelfSubjectAccessReview (with its `k8s\0` envelope) into the
-/// JSON form of its `spec`'s attributes.
-pub fn access_review_to_json(body: &[u8]) -> Result<Value, String> {
-    let (mut object, raw) = envelope(body)?;
-    if object.get("kind").and_then(Value::as_str) != Some("SelfSubjectAccessReview") {
-        return Err("the protobuf body is not a SelfSubjectAccessReview".into());
-    }
-    let strings = |bytes: &[u8], names: &[&str]| -> Result<Value, String> {
-        let mut out = Map::new();
-        for f in fields(bytes) {
-            if let (n, Field::Bytes(v)) = f? {
-                if let Some(name) = usize::try_from(n)
-                    .ok()
-                    .and_then(|n| names.get(n.wrapping_sub(1)))
-                {
-                    out.insert(name.to_string(), text(v)?);
-                }
-            }
-        }
-        Ok(Value::Object(out))
-    };
-    let mut spec = Map::new();
-    for field in fields(raw) {
-        if let (2, Field::Bytes(bytes)) = field? {
-            for f in fields(bytes) {
-                match f? {
-                    (1, Field::Bytes(attributes)) => {
-                        let names = [
-                            "namespace",
-                            "verb",
-                            "group",
-                            "version",
-                            "resource",
-                            "subresource",
-                            "name",
-                        ];
-                        spec.insert("resourceAttributes".into(), strings(attributes, &names)?);
-                    }
-                    (2, Field::Bytes(attributes)) => {
-                        spec.insert(
-                            "nonResourceAttributes".into(),
-                            strings(attributes, &["path", "verb"])?,
-                        );
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    object.insert("spec".into(), Value::Object(spec));
-    Ok(Value::Object(object))
-}
-
 /// The `runtime.Unknown` envelope: the type (`apiVersion`, `kind`) and the raw message.
-fn envelope(body: &[u8]) -> Result<(Map<String, Value>, &[u8]), String> {
+pub(crate) fn envelope(body: &[u8]) -> Result<(Map<String, Value>, &[u8]), String> {
     let body = body
         .strip_prefix(MAGIC)
         .ok_or("the protobuf body does not start with the Kubernetes magic number")?;
@@ -350,31 +300,6 @@ mod tests {
                 "spec": {"finalizers": ["kubernetes"]},
                 "status": {},
             })
-        );
-    }
-
-    #[test]
-    fn decodes_an_access_review() {
-        let type_meta = [
-            field(1, b"authorization.k8s.io/v1"),
-            field(2, b"SelfSubjectAccessReview"),
-        ]
-        .concat();
-        let attributes = [field(1, b"default"), field(2, b"get"), field(5, b"widgets")].concat();
-        let review = [field(1, b""), field(2, &field(1, &attributes))].concat();
-        let mut body = b"k8s\0".to_vec();
-        body.extend(field(1, &type_meta));
-        body.extend(field(2, &review));
-        assert_eq!(
-            access_review_to_json(&body).unwrap(),
-            json!({
-                "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-                "spec": {"resourceAttributes": {"namespace": "default", "verb": "get", "resource": "widgets"}},
-            })
-        );
-        assert!(
-            access_review_to_json(&envelope(b"")).is_err(),
-            "a Namespace is not a review"
         );
     }
 
