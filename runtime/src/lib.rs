@@ -23,6 +23,7 @@
 //! ```
 #![doc = include_str!("../../docs/derive.md")]
 
+mod accept;
 mod access;
 pub mod admission;
 pub mod auth;
@@ -39,6 +40,7 @@ mod metrics;
 mod namespace;
 mod negotiate;
 mod openapi;
+mod outbound;
 mod query;
 mod recovery;
 mod resource;

@@ -25,9 +25,10 @@ use crate::discovery::Discovery;
 use crate::encode::Infallibly;
 use crate::http2::{Socket, Streams};
 use crate::idle::{Idle, Tracked};
-use crate::limits::{InFlight, Limits};
+use crate::limits::{BodyBudget, InFlight, Limits};
 use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
+use crate::outbound::{Budget, Outbound};
 use crate::recovery::Recovered;
 use crate::resource::Resource;
 use crate::route::{Body, Call, HandlerFuture, Route};
@@ -112,6 +113,10 @@ pub struct State {
     pub(crate) admission: crate::admission::Chain,
     limits: Limits,
     in_flight: InFlight,
+    /// Response bytes waiting for clients on every connection.
+    write_budget: Arc<Budget>,
+    /// Request body bytes read before their requests took a slot.
+    body_budget: BodyBudget,
     /// The warning to log when serving, for a server that lets everyone do everything.
     allow_all: Option<&'static str>,
     #[cfg(feature = "tls")]
@@ -256,6 +261,7 @@ impl Server {
         if let Some(warning) = self.state.allow_all {
             tracing::warn!("{warning}");
         }
+        crate::accept::raise_open_files_limit();
         self.state.start_compaction();
         if crate::namespace::served(&self.state) {
             if let Err(e) = crate::namespace::bootstrap(&self.state).await {
@@ -263,15 +269,21 @@ impl Server {
             }
         }
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut backoff = crate::accept::Backoff::default();
         loop {
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok(pair) => pair,
+                    Ok(pair) => {
+                        backoff.succeeded();
+                        pair
+                    }
                     Err(e) => {
                         // Out of file descriptors and the like: back off, keep serving.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
+                        let pause = backoff.failed(&e);
+                        tokio::select! {
+                            () = tokio::time::sleep(pause) => continue,
+                            () = &mut shutdown => return Ok(()),
+                        }
                     }
                 },
                 () = &mut shutdown => return Ok(()),
@@ -310,16 +322,22 @@ impl Server {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let header_read_timeout = self.state.limits.header_read_timeout;
+        let write_timeout = self.state.limits.write_timeout;
         let idle = Idle::new();
         let watchdog = idle.clone();
+        let outbound = Outbound::new(
+            self.state.write_budget.clone(),
+            self.state.limits.max_connection_write_buffer,
+        );
+        let writes = outbound.clone();
         let served = async move {
             let socket = Socket::open(stream).await?;
             if socket.is_http2() {
                 // Boxed: an HTTP/2 connection's state is several times an HTTP/1.1 one's, and
                 // every HTTP/1.1 connection (each watcher, say) would otherwise carry its size.
-                Box::pin(self.serve_http2(socket, identity, idle)).await
+                Box::pin(self.serve_http2(socket, identity, idle, outbound)).await
             } else {
-                let service = self.service_fn(identity, idle, None);
+                let service = self.service_fn(identity, idle, outbound, None);
                 hyper::server::conn::http1::Builder::new()
                     // `Idle` keeps the header read timeout, with one timer per connection.
                     .header_read_timeout(None)
@@ -333,8 +351,15 @@ impl Server {
             served = served => if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             },
-            () = watchdog.expired(header_read_timeout) => {
+            () = watchdog.expired(header_read_timeout, || writes.written()) => {
                 tracing::debug!(%peer, "no request head within the header read timeout: closed");
+            }
+            () = writes.stalled(write_timeout) => {
+                tracing::info!(
+                    %peer,
+                    pending = writes.pending(),
+                    "the client took no response bytes within the write timeout: closed"
+                );
             }
         }
     }
@@ -345,12 +370,13 @@ impl Server {
         socket: Socket<S>,
         identity: Option<PeerIdentity>,
         idle: Idle,
+        outbound: Outbound,
     ) -> Result<(), crate::BoxError>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (streams, local_streams) = Streams::new();
-        let service = self.service_fn(identity, idle, Some(streams.clone()));
+        let service = self.service_fn(identity, idle, outbound, Some(streams.clone()));
         let connection = hyper::server::conn::http2::Builder::new(streams)
             .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
             .serve_connection(TokioIo::new(socket), service);
@@ -366,6 +392,7 @@ impl Server {
         self,
         identity: Option<PeerIdentity>,
         idle: Idle,
+        outbound: Outbound,
         streams: Option<Streams>,
     ) -> impl hyper::service::Service<
         Request<hyper::body::Incoming>,
@@ -380,6 +407,7 @@ impl Server {
             let busy = idle.busy();
             let server = self.clone();
             let identity = identity.clone();
+            let outbound = outbound.clone();
             // Boxed, so that a connection holds the request's state only while it is answered:
             // hyper keeps room for its service's future for as long as the connection lives
             // (each idle watcher's, say).
@@ -389,7 +417,20 @@ impl Server {
                 if let Some(identity) = identity {
                     request.extensions_mut().insert(identity);
                 }
-                let response = server.respond(request).await;
+                let response = match missing_host(&request) {
+                    Some(status) => status.into_response(),
+                    None => server.respond(request).await,
+                };
+                let (parts, body) = response.into_parts();
+                let response = match outbound.meter(body) {
+                    Ok(body) => Response::from_parts(parts, body),
+                    Err(_refused) => {
+                        let mut status = Status::too_many_requests();
+                        status.message = "Too many response bytes are waiting for slow clients, please try again later.".into();
+                        let (parts, body) = status.into_response().into_parts();
+                        Response::from_parts(parts, outbound.count(body))
+                    }
+                };
                 Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
             }) as ServiceFuture
         })
@@ -658,6 +699,8 @@ impl ServerBuilder {
             access,
             admission: self.admission,
             in_flight: InFlight::new(&self.limits),
+            write_budget: Budget::new(self.limits.max_write_buffer),
+            body_budget: BodyBudget::new(self.limits.max_request_body_buffer),
             limits: self.limits,
             allow_all,
             #[cfg(feature = "tls")]
@@ -752,6 +795,8 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     let mut request = request;
     if let Some(access) = &state.access {
         if let Err(status) = access.check(&mut request) {
+            // Logged like every other answer: 401s and 403s are what an operator looks for.
+            log_request(&logged, method, status.code, started);
             return status.into_response();
         }
     }
@@ -780,13 +825,32 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         return status.into_response();
     }
     let long_running = state.long_running(index, &request);
+    let mutating = crate::limits::is_mutating(request.method());
+    if mutating && !long_running && state.target(index).is_some() {
+        let read = crate::limits::read_body_first(
+            &mut request,
+            &state.body_budget,
+            crate::handlers::object::MAX_BODY_BYTES,
+            started,
+            state.limits.request_body_timeout,
+        );
+        if let Err(status) = read.await {
+            log_request(&logged, method, status.code, started);
+            let mut response = status.into_response();
+            if response.status() == http::StatusCode::REQUEST_TIMEOUT {
+                // The rest of the body may still be on its way: do not read it.
+                response.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+            }
+            return response;
+        }
+    }
     let _slot = if long_running {
         None
     } else {
-        match state
-            .in_flight
-            .enter(crate::limits::is_mutating(request.method()))
-        {
+        match state.in_flight.enter(mutating) {
             Ok(slot) => slot,
             Err(status) => return status.into_response(),
         }
@@ -830,18 +894,36 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     state
         .metrics
         .observe(index, response.status().as_u16(), elapsed);
+    log_request(&logged, method, response.status().as_u16(), started);
+    response
+}
+
+/// The request log line (`krest::request` at debug level), when it is enabled.
+fn log_request(
+    logged: &Option<(http::Uri, http::Version)>,
+    method: Method,
+    code: u16,
+    started: tokio::time::Instant,
+) {
     if let Some((uri, version)) = logged {
         tracing::debug!(
             target: "krest::request",
             %method,
             %uri,
             ?version,
-            code = response.status().as_u16(),
-            micros = elapsed.as_micros() as u64,
+            code,
+            micros = started.elapsed().as_micros() as u64,
             "request"
         );
     }
-    response
+}
+
+/// RFC 9112 section 3.2: an HTTP/1.1 request without `Host` is a 400. HTTP/1.0 may omit it,
+/// and HTTP/2 carries `:authority` instead.
+fn missing_host(request: &Request<Body>) -> Option<Status> {
+    let missing = request.version() == http::Version::HTTP_11
+        && !request.headers().contains_key(http::header::HOST);
+    missing.then(|| Status::bad_request("missing required Host header"))
 }
 
 /// A request through a filter stack. Boxed: a tower future in an `async fn` makes the caller's
