@@ -77,7 +77,7 @@ def start(binary, extra=(), prefix=()):
     data = tempfile.mkdtemp(prefix="krest-hostile-")
     log = open(os.path.join(data, "server.log"), "w+")
     args = [*prefix, binary, "--authorization-mode=AlwaysAllow", "--listen", f"127.0.0.1:{port}",
-            "--data-dir", os.path.join(data, "db"), *extra]
+            "--data-dir", os.path.join(data, "db"), *extra, *os.environ.get("KREST_ARGS", "").split()]
     proc = subprocess.Popen(args, stdout=log, stderr=log)
     for _ in range(200):
         if request(port, "GET", "/readyz", timeout=1)[0] == 200:

@@ -25,6 +25,7 @@
 
 mod accept;
 mod access;
+mod connection;
 pub mod admission;
 pub mod auth;
 mod decode;

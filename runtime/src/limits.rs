@@ -55,6 +55,10 @@ pub struct Limits {
     /// got an in-flight slot (default 64 MiB, `--max-request-body-buffer`): past it, bodies
     /// over 64 KiB are 429.
     pub max_request_body_buffer: usize,
+    /// Lists read at once (default 8, `--max-lists-inflight`); more wait their turn within the
+    /// request timeout. Lists make the large responses: this bounds the memory of those being
+    /// made, as the write buffers bound those being written.
+    pub max_lists_in_flight: usize,
 }
 
 impl Default for Limits {
@@ -70,6 +74,7 @@ impl Default for Limits {
             max_write_buffer: 128 << 20,
             request_body_timeout: Duration::from_secs(20),
             max_request_body_buffer: 64 << 20,
+            max_lists_in_flight: 8,
         }
     }
 }

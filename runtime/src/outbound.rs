@@ -1,11 +1,12 @@
 //! Response bytes waiting for slow clients: counted per connection and in total, bounded, and
 //! watched for progress.
 //!
-//! Every data frame a response body yields goes out as `Bytes` whose owner gives its length
-//! back to the connection's and the server's counts when hyper or h2 drops it, which is when
-//! it has been written to the socket (or the connection is gone). So the counts are what sits
-//! in hyper's write queue, h2's send buffers and bodies not yet taken: the bytes a client that
-//! does not read makes the server hold.
+//! Every data frame a response body yields goes out in pieces whose owner gives the frame's
+//! length back to the connection's and the server's counts when hyper or h2 has dropped the
+//! last of them, which is when the frame has been written to the socket (or the connection is
+//! gone): the pieces share the frame's memory, which lives until then. So the counts are what
+//! sits in hyper's write queue, h2's send buffers and bodies not yet taken: the bytes a client
+//! that does not read makes the server hold.
 //!
 //! - A body of known length (a GET, a list's first page) is counted when the response is made,
 //!   before anything takes it (an HTTP/2 stream at a zero window is never polled). Past the
@@ -39,6 +40,14 @@ pub(crate) const PIECE: usize = 64 << 10;
 /// nothing else pending, so that small answers (a GET, a Status) keep flowing while slow
 /// clients hold the budget. What this lets past the bound is at most this much per connection.
 const SMALL: usize = 16 << 10;
+
+/// The 429 that replaces a response that does not fit.
+pub(crate) fn refusal() -> crate::status::Status {
+    let mut status = crate::status::Status::too_many_requests();
+    status.message =
+        "Too many response bytes are waiting for slow clients, please try again later.".into();
+    status
+}
 
 /// The server-wide count.
 pub(crate) struct Budget {
@@ -102,6 +111,11 @@ impl Outbound {
         self.0.used.load(Ordering::Acquire)
     }
 
+    /// Whether the connection, or the server, has as many bytes waiting as it may.
+    pub fn full(&self) -> bool {
+        !self.0.has_room()
+    }
+
     /// Whether the connection has anything waiting for its peer.
     pub fn busy(&self) -> bool {
         self.pending() > 0 || self.0.owed.load(Ordering::Acquire) > 0
@@ -129,7 +143,7 @@ impl Outbound {
         let fits_connection = mine == 0 || mine.saturating_add(n) <= conn.limit;
         let fits_total = all.saturating_add(n) <= conn.budget.limit || (n <= SMALL && mine == 0);
         if n > 0 && !(fits_connection && fits_total) {
-            conn.release(n, false);
+            conn.release(n);
             return Err(body);
         }
         Ok(self.wrap(body, n, start))
@@ -157,14 +171,15 @@ impl Outbound {
             conn: self.0.clone(),
             prepaid,
             rest: Bytes::new(),
+            frame: None,
             owing: true,
             waiting: false,
         }
     }
 
     /// Completes once the connection has had something pending and made no progress for
-    /// `timeout`.
-    pub async fn stalled(&self, timeout: Duration) {
+    /// `timeout`, with the bytes it then has pending.
+    pub async fn stalled(&self, timeout: Duration) -> usize {
         let conn = &self.0;
         let mut deadline = Instant::now() + timeout;
         loop {
@@ -177,7 +192,7 @@ impl Outbound {
             let since = Duration::from_micros(conn.progress.load(Ordering::Acquire));
             deadline = conn.opened + since + timeout;
             if deadline <= now {
-                return;
+                return self.pending();
             }
         }
     }
@@ -193,16 +208,13 @@ impl Conn {
         self.used.load(Ordering::Acquire) < self.limit && self.budget.used() < self.budget.limit
     }
 
-    /// Gives back `n` bytes; `written` when they went to the socket (progress).
-    fn release(&self, n: usize, written: bool) {
+    /// Gives back `n` bytes and wakes the bodies waiting for room.
+    fn release(&self, n: usize) {
         if n == 0 {
             return;
         }
         self.used.fetch_sub(n, Ordering::AcqRel);
         self.budget.used.fetch_sub(n, Ordering::AcqRel);
-        if written {
-            self.touch();
-        }
         for waker in self.wakers.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default() {
             waker.wake();
         }
@@ -220,10 +232,22 @@ impl Conn {
     }
 }
 
-/// A piece of a frame that gives its length back when dropped.
+/// A frame's count, given back when the frame and all of its pieces are gone.
+struct FrameCount {
+    bytes: usize,
+    conn: Arc<Conn>,
+}
+
+impl Drop for FrameCount {
+    fn drop(&mut self) {
+        self.conn.release(self.bytes);
+    }
+}
+
+/// A piece of a frame: written when dropped.
 struct Counted {
     bytes: Bytes,
-    conn: Arc<Conn>,
+    frame: Arc<FrameCount>,
 }
 
 impl AsRef<[u8]> for Counted {
@@ -234,7 +258,7 @@ impl AsRef<[u8]> for Counted {
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.conn.release(self.bytes.len(), true);
+        self.frame.conn.touch();
     }
 }
 
@@ -244,8 +268,9 @@ pub(crate) struct Metered {
     conn: Arc<Conn>,
     /// Counted when the response was made, not yet pulled from `body`.
     prepaid: usize,
-    /// Pulled and counted, not yet handed out.
+    /// Pulled and counted, not yet handed out, and the count of the frame it is the end of.
     rest: Bytes,
+    frame: Option<Arc<FrameCount>>,
     /// Whether the peer owes a poll (counted in the connection's `owed`).
     owing: bool,
     /// Whether this body is registered as waiting for room in the total budget.
@@ -280,10 +305,15 @@ impl Metered {
         let n = self.rest.len().min(PIECE);
         let bytes = self.rest.split_to(n);
         self.set_owing(true);
-        Frame::data(Bytes::from_owner(Counted {
-            bytes,
-            conn: self.conn.clone(),
-        }))
+        let frame = if self.rest.is_empty() {
+            self.frame.take()
+        } else {
+            self.frame.clone()
+        };
+        match frame {
+            Some(frame) => Frame::data(Bytes::from_owner(Counted { bytes, frame })),
+            None => Frame::data(bytes),
+        }
     }
 }
 
@@ -340,6 +370,10 @@ impl HttpBody for Metered {
                         this.conn.used.fetch_add(extra, Ordering::AcqRel);
                         this.conn.budget.used.fetch_add(extra, Ordering::AcqRel);
                     }
+                    this.frame = Some(Arc::new(FrameCount {
+                        bytes: data.len(),
+                        conn: this.conn.clone(),
+                    }));
                     this.rest = data;
                     if this.rest.is_empty() {
                         this.set_owing(true);
@@ -379,7 +413,8 @@ impl Drop for Metered {
     fn drop(&mut self) {
         self.set_owing(false);
         self.set_waiting(false);
-        self.conn.release(self.prepaid + self.rest.len(), false);
+        // `frame`, if any, gives back the rest of the frame once its pieces are gone.
+        self.conn.release(self.prepaid);
     }
 }
 
@@ -422,8 +457,9 @@ mod tests {
         let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
         assert_eq!(first.len(), PIECE);
         assert_eq!(a.pending(), PIECE * 3 + 1);
+        // The piece shares the frame's memory: the frame counts until the piece is gone.
         drop(body);
-        assert_eq!(a.pending(), PIECE);
+        assert_eq!(a.pending(), PIECE * 3 + 1);
         drop(first);
         assert_eq!(budget.used(), 0);
     }

@@ -5,26 +5,20 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response};
-use http_body_util::BodyExt;
-use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::access::{Access, PeerIdentity};
+use crate::access::Access;
 use crate::admission::{MutatingAdmission, ValidatingAdmission};
 use crate::auth::{AlwaysAllow, Authorizer, TokenFile};
 use crate::codegen::{ActionVerb, Method, ResourceModel};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
 use crate::encode::Infallibly;
-use crate::http2::{Socket, Streams};
-use crate::idle::{Idle, Tracked};
 use crate::limits::{BodyBudget, InFlight, Limits};
 use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
@@ -36,14 +30,6 @@ use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
-
-/// What a connection's service answers with.
-type ServiceFuture =
-    std::pin::Pin<Box<dyn Future<Output = Result<Response<Tracked>, Infallible>> + Send>>;
-
-/// Concurrent requests (watches, mostly) on one HTTP/2 connection: Go's `net/http2` default,
-/// which kube-apiserver serves with.
-const MAX_STREAMS_PER_CONNECTION: u32 = 250;
 
 /// How often the store's history is compacted by default.
 const DEFAULT_COMPACTION: Duration = Duration::from_secs(300);
@@ -111,16 +97,18 @@ pub struct State {
     /// Authentication and authorization; `None` serves everyone as they are.
     pub(crate) access: Option<Access>,
     pub(crate) admission: crate::admission::Chain,
-    limits: Limits,
+    pub(crate) limits: Limits,
     in_flight: InFlight,
     /// Response bytes waiting for clients on every connection.
-    write_budget: Arc<Budget>,
+    pub(crate) write_budget: Arc<Budget>,
     /// Request body bytes read before their requests took a slot.
     body_budget: BodyBudget,
+    /// Lists being read (`--max-lists-inflight`).
+    lists: Option<Arc<tokio::sync::Semaphore>>,
     /// The warning to log when serving, for a server that lets everyone do everything.
-    allow_all: Option<&'static str>,
+    pub(crate) allow_all: Option<&'static str>,
     #[cfg(feature = "tls")]
-    tls: Option<crate::TlsConfig>,
+    pub(crate) tls: Option<crate::TlsConfig>,
     hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
     watch_window: usize,
     compaction: Option<Duration>,
@@ -153,7 +141,7 @@ pub struct ServerBuilder {
 /// A built server: serve it on one or more listeners.
 #[derive(Clone)]
 pub struct Server {
-    state: Arc<State>,
+    pub(crate) state: Arc<State>,
     service: Option<HttpService>,
 }
 
@@ -220,7 +208,7 @@ impl Server {
     }
 
     /// [`handle`](Self::handle) without boxing the future: what each connection awaits.
-    async fn respond(&self, request: Request<Body>) -> Response<Body> {
+    pub(crate) async fn respond(&self, request: Request<Body>) -> Response<Body> {
         match &self.service {
             Some(service) => filtered_route(service.clone(), request).await,
             None => dispatch(self.state.clone(), request).await,
@@ -239,201 +227,6 @@ impl Server {
                 }))
             }
         }
-    }
-
-    /// Binds `addr` and serves until `shutdown` completes.
-    pub async fn serve(
-        self,
-        addr: SocketAddr,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        self.serve_listener(listener, shutdown).await
-    }
-
-    /// Serves on an already bound listener until `shutdown` completes.
-    pub async fn serve_listener(
-        self,
-        listener: tokio::net::TcpListener,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> std::io::Result<()> {
-        tracing::info!(addr = %listener.local_addr()?, "serving");
-        if let Some(warning) = self.state.allow_all {
-            tracing::warn!("{warning}");
-        }
-        crate::accept::raise_open_files_limit();
-        self.state.start_compaction();
-        if crate::namespace::served(&self.state) {
-            if let Err(e) = crate::namespace::bootstrap(&self.state).await {
-                tracing::warn!(error = %e, "creating the system namespaces failed");
-            }
-        }
-        let mut shutdown = std::pin::pin!(shutdown);
-        let mut backoff = crate::accept::Backoff::default();
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(pair) => {
-                        backoff.succeeded();
-                        pair
-                    }
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off, keep serving.
-                        let pause = backoff.failed(&e);
-                        tokio::select! {
-                            () = tokio::time::sleep(pause) => continue,
-                            () = &mut shutdown => return Ok(()),
-                        }
-                    }
-                },
-                () = &mut shutdown => return Ok(()),
-            };
-            let _ = stream.set_nodelay(true);
-            let server = self.clone();
-            #[cfg(feature = "tls")]
-            if let Some(tls) = self.state.tls.clone() {
-                let handshake = self.state.limits.handshake_timeout;
-                tokio::spawn(async move {
-                    let stream =
-                        match tokio::time::timeout(handshake, tls.acceptor.accept(stream)).await {
-                            Ok(Ok(stream)) => stream,
-                            Ok(Err(e)) => {
-                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::debug!(%peer, "TLS handshake timed out");
-                                return;
-                            }
-                        };
-                    let identity = tls.identify(stream.get_ref().1);
-                    server.connection(stream, identity, peer).await;
-                });
-                continue;
-            }
-            tokio::spawn(server.connection(stream, None, peer));
-        }
-    }
-
-    /// Serves the requests of one connection: HTTP/1.1, or HTTP/2 when the client opens with its
-    /// preface (after ALPN over TLS, or with prior knowledge in clear text).
-    async fn connection<S>(self, stream: S, identity: Option<PeerIdentity>, peer: SocketAddr)
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let header_read_timeout = self.state.limits.header_read_timeout;
-        let write_timeout = self.state.limits.write_timeout;
-        let idle = Idle::new();
-        let watchdog = idle.clone();
-        let outbound = Outbound::new(
-            self.state.write_budget.clone(),
-            self.state.limits.max_connection_write_buffer,
-        );
-        let writes = outbound.clone();
-        let served = async move {
-            let socket = Socket::open(stream).await?;
-            if socket.is_http2() {
-                // Boxed: an HTTP/2 connection's state is several times an HTTP/1.1 one's, and
-                // every HTTP/1.1 connection (each watcher, say) would otherwise carry its size.
-                Box::pin(self.serve_http2(socket, identity, idle, outbound)).await
-            } else {
-                let service = self.service_fn(identity, idle, outbound, None);
-                hyper::server::conn::http1::Builder::new()
-                    // `Idle` keeps the header read timeout, with one timer per connection.
-                    .header_read_timeout(None)
-                    .serve_connection(TokioIo::new(socket), service)
-                    .await
-                    .map_err(crate::BoxError::from)
-            }
-        };
-        tokio::select! {
-            biased;
-            served = served => if let Err(e) = served {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            },
-            () = watchdog.expired(header_read_timeout, || writes.written()) => {
-                tracing::debug!(%peer, "no request head within the header read timeout: closed");
-            }
-            () = writes.stalled(write_timeout) => {
-                tracing::info!(
-                    %peer,
-                    pending = writes.pending(),
-                    "the client took no response bytes within the write timeout: closed"
-                );
-            }
-        }
-    }
-
-    /// Serves an HTTP/2 connection, its watch streams in this task (see [`Streams`]).
-    async fn serve_http2<S>(
-        self,
-        socket: Socket<S>,
-        identity: Option<PeerIdentity>,
-        idle: Idle,
-        outbound: Outbound,
-    ) -> Result<(), crate::BoxError>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let (streams, local_streams) = Streams::new();
-        let service = self.service_fn(identity, idle, outbound, Some(streams.clone()));
-        let connection = hyper::server::conn::http2::Builder::new(streams)
-            .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
-            .serve_connection(TokioIo::new(socket), service);
-        tokio::select! {
-            biased;
-            served = connection => served.map_err(crate::BoxError::from),
-            () = local_streams.run() => Ok(()),
-        }
-    }
-
-    /// The hyper service of one connection.
-    fn service_fn(
-        self,
-        identity: Option<PeerIdentity>,
-        idle: Idle,
-        outbound: Outbound,
-        streams: Option<Streams>,
-    ) -> impl hyper::service::Service<
-        Request<hyper::body::Incoming>,
-        Response = Response<Tracked>,
-        Error = Infallible,
-        Future = ServiceFuture,
-    > + Clone {
-        hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-            if let Some(streams) = &streams {
-                streams.next(&request);
-            }
-            let busy = idle.busy();
-            let server = self.clone();
-            let identity = identity.clone();
-            let outbound = outbound.clone();
-            // Boxed, so that a connection holds the request's state only while it is answered:
-            // hyper keeps room for its service's future for as long as the connection lives
-            // (each idle watcher's, say).
-            Box::pin(async move {
-                let mut request = request
-                    .map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
-                if let Some(identity) = identity {
-                    request.extensions_mut().insert(identity);
-                }
-                let response = match missing_host(&request) {
-                    Some(status) => status.into_response(),
-                    None => server.respond(request).await,
-                };
-                let (parts, body) = response.into_parts();
-                let response = match outbound.meter(body) {
-                    Ok(body) => Response::from_parts(parts, body),
-                    Err(_refused) => {
-                        let mut status = Status::too_many_requests();
-                        status.message = "Too many response bytes are waiting for slow clients, please try again later.".into();
-                        let (parts, body) = status.into_response().into_parts();
-                        Response::from_parts(parts, outbound.count(body))
-                    }
-                };
-                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
-            }) as ServiceFuture
-        })
     }
 }
 
@@ -701,6 +494,8 @@ impl ServerBuilder {
             in_flight: InFlight::new(&self.limits),
             write_budget: Budget::new(self.limits.max_write_buffer),
             body_budget: BodyBudget::new(self.limits.max_request_body_buffer),
+            lists: (self.limits.max_lists_in_flight > 0)
+                .then(|| Arc::new(tokio::sync::Semaphore::new(self.limits.max_lists_in_flight))),
             limits: self.limits,
             allow_all,
             #[cfg(feature = "tls")]
@@ -855,6 +650,17 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             Err(status) => return status.into_response(),
         }
     };
+    let _list_slot = if !long_running && state.is_list(index) {
+        match state.enter_list(&request, started).await {
+            Ok(slot) => slot,
+            Err(status) => {
+                log_request(&logged, method, status.code, started);
+                return status.into_response();
+            }
+        }
+    } else {
+        None
+    };
     let _in_flight = state.metrics.in_flight();
     // The handler is called here: what the timeout and the connection hold is its boxed future.
     let handler = match state.targets[index].1.clone() {
@@ -918,13 +724,6 @@ fn log_request(
     }
 }
 
-/// RFC 9112 section 3.2: an HTTP/1.1 request without `Host` is a 400. HTTP/1.0 may omit it,
-/// and HTTP/2 carries `:authority` instead.
-fn missing_host(request: &Request<Body>) -> Option<Status> {
-    let missing = request.version() == http::Version::HTTP_11
-        && !request.headers().contains_key(http::header::HOST);
-    missing.then(|| Status::bad_request("missing required Host header"))
-}
 
 /// A request through a filter stack. Boxed: a tower future in an `async fn` makes the caller's
 /// future fail to be `Send` for every lifetime (rust-lang/rust#102211).
@@ -1003,8 +802,41 @@ impl State {
         }
     }
 
+    /// Whether target `index` lists a collection (and, called for a request that is not long
+    /// running, does not watch it).
+    fn is_list(&self, index: usize) -> bool {
+        self.target(index)
+            .is_some_and(|(_, route)| route.action.verb == ActionVerb::List)
+    }
+
+    /// Lets a list be read: lists are what makes large responses, so they are refused (429)
+    /// while the connection or the server already has as many response bytes waiting for
+    /// slow clients as it may, and read a few at a time (`--max-lists-inflight`), which bounds
+    /// the memory of the lists being made, not only of those waiting to be written.
+    async fn enter_list(
+        &self,
+        request: &Request<Body>,
+        started: tokio::time::Instant,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, Status> {
+        let full = request
+            .extensions()
+            .get::<Outbound>()
+            .is_some_and(Outbound::full);
+        if full {
+            return Err(crate::outbound::refusal());
+        }
+        let Some(lists) = &self.lists else {
+            return Ok(None);
+        };
+        let wait = lists.clone().acquire_owned();
+        match crate::limits::within(started + self.limits.request_timeout, wait).await {
+            Some(Ok(slot)) => Ok(Some(slot)),
+            _ => Err(Status::timeout()),
+        }
+    }
+
     /// Starts the periodic compaction once per server.
-    fn start_compaction(self: &Arc<Self>) {
+    pub(crate) fn start_compaction(self: &Arc<Self>) {
         let Some(interval) = self.compaction else {
             return;
         };
@@ -1031,6 +863,11 @@ impl State {
             .iter()
             .filter_map(|h| h.get())
             .fold((0, 0), |(w, c), h| (w + h.watchers(), c + h.closed_slow()))
+    }
+
+    /// Response bytes waiting to be written on every connection.
+    pub(crate) fn write_buffer_bytes(&self) -> usize {
+        self.write_budget.used()
     }
 
     /// The path template of target `index`.

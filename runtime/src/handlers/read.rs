@@ -357,9 +357,15 @@ fn write_items(
     Ok(())
 }
 
+/// How many bytes of a streamed list go out as one chunk (an object larger than this is a
+/// chunk of its own): the connection takes them in pieces of 64 KiB (`outbound.rs`), and what
+/// a slow client makes a list hold is two chunks in the channel and the page being written.
+const LIST_CHUNK: usize = 256 << 10;
+
 /// The rest of a long list, streamed: `head` (the envelope and the first page) goes out first,
-/// then a task reads the following pages at `revision` from `resume` on and sends each as it
-/// is written. The client's pace holds the task back (two pages in flight at most); a client
+/// then a task reads the following pages at `revision` from `resume` on and sends them in
+/// chunks of about [`LIST_CHUNK`] bytes as they are written, dropping each object once it is
+/// written. The client's pace holds the task back (two chunks in flight at most); a client
 /// that goes away stops it; a failed read ends the body with an error, so that the client sees
 /// a broken response rather than a short list.
 fn stream_list(
@@ -391,29 +397,39 @@ fn stream_list(
                     return;
                 }
             };
-            let items: Vec<KeyValue> = page
-                .items
-                .into_iter()
-                .filter(|kv| {
-                    selection.is_empty()
-                        || decode_stored(kv, ctx.model())
-                            .is_ok_and(|v| selection.matches(&v, ctx.model()))
-                })
-                .collect();
-            if let Err(status) = write_items(&mut chunk, &items, written, ctx.model()) {
-                let _ = tx.send(Err(status.message.into())).await;
-                return;
+            let items = page.items.into_iter().filter(|kv| {
+                selection.is_empty()
+                    || decode_stored(kv, ctx.model())
+                        .is_ok_and(|v| selection.matches(&v, ctx.model()))
+            });
+            for kv in items {
+                if let Err(status) =
+                    write_items(&mut chunk, std::slice::from_ref(&kv), written, ctx.model())
+                {
+                    let _ = tx.send(Err(status.message.into())).await;
+                    return;
+                }
+                written = true;
+                drop(kv);
+                if chunk.len() >= LIST_CHUNK
+                    && tx
+                        .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
+                        .await
+                        .is_err()
+                {
+                    return;
+                }
             }
-            written |= !items.is_empty();
             let Some(next) = page.next_key else {
                 chunk.extend_from_slice(b"]}");
                 let _ = tx.send(Ok(Bytes::from(chunk))).await;
                 return;
             };
-            if tx
-                .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
-                .await
-                .is_err()
+            if !chunk.is_empty()
+                && tx
+                    .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
+                    .await
+                    .is_err()
             {
                 return;
             }
