@@ -29,7 +29,10 @@ impl Backoff {
         };
         self.unlogged += 1;
         let now = Instant::now();
-        if self.logged.is_none_or(|at| now.duration_since(at) >= LOG_EVERY) {
+        if self
+            .logged
+            .is_none_or(|at| now.duration_since(at) >= LOG_EVERY)
+        {
             tracing::warn!(
                 %error,
                 failures = self.unlogged,
@@ -91,7 +94,10 @@ mod tests {
             .map(|_| backoff.failed(&error).as_millis() as u64)
             .collect();
         assert_eq!(pauses, [5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
-        assert_eq!(backoff.unlogged, 9, "one line for the first failure, then none");
+        assert_eq!(
+            backoff.unlogged, 9,
+            "one line for the first failure, then none"
+        );
         tokio::time::advance(LOG_EVERY).await;
         backoff.failed(&error);
         assert_eq!(backoff.unlogged, 0);

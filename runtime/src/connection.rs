@@ -212,7 +212,7 @@ impl Server {
                 let (parts, body) = response.into_parts();
                 let response = match outbound.meter(body) {
                     Ok(body) => Response::from_parts(parts, body),
-                        Err(_refused) => {
+                    Err(_refused) => {
                         let refusal = crate::outbound::refusal().into_response();
                         let (parts, body) = refusal.into_parts();
                         Response::from_parts(parts, outbound.count(body))

@@ -263,8 +263,7 @@ fn count(name: &str, value: &str) -> Result<usize, String> {
 }
 
 fn duration_flag(name: &str, value: &str) -> Result<std::time::Duration, String> {
-    duration(value)
-        .ok_or_else(|| format!("{name} {value:?}: use a duration such as 60s or 1m30s"))
+    duration(value).ok_or_else(|| format!("{name} {value:?}: use a duration such as 60s or 1m30s"))
 }
 
 /// A size in bytes, as a Kubernetes quantity writes it: `1048576`, `64Ki`, `8Mi`, `1Gi` (or
@@ -288,7 +287,9 @@ fn bytes(name: &str, value: &str) -> Result<usize, String> {
         .ok()
         .filter(|_| unit != usize::MAX)
         .and_then(|n| n.checked_mul(unit))
-        .ok_or_else(|| format!("{name} {value:?}: use a size such as 8Mi or 1048576 (0 for no limit)"))
+        .ok_or_else(|| {
+            format!("{name} {value:?}: use a size such as 8Mi or 1048576 (0 for no limit)")
+        })
 }
 
 /// A Go-style duration: `60s`, `1m`, `1m30s`, `1h`, `500ms`; a bare number is seconds.
@@ -407,7 +408,11 @@ mod tests {
         assert_eq!(f.limits.max_write_buffer, 1 << 30);
         assert_eq!(f.limits.max_request_body_buffer, 0);
         assert_eq!(f.limits.max_lists_in_flight, 3);
-        for bad in ["--max-write-buffer=8MB", "--max-write-buffer=-1", "--write-timeout=x"] {
+        for bad in [
+            "--max-write-buffer=8MB",
+            "--max-write-buffer=-1",
+            "--write-timeout=x",
+        ] {
             assert!(parse(&[bad]).is_err(), "{bad}");
         }
         assert_eq!(

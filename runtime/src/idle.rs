@@ -64,7 +64,8 @@ impl Idle {
                 Instant::now() + timeout
             } else {
                 let since = Duration::from_micros(shared.idle_since.load(Ordering::Acquire));
-                let deadline = (shared.opened + since).max(written.unwrap_or(shared.opened)) + timeout;
+                let deadline =
+                    (shared.opened + since).max(written.unwrap_or(shared.opened)) + timeout;
                 // A request that arrived and ended since the last check moved the deadline.
                 if deadline <= Instant::now() {
                     return;
@@ -129,7 +130,10 @@ mod tests {
         let opened = Instant::now();
         let watchdog = tokio::spawn({
             let idle = idle.clone();
-            async move { idle.expired(Duration::from_secs(30), move || Some(opened)).await }
+            async move {
+                idle.expired(Duration::from_secs(30), move || Some(opened))
+                    .await
+            }
         });
         (idle, watchdog)
     }

@@ -25,9 +25,9 @@
 
 mod accept;
 mod access;
-mod connection;
 pub mod admission;
 pub mod auth;
+mod connection;
 mod decode;
 mod discovery;
 mod encode;

@@ -206,7 +206,11 @@ impl Metrics {
         let _ = writeln!(out, "krest_watchers_closed_slow_total {closed}");
         out.push_str("# HELP krest_write_buffer_bytes Response bytes handed to connections and not yet written to their sockets.\n");
         out.push_str("# TYPE krest_write_buffer_bytes gauge\n");
-        let _ = writeln!(out, "krest_write_buffer_bytes {}", state.write_buffer_bytes());
+        let _ = writeln!(
+            out,
+            "krest_write_buffer_bytes {}",
+            state.write_buffer_bytes()
+        );
         out
     }
 }

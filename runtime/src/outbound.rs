@@ -215,7 +215,12 @@ impl Conn {
         }
         self.used.fetch_sub(n, Ordering::AcqRel);
         self.budget.used.fetch_sub(n, Ordering::AcqRel);
-        for waker in self.wakers.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default() {
+        for waker in self
+            .wakers
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
+        {
             waker.wake();
         }
         if self.budget.waiting.load(Ordering::Acquire) > 0 {
@@ -434,7 +439,10 @@ mod tests {
         // The connection's only response may pass its bound, not the total.
         let big = a.meter(full(6 << 20)).ok().unwrap();
         assert_eq!((a.pending(), budget.used()), (6 << 20, 6 << 20));
-        assert!(a.meter(full(SMALL + 1)).is_err(), "past the connection's bound");
+        assert!(
+            a.meter(full(SMALL + 1)).is_err(),
+            "past the connection's bound"
+        );
         let b = Outbound::new(budget.clone(), 4 << 20);
         assert!(b.meter(full(5 << 20)).is_err(), "past the total");
         // Small answers still go out on a connection with nothing pending.

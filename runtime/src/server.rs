@@ -724,7 +724,6 @@ fn log_request(
     }
 }
 
-
 /// A request through a filter stack. Boxed: a tower future in an `async fn` makes the caller's
 /// future fail to be `Send` for every lifetime (rust-lang/rust#102211).
 fn filtered_route(service: HttpService, request: Request<Body>) -> HandlerFuture {
