@@ -89,6 +89,8 @@ struct Conn {
     /// When pending bytes were last written or a pending response last polled, in
     /// microseconds since `opened`.
     progress: AtomicU64,
+    /// Bodies of this connection waiting for room; woken on its releases while there are any.
+    waiting: AtomicUsize,
     wakers: Mutex<Vec<Waker>>,
 }
 
@@ -102,6 +104,7 @@ impl Outbound {
             owed: AtomicUsize::new(0),
             opened: Instant::now(),
             progress: AtomicU64::new(0),
+            waiting: AtomicUsize::new(0),
             wakers: Mutex::new(Vec::new()),
         }))
     }
@@ -215,13 +218,15 @@ impl Conn {
         }
         self.used.fetch_sub(n, Ordering::AcqRel);
         self.budget.used.fetch_sub(n, Ordering::AcqRel);
-        for waker in self
-            .wakers
-            .lock()
-            .map(|mut w| std::mem::take(&mut *w))
-            .unwrap_or_default()
-        {
-            waker.wake();
+        if self.waiting.load(Ordering::Acquire) > 0 {
+            let wakers = self
+                .wakers
+                .lock()
+                .map(|mut w| std::mem::take(&mut *w))
+                .unwrap_or_default();
+            for waker in wakers {
+                waker.wake();
+            }
         }
         if self.budget.waiting.load(Ordering::Acquire) > 0 {
             let wakers = self
@@ -249,10 +254,18 @@ impl Drop for FrameCount {
     }
 }
 
+/// A frame's count as its pieces hold it: alone when the frame is one piece (most are: a GET,
+/// a watch event), shared otherwise.
+enum Share {
+    Whole(FrameCount),
+    Part(Arc<FrameCount>),
+}
+
 /// A piece of a frame: written when dropped.
 struct Counted {
     bytes: Bytes,
-    frame: Arc<FrameCount>,
+    _frame: Share,
+    conn: Arc<Conn>,
 }
 
 impl AsRef<[u8]> for Counted {
@@ -263,7 +276,7 @@ impl AsRef<[u8]> for Counted {
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.frame.conn.touch();
+        self.conn.touch();
     }
 }
 
@@ -275,7 +288,7 @@ pub(crate) struct Metered {
     prepaid: usize,
     /// Pulled and counted, not yet handed out, and the count of the frame it is the end of.
     rest: Bytes,
-    frame: Option<Arc<FrameCount>>,
+    frame: Option<Share>,
     /// Whether the peer owes a poll (counted in the connection's `owed`).
     owing: bool,
     /// Whether this body is registered as waiting for room in the total budget.
@@ -298,8 +311,10 @@ impl Metered {
         if waiting != self.waiting {
             self.waiting = waiting;
             if waiting {
+                self.conn.waiting.fetch_add(1, Ordering::AcqRel);
                 self.conn.budget.waiting.fetch_add(1, Ordering::AcqRel);
             } else {
+                self.conn.waiting.fetch_sub(1, Ordering::AcqRel);
                 self.conn.budget.waiting.fetch_sub(1, Ordering::AcqRel);
             }
         }
@@ -313,10 +328,20 @@ impl Metered {
         let frame = if self.rest.is_empty() {
             self.frame.take()
         } else {
-            self.frame.clone()
+            let shared = match self.frame.take() {
+                Some(Share::Whole(count)) => Arc::new(count),
+                Some(Share::Part(shared)) => shared,
+                None => return Frame::data(bytes),
+            };
+            self.frame = Some(Share::Part(shared.clone()));
+            Some(Share::Part(shared))
         };
         match frame {
-            Some(frame) => Frame::data(Bytes::from_owner(Counted { bytes, frame })),
+            Some(frame) => Frame::data(Bytes::from_owner(Counted {
+                bytes,
+                _frame: frame,
+                conn: self.conn.clone(),
+            })),
             None => Frame::data(bytes),
         }
     }
@@ -375,7 +400,7 @@ impl HttpBody for Metered {
                         this.conn.used.fetch_add(extra, Ordering::AcqRel);
                         this.conn.budget.used.fetch_add(extra, Ordering::AcqRel);
                     }
-                    this.frame = Some(Arc::new(FrameCount {
+                    this.frame = Some(Share::Whole(FrameCount {
                         bytes: data.len(),
                         conn: this.conn.clone(),
                     }));
