@@ -195,6 +195,7 @@ impl Server {
             let server = self.clone();
             let identity = identity.clone();
             let outbound = outbound.clone();
+            let http2 = streams.is_some();
             // Boxed, so that a connection holds the request's state only while it is answered:
             // hyper keeps room for its service's future for as long as the connection lives
             // (each idle watcher's, say).
@@ -204,7 +205,14 @@ impl Server {
                 if let Some(identity) = identity {
                     request.extensions_mut().insert(identity);
                 }
-                request.extensions_mut().insert(outbound.clone());
+                if http2 {
+                    // For the list gate (`State::enter_list`), which refuses a list before it is
+                    // made on a connection whose buffer is full: what concurrent streams can
+                    // do. An HTTP/1.1 connection answers one request at a time, and what it
+                    // answers is still checked when it is made (`Outbound::meter`); it is
+                    // spared the allocation of the extensions.
+                    request.extensions_mut().insert(outbound.clone());
+                }
                 let response = match missing_host(&request) {
                     Some(status) => status.into_response(),
                     None => server.respond(request).await,
