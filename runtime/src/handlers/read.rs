@@ -565,6 +565,45 @@ mod tests {
             }
         }
 
+        /// The rest of a streamed list goes out in chunks of about `LIST_CHUNK` bytes, not a
+        /// page at a time, and they add up to the same list.
+        #[tokio::test]
+        async fn streamed_lists_go_out_in_bounded_chunks() {
+            let store = Arc::new(MemoryStore::new());
+            let note = "n".repeat(2000);
+            for i in 0..COUNT {
+                let value = format!(
+                    r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"annotations":{{"note":"{note}"}},"name":"ns-{i:04}"}},"spec":{{}}}}"#
+                );
+                store.create(&key(i), value.into()).await.unwrap();
+            }
+            let server = crate::Server::builder()
+                .store(store)
+                .namespaces()
+                .compaction(None)
+                .build()
+                .unwrap();
+            let mut streamed = server
+                .handle(request("/api/v1/namespaces"))
+                .await
+                .into_body();
+            let mut frames = Vec::new();
+            while let Some(frame) = streamed.frame().await {
+                frames.push(frame.unwrap().into_data().unwrap());
+            }
+            // The first frame is the envelope and the first page; then chunks of the rest.
+            let rest = &frames[1..];
+            assert!(rest.len() >= 5, "{} chunks", rest.len());
+            assert!(rest
+                .iter()
+                .all(|f| f.len() <= super::super::LIST_CHUNK + 2200));
+            let joined: Vec<u8> = frames.concat();
+            let whole = server
+                .handle(request("/api/v1/namespaces?limit=5000"))
+                .await;
+            assert_eq!(&joined[..], &body(whole).await[..]);
+        }
+
         /// Every page of a streamed list is read at the first page's revision: writes made
         /// while it streams do not show.
         #[tokio::test]
