@@ -242,6 +242,64 @@ mod tests {
         assert!(in_flight.enter(true).is_ok());
     }
 
+    fn post(body: crate::route::Body) -> http::Request<crate::route::Body> {
+        http::Request::builder().method("POST").body(body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_first_within_their_time_size_and_budget() {
+        let budget = Arc::new(BodyBudget::new(100 << 10));
+        let timeout = Duration::from_secs(5);
+        // A body still arriving holds what it has received.
+        let (tx, body) = crate::encode::streaming_body(4);
+        tx.send(Bytes::from(vec![b'a'; 90 << 10])).await.unwrap();
+        let holding = tokio::spawn({
+            let budget = budget.clone();
+            async move {
+                let mut slow = post(body);
+                let result =
+                    read_body_first(&mut slow, &budget, 3 << 20, Instant::now(), timeout).await;
+                (result, slow)
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Past the budget, a large body is 429; a small one still passes.
+        let mut large = post(crate::encode::full(vec![b'b'; 80 << 10]));
+        let refused = read_body_first(&mut large, &budget, 3 << 20, Instant::now(), timeout);
+        assert_eq!(refused.await.unwrap_err().code, 429);
+        let mut small = post(crate::encode::full(vec![b'c'; 1000]));
+        let read = read_body_first(&mut small, &budget, 3 << 20, Instant::now(), timeout);
+        read.await.unwrap();
+        // The slow one completes, and its body is there for the handler; the budget is free.
+        tx.send(Bytes::from_static(b"z")).await.unwrap();
+        drop(tx);
+        let (result, slow) = holding.await.unwrap();
+        result.unwrap();
+        let body = http_body_util::BodyExt::collect(slow.into_body())
+            .await
+            .unwrap();
+        assert_eq!(body.to_bytes().len(), (90 << 10) + 1);
+        assert_eq!(budget.used.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_does_not_arrive_in_time_is_408() {
+        let budget = BodyBudget::new(0);
+        let (_tx, body) = crate::encode::streaming_body(1);
+        let mut request = post(body);
+        let started = Instant::now();
+        let read = read_body_first(
+            &mut request,
+            &budget,
+            3 << 20,
+            started,
+            Duration::from_secs(20),
+        );
+        let status = read.await.unwrap_err();
+        assert_eq!((status.code, status.reason), (408, "Timeout"));
+        assert_eq!(started.elapsed(), Duration::from_secs(20));
+    }
+
     #[test]
     fn zero_is_unlimited() {
         let in_flight = InFlight::new(&Limits {
