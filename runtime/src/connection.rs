@@ -213,12 +213,20 @@ impl Server {
                     // spared the allocation of the extensions.
                     request.extensions_mut().insert(outbound.clone());
                 }
+                // A write's answer is never replaced by a 429: the write is done, and a retry
+                // would find it done (409). Its size is bounded by the body it answers.
+                let mutating = crate::limits::is_mutating(request.method());
                 let response = match missing_host(&request) {
                     Some(status) => status.into_response(),
                     None => server.respond(request).await,
                 };
                 let (parts, body) = response.into_parts();
-                let response = match outbound.meter(body) {
+                let metered = if mutating {
+                    Ok(outbound.count(body))
+                } else {
+                    outbound.meter(body)
+                };
+                let response = match metered {
                     Ok(body) => Response::from_parts(parts, body),
                     Err(_refused) => {
                         let refusal = crate::outbound::refusal().into_response();

@@ -11,7 +11,8 @@
 //! - A body of known length (a GET, a list's first page) is counted when the response is made,
 //!   before anything takes it (an HTTP/2 stream at a zero window is never polled). Past the
 //!   connection's bound (unless it is the connection's only pending response) or past the total
-//!   it is replaced by a 429: the bytes are freed at once, and the client may retry.
+//!   the answer to a read is replaced by a 429: the bytes are freed at once, and the client may
+//!   retry. The answer to a write is counted, never refused (`connection.rs`).
 //! - A streamed body (a long list, a watch) is only polled while both counts are under their
 //!   bounds: its producer then waits on its channel, which is backpressure, not memory.
 //! - Frames are handed out in pieces of at most [`PIECE`] bytes, so that a slow but reading

@@ -1,4 +1,5 @@
-//! The server: a builder that registers resources and routes, the compiled dispatch, listeners.
+//! The server: a builder that registers resources and routes, and the compiled dispatch (its
+//! listeners and connections are served by `connection.rs`).
 //!
 //! Filters are tower layers at three levels, as go-restful has them: server-wide (around every
 //! request, like a container filter), per group-version (a web-service filter) and per route.
