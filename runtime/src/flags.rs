@@ -37,7 +37,9 @@ pub struct ServeFlags {
     pub tls_private_key_file: Option<PathBuf>,
     /// `--client-ca-file FILE`: client certificates it signs identify users.
     pub client_ca_file: Option<PathBuf>,
-    /// `--max-requests-inflight`, `--max-mutating-requests-inflight`, `--request-timeout`.
+    /// `--max-requests-inflight`, `--max-mutating-requests-inflight`, `--request-timeout`,
+    /// `--write-timeout`, `--max-connection-write-buffer`, `--max-write-buffer`,
+    /// `--request-body-timeout`, `--max-request-body-buffer`, `--max-lists-inflight`.
     pub limits: crate::limits::Limits,
     /// `--watch-window-bytes BYTES`: how many bytes of recent changes each watch hub keeps, and
     /// the most one watcher may have waiting (default 64Mi).
@@ -78,6 +80,8 @@ impl ServeFlags {
        [--token-auth-file FILE] [--anonymous-auth=true|false]
        [--tls-cert-file FILE --tls-private-key-file FILE] [--client-ca-file FILE]
        [--max-requests-inflight N] [--max-mutating-requests-inflight N] [--request-timeout DURATION]
+       [--write-timeout DURATION] [--max-connection-write-buffer BYTES] [--max-write-buffer BYTES]
+       [--request-body-timeout DURATION] [--max-request-body-buffer BYTES] [--max-lists-inflight N]
        [--watch-window-bytes BYTES] [--store-history-bytes BYTES]"
         )
     }
@@ -139,10 +143,25 @@ impl ServeFlags {
                     flags.limits.max_mutating_requests_in_flight = count(&name, &value()?)?;
                 }
                 "--request-timeout" => {
-                    let v = value()?;
-                    flags.limits.request_timeout = duration(&v).ok_or_else(|| {
-                        format!("--request-timeout {v:?}: use a duration such as 60s or 1m30s")
-                    })?;
+                    flags.limits.request_timeout = duration_flag(&name, &value()?)?;
+                }
+                "--write-timeout" => {
+                    flags.limits.write_timeout = duration_flag(&name, &value()?)?;
+                }
+                "--request-body-timeout" => {
+                    flags.limits.request_body_timeout = duration_flag(&name, &value()?)?;
+                }
+                "--max-connection-write-buffer" => {
+                    flags.limits.max_connection_write_buffer = bytes(&name, &value()?)?;
+                }
+                "--max-write-buffer" => {
+                    flags.limits.max_write_buffer = bytes(&name, &value()?)?;
+                }
+                "--max-lists-inflight" => {
+                    flags.limits.max_lists_in_flight = count(&name, &value()?)?;
+                }
+                "--max-request-body-buffer" => {
+                    flags.limits.max_request_body_buffer = bytes(&name, &value()?)?;
                 }
                 "--watch-window-bytes" => flags.watch_window_bytes = bytes(&name, &value()?)?,
                 "--store-history-bytes" => {
@@ -269,29 +288,34 @@ fn count(name: &str, value: &str) -> Result<usize, String> {
         .map_err(|_| format!("{name} {value:?}: use a whole number (0 for no limit)"))
 }
 
-/// A size in bytes: a whole number, or one with a Kubernetes binary suffix (`64Mi`, `1Gi`,
-/// `512Ki`).
+fn duration_flag(name: &str, value: &str) -> Result<std::time::Duration, String> {
+    duration(value).ok_or_else(|| format!("{name} {value:?}: use a duration such as 60s or 1m30s"))
+}
+
+/// A size in bytes, as a Kubernetes quantity writes it: `1048576`, `64Ki`, `8Mi`, `1Gi` (or
+/// the decimal `k`, `M`, `G`); `0` for no limit.
 fn bytes(name: &str, value: &str) -> Result<usize, String> {
-    let (digits, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => value.split_at(at),
-        None => (value, ""),
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let unit: usize = match &value[split..] {
+        "" => 1,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        "k" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        _ => usize::MAX,
     };
-    let shift = match unit {
-        "" => 0,
-        "Ki" => 10,
-        "Mi" => 20,
-        "Gi" => 30,
-        _ => {
-            return Err(format!(
-                "{name} {value:?}: use bytes, or a size such as 512Ki, 64Mi or 1Gi"
-            ))
-        }
-    };
-    digits
+    value[..split]
         .parse::<usize>()
         .ok()
-        .and_then(|n| n.checked_mul(1 << shift))
-        .ok_or_else(|| format!("{name} {value:?}: use bytes, or a size such as 512Ki, 64Mi or 1Gi"))
+        .filter(|_| unit != usize::MAX)
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| {
+            format!("{name} {value:?}: use a size such as 8Mi or 1048576 (0 for no limit)")
+        })
 }
 
 /// A Go-style duration: `60s`, `1m`, `1m30s`, `1h`, `500ms`; a bare number is seconds.
@@ -402,6 +426,33 @@ mod tests {
         assert!(parse(&["--watch-window-bytes=64MB"])
             .unwrap_err()
             .contains("64Mi"));
+        let f = parse(&[
+            "--write-timeout=2m",
+            "--request-body-timeout",
+            "5s",
+            "--max-connection-write-buffer=512Ki",
+            "--max-write-buffer",
+            "1Gi",
+            "--max-request-body-buffer=0",
+            "--max-lists-inflight=3",
+        ])
+        .unwrap();
+        assert_eq!(f.limits.write_timeout, std::time::Duration::from_secs(120));
+        assert_eq!(
+            f.limits.request_body_timeout,
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(f.limits.max_connection_write_buffer, 512 << 10);
+        assert_eq!(f.limits.max_write_buffer, 1 << 30);
+        assert_eq!(f.limits.max_request_body_buffer, 0);
+        assert_eq!(f.limits.max_lists_in_flight, 3);
+        for bad in [
+            "--max-write-buffer=8MB",
+            "--max-write-buffer=-1",
+            "--write-timeout=x",
+        ] {
+            assert!(parse(&[bad]).is_err(), "{bad}");
+        }
         assert_eq!(
             duration("500ms"),
             Some(std::time::Duration::from_millis(500))

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 
-use crate::route::Body;
+use crate::outbound::Metered;
 use crate::BoxError;
 
 /// One connection's idle clock.
@@ -50,18 +50,22 @@ impl Idle {
     }
 
     /// Completes once the connection has been idle for `timeout` without a request head
-    /// arriving.
-    pub async fn expired(&self, timeout: Duration) {
+    /// arriving. `written` says when the connection last wrote response bytes, or `None` while
+    /// it still has some to write: hyper drops a body once it has taken its last frame, before
+    /// writing it, so the connection is idle only from when those bytes are written.
+    pub async fn expired(&self, timeout: Duration, written: impl Fn() -> Option<Instant>) {
         let shared = &self.0;
         let sleep = tokio::time::sleep(timeout);
         tokio::pin!(sleep);
         loop {
             sleep.as_mut().await;
-            let deadline = if shared.busy.load(Ordering::Acquire) > 0 {
+            let written = written();
+            let deadline = if shared.busy.load(Ordering::Acquire) > 0 || written.is_none() {
                 Instant::now() + timeout
             } else {
                 let since = Duration::from_micros(shared.idle_since.load(Ordering::Acquire));
-                let deadline = shared.opened + since + timeout;
+                let deadline =
+                    (shared.opened + since).max(written.unwrap_or(shared.opened)) + timeout;
                 // A request that arrived and ended since the last check moved the deadline.
                 if deadline <= Instant::now() {
                     return;
@@ -86,12 +90,12 @@ impl Drop for Busy {
 
 /// A response body that keeps its connection busy until it has been written (or dropped).
 pub(crate) struct Tracked {
-    body: Body,
+    body: Metered,
     _busy: Busy,
 }
 
 impl Tracked {
-    pub fn new(body: Body, busy: Busy) -> Tracked {
+    pub fn new(body: Metered, busy: Busy) -> Tracked {
         Tracked { body, _busy: busy }
     }
 }
@@ -123,9 +127,13 @@ mod tests {
     /// A connection's idle clock, and its watchdog with a 30 s timeout running beside.
     fn watched() -> (Idle, tokio::task::JoinHandle<()>) {
         let idle = Idle::new();
+        let opened = Instant::now();
         let watchdog = tokio::spawn({
             let idle = idle.clone();
-            async move { idle.expired(Duration::from_secs(30)).await }
+            async move {
+                idle.expired(Duration::from_secs(30), move || Some(opened))
+                    .await
+            }
         });
         (idle, watchdog)
     }

@@ -23,9 +23,11 @@
 //! ```
 #![doc = include_str!("../../docs/derive.md")]
 
+mod accept;
 mod access;
 pub mod admission;
 pub mod auth;
+mod connection;
 mod decode;
 mod discovery;
 mod encode;
@@ -41,6 +43,7 @@ mod metrics;
 mod namespace;
 mod negotiate;
 mod openapi;
+mod outbound;
 mod partial;
 mod patch;
 mod query;

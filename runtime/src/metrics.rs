@@ -204,6 +204,13 @@ impl Metrics {
         out.push_str("# HELP krest_watchers_closed_slow_total Watchers closed because they fell too far behind.\n");
         out.push_str("# TYPE krest_watchers_closed_slow_total counter\n");
         let _ = writeln!(out, "krest_watchers_closed_slow_total {closed}");
+        out.push_str("# HELP krest_write_buffer_bytes Response bytes handed to connections and not yet written to their sockets.\n");
+        out.push_str("# TYPE krest_write_buffer_bytes gauge\n");
+        let _ = writeln!(
+            out,
+            "krest_write_buffer_bytes {}",
+            state.write_buffer_bytes()
+        );
         out
     }
 }

@@ -1,33 +1,29 @@
-//! The server: a builder that registers resources and routes, the compiled dispatch, listeners.
+//! The server: a builder that registers resources and routes, and the compiled dispatch (its
+//! listeners and connections are served by `connection.rs`).
 //!
 //! Filters are tower layers at three levels, as go-restful has them: server-wide (around every
 //! request, like a container filter), per group-version (a web-service filter) and per route.
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response};
-use http_body_util::BodyExt;
-use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::access::{Access, PeerIdentity};
+use crate::access::Access;
 use crate::admission::{MutatingAdmission, ValidatingAdmission};
 use crate::auth::{AlwaysAllow, Authorizer, TokenFile};
 use crate::codegen::{ActionVerb, Method, ResourceModel};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
 use crate::encode::Infallibly;
-use crate::http2::{Socket, Streams};
-use crate::idle::{Idle, Tracked};
-use crate::limits::{InFlight, Limits};
+use crate::limits::{BodyBudget, InFlight, Limits};
 use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
+use crate::outbound::{Budget, Outbound};
 use crate::recovery::Recovered;
 use crate::resource::Resource;
 use crate::route::{Body, Call, HandlerFuture, Route};
@@ -35,14 +31,6 @@ use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
-
-/// What a connection's service answers with.
-type ServiceFuture =
-    std::pin::Pin<Box<dyn Future<Output = Result<Response<Tracked>, Infallible>> + Send>>;
-
-/// Concurrent requests (watches, mostly) on one HTTP/2 connection: Go's `net/http2` default,
-/// which kube-apiserver serves with.
-const MAX_STREAMS_PER_CONNECTION: u32 = 250;
 
 /// How often the store's history is compacted by default.
 const DEFAULT_COMPACTION: Duration = Duration::from_secs(300);
@@ -111,12 +99,18 @@ pub struct State {
     pub(crate) access: Option<Access>,
     pub(crate) admission: crate::admission::Chain,
     pub(crate) health: crate::health::Health,
-    limits: Limits,
+    pub(crate) limits: Limits,
     in_flight: InFlight,
+    /// Response bytes waiting for clients on every connection.
+    pub(crate) write_budget: Arc<Budget>,
+    /// Request body bytes read before their requests took a slot.
+    body_budget: BodyBudget,
+    /// Lists being read (`--max-lists-inflight`).
+    lists: Option<Arc<tokio::sync::Semaphore>>,
     /// The warning to log when serving, for a server that lets everyone do everything.
-    allow_all: Option<&'static str>,
+    pub(crate) allow_all: Option<&'static str>,
     #[cfg(feature = "tls")]
-    tls: Option<crate::TlsConfig>,
+    pub(crate) tls: Option<crate::TlsConfig>,
     hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
     watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
@@ -149,7 +143,7 @@ pub struct ServerBuilder {
 /// A built server: serve it on one or more listeners.
 #[derive(Clone)]
 pub struct Server {
-    state: Arc<State>,
+    pub(crate) state: Arc<State>,
     service: Option<HttpService>,
 }
 
@@ -204,7 +198,7 @@ impl Server {
     }
 
     /// [`handle`](Self::handle) without boxing the future: what each connection awaits.
-    async fn respond(&self, request: Request<Body>) -> Response<Body> {
+    pub(crate) async fn respond(&self, request: Request<Body>) -> Response<Body> {
         match &self.service {
             Some(service) => filtered_route(service.clone(), request).await,
             None => dispatch(self.state.clone(), request).await,
@@ -223,169 +217,6 @@ impl Server {
                 }))
             }
         }
-    }
-
-    /// Binds `addr` and serves until `shutdown` completes.
-    pub async fn serve(
-        self,
-        addr: SocketAddr,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        self.serve_listener(listener, shutdown).await
-    }
-
-    /// Serves on an already bound listener until `shutdown` completes.
-    pub async fn serve_listener(
-        self,
-        listener: tokio::net::TcpListener,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> std::io::Result<()> {
-        tracing::info!(addr = %listener.local_addr()?, "serving");
-        if let Some(warning) = self.state.allow_all {
-            tracing::warn!("{warning}");
-        }
-        self.state.start_compaction();
-        if crate::namespace::served(&self.state) {
-            if let Err(e) = crate::namespace::bootstrap(&self.state).await {
-                tracing::warn!(error = %e, "creating the system namespaces failed");
-            }
-        }
-        let mut shutdown = std::pin::pin!(shutdown);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(pair) => pair,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off, keep serving.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = &mut shutdown => {
-                    // Connections still open keep being served: their probes now fail `/readyz`.
-                    self.state.health.shut_down();
-                    return Ok(());
-                }
-            };
-            let _ = stream.set_nodelay(true);
-            let server = self.clone();
-            #[cfg(feature = "tls")]
-            if let Some(tls) = self.state.tls.clone() {
-                let handshake = self.state.limits.handshake_timeout;
-                tokio::spawn(async move {
-                    let stream =
-                        match tokio::time::timeout(handshake, tls.acceptor.accept(stream)).await {
-                            Ok(Ok(stream)) => stream,
-                            Ok(Err(e)) => {
-                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::debug!(%peer, "TLS handshake timed out");
-                                return;
-                            }
-                        };
-                    let identity = tls.identify(stream.get_ref().1);
-                    server.connection(stream, identity, peer).await;
-                });
-                continue;
-            }
-            tokio::spawn(server.connection(stream, None, peer));
-        }
-    }
-
-    /// Serves the requests of one connection: HTTP/1.1, or HTTP/2 when the client opens with its
-    /// preface (after ALPN over TLS, or with prior knowledge in clear text).
-    async fn connection<S>(self, stream: S, identity: Option<PeerIdentity>, peer: SocketAddr)
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let header_read_timeout = self.state.limits.header_read_timeout;
-        let idle = Idle::new();
-        let watchdog = idle.clone();
-        let served = async move {
-            let socket = Socket::open(stream).await?;
-            if socket.is_http2() {
-                // Boxed: an HTTP/2 connection's state is several times an HTTP/1.1 one's, and
-                // every HTTP/1.1 connection (each watcher, say) would otherwise carry its size.
-                Box::pin(self.serve_http2(socket, identity, idle)).await
-            } else {
-                let service = self.service_fn(identity, idle, None);
-                hyper::server::conn::http1::Builder::new()
-                    // `Idle` keeps the header read timeout, with one timer per connection.
-                    .header_read_timeout(None)
-                    .serve_connection(TokioIo::new(socket), service)
-                    .await
-                    .map_err(crate::BoxError::from)
-            }
-        };
-        tokio::select! {
-            biased;
-            served = served => if let Err(e) = served {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
-            },
-            () = watchdog.expired(header_read_timeout) => {
-                tracing::debug!(%peer, "no request head within the header read timeout: closed");
-            }
-        }
-    }
-
-    /// Serves an HTTP/2 connection, its watch streams in this task (see [`Streams`]).
-    async fn serve_http2<S>(
-        self,
-        socket: Socket<S>,
-        identity: Option<PeerIdentity>,
-        idle: Idle,
-    ) -> Result<(), crate::BoxError>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let (streams, local_streams) = Streams::new();
-        let service = self.service_fn(identity, idle, Some(streams.clone()));
-        let connection = hyper::server::conn::http2::Builder::new(streams)
-            .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
-            .serve_connection(TokioIo::new(socket), service);
-        tokio::select! {
-            biased;
-            served = connection => served.map_err(crate::BoxError::from),
-            () = local_streams.run() => Ok(()),
-        }
-    }
-
-    /// The hyper service of one connection.
-    fn service_fn(
-        self,
-        identity: Option<PeerIdentity>,
-        idle: Idle,
-        streams: Option<Streams>,
-    ) -> impl hyper::service::Service<
-        Request<hyper::body::Incoming>,
-        Response = Response<Tracked>,
-        Error = Infallible,
-        Future = ServiceFuture,
-    > + Clone {
-        hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-            if let Some(streams) = &streams {
-                streams.next(&request);
-            }
-            let busy = idle.busy();
-            let server = self.clone();
-            let identity = identity.clone();
-            // Boxed, so that a connection holds the request's state only while it is answered:
-            // hyper keeps room for its service's future for as long as the connection lives
-            // (each idle watcher's, say).
-            Box::pin(async move {
-                let mut request = request
-                    .map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
-                if let Some(identity) = identity {
-                    request.extensions_mut().insert(identity);
-                }
-                let response = server.respond(request).await;
-                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
-            }) as ServiceFuture
-        })
     }
 }
 
@@ -650,6 +481,10 @@ impl ServerBuilder {
             admission: self.admission,
             health: crate::health::Health::default(),
             in_flight: InFlight::new(&self.limits),
+            write_budget: Budget::new(self.limits.max_write_buffer),
+            body_budget: BodyBudget::new(self.limits.max_request_body_buffer),
+            lists: (self.limits.max_lists_in_flight > 0)
+                .then(|| Arc::new(tokio::sync::Semaphore::new(self.limits.max_lists_in_flight))),
             limits: self.limits,
             allow_all,
             #[cfg(feature = "tls")]
@@ -744,6 +579,8 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     let mut request = request;
     if let Some(access) = &state.access {
         if let Err(status) = access.check(&mut request) {
+            // Logged like every other answer: 401s and 403s are what an operator looks for.
+            log_request(&logged, None, method, status.code, started);
             return status.into_response();
         }
     }
@@ -773,16 +610,46 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         return status.into_response();
     }
     let long_running = state.long_running(index, &request);
+    let mutating = crate::limits::is_mutating(request.method());
+    if mutating && !long_running && state.target(index).is_some() {
+        let read = crate::limits::read_body_first(
+            &mut request,
+            &state.body_budget,
+            crate::handlers::object::MAX_BODY_BYTES,
+            started,
+            state.limits.request_body_timeout,
+        );
+        if let Err(status) = read.await {
+            log_request(&logged, user.as_deref(), method, status.code, started);
+            let mut response = status.into_response();
+            if response.status() == http::StatusCode::REQUEST_TIMEOUT {
+                // The rest of the body may still be on its way: do not read it.
+                response.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+            }
+            return response;
+        }
+    }
     let _slot = if long_running {
         None
     } else {
-        match state
-            .in_flight
-            .enter(crate::limits::is_mutating(request.method()))
-        {
+        match state.in_flight.enter(mutating) {
             Ok(slot) => slot,
             Err(status) => return status.into_response(),
         }
+    };
+    let _list_slot = if !long_running && state.is_list(index) {
+        match state.enter_list(&request, started).await {
+            Ok(slot) => slot,
+            Err(status) => {
+                log_request(&logged, user.as_deref(), method, status.code, started);
+                return status.into_response();
+            }
+        }
+    } else {
+        None
     };
     let _in_flight = state.metrics.in_flight();
     // The handler is called here: what the timeout and the connection hold is its boxed future.
@@ -823,19 +690,36 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     state
         .metrics
         .observe(index, response.status().as_u16(), elapsed);
+    log_request(
+        &logged,
+        user.as_deref(),
+        method,
+        response.status().as_u16(),
+        started,
+    );
+    response
+}
+
+/// The request log line (`krest::request` at debug level), when it is enabled.
+fn log_request(
+    logged: &Option<(http::Uri, http::Version)>,
+    user: Option<&str>,
+    method: Method,
+    code: u16,
+    started: tokio::time::Instant,
+) {
     if let Some((uri, version)) = logged {
         tracing::debug!(
             target: "krest::request",
             %method,
             %uri,
             ?version,
-            user = user.as_deref().unwrap_or(""),
-            code = response.status().as_u16(),
-            micros = elapsed.as_micros() as u64,
+            user = user.unwrap_or(""),
+            code,
+            micros = started.elapsed().as_micros() as u64,
             "request"
         );
     }
-    response
 }
 
 /// A request through a filter stack. Boxed: a tower future in an `async fn` makes the caller's
@@ -920,8 +804,41 @@ impl State {
         }
     }
 
+    /// Whether target `index` lists a collection (and, called for a request that is not long
+    /// running, does not watch it).
+    fn is_list(&self, index: usize) -> bool {
+        self.target(index)
+            .is_some_and(|(_, route)| route.action.verb == ActionVerb::List)
+    }
+
+    /// Lets a list be read: lists are what makes large responses, so they are refused (429)
+    /// while the connection or the server already has as many response bytes waiting for
+    /// slow clients as it may, and read a few at a time (`--max-lists-inflight`), which bounds
+    /// the memory of the lists being made, not only of those waiting to be written.
+    async fn enter_list(
+        &self,
+        request: &Request<Body>,
+        started: tokio::time::Instant,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, Status> {
+        let full = request
+            .extensions()
+            .get::<Outbound>()
+            .is_some_and(Outbound::full);
+        if full {
+            return Err(crate::outbound::refusal());
+        }
+        let Some(lists) = &self.lists else {
+            return Ok(None);
+        };
+        let wait = lists.clone().acquire_owned();
+        match crate::limits::within(started + self.limits.request_timeout, wait).await {
+            Some(Ok(slot)) => Ok(Some(slot)),
+            _ => Err(Status::timeout()),
+        }
+    }
+
     /// Starts the periodic compaction once per server.
-    fn start_compaction(self: &Arc<Self>) {
+    pub(crate) fn start_compaction(self: &Arc<Self>) {
         let Some(interval) = self.compaction else {
             return;
         };
@@ -948,6 +865,11 @@ impl State {
             .iter()
             .filter_map(|h| h.get())
             .fold((0, 0), |(w, c), h| (w + h.watchers(), c + h.closed_slow()))
+    }
+
+    /// Response bytes waiting to be written on every connection.
+    pub(crate) fn write_buffer_bytes(&self) -> usize {
+        self.write_budget.used()
     }
 
     /// The path template of target `index`.

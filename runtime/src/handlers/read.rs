@@ -402,9 +402,15 @@ fn write_items(
     Ok(())
 }
 
+/// How many bytes of a streamed list go out as one chunk (an object larger than this is a
+/// chunk of its own): the connection takes them in pieces of 64 KiB (`outbound.rs`), and what
+/// a slow client makes a list hold is two chunks in the channel and the page being written.
+const LIST_CHUNK: usize = 256 << 10;
+
 /// The rest of a long list, streamed: `head` (the envelope and the first page) goes out first,
-/// then a task reads the following pages at `revision` from `resume` on and sends each as it
-/// is written. The client's pace holds the task back (two pages in flight at most); a client
+/// then a task reads the following pages at `revision` from `resume` on and sends them in
+/// chunks of about [`LIST_CHUNK`] bytes as they are written, dropping each object once it is
+/// written. The client's pace holds the task back (two chunks in flight at most); a client
 /// that goes away stops it; a failed read ends the body with an error, so that the client sees
 /// a broken response rather than a short list.
 fn stream_list(
@@ -437,29 +443,43 @@ fn stream_list(
                     return;
                 }
             };
-            let items: Vec<KeyValue> = page
-                .items
-                .into_iter()
-                .filter(|kv| {
-                    selection.is_empty()
-                        || decode_stored(kv, ctx.model())
-                            .is_ok_and(|v| selection.matches(&v, ctx.model()))
-                })
-                .collect();
-            if let Err(status) = write_items(&mut chunk, &items, written, ctx.model(), metadata) {
-                let _ = tx.send(Err(status.message.into())).await;
-                return;
+            let items = page.items.into_iter().filter(|kv| {
+                selection.is_empty()
+                    || decode_stored(kv, ctx.model())
+                        .is_ok_and(|v| selection.matches(&v, ctx.model()))
+            });
+            for kv in items {
+                if let Err(status) = write_items(
+                    &mut chunk,
+                    std::slice::from_ref(&kv),
+                    written,
+                    ctx.model(),
+                    metadata,
+                ) {
+                    let _ = tx.send(Err(status.message.into())).await;
+                    return;
+                }
+                written = true;
+                drop(kv);
+                if chunk.len() >= LIST_CHUNK
+                    && tx
+                        .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
+                        .await
+                        .is_err()
+                {
+                    return;
+                }
             }
-            written |= !items.is_empty();
             let Some(next) = page.next_key else {
                 chunk.extend_from_slice(b"]}");
                 let _ = tx.send(Ok(Bytes::from(chunk))).await;
                 return;
             };
-            if tx
-                .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
-                .await
-                .is_err()
+            if !chunk.is_empty()
+                && tx
+                    .send(Ok(Bytes::from(std::mem::take(&mut chunk))))
+                    .await
+                    .is_err()
             {
                 return;
             }
@@ -593,6 +613,45 @@ mod tests {
                 assert_eq!(list["metadata"]["resourceVersion"], COUNT.to_string());
                 assert!(list["metadata"].get("continue").is_none());
             }
+        }
+
+        /// The rest of a streamed list goes out in chunks of about `LIST_CHUNK` bytes, not a
+        /// page at a time, and they add up to the same list.
+        #[tokio::test]
+        async fn streamed_lists_go_out_in_bounded_chunks() {
+            let store = Arc::new(MemoryStore::new());
+            let note = "n".repeat(2000);
+            for i in 0..COUNT {
+                let value = format!(
+                    r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"annotations":{{"note":"{note}"}},"name":"ns-{i:04}"}},"spec":{{}}}}"#
+                );
+                store.create(&key(i), value.into()).await.unwrap();
+            }
+            let server = crate::Server::builder()
+                .store(store)
+                .namespaces()
+                .compaction(None)
+                .build()
+                .unwrap();
+            let mut streamed = server
+                .handle(request("/api/v1/namespaces"))
+                .await
+                .into_body();
+            let mut frames = Vec::new();
+            while let Some(frame) = streamed.frame().await {
+                frames.push(frame.unwrap().into_data().unwrap());
+            }
+            // The first frame is the envelope and the first page; then chunks of the rest.
+            let rest = &frames[1..];
+            assert!(rest.len() >= 5, "{} chunks", rest.len());
+            assert!(rest
+                .iter()
+                .all(|f| f.len() <= super::super::LIST_CHUNK + 2200));
+            let joined: Vec<u8> = frames.concat();
+            let whole = server
+                .handle(request("/api/v1/namespaces?limit=5000"))
+                .await;
+            assert_eq!(&joined[..], &body(whole).await[..]);
         }
 
         /// Every page of a streamed list is read at the first page's revision: writes made

@@ -1,0 +1,256 @@
+//! Serving connections: the accept loop, then per connection HTTP/1.1 or HTTP/2, its header
+//! read, idle and write timeouts (`idle.rs`, `outbound.rs`), and the service that hands each
+//! request to the server and meters its response.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::access::PeerIdentity;
+use crate::http2::{Socket, Streams};
+use crate::idle::{Idle, Tracked};
+use crate::outbound::Outbound;
+use crate::route::Body;
+use crate::server::Server;
+use crate::status::Status;
+
+/// What a connection's service answers with.
+type ServiceFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<Response<Tracked>, Infallible>> + Send>>;
+
+/// Concurrent requests (watches, mostly) on one HTTP/2 connection: Go's `net/http2` default,
+/// which kube-apiserver serves with.
+const MAX_STREAMS_PER_CONNECTION: u32 = 250;
+
+impl Server {
+    /// Binds `addr` and serves until `shutdown` completes.
+    pub async fn serve(
+        self,
+        addr: SocketAddr,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        self.serve_listener(listener, shutdown).await
+    }
+
+    /// Serves on an already bound listener until `shutdown` completes.
+    pub async fn serve_listener(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        tracing::info!(addr = %listener.local_addr()?, "serving");
+        if let Some(warning) = self.state.allow_all {
+            tracing::warn!("{warning}");
+        }
+        crate::accept::raise_open_files_limit();
+        self.state.start_compaction();
+        if crate::namespace::served(&self.state) {
+            if let Err(e) = crate::namespace::bootstrap(&self.state).await {
+                tracing::warn!(error = %e, "creating the system namespaces failed");
+            }
+        }
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut backoff = crate::accept::Backoff::default();
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => {
+                        backoff.succeeded();
+                        pair
+                    }
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        let pause = backoff.failed(&e);
+                        tokio::select! {
+                            () = tokio::time::sleep(pause) => continue,
+                            () = &mut shutdown => {
+                                self.state.health.shut_down();
+                                return Ok(());
+                            }
+                        }
+                    }
+                },
+                () = &mut shutdown => {
+                    // Connections still open keep being served: their probes now fail `/readyz`.
+                    self.state.health.shut_down();
+                    return Ok(());
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let server = self.clone();
+            #[cfg(feature = "tls")]
+            if let Some(tls) = self.state.tls.clone() {
+                let handshake = self.state.limits.handshake_timeout;
+                tokio::spawn(async move {
+                    let stream =
+                        match tokio::time::timeout(handshake, tls.acceptor.accept(stream)).await {
+                            Ok(Ok(stream)) => stream,
+                            Ok(Err(e)) => {
+                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!(%peer, "TLS handshake timed out");
+                                return;
+                            }
+                        };
+                    let identity = tls.identify(stream.get_ref().1);
+                    server.connection(stream, identity, peer).await;
+                });
+                continue;
+            }
+            tokio::spawn(server.connection(stream, None, peer));
+        }
+    }
+
+    /// Serves the requests of one connection: HTTP/1.1, or HTTP/2 when the client opens with its
+    /// preface (after ALPN over TLS, or with prior knowledge in clear text).
+    async fn connection<S>(self, stream: S, identity: Option<PeerIdentity>, peer: SocketAddr)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let header_read_timeout = self.state.limits.header_read_timeout;
+        let write_timeout = self.state.limits.write_timeout;
+        let idle = Idle::new();
+        let watchdog = idle.clone();
+        let outbound = Outbound::new(
+            self.state.write_budget.clone(),
+            self.state.limits.max_connection_write_buffer,
+        );
+        let writes = outbound.clone();
+        let served = async move {
+            let socket = Socket::open(stream).await?;
+            if socket.is_http2() {
+                // Boxed: an HTTP/2 connection's state is several times an HTTP/1.1 one's, and
+                // every HTTP/1.1 connection (each watcher, say) would otherwise carry its size.
+                Box::pin(self.serve_http2(socket, identity, idle, outbound)).await
+            } else {
+                let service = self.service_fn(identity, idle, outbound, None);
+                hyper::server::conn::http1::Builder::new()
+                    // `Idle` keeps the header read timeout, with one timer per connection.
+                    .header_read_timeout(None)
+                    .serve_connection(TokioIo::new(socket), service)
+                    .await
+                    .map_err(crate::BoxError::from)
+            }
+        };
+        tokio::select! {
+            biased;
+            served = served => if let Err(e) = served {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            },
+            () = watchdog.expired(header_read_timeout, || writes.written()) => {
+                tracing::debug!(%peer, "no request head within the header read timeout: closed");
+            }
+            pending = writes.stalled(write_timeout) => {
+                tracing::info!(
+                    %peer,
+                    pending,
+                    "the client took no response bytes within the write timeout: closed"
+                );
+            }
+        }
+    }
+
+    /// Serves an HTTP/2 connection, its watch streams in this task (see [`Streams`]).
+    async fn serve_http2<S>(
+        self,
+        socket: Socket<S>,
+        identity: Option<PeerIdentity>,
+        idle: Idle,
+        outbound: Outbound,
+    ) -> Result<(), crate::BoxError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (streams, local_streams) = Streams::new();
+        let service = self.service_fn(identity, idle, outbound, Some(streams.clone()));
+        let connection = hyper::server::conn::http2::Builder::new(streams)
+            .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+            .serve_connection(TokioIo::new(socket), service);
+        tokio::select! {
+            biased;
+            served = connection => served.map_err(crate::BoxError::from),
+            () = local_streams.run() => Ok(()),
+        }
+    }
+
+    /// The hyper service of one connection.
+    fn service_fn(
+        self,
+        identity: Option<PeerIdentity>,
+        idle: Idle,
+        outbound: Outbound,
+        streams: Option<Streams>,
+    ) -> impl hyper::service::Service<
+        Request<hyper::body::Incoming>,
+        Response = Response<Tracked>,
+        Error = Infallible,
+        Future = ServiceFuture,
+    > + Clone {
+        hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            if let Some(streams) = &streams {
+                streams.next(&request);
+            }
+            let busy = idle.busy();
+            let server = self.clone();
+            let identity = identity.clone();
+            let outbound = outbound.clone();
+            let http2 = streams.is_some();
+            // Boxed, so that a connection holds the request's state only while it is answered:
+            // hyper keeps room for its service's future for as long as the connection lives
+            // (each idle watcher's, say).
+            Box::pin(async move {
+                let mut request = request
+                    .map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
+                if let Some(identity) = identity {
+                    request.extensions_mut().insert(identity);
+                }
+                if http2 {
+                    // For the list gate (`State::enter_list`), which refuses a list before it is
+                    // made on a connection whose buffer is full: what concurrent streams can
+                    // do. An HTTP/1.1 connection answers one request at a time, and what it
+                    // answers is still checked when it is made (`Outbound::meter`); it is
+                    // spared the allocation of the extensions.
+                    request.extensions_mut().insert(outbound.clone());
+                }
+                // A write's answer is never replaced by a 429: the write is done, and a retry
+                // would find it done (409). Its size is bounded by the body it answers.
+                let mutating = crate::limits::is_mutating(request.method());
+                let response = match missing_host(&request) {
+                    Some(status) => status.into_response(),
+                    None => server.respond(request).await,
+                };
+                let (parts, body) = response.into_parts();
+                let metered = if mutating {
+                    Ok(outbound.count(body))
+                } else {
+                    outbound.meter(body)
+                };
+                let response = match metered {
+                    Ok(body) => Response::from_parts(parts, body),
+                    Err(_refused) => {
+                        let refusal = crate::outbound::refusal().into_response();
+                        let (parts, body) = refusal.into_parts();
+                        Response::from_parts(parts, outbound.count(body))
+                    }
+                };
+                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
+            }) as ServiceFuture
+        })
+    }
+}
+
+/// RFC 9112 section 3.2: an HTTP/1.1 request without `Host` is a 400. HTTP/1.0 may omit it,
+/// and HTTP/2 carries `:authority` instead.
+fn missing_host(request: &Request<Body>) -> Option<Status> {
+    let missing = request.version() == http::Version::HTTP_11
+        && !request.headers().contains_key(http::header::HOST);
+    missing.then(|| Status::bad_request("missing required Host header"))
+}
