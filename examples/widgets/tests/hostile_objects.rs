@@ -3,7 +3,7 @@
 //! patch that doubles a value with `copy`, a body with thousands of unknown fields, and large
 //! rewrites that would fill the disk. Each test asserts that the server stays up, keeps
 //! answering another client, and stays within its memory or disk bound, and prints the peak
-//! RSS it saw (docs/performance.md quotes these lines). `KREST_SERVER_BIN=PATH` runs the same
+//! RSS it saw (docs/performance.md quotes these lines). `KREST_HOSTILE_SERVER=PATH` runs the same
 //! attacks against another build of the server, to compare.
 
 use std::io::{Read, Write};
@@ -34,7 +34,7 @@ impl ServerProcess {
             .map(|a| a.port())
             .expect("a free loopback port");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let binary = std::env::var("KREST_SERVER_BIN")
+        let binary = std::env::var("KREST_HOSTILE_SERVER")
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_widgets-server").to_string());
         let child = Command::new(binary)
             .arg("--authorization-mode=AlwaysAllow")
