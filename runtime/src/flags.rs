@@ -423,9 +423,7 @@ mod tests {
                 .watch_window_bytes,
             1000
         );
-        assert!(parse(&["--watch-window-bytes=64MB"])
-            .unwrap_err()
-            .contains("64Mi"));
+        assert!(parse(&["--watch-window-bytes=64MB"]).is_err());
         let f = parse(&[
             "--write-timeout=2m",
             "--request-body-timeout",

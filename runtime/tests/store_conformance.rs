@@ -620,40 +620,57 @@ mod etcd_backend {
             .port()
     }
 
-    /// A fresh etcd on free loopback ports, and a store on it.
+    /// A fresh etcd on free loopback ports, and a store on it. Tests start etcds in parallel,
+    /// so a port picked here can be taken before etcd binds it: an etcd that exits at once is
+    /// started again on other ports.
     pub async fn store() -> Arc<dyn Store> {
-        let (client, peer) = (free_port(), free_port());
         let dir = TempDir::new().unwrap();
-        let endpoint = format!("http://127.0.0.1:{client}");
-        let name = format!("c{client}");
-        let child = Command::new("etcd")
-            .args(["--name", &name, "--data-dir"])
-            .arg(dir.path().join("etcd"))
-            .args([
-                "--listen-client-urls",
-                &endpoint,
-                "--advertise-client-urls",
-                &endpoint,
-            ])
-            .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
-            .args([
-                "--initial-advertise-peer-urls",
-                &format!("http://127.0.0.1:{peer}"),
-            ])
-            .args([
-                "--initial-cluster",
-                &format!("{name}=http://127.0.0.1:{peer}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("etcd is installed (scripts/test.sh installs Debian's etcd-server)");
-        let child = Kill(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", client)).is_err() {
-            assert!(Instant::now() < deadline, "etcd did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut attempt = 0;
+        let (child, endpoint) = loop {
+            attempt += 1;
+            let (client, peer) = (free_port(), free_port());
+            let endpoint = format!("http://127.0.0.1:{client}");
+            let name = format!("c{client}");
+            let _ = std::fs::remove_dir_all(dir.path().join("etcd"));
+            let child = Command::new("etcd")
+                .args(["--name", &name, "--data-dir"])
+                .arg(dir.path().join("etcd"))
+                .args([
+                    "--listen-client-urls",
+                    &endpoint,
+                    "--advertise-client-urls",
+                    &endpoint,
+                ])
+                .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
+                .args([
+                    "--initial-advertise-peer-urls",
+                    &format!("http://127.0.0.1:{peer}"),
+                ])
+                .args([
+                    "--initial-cluster",
+                    &format!("{name}=http://127.0.0.1:{peer}"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("etcd is installed (scripts/test.sh installs Debian's etcd-server)");
+            let mut child = Kill(child);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let started = loop {
+                if std::net::TcpStream::connect(("127.0.0.1", client)).is_ok() {
+                    break true;
+                }
+                if child.0.try_wait().ok().flatten().is_some() {
+                    break false;
+                }
+                assert!(Instant::now() < deadline, "etcd did not start in 60 s");
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            if started {
+                break (child, endpoint);
+            }
+            assert!(attempt < 5, "etcd exited at start five times");
+        };
         let store = EtcdStore::connect(&[endpoint], "/conformance")
             .await
             .unwrap();
