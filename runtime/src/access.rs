@@ -10,7 +10,7 @@ use crate::auth::{
     bearer_token, forbidden, Attributes, Authorizer, Decision, RequestInfo, TokenFile, UserInfo,
 };
 use crate::impersonation::Impersonator;
-use crate::route::Body;
+use crate::response::Body;
 use crate::status::Status;
 
 /// How requests are authenticated and authorized.

@@ -15,7 +15,7 @@ use crate::access::PeerIdentity;
 use crate::http2::{Socket, Streams};
 use crate::idle::{Idle, Tracked};
 use crate::outbound::Outbound;
-use crate::route::Body;
+use crate::response::Body;
 use crate::server::Server;
 use crate::status::Status;
 

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::codegen::{discovery, ResourceModel};
-use crate::route::Body;
+use crate::response::Body;
 
 /// The prebuilt discovery documents, by path.
 pub(crate) struct Discovery {
@@ -142,7 +142,7 @@ impl Discovery {
                 "metadata": {},
                 "items": items,
             });
-            let mut response = crate::encode::json_response(200, &body);
+            let mut response = crate::response::json_response(200, &body);
             let content_type = format!(
                 "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
             );
@@ -157,7 +157,7 @@ impl Discovery {
             return response;
         }
         match self.documents.get(path) {
-            Some(bytes) => crate::encode::bytes_response(200, "application/json", bytes.clone()),
+            Some(bytes) => crate::response::bytes_response(200, "application/json", bytes.clone()),
             None => crate::status::Status::path_not_found().into_response(),
         }
     }

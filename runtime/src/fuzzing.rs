@@ -517,7 +517,7 @@ fn request(
         .method(method)
         .uri(uri)
         .header(http::header::CONTENT_TYPE, content_type)
-        .body(crate::encode::full(body))
+        .body(crate::response::full(body))
         .expect("a valid request")
 }
 
@@ -561,7 +561,7 @@ fn parse_request(input: &[u8]) -> Option<http::Request<crate::Body>> {
         }
     }
     let request = builder
-        .body(crate::encode::full(Bytes::copy_from_slice(body)))
+        .body(crate::response::full(Bytes::copy_from_slice(body)))
         .ok()?;
     // hyper answers these itself.
     (request.uri().path().starts_with('/')).then_some(request)

@@ -26,7 +26,8 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::codegen::Method;
-use crate::route::{Body, Call};
+use crate::response::Body;
+use crate::route::Call;
 use crate::server::{CustomHandler, State};
 use crate::store::Store;
 
@@ -109,7 +110,7 @@ const PATHS: [(&str, &[Check]); 3] = [
 ];
 
 fn text(code: u16, body: String) -> Response<Body> {
-    let mut response = crate::encode::bytes_response(code, "text/plain; charset=utf-8", body);
+    let mut response = crate::response::bytes_response(code, "text/plain; charset=utf-8", body);
     response.headers_mut().insert(
         "x-content-type-options",
         http::HeaderValue::from_static("nosniff"),
@@ -187,13 +188,13 @@ pub(crate) fn routes(api: Option<Arc<State>>) -> Vec<(Method, String, CustomHand
         routes.push((Method::Get, format!("/{name}/{{check}}"), handler));
     }
     let version: CustomHandler =
-        Arc::new(|_call| Box::pin(async { crate::encode::json_response(200, &version()) }));
+        Arc::new(|_call| Box::pin(async { crate::response::json_response(200, &version()) }));
     routes.push((Method::Get, "/version".into(), version));
     let of = target;
     let metrics: CustomHandler = Arc::new(move |call: Call| {
         let state = of(&call);
         Box::pin(async move {
-            crate::encode::bytes_response(
+            crate::response::bytes_response(
                 200,
                 "text/plain; version=0.0.4; charset=utf-8",
                 state.metrics.render(&state),

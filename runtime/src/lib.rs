@@ -49,6 +49,7 @@ mod patch;
 mod query;
 mod recovery;
 mod resource;
+mod response;
 mod reviews;
 mod route;
 pub mod router;
@@ -68,12 +69,12 @@ mod yaml;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use encode::streaming_body;
 pub use krest_codegen as codegen;
 pub use krest_macros::Resource;
 pub use namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use resource::{Data, ObjectMeta, Resource};
-pub use route::{Body, BoxError, Call, Captures, Handler, HandlerFuture, Route};
+pub use response::{streaming_body, Body, BoxError, HandlerFuture};
+pub use route::{Call, Captures, Handler, Route};
 pub use schemars::{self, JsonSchema};
 pub use server::{
     shutdown_signal, BuildError, Filter, FilterLayer, HttpService, Server, ServerBuilder, State,
@@ -87,7 +88,8 @@ pub use tls::TlsConfig;
 pub mod __private {
     pub use crate::handlers;
     pub use crate::resource::{serialize_object, Data, ObjectRepr};
-    pub use crate::route::{Call, HandlerFuture, Route};
+    pub use crate::response::HandlerFuture;
+    pub use crate::route::{Call, Route};
     pub use crate::schema::{object_schema, schema_for};
     pub use krest_codegen as codegen;
     pub use schemars;

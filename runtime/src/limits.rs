@@ -159,7 +159,7 @@ impl Drop for Held<'_> {
 /// must arrive within `timeout` of `started` (408, and the connection is closed), stay within
 /// `max` bytes (413) and, past 64 KiB, within what `budget` has left (429).
 pub(crate) async fn read_body_first(
-    request: &mut http::Request<crate::route::Body>,
+    request: &mut http::Request<crate::response::Body>,
     budget: &BodyBudget,
     max: usize,
     started: Instant,
@@ -170,7 +170,7 @@ pub(crate) async fn read_body_first(
     if request.body().is_end_stream() {
         return Ok(());
     }
-    let mut body = std::mem::replace(request.body_mut(), crate::encode::full(Bytes::new()));
+    let mut body = std::mem::replace(request.body_mut(), crate::response::full(Bytes::new()));
     let mut held = Held { budget, bytes: 0 };
     let mut buffer = Vec::new();
     let read = async {
@@ -197,7 +197,7 @@ pub(crate) async fn read_body_first(
     };
     match within(started + timeout, read).await {
         Some(Ok(())) => {
-            *request.body_mut() = crate::encode::full(buffer);
+            *request.body_mut() = crate::response::full(buffer);
             Ok(())
         }
         Some(Err(status)) => Err(status),
@@ -242,7 +242,7 @@ mod tests {
         assert!(in_flight.enter(true).is_ok());
     }
 
-    fn post(body: crate::route::Body) -> http::Request<crate::route::Body> {
+    fn post(body: crate::response::Body) -> http::Request<crate::response::Body> {
         http::Request::builder().method("POST").body(body).unwrap()
     }
 
@@ -251,7 +251,7 @@ mod tests {
         let budget = Arc::new(BodyBudget::new(100 << 10));
         let timeout = Duration::from_secs(5);
         // A body still arriving holds what it has received.
-        let (tx, body) = crate::encode::streaming_body(4);
+        let (tx, body) = crate::response::streaming_body(4);
         tx.send(Bytes::from(vec![b'a'; 90 << 10])).await.unwrap();
         let holding = tokio::spawn({
             let budget = budget.clone();
@@ -264,10 +264,10 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         // Past the budget, a large body is 429; a small one still passes.
-        let mut large = post(crate::encode::full(vec![b'b'; 80 << 10]));
+        let mut large = post(crate::response::full(vec![b'b'; 80 << 10]));
         let refused = read_body_first(&mut large, &budget, 3 << 20, Instant::now(), timeout);
         assert_eq!(refused.await.unwrap_err().code, 429);
-        let mut small = post(crate::encode::full(vec![b'c'; 1000]));
+        let mut small = post(crate::response::full(vec![b'c'; 1000]));
         let read = read_body_first(&mut small, &budget, 3 << 20, Instant::now(), timeout);
         read.await.unwrap();
         // The slow one completes, and its body is there for the handler; the budget is free.
@@ -285,7 +285,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_body_that_does_not_arrive_in_time_is_408() {
         let budget = BodyBudget::new(0);
-        let (_tx, body) = crate::encode::streaming_body(1);
+        let (_tx, body) = crate::response::streaming_body(1);
         let mut request = post(body);
         let started = Instant::now();
         let read = read_body_first(

@@ -31,7 +31,7 @@ use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::time::Instant;
 
-use crate::route::Body;
+use crate::response::Body;
 use crate::BoxError;
 
 /// The largest piece of a frame handed to the connection at once.
@@ -455,7 +455,7 @@ mod tests {
     use http_body_util::BodyExt;
 
     fn full(n: usize) -> Body {
-        crate::encode::full(vec![b'x'; n])
+        crate::response::full(vec![b'x'; n])
     }
 
     #[tokio::test]
@@ -502,7 +502,7 @@ mod tests {
     async fn a_streamed_body_waits_for_room() {
         let budget = Budget::new(0);
         let a = Outbound::new(budget, PIECE);
-        let (tx, body) = crate::encode::streaming_body(4);
+        let (tx, body) = crate::response::streaming_body(4);
         let mut body = a.meter(body).ok().unwrap();
         tx.send(Bytes::from(vec![1u8; PIECE])).await.unwrap();
         tx.send(Bytes::from(vec![2u8; 10])).await.unwrap();

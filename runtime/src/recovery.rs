@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::route::HandlerFuture;
+use crate::response::HandlerFuture;
 use crate::status::Status;
 
 /// Starts a handler and polls its future, turning a panic in the call or in any poll into a

@@ -1,23 +1,13 @@
 //! Routes: one generated action plus the handler that serves it, and the call a handler gets.
 
 use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
-
 use crate::codegen::Action;
+use crate::response::{Body, HandlerFuture};
 use crate::router::{Capture, MAX_PARAMS};
 use crate::server::State;
 
-/// The error type of streamed bodies.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-/// Request and response bodies.
-pub type Body = BoxBody<Bytes, BoxError>;
-/// What a handler returns.
-pub type HandlerFuture = Pin<Box<dyn Future<Output = http::Response<Body>> + Send>>;
 /// A route's entry point; generated tables point these at the runtime's generic handlers.
 pub type Handler = fn(Call) -> HandlerFuture;
 

@@ -379,13 +379,25 @@ impl Status {
     /// The Status as an HTTP response.
     pub fn into_response(self) -> http::Response<crate::Body> {
         let retry = self.details.as_ref().and_then(|d| d.retry_after_seconds);
-        let mut response = crate::encode::json_response(self.code, &self.to_json());
+        let mut response = crate::response::json_response(self.code, &self.to_json());
         if let Some(seconds) = retry {
             response
                 .headers_mut()
                 .insert(http::header::RETRY_AFTER, seconds.into());
         }
         response
+    }
+}
+
+/// A request body that could not be read: 413 past the limit, 400 when the connection failed.
+impl From<crate::response::CollectError> for Status {
+    fn from(e: crate::response::CollectError) -> Status {
+        match e {
+            crate::response::CollectError::TooLarge(limit) => Status::too_large(limit),
+            crate::response::CollectError::Read(e) => {
+                Status::bad_request(format!("reading the request body: {e}"))
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use super::object::{encode_for_store, parse_object, set_resource_version, store_
 use super::read::read_list;
 use crate::admission::Operation;
 use crate::codegen::ResourceModel;
-use crate::route::Body;
+use crate::response::Body;
 use crate::selection::Selection;
 use crate::status::{success, Status};
 use crate::store::{KeyValue, StoreError};
@@ -208,7 +208,7 @@ pub async fn delete(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     match delete_one(&ctx, &name, &options).await? {
         Deleted::Gone(value) => {
             let uid = value["metadata"]["uid"].as_str().unwrap_or("");
-            Ok(crate::encode::json_response(
+            Ok(crate::response::json_response(
                 200,
                 &success(ctx.model(), &name, uid),
             ))
@@ -245,7 +245,7 @@ pub async fn delete_collection(mut ctx: Ctx) -> Result<Response<Body>, Status> {
         "metadata": {"resourceVersion": revision.to_string()},
         "items": items,
     });
-    Ok(crate::encode::json_response(200, &list))
+    Ok(crate::response::json_response(200, &list))
 }
 
 fn name_of(kv: &KeyValue) -> Option<String> {

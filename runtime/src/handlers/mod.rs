@@ -18,7 +18,8 @@ use http::Response;
 use crate::codegen::ActionVerb;
 use crate::negotiate::Output;
 use crate::resource::Resource;
-use crate::route::{Body, Call, HandlerFuture};
+use crate::response::{Body, HandlerFuture};
+use crate::route::Call;
 use crate::status::Status;
 
 pub(crate) use object::{decode_stored, set_resource_version, Ctx};

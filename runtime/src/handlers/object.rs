@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 use crate::codegen::{ResourceModel, Scope};
 use crate::negotiate::{response_format, Format, IncludeObject, Output};
 use crate::query::Query;
-use crate::route::{Body, Call};
+use crate::response::Body;
+use crate::route::Call;
 use crate::server::{ResourceEntry, State};
 use crate::status::{Cause, Status};
 use crate::store::{BoxFuture, KeyValue, StoreError};
@@ -147,12 +148,12 @@ impl Ctx {
     }
 
     /// Reads the request body, at most [`MAX_BODY_BYTES`].
-    pub fn body(&mut self) -> crate::encode::Collect {
+    pub fn body(&mut self) -> crate::response::Collect {
         let body = std::mem::replace(
             self.call.request.body_mut(),
-            crate::encode::full(Bytes::new()),
+            crate::response::full(Bytes::new()),
         );
-        crate::encode::Collect::new(body, MAX_BODY_BYTES)
+        crate::response::Collect::new(body, MAX_BODY_BYTES)
     }
 
     /// Reads the body, JSON or YAML by its `Content-Type`, as an object. A Namespace may also
@@ -601,13 +602,13 @@ pub fn check_namespace(body: &mut Map<String, Value>, ctx: &Ctx) -> Result<(), S
 /// Writes `value` in the negotiated format with `code`.
 pub fn respond(ctx: &Ctx, code: u16, value: &Value) -> Result<Response<Body>, Status> {
     match ctx.format()? {
-        Format::Json => Ok(crate::encode::json_response(code, value)),
+        Format::Json => Ok(crate::response::json_response(code, value)),
         Format::Table(include) => {
             let table =
                 crate::table::table(ctx.model(), std::slice::from_ref(value), include, None);
-            Ok(crate::encode::json_response(code, &table))
+            Ok(crate::response::json_response(code, &table))
         }
-        Format::Metadata(version) => Ok(crate::encode::json_response(
+        Format::Metadata(version) => Ok(crate::response::json_response(
             code,
             &crate::partial::from_value(value, version),
         )),

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::object::{decode_stored, splice_into, splice_resource_version, store_error, Ctx};
 use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, MetaVersion};
-use crate::route::Body;
+use crate::response::Body;
 use crate::selection::Selection;
 use crate::status::Status;
 use crate::store::{KeyValue, ListOptions};
@@ -61,7 +61,7 @@ pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
                 Some(bytes) => bytes,
                 None => serde_json::to_vec(&decode_stored(&kv, ctx.model())?).unwrap_or_default(),
             };
-            Ok(crate::encode::bytes_response(
+            Ok(crate::response::bytes_response(
                 200,
                 "application/json",
                 bytes,
@@ -70,12 +70,16 @@ pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
         Format::Table(include) => {
             let value = decode_stored(&kv, ctx.model())?;
             let table = crate::table::table(ctx.model(), &[value], include, None);
-            Ok(crate::encode::json_response(200, &table))
+            Ok(crate::response::json_response(200, &table))
         }
         Format::Metadata(version) => {
             let mut out = Vec::with_capacity(kv.value.len().min(4096) + 64);
             crate::partial::write_stored(&mut out, version, &kv, ctx.model())?;
-            Ok(crate::encode::bytes_response(200, "application/json", out))
+            Ok(crate::response::bytes_response(
+                200,
+                "application/json",
+                out,
+            ))
         }
         // Settled after the read, as kube-apiserver does: a missing object is still a 404.
         Format::MetadataList(_) => Err(crate::partial::object_not_acceptable()),
@@ -337,7 +341,11 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
             match listed.resume.filter(|_| paged) {
                 None => {
                     out.extend_from_slice(b"]}");
-                    Ok(crate::encode::bytes_response(200, "application/json", out))
+                    Ok(crate::response::bytes_response(
+                        200,
+                        "application/json",
+                        out,
+                    ))
                 }
                 Some(resume) => {
                     let written = !listed.items.is_empty();
@@ -361,7 +369,7 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
             if let Some(n) = listed.remaining {
                 table["metadata"]["remainingItemCount"] = json!(n);
             }
-            Ok(crate::encode::json_response(200, &table))
+            Ok(crate::response::json_response(200, &table))
         }
     }
 }
@@ -422,7 +430,7 @@ fn stream_list(
     resume: String,
     metadata: Option<MetaVersion>,
 ) -> Response<Body> {
-    let (tx, body) = crate::encode::fallible_streaming_body(2);
+    let (tx, body) = crate::response::fallible_streaming_body(2);
     tokio::spawn(async move {
         let prefix = ctx.prefix();
         let store = ctx.state().store.clone();
@@ -486,7 +494,7 @@ fn stream_list(
             start = next;
         }
     });
-    crate::encode::body_response(200, "application/json", body)
+    crate::response::body_response(200, "application/json", body)
 }
 
 /// `base64url({"v":"meta.k8s.io/v1","rv":N,"start":"<key after the prefix>"})`, as etcd3's
@@ -575,14 +583,14 @@ mod tests {
             (server, store)
         }
 
-        fn request(uri: &str) -> http::Request<crate::route::Body> {
+        fn request(uri: &str) -> http::Request<crate::response::Body> {
             http::Request::builder()
                 .uri(uri)
-                .body(crate::encode::full(bytes::Bytes::new()))
+                .body(crate::response::full(bytes::Bytes::new()))
                 .unwrap()
         }
 
-        async fn body(response: http::Response<crate::route::Body>) -> bytes::Bytes {
+        async fn body(response: http::Response<crate::response::Body>) -> bytes::Bytes {
             assert_eq!(response.status(), 200);
             response.into_body().collect().await.unwrap().to_bytes()
         }

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::object::{check_namespace, meta_str, respond, Ctx};
 use super::read::parse_revision;
 use super::write::{commit_update, patch_part, prepare_replace, read_patch, Part};
-use crate::route::Body;
+use crate::response::Body;
 use crate::status::{Cause, Status};
 use crate::table::get_path;
 
@@ -92,7 +92,10 @@ fn scale_of(ctx: &Ctx, object: &Value) -> Value {
 pub async fn get_scale(ctx: Ctx) -> Result<Response<Body>, Status> {
     let name = ctx.item_name()?.to_string();
     let (_, object) = ctx.read(&name).await?;
-    Ok(crate::encode::json_response(200, &scale_of(&ctx, &object)))
+    Ok(crate::response::json_response(
+        200,
+        &scale_of(&ctx, &object),
+    ))
 }
 
 /// Applies a Scale's `spec.replicas` to the object; its `resourceVersion`, if set, is a
@@ -162,7 +165,7 @@ async fn write_scale(
             Err(status) if retry && pinned.is_none() && status.reason == "Conflict" => continue,
             Err(status) => return Err(status),
             Ok(updated) => {
-                return Ok(crate::encode::json_response(
+                return Ok(crate::response::json_response(
                     200,
                     &scale_of(ctx, &updated.value),
                 ))

@@ -15,7 +15,7 @@ use super::object::{store_error, Ctx};
 use super::read::parse_revision;
 use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, IncludeObject};
-use crate::route::Body;
+use crate::response::Body;
 use crate::selection::Selection;
 use crate::status::Status;
 use crate::store::{Store, StoreError};

@@ -9,7 +9,7 @@ use super::object::{
 };
 use super::read::parse_revision;
 use crate::admission::Operation;
-use crate::route::Body;
+use crate::response::Body;
 use crate::status::{Cause, Status};
 use crate::store::{KeyValue, StoreError};
 use crate::validation;

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 
-use crate::route::Body;
+use crate::response::Body;
 use crate::server::ResourceEntry;
 use crate::status::Status;
 
@@ -102,7 +102,7 @@ impl OpenApi {
             .get("hash")
             .map(|h| h.into_owned());
         if path != INDEX && hash.as_ref().is_some_and(|h| *h != document.hash) {
-            let mut response = crate::encode::bytes_response(301, "text/plain", Bytes::new());
+            let mut response = crate::response::bytes_response(301, "text/plain", Bytes::new());
             if let Ok(location) =
                 http::HeaderValue::from_str(&format!("{path}?hash={}", document.hash))
             {
@@ -118,9 +118,9 @@ impl OpenApi {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
         let mut response = if not_modified {
-            crate::encode::bytes_response(304, "application/json", Bytes::new())
+            crate::response::bytes_response(304, "application/json", Bytes::new())
         } else {
-            crate::encode::bytes_response(200, "application/json", document.bytes.clone())
+            crate::response::bytes_response(200, "application/json", document.bytes.clone())
         };
         let headers = response.headers_mut();
         if let Ok(etag) = http::HeaderValue::from_str(&etag) {

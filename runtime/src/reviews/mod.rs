@@ -24,7 +24,8 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::{Attributes, Authorizer, Decision, RequestInfo, RuleList, UserInfo};
 use crate::codegen::{Method, ResourceModel};
-use crate::route::{Body, Call};
+use crate::response::Body;
+use crate::route::Call;
 use crate::server::CustomHandler;
 use crate::status::{Cause, Status};
 
@@ -150,7 +151,7 @@ async fn review(kind: &'static str, mut call: Call) -> Result<http::Response<Bod
         }
         _ => self_subject_rules_review(object, &user, authorizer)?,
     };
-    Ok(crate::encode::json_response(201, &Value::Object(answer)))
+    Ok(crate::response::json_response(201, &Value::Object(answer)))
 }
 
 /// The review in the body: JSON, YAML or protobuf, of `kind` (or of no kind, as a JSON body may
@@ -158,7 +159,7 @@ async fn review(kind: &'static str, mut call: Call) -> Result<http::Response<Bod
 async fn read(call: &mut Call, kind: &str) -> Result<Map<String, Value>, Status> {
     let body = std::mem::replace(
         call.request.body_mut(),
-        crate::encode::full(bytes::Bytes::new()),
+        crate::response::full(bytes::Bytes::new()),
     );
     let content_type = call
         .request
@@ -171,7 +172,8 @@ async fn read(call: &mut Call, kind: &str) -> Result<Map<String, Value>, Status>
     if !protobuf {
         crate::negotiate::check_content_type(content_type, &crate::negotiate::BODY_TYPES)?;
     }
-    let bytes = crate::encode::Collect::new(body, crate::handlers::object::MAX_BODY_BYTES).await?;
+    let bytes =
+        crate::response::Collect::new(body, crate::handlers::object::MAX_BODY_BYTES).await?;
     let object = if protobuf {
         protobuf::review_to_json(&bytes, kind).map_err(|e| {
             Status::bad_request(format!("the request body is not a protobuf {kind}: {e}"))

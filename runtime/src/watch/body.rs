@@ -19,7 +19,7 @@ use super::change::{event_line, kind_name, Change, Object};
 use super::queue::QueueRx;
 use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, MetaVersion};
-use crate::route::BoxError;
+use crate::response::BoxError;
 use crate::selection::Selection;
 use crate::store::EventKind;
 
