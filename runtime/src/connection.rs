@@ -50,8 +50,8 @@ impl Server {
         }
         crate::accept::raise_open_files_limit();
         self.state.start_compaction();
-        if crate::namespace::served(&self.state) {
-            if let Err(e) = crate::namespace::bootstrap(&self.state).await {
+        if crate::namespace::served(&self.state.registry) {
+            if let Err(e) = crate::namespace::bootstrap(&self.state.registry).await {
                 tracing::warn!(error = %e, "creating the system namespaces failed");
             }
         }

@@ -26,9 +26,11 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::codegen::Method;
+use crate::outbound::Budget;
+use crate::registry::Registry;
 use crate::response::Body;
 use crate::route::Call;
-use crate::server::{CustomHandler, State};
+use crate::server::CustomHandler;
 use crate::store::Store;
 
 /// How long the store may take to tell its revision before it counts as unreachable
@@ -90,11 +92,11 @@ impl Check {
         }
     }
 
-    async fn run(self, state: &State) -> Result<(), String> {
+    async fn run(self, health: &Health, store: &dyn Store) -> Result<(), String> {
         match self {
             Check::Ping => Ok(()),
-            Check::Store => state.health.store_check(&*state.store).await,
-            Check::Shutdown if state.health.shutting_down.load(Ordering::Relaxed) => {
+            Check::Store => health.store_check(store).await,
+            Check::Shutdown if health.shutting_down.load(Ordering::Relaxed) => {
                 Err("the server is shutting down".into())
             }
             Check::Shutdown => Ok(()),
@@ -119,7 +121,13 @@ fn text(code: u16, body: String) -> Response<Body> {
 }
 
 /// `/{name}`: every check, as kube-apiserver's `handleRootHealth` answers.
-async fn root(state: &State, name: &str, checks: &[Check], call: &Call) -> Response<Body> {
+async fn root(
+    health: &Health,
+    store: &dyn Store,
+    name: &str,
+    checks: &[Check],
+    call: &Call,
+) -> Response<Body> {
     let query = crate::query::Query::of(call.request.uri());
     let mut excluded: Vec<String> = query.all("exclude").map(|e| e.into_owned()).collect();
     let mut lines = String::new();
@@ -130,7 +138,7 @@ async fn root(state: &State, name: &str, checks: &[Check], call: &Call) -> Respo
             lines.push_str(&format!("[+]{} excluded: ok\n", check.name()));
             continue;
         }
-        match check.run(state).await {
+        match check.run(health, store).await {
             Ok(()) => lines.push_str(&format!("[+]{} ok\n", check.name())),
             Err(_) => {
                 failed = true;
@@ -157,33 +165,44 @@ async fn root(state: &State, name: &str, checks: &[Check], call: &Call) -> Respo
 }
 
 /// `/{name}/{check}`: one check, `ok` or a 500.
-async fn single(state: &State, checks: &[Check], call: &Call) -> Response<Body> {
+async fn single(
+    health: &Health,
+    store: &dyn Store,
+    checks: &[Check],
+    call: &Call,
+) -> Response<Body> {
     let wanted = call.param("check").unwrap_or_default();
     let Some(check) = checks.iter().find(|c| c.name() == wanted) else {
         return crate::status::Status::path_not_found().into_response();
     };
-    match check.run(state).await {
+    match check.run(health, store).await {
         Ok(()) => text(200, "ok".into()),
         Err(_) => text(500, "internal server error: reason withheld\n".into()),
     }
 }
 
-/// The operations routes. `api` is the server whose health, version and metrics they report
-/// (for [`Server::ops`](crate::Server::ops)); `None` is the server serving them.
-pub(crate) fn routes(api: Option<Arc<State>>) -> Vec<(Method, String, CustomHandler)> {
-    let target = move |call: &Call| api.clone().unwrap_or_else(|| call.state.clone());
+/// The operations routes of a server whose checks read `health`, and whose connections hold
+/// the response bytes `write_budget` counts. `api` is the registry whose store and metrics they
+/// report (for [`Server::ops`](crate::Server::ops)); `None` is the one of the server serving
+/// them.
+pub(crate) fn routes(
+    health: Arc<Health>,
+    write_budget: Arc<Budget>,
+    api: Option<Arc<Registry>>,
+) -> Vec<(Method, String, CustomHandler)> {
+    let target = move |call: &Call| api.clone().unwrap_or_else(|| call.registry.clone());
     let mut routes: Vec<(Method, String, CustomHandler)> = Vec::new();
     for (name, checks) in PATHS {
-        let of = target.clone();
+        let (of, health_of) = (target.clone(), health.clone());
         let handler: CustomHandler = Arc::new(move |call: Call| {
-            let state = of(&call);
-            Box::pin(async move { root(&state, name, checks, &call).await })
+            let (registry, health) = (of(&call), health_of.clone());
+            Box::pin(async move { root(&health, &*registry.store, name, checks, &call).await })
         });
         routes.push((Method::Get, format!("/{name}"), handler));
-        let of = target.clone();
+        let (of, health_of) = (target.clone(), health.clone());
         let handler: CustomHandler = Arc::new(move |call: Call| {
-            let state = of(&call);
-            Box::pin(async move { single(&state, checks, &call).await })
+            let (registry, health) = (of(&call), health_of.clone());
+            Box::pin(async move { single(&health, &*registry.store, checks, &call).await })
         });
         routes.push((Method::Get, format!("/{name}/{{check}}"), handler));
     }
@@ -192,13 +211,12 @@ pub(crate) fn routes(api: Option<Arc<State>>) -> Vec<(Method, String, CustomHand
     routes.push((Method::Get, "/version".into(), version));
     let of = target;
     let metrics: CustomHandler = Arc::new(move |call: Call| {
-        let state = of(&call);
+        let registry = of(&call);
+        let text = registry
+            .metrics
+            .render(registry.watch_stats().1, write_budget.used());
         Box::pin(async move {
-            crate::response::bytes_response(
-                200,
-                "text/plain; version=0.0.4; charset=utf-8",
-                state.metrics.render(&state),
-            )
+            crate::response::bytes_response(200, "text/plain; version=0.0.4; charset=utf-8", text)
         })
     });
     routes.push((Method::Get, "/metrics".into(), metrics));

@@ -48,6 +48,7 @@ mod partial;
 mod patch;
 mod query;
 mod recovery;
+mod registry;
 mod resource;
 mod response;
 mod reviews;

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::codegen::{Action, ActionVerb, ResourceModel};
-use crate::server::State;
 
 /// Latency buckets of `apiserver_request_duration_seconds`, in seconds.
 const BUCKETS: [f64; 23] = [
@@ -131,8 +130,9 @@ impl Metrics {
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self, state: &State) -> String {
+    /// The Prometheus text exposition, with the watchers the hubs closed for falling behind
+    /// and the response bytes connections hold, which the registry and the server count.
+    pub fn render(&self, watchers_closed_slow: u64, write_buffer_bytes: usize) -> String {
         let mut out = String::new();
         out.push_str("# HELP apiserver_request_total Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.\n");
         out.push_str("# TYPE apiserver_request_total counter\n");
@@ -200,17 +200,13 @@ impl Metrics {
             "apiserver_registered_watchers {}",
             self.watchers.load(Ordering::Relaxed)
         );
-        let (_, closed) = state.watch_stats();
+        let closed = watchers_closed_slow;
         out.push_str("# HELP krest_watchers_closed_slow_total Watchers closed because they fell too far behind.\n");
         out.push_str("# TYPE krest_watchers_closed_slow_total counter\n");
         let _ = writeln!(out, "krest_watchers_closed_slow_total {closed}");
         out.push_str("# HELP krest_write_buffer_bytes Response bytes handed to connections and not yet written to their sockets.\n");
         out.push_str("# TYPE krest_write_buffer_bytes gauge\n");
-        let _ = writeln!(
-            out,
-            "krest_write_buffer_bytes {}",
-            state.write_buffer_bytes()
-        );
+        let _ = writeln!(out, "krest_write_buffer_bytes {write_buffer_bytes}");
         out
     }
 }

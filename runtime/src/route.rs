@@ -4,9 +4,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::codegen::Action;
+use crate::registry::{Registry, ResourceEntry};
 use crate::response::{Body, HandlerFuture};
 use crate::router::{Capture, MAX_PARAMS};
-use crate::server::State;
 
 /// A route's entry point; generated tables point these at the runtime's generic handlers.
 pub type Handler = fn(Call) -> HandlerFuture;
@@ -33,21 +33,40 @@ impl Captures {
     }
 }
 
+/// The route a request matched.
+#[derive(Clone)]
+pub(crate) enum Matched {
+    /// A generated route of the registry's resource `resource`.
+    Resource {
+        resource: usize,
+        route: &'static Route,
+    },
+    /// A user-defined (or built-in) route, with its path template.
+    Custom { template: Arc<str> },
+}
+
 /// A request matched to a route, as a handler receives it.
 pub struct Call {
     /// The HTTP request.
     pub request: http::Request<Body>,
     pub(crate) captures: Captures,
-    pub(crate) state: Arc<State>,
-    /// Index of the matched target in the server.
-    pub(crate) target: usize,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) matched: Matched,
 }
 
 impl Call {
+    /// The path template the request matched.
+    fn template(&self) -> &str {
+        match &self.matched {
+            Matched::Resource { route, .. } => &route.action.path,
+            Matched::Custom { template } => template,
+        }
+    }
+
     /// The path parameter `name` (`namespace`, `name`, `path`, or a user route's own),
     /// percent-decoded.
     pub fn param(&self, name: &str) -> Option<Cow<'_, str>> {
-        let template = self.state.template(self.target);
+        let template = self.template();
         let position = template
             .split('/')
             .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
@@ -76,12 +95,25 @@ impl Call {
 
     /// The generated route, for resource routes.
     pub fn route(&self) -> Option<&'static Route> {
-        self.state.target(self.target).map(|(_, route)| route)
+        match &self.matched {
+            Matched::Resource { route, .. } => Some(route),
+            Matched::Custom { .. } => None,
+        }
+    }
+
+    /// The registered resource and its index, for resource routes.
+    pub(crate) fn resource(&self) -> Option<(usize, &ResourceEntry)> {
+        match &self.matched {
+            Matched::Resource { resource, .. } => {
+                Some((*resource, self.registry.resources.get(*resource)?))
+            }
+            Matched::Custom { .. } => None,
+        }
     }
 
     /// The store the server uses.
     pub fn store(&self) -> &dyn crate::store::Store {
-        &*self.state.store
+        &*self.registry.store
     }
 }
 

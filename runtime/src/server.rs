@@ -16,7 +16,7 @@ use tower::{Layer, Service, ServiceExt};
 use crate::access::Access;
 use crate::admission::{MutatingAdmission, ValidatingAdmission};
 use crate::auth::{AlwaysAllow, Authorizer, TokenFile};
-use crate::codegen::{ActionVerb, Method, ResourceModel};
+use crate::codegen::{ActionVerb, Method};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
 use crate::limits::{BodyBudget, InFlight, Limits};
@@ -24,10 +24,11 @@ use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
 use crate::outbound::{Budget, Outbound};
 use crate::recovery::Recovered;
+use crate::registry::{Registry, ResourceEntry};
 use crate::resource::Resource;
 use crate::response::Infallibly;
 use crate::response::{Body, HandlerFuture};
-use crate::route::{Call, Route};
+use crate::route::{Call, Captures, Matched, Route};
 use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
 use crate::status::Status;
@@ -66,17 +67,6 @@ pub enum BuildError {
     Route(#[from] RouterError),
 }
 
-/// A registered resource.
-pub(crate) struct ResourceEntry {
-    pub model: ResourceModel,
-    pub routes: &'static [Route],
-    pub decoder: Decoder,
-    /// The object's structural schema, for defaulting, validation and OpenAPI.
-    pub validator: Validator,
-    /// The `Warning` every response of a deprecated version carries.
-    pub deprecation: Option<http::HeaderValue>,
-}
-
 /// What a matched route leads to.
 pub(crate) enum Target {
     /// A generated resource route.
@@ -85,21 +75,17 @@ pub(crate) enum Target {
         route: &'static Route,
     },
     /// A user-defined route (or a built-in one) and its path template.
-    Custom(CustomHandler, String),
+    Custom(CustomHandler, Arc<str>),
 }
 
-/// Shared state of a built server.
+/// Shared state of a built server: its registry (what handlers see), and what only the server
+/// uses: routing, filters, authentication, limits, health.
 pub struct State {
-    /// The store.
-    pub store: Arc<dyn Store>,
-    pub(crate) resources: Vec<ResourceEntry>,
-    pub(crate) discovery: Discovery,
-    pub(crate) openapi: OpenApi,
-    pub(crate) metrics: Metrics,
+    /// The store, the resources, the admission chain, the watch hubs and the metrics.
+    pub registry: Arc<Registry>,
     /// Authentication and authorization; `None` serves everyone as they are.
-    pub(crate) access: Option<Access>,
-    pub(crate) admission: crate::admission::Chain,
-    pub(crate) health: crate::health::Health,
+    pub(crate) access: Option<Arc<Access>>,
+    pub(crate) health: Arc<crate::health::Health>,
     pub(crate) limits: Limits,
     in_flight: InFlight,
     /// Response bytes waiting for clients on every connection.
@@ -112,8 +98,6 @@ pub struct State {
     pub(crate) allow_all: Option<&'static str>,
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<crate::TlsConfig>,
-    hubs: Vec<tokio::sync::OnceCell<Arc<crate::watch::Hub>>>,
-    watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
     compacting: std::sync::Once,
     router: Router,
@@ -179,7 +163,11 @@ impl Server {
     pub fn ops(&self) -> Result<Server, BuildError> {
         ServerBuilder {
             ops: false,
-            custom: crate::health::routes(Some(self.state.clone())),
+            custom: crate::health::routes(
+                self.state.health.clone(),
+                self.state.write_budget.clone(),
+                Some(self.state.registry.clone()),
+            ),
             ..Server::builder()
         }
         .build()
@@ -395,43 +383,57 @@ impl ServerBuilder {
                 ));
             }
         }
-        let discovery = Discovery::new(self.resources.iter().map(|e| &e.model));
-
+        let discovery = Arc::new(Discovery::new(self.resources.iter().map(|e| &e.model)));
         for path in discovery.paths() {
             router.insert(Method::Get, path)?;
-            let path_clone = path.to_string();
-            let path = path.to_string();
+            let template: Arc<str> = Arc::from(path);
+            let (discovery, path) = (discovery.clone(), template.clone());
             let handler: CustomHandler = Arc::new(move |call: Call| {
-                let path = path.clone();
-                Box::pin(async move { call.state.discovery.response(&path, &call.request) })
-            });
-            targets.push((Target::Custom(handler, path_clone), None));
-            names.push((String::new(), String::new()));
-        }
-        let openapi = OpenApi::new(&self.resources);
-        for path in openapi.paths() {
-            router.insert(Method::Get, path)?;
-            let path = path.to_string();
-            let template = path.clone();
-            let handler: CustomHandler = Arc::new(move |call: Call| {
-                let path = path.clone();
-                Box::pin(async move { call.state.openapi.response(&path, &call.request) })
+                let response = discovery.response(&path, &call.request);
+                Box::pin(async move { response })
             });
             targets.push((Target::Custom(handler, template), None));
             names.push((String::new(), String::new()));
         }
+        let openapi = Arc::new(OpenApi::new(&self.resources));
+        for path in openapi.paths() {
+            router.insert(Method::Get, path)?;
+            let template: Arc<str> = Arc::from(path);
+            let (openapi, path) = (openapi.clone(), template.clone());
+            let handler: CustomHandler = Arc::new(move |call: Call| {
+                let response = openapi.response(&path, &call.request);
+                Box::pin(async move { response })
+            });
+            targets.push((Target::Custom(handler, template), None));
+            names.push((String::new(), String::new()));
+        }
+        #[cfg(feature = "tls")]
+        let client_certificates = self.tls.as_ref().is_some_and(|t| t.verifies_clients());
+        #[cfg(not(feature = "tls"))]
+        let client_certificates = false;
+        let authenticates = self.tokens.is_some() || client_certificates;
+        let access = (authenticates || self.authorizer.is_some() || self.anonymous == Some(false))
+            .then(|| {
+                Arc::new(Access {
+                    tokens: self.tokens,
+                    anonymous: self.anonymous.unwrap_or(!authenticates),
+                    authorizer: self.authorizer,
+                })
+            });
+        let health = Arc::new(crate::health::Health::default());
+        let write_budget = Budget::new(self.limits.max_write_buffer);
         let builtins = if self.ops {
-            crate::health::routes(None)
+            crate::health::routes(health.clone(), write_budget.clone(), None)
         } else {
             Vec::new()
         };
         for (method, template, handler) in builtins
             .into_iter()
-            .chain(crate::reviews::routes())
+            .chain(crate::reviews::routes(access.clone()))
             .chain(self.custom)
         {
             router.insert(method, &template)?;
-            targets.push((Target::Custom(handler, template.clone()), None));
+            targets.push((Target::Custom(handler, Arc::from(template.as_str())), None));
             names.push((String::new(), template));
         }
         // Wrap routes in their group-version and route filters, innermost first.
@@ -454,22 +456,6 @@ impl ServerBuilder {
             }
             Target::Custom(..) => None,
         }));
-        let hubs = self
-            .resources
-            .iter()
-            .map(|_| tokio::sync::OnceCell::new())
-            .collect();
-        #[cfg(feature = "tls")]
-        let client_certificates = self.tls.as_ref().is_some_and(|t| t.verifies_clients());
-        #[cfg(not(feature = "tls"))]
-        let client_certificates = false;
-        let authenticates = self.tokens.is_some() || client_certificates;
-        let access = (authenticates || self.authorizer.is_some() || self.anonymous == Some(false))
-            .then(|| Access {
-                tokens: self.tokens,
-                anonymous: self.anonymous.unwrap_or(!authenticates),
-                authorizer: self.authorizer,
-            });
         let allow_all = match &access {
             _ if self.always_allow => {
                 Some("authorization mode AlwaysAllow: every request is allowed, whoever sent it")
@@ -477,12 +463,19 @@ impl ServerBuilder {
             Some(access) if access.authorizer.is_some() => None,
             _ => Some("no authorizer is configured: every request is allowed, whoever sent it"),
         };
+        let registry = Arc::new(Registry::new(
+            self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            self.resources,
+            self.admission,
+            metrics,
+            self.watch_window,
+        ));
         let state = Arc::new(State {
+            registry,
             access,
-            admission: self.admission,
-            health: crate::health::Health::default(),
+            health,
             in_flight: InFlight::new(&self.limits),
-            write_budget: Budget::new(self.limits.max_write_buffer),
+            write_budget,
             body_budget: BodyBudget::new(self.limits.max_request_body_buffer),
             lists: (self.limits.max_lists_in_flight > 0)
                 .then(|| Arc::new(tokio::sync::Semaphore::new(self.limits.max_lists_in_flight))),
@@ -490,15 +483,8 @@ impl ServerBuilder {
             allow_all,
             #[cfg(feature = "tls")]
             tls: self.tls,
-            hubs,
-            watch_window: self.watch_window,
             compaction: self.compaction,
             compacting: std::sync::Once::new(),
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            resources: self.resources,
-            discovery,
-            openapi,
-            metrics,
             router,
             targets,
         });
@@ -547,12 +533,7 @@ fn matched_service(_target: &Target) -> HttpService {
         let Some(pending) = request.extensions_mut().remove::<Pending>() else {
             return Ok(Status::internal("filtered route lost its match").into_response());
         };
-        let call = Call {
-            request,
-            captures: pending.captures,
-            state: pending.state.clone(),
-            target: pending.index,
-        };
+        let call = pending.state.call(pending.index, request, pending.captures);
         Ok::<_, Infallible>(run(&pending.state, pending.index, call).await)
     }))
 }
@@ -562,7 +543,7 @@ fn matched_service(_target: &Target) -> HttpService {
 struct Pending {
     state: Arc<State>,
     index: usize,
-    captures: crate::route::Captures,
+    captures: Captures,
 }
 
 /// Routes one request and runs its handler, with panic recovery and metrics.
@@ -592,7 +573,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             route,
             captures,
             len,
-        } => (route, crate::route::Captures::new(captures, len)),
+        } => (route, Captures::new(captures, len)),
         Match::MethodNotAllowed(allowed) => {
             let allowed: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
             let mut response = Status::method_not_allowed(format!(
@@ -652,7 +633,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     } else {
         None
     };
-    let _in_flight = state.metrics.in_flight();
+    let _in_flight = state.registry.metrics.in_flight();
     // The handler is called here: what the timeout and the connection hold is its boxed future.
     let handler = match state.targets[index].1.clone() {
         Some(service) => {
@@ -664,12 +645,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             Recovered::start(|| filtered_route(service, request))
         }
         None => {
-            let call = Call {
-                request,
-                captures,
-                state: state.clone(),
-                target: index,
-            };
+            let call = state.call(index, request, captures);
             run(&state, index, call)
         }
     };
@@ -689,6 +665,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     }
     let elapsed = started.elapsed();
     state
+        .registry
         .metrics
         .observe(index, response.status().as_u16(), elapsed);
     log_request(
@@ -755,41 +732,30 @@ impl State {
     /// The resource and route of a resource target.
     pub(crate) fn target(&self, index: usize) -> Option<(&ResourceEntry, &'static Route)> {
         match &self.targets.get(index)?.0 {
-            Target::Resource { resource, route } => Some((&self.resources[*resource], route)),
+            Target::Resource { resource, route } => {
+                Some((&self.registry.resources[*resource], route))
+            }
             Target::Custom(..) => None,
         }
     }
 
-    /// The watch hub of the resource a request is for, started on first use.
-    pub(crate) async fn hub(
-        &self,
-        ctx: &crate::handlers::Ctx,
-    ) -> Result<Arc<crate::watch::Hub>, crate::store::StoreError> {
-        let index = match self.targets.get(ctx.call.target).map(|t| &t.0) {
-            Some(Target::Resource { resource, .. }) => *resource,
-            _ => {
-                return Err(crate::store::StoreError::Backend(
-                    "watch outside a resource route".into(),
-                ))
-            }
+    /// The call a handler gets for target `index`.
+    fn call(&self, index: usize, request: Request<Body>, captures: Captures) -> Call {
+        let matched = match &self.targets[index].0 {
+            Target::Resource { resource, route } => Matched::Resource {
+                resource: *resource,
+                route,
+            },
+            Target::Custom(_, template) => Matched::Custom {
+                template: template.clone(),
+            },
         };
-        let prefix = ctx.resource_prefix();
-        self.hubs[index]
-            .get_or_try_init(|| {
-                crate::watch::Hub::start(
-                    self.store.clone(),
-                    prefix,
-                    self.watch_window,
-                    ctx.model().clone(),
-                )
-            })
-            .await
-            .cloned()
-    }
-
-    /// The bounds of every hub's window of recent events.
-    pub(crate) fn watch_limits(&self) -> crate::watch::WindowLimits {
-        self.watch_window
+        Call {
+            request,
+            captures,
+            registry: self.registry.clone(),
+            matched,
+        }
     }
 
     /// Whether target `index` serves a long-running request (a watch, a connect subresource),
@@ -843,7 +809,7 @@ impl State {
         let Some(interval) = self.compaction else {
             return;
         };
-        let store = self.store.clone();
+        let store = self.registry.store.clone();
         self.compacting.call_once(|| {
             tokio::spawn(async move {
                 let mut seen = None;
@@ -858,28 +824,6 @@ impl State {
                 }
             });
         });
-    }
-
-    /// Watchers registered on every hub, and how many were closed for falling behind.
-    pub(crate) fn watch_stats(&self) -> (usize, u64) {
-        self.hubs
-            .iter()
-            .filter_map(|h| h.get())
-            .fold((0, 0), |(w, c), h| (w + h.watchers(), c + h.closed_slow()))
-    }
-
-    /// Response bytes waiting to be written on every connection.
-    pub(crate) fn write_buffer_bytes(&self) -> usize {
-        self.write_budget.used()
-    }
-
-    /// The path template of target `index`.
-    pub(crate) fn template(&self, index: usize) -> &str {
-        match self.targets.get(index).map(|t| &t.0) {
-            Some(Target::Resource { route, .. }) => &route.action.path,
-            Some(Target::Custom(_, template)) => template,
-            None => "",
-        }
     }
 }
 

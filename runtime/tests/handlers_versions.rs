@@ -124,6 +124,7 @@ async fn objects_are_stored_in_the_storage_version_and_served_in_the_one_asked_f
     // The store holds both in v1.
     let stored = server
         .state()
+        .registry
         .store
         .get("/pools.krest.dev/pools/default/old")
         .await
@@ -204,6 +205,7 @@ async fn objects_stored_in_an_earlier_storage_version_are_served_in_each_version
     .unwrap();
     server
         .state()
+        .registry
         .store
         .create("/pools.krest.dev/pools/default/legacy", old.into())
         .await
@@ -237,6 +239,7 @@ async fn objects_stored_in_an_earlier_storage_version_are_served_in_each_version
     assert_eq!(labelled.code, 200, "{}", labelled.text);
     let stored = server
         .state()
+        .registry
         .store
         .get("/pools.krest.dev/pools/default/legacy")
         .await

@@ -84,7 +84,7 @@ enum Deleted {
 /// concurrent write got in between, unless preconditions pin the revision.
 async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted, Status> {
     let model = ctx.model().clone();
-    let store = &ctx.state().store;
+    let store = &ctx.registry().store;
     let key = ctx.key(name);
     loop {
         let (kv, mut value) = ctx.read(name).await?;
@@ -116,7 +116,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                     set_resource_version(&mut value, revision);
                     if namespace {
                         // Terminating: its contents go now, new ones are refused.
-                        crate::namespace::delete_contents(ctx.state(), name).await?;
+                        crate::namespace::delete_contents(ctx.registry(), name).await?;
                     }
                     return Ok(Deleted::Pending(value));
                 }
@@ -133,7 +133,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
             Ok((revision, _)) => {
                 set_resource_version(&mut value, revision);
                 if crate::namespace::is_namespace(&model) {
-                    crate::namespace::delete_contents(ctx.state(), name).await?;
+                    crate::namespace::delete_contents(ctx.registry(), name).await?;
                 }
                 return Ok(Deleted::Gone(value));
             }
@@ -147,7 +147,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
 
 /// Runs admission on the object about to be deleted (a mutation there changes nothing).
 fn admit_delete(ctx: &Ctx, name: &str, value: &Value) -> Result<(), Status> {
-    let admission = &ctx.state().admission;
+    let admission = &ctx.registry().admission;
     if admission.is_empty() {
         return Ok(());
     }
@@ -234,7 +234,7 @@ pub async fn delete_collection(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     }
     let model = ctx.model();
     let revision = ctx
-        .state()
+        .registry()
         .store
         .current_revision()
         .await

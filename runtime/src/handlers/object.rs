@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 use crate::codegen::{ResourceModel, Scope};
 use crate::negotiate::{response_format, Format, IncludeObject, Output};
 use crate::query::Query;
+use crate::registry::{Registry, ResourceEntry};
 use crate::response::Body;
 use crate::route::Call;
-use crate::server::{ResourceEntry, State};
 use crate::status::{Cause, Status};
 use crate::store::{BoxFuture, KeyValue, StoreError};
 
@@ -22,6 +22,8 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 /// A matched resource request, ready for a handler core.
 pub(crate) struct Ctx {
     pub call: Call,
+    /// The resource's index in the registry.
+    resource: usize,
     /// How the response is written, from the request's headers.
     output: Output,
     namespace: Param,
@@ -41,7 +43,7 @@ enum Param {
 impl Ctx {
     /// The context of `call`; the route must be a resource route.
     pub fn new(call: Call, output: Output) -> Result<Ctx, Status> {
-        let Some(route) = call.route() else {
+        let (Some(route), Some((resource, _))) = (call.route(), call.resource()) else {
             return Err(Status::internal(
                 "resource handler bound to a non-resource route",
             ));
@@ -66,6 +68,7 @@ impl Ctx {
         let name = param(name, "name");
         let ctx = Ctx {
             call,
+            resource,
             output,
             namespace,
             name,
@@ -97,16 +100,19 @@ impl Ctx {
         }
     }
 
-    pub fn state(&self) -> &Arc<State> {
-        &self.call.state
+    /// What handlers may use of the server: store, resources, admission, hubs, metrics.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.call.registry
     }
 
+    /// The resource the request is for.
     pub fn entry(&self) -> &ResourceEntry {
-        self.call
-            .state
-            .target(self.call.target)
-            .map(|(entry, _)| entry)
-            .unwrap_or(&self.call.state.resources[0])
+        &self.call.registry.resources[self.resource]
+    }
+
+    /// The index of the resource in the registry.
+    pub fn resource_index(&self) -> usize {
+        self.resource
     }
 
     pub fn model(&self) -> &ResourceModel {
@@ -230,7 +236,7 @@ impl Ctx {
     /// Reads the object `name`, with its `resourceVersion` set, or 404.
     pub fn read(&self, name: &str) -> BoxFuture<'static, Result<(KeyValue, Value), Status>> {
         let key = self.key(name);
-        let store = self.state().store.clone();
+        let store = self.registry().store.clone();
         let missing = Status::not_found(self.model(), name);
         let model = self.model().clone();
         Box::pin(async move {

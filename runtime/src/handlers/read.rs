@@ -46,10 +46,10 @@ pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
     let name = ctx.item_name()?;
     let format = ctx.format()?;
     if let Some(rv) = ctx.query().text("resourceVersion").filter(|rv| rv != "0") {
-        wait_for_revision(&*ctx.state().store, parse_revision(&rv)?).await?;
+        wait_for_revision(&*ctx.registry().store, parse_revision(&rv)?).await?;
     }
     let kv = ctx
-        .state()
+        .registry()
         .store
         .get(&ctx.key(name))
         .await
@@ -205,7 +205,7 @@ pub(crate) async fn read_list(ctx: &Ctx, selection: &Selection) -> Result<Listed
 
 /// [`read_list`] with the plan made.
 async fn read_planned(ctx: &Ctx, selection: &Selection, plan: Plan) -> Result<Listed, Status> {
-    let store = &ctx.state().store;
+    let store = &ctx.registry().store;
     if let Some(at_least) = plan.at_least {
         wait_for_revision(&**store, at_least).await?;
     }
@@ -433,7 +433,7 @@ fn stream_list(
     let (tx, body) = crate::response::fallible_streaming_body(2);
     tokio::spawn(async move {
         let prefix = ctx.prefix();
-        let store = ctx.state().store.clone();
+        let store = ctx.registry().store.clone();
         let mut chunk = head;
         let mut written = written;
         let mut start = resume;

@@ -117,14 +117,17 @@ fn options(ctx: &Ctx) -> Result<Options, Status> {
 /// Serves a watch.
 pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
     let options = options(&ctx)?;
-    let state = ctx.state().clone();
-    let store = state.store.clone();
+    let registry = ctx.registry().clone();
+    let store = registry.store.clone();
     let model = ctx.model().clone();
     if let Some(rv) = options.start {
         super::read::wait_for_revision(&*store, rv).await?;
     }
     let current = store.current_revision().await.map_err(store_error)?;
-    let hub = state.hub(&ctx).await.map_err(store_error)?;
+    let hub = registry
+        .hub(ctx.resource_index(), ctx.resource_prefix())
+        .await
+        .map_err(store_error)?;
     let prefix = ctx.prefix();
     let from_state = options.start.is_none() || options.send_initial_events;
     if from_state && !hub.caught_up(current, CATCH_UP).await {
@@ -146,7 +149,7 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
         selection: options.selection,
         model,
     };
-    let guard = Some(state.metrics.watch_started());
+    let guard = Some(registry.metrics.watch_started());
     let body = match hub.subscribe(&prefix, after) {
         Ok(subscription) => WatchBody::new(
             subscription.initial,
@@ -167,7 +170,7 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
                 prefix.clone(),
                 after,
                 ctx.model().clone(),
-                state.watch_limits(),
+                registry.watch_limits(),
             )
             .await
             {

@@ -57,7 +57,7 @@ pub(crate) fn check_object(
     let mut value = Value::Object(object);
     let entry = ctx.entry();
     entry.validator.apply_defaults(&mut value);
-    let admission = &ctx.state().admission;
+    let admission = &ctx.registry().admission;
     let operation = match ctx.call.route().map(|r| r.action.verb) {
         Some(crate::codegen::ActionVerb::Post) => Operation::Create,
         _ => Operation::Update,
@@ -117,7 +117,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     check_type_meta(&mut body, &model, &body_name)?;
     check_namespace(&mut body, &ctx)?;
     if let Some(namespace) = ctx.namespace() {
-        crate::namespace::check_create(ctx.state(), namespace).await?;
+        crate::namespace::check_create(ctx.registry(), namespace).await?;
     }
     if meta_str(&body, "resourceVersion").is_some_and(|rv| !rv.is_empty()) {
         return Err(Status::bad_request(
@@ -169,7 +169,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     if !dry_run {
         let key = ctx.key(&name);
         match ctx
-            .state()
+            .registry()
             .store
             .create(&key, encode_for_store(&value, ctx.model()))
             .await
@@ -265,7 +265,7 @@ pub(crate) async fn commit_update(
             unknown: checked.unknown,
         });
     }
-    let store = &ctx.state().store;
+    let store = &ctx.registry().store;
     let deleting = value["metadata"]
         .get("deletionTimestamp")
         .is_some_and(|t| !t.is_null());

@@ -20,8 +20,8 @@ mod strategic;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::registry::Registry;
 use crate::schema::{object_schema, schema_for};
-use crate::server::State;
 use crate::status::Status;
 use crate::store::{ListOptions, StoreError};
 use crate::Resource as _;
@@ -103,20 +103,20 @@ fn namespace_schema() -> Value {
 }
 
 /// Whether `state` serves namespaces.
-pub(crate) fn served(state: &State) -> bool {
-    state.resources.iter().any(|e| is_namespace(&e.model))
+pub(crate) fn served(registry: &Registry) -> bool {
+    registry.resources.iter().any(|e| is_namespace(&e.model))
 }
 
 /// Creates the system namespaces that do not exist yet.
-pub(crate) async fn bootstrap(state: &State) -> Result<(), StoreError> {
+pub(crate) async fn bootstrap(registry: &Registry) -> Result<(), StoreError> {
     for name in SYSTEM_NAMESPACES {
-        ensure(state, name).await?;
+        ensure(registry, name).await?;
     }
     Ok(())
 }
 
 /// Creates namespace `name` unless it exists.
-async fn ensure(state: &State, name: &str) -> Result<(), StoreError> {
+async fn ensure(registry: &Registry, name: &str) -> Result<(), StoreError> {
     let mut namespace = Namespace::new(name, NamespaceSpec::default());
     namespace.status = Some(NamespaceStatus {
         phase: Some("Active".into()),
@@ -126,7 +126,7 @@ async fn ensure(state: &State, name: &str) -> Result<(), StoreError> {
     meta.creation_timestamp = Some(crate::validation::rfc3339_now());
     meta.generation = Some(1);
     let bytes = serde_json::to_vec(&namespace).map_err(|e| StoreError::Backend(e.to_string()))?;
-    match state
+    match registry
         .store
         .create(&format!("{PREFIX}{name}"), bytes.into())
         .await
@@ -138,15 +138,15 @@ async fn ensure(state: &State, name: &str) -> Result<(), StoreError> {
 
 /// NamespaceLifecycle: a namespaced object may be created only in a namespace that exists and
 /// is not being deleted. The system namespaces are created on first use.
-pub(crate) async fn check_create(state: &State, namespace: &str) -> Result<(), Status> {
-    if !served(state) {
+pub(crate) async fn check_create(registry: &Registry, namespace: &str) -> Result<(), Status> {
+    if !served(registry) {
         return Ok(());
     }
     let key = format!("{PREFIX}{namespace}");
-    let mut found = state.store.get(&key).await.map_err(store_error)?;
+    let mut found = registry.store.get(&key).await.map_err(store_error)?;
     if found.is_none() && SYSTEM_NAMESPACES.contains(&namespace) {
-        ensure(state, namespace).await.map_err(store_error)?;
-        found = state.store.get(&key).await.map_err(store_error)?;
+        ensure(registry, namespace).await.map_err(store_error)?;
+        found = registry.store.get(&key).await.map_err(store_error)?;
     }
     let Some(kv) = found else {
         return Err(Status::not_found_namespace(namespace));
@@ -198,8 +198,8 @@ pub(crate) fn is_namespace(model: &crate::codegen::ResourceModel) -> bool {
 
 /// Deletes every object of every namespaced resource in `namespace`: removed at once, or
 /// marked for deletion when finalizers remain (their owners finish the job).
-pub(crate) async fn delete_contents(state: &State, namespace: &str) -> Result<(), Status> {
-    for entry in state.resources.iter().filter(|e| e.model.namespaced()) {
+pub(crate) async fn delete_contents(registry: &Registry, namespace: &str) -> Result<(), Status> {
+    for entry in registry.resources.iter().filter(|e| e.model.namespaced()) {
         let group = if entry.model.group.is_empty() {
             "core"
         } else {
@@ -208,7 +208,7 @@ pub(crate) async fn delete_contents(state: &State, namespace: &str) -> Result<()
         let prefix = format!("/{group}/{}/{namespace}/", entry.model.plural);
         let mut start = None;
         loop {
-            let page = state
+            let page = registry
                 .store
                 .list(
                     &prefix,
@@ -221,7 +221,7 @@ pub(crate) async fn delete_contents(state: &State, namespace: &str) -> Result<()
                 .await
                 .map_err(store_error)?;
             for kv in &page.items {
-                delete_one(state, kv).await?;
+                delete_one(registry, kv).await?;
             }
             match page.next_key {
                 Some(next) => start = Some(next),
@@ -232,12 +232,12 @@ pub(crate) async fn delete_contents(state: &State, namespace: &str) -> Result<()
     Ok(())
 }
 
-async fn delete_one(state: &State, kv: &crate::store::KeyValue) -> Result<(), Status> {
+async fn delete_one(registry: &Registry, kv: &crate::store::KeyValue) -> Result<(), Status> {
     let mut value: Value = serde_json::from_slice(&kv.value).unwrap_or(Value::Null);
     let meta = &mut value["metadata"];
     let finalizers = meta["finalizers"].as_array().is_some_and(|f| !f.is_empty());
     let result = if !finalizers {
-        state
+        registry
             .store
             .delete(&kv.key, Some(kv.mod_revision))
             .await
@@ -248,7 +248,7 @@ async fn delete_one(state: &State, kv: &crate::store::KeyValue) -> Result<(), St
         meta["deletionTimestamp"] = json!(crate::validation::rfc3339_now());
         meta["deletionGracePeriodSeconds"] = json!(0);
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        state
+        registry
             .store
             .update(&kv.key, bytes.into(), kv.mod_revision)
             .await

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::meta::{self, reference, META, SCALE};
 use crate::codegen::names::operation_tag;
 use crate::codegen::{Action, ActionVerb, Param, ResourceModel, SubresourceKind};
-use crate::server::ResourceEntry;
+use crate::registry::ResourceEntry;
 
 /// The component name of a kind: `dev.krest.demo.v1.Widget` (the group reversed, as
 /// apiextensions' `gvkToModelName` does), `io.k8s.api.core.v1.Namespace` for the core group.

@@ -16,8 +16,8 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 
+use crate::registry::ResourceEntry;
 use crate::response::Body;
-use crate::server::ResourceEntry;
 use crate::status::Status;
 
 /// Where the index is served.

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 
+use crate::access::Access;
 use crate::auth::{Attributes, Authorizer, Decision, RequestInfo, RuleList, UserInfo};
 use crate::codegen::{Method, ResourceModel};
 use crate::response::Body;
@@ -112,14 +113,16 @@ impl ReviewResource {
 }
 
 /// The `POST` routes of the review kinds.
-pub(crate) fn routes() -> Vec<(Method, String, CustomHandler)> {
+pub(crate) fn routes(access: Option<Arc<Access>>) -> Vec<(Method, String, CustomHandler)> {
     RESOURCES
         .iter()
         .map(|resource| {
             let kind = resource.kind;
+            let access = access.clone();
             let handler: CustomHandler = Arc::new(move |call: Call| {
+                let access = access.clone();
                 Box::pin(async move {
-                    review(kind, call)
+                    review(kind, call, access.as_deref())
                         .await
                         .unwrap_or_else(Status::into_response)
                 })
@@ -129,7 +132,11 @@ pub(crate) fn routes() -> Vec<(Method, String, CustomHandler)> {
         .collect()
 }
 
-async fn review(kind: &'static str, mut call: Call) -> Result<http::Response<Body>, Status> {
+async fn review(
+    kind: &'static str,
+    mut call: Call,
+    access: Option<&Access>,
+) -> Result<http::Response<Body>, Status> {
     let object = read(&mut call, kind).await?;
     let anonymous = UserInfo::anonymous();
     let user = call
@@ -138,7 +145,6 @@ async fn review(kind: &'static str, mut call: Call) -> Result<http::Response<Bod
         .get::<UserInfo>()
         .unwrap_or(&anonymous)
         .clone();
-    let access = call.state.access.as_ref();
     let authorizer = access.and_then(|a| a.authorizer.as_deref());
     let answer = match kind {
         "SelfSubjectReview" => self_subject_review(&user),
