@@ -627,7 +627,7 @@ fn patch_w1(input: &[u8]) -> u16 {
         let patch = crate::patch::JsonPatch::parse(value).expect("an accepted patch parses");
         let mut object: Value = serde_json::from_slice(&before.body).expect("w1 is JSON");
         patch
-            .apply(&mut object, crate::handlers::object::MAX_BODY_BYTES)
+            .apply(&mut object, crate::request_body::MAX_BODY_BYTES)
             .expect("an accepted patch applies");
         let after = fixture.send(request("GET", &uri, "application/json", ""));
         let answered: Value = serde_json::from_slice(&reply.body).expect("a JSON object");

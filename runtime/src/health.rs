@@ -30,7 +30,7 @@ use crate::outbound::Budget;
 use crate::registry::Registry;
 use crate::response::Body;
 use crate::route::Call;
-use crate::server::CustomHandler;
+use crate::route::CustomHandler;
 use crate::store::Store;
 
 /// How long the store may take to tell its revision before it counts as unreachable

@@ -49,6 +49,7 @@ mod patch;
 mod query;
 mod recovery;
 mod registry;
+mod request_body;
 mod resource;
 mod response;
 mod reviews;
@@ -60,6 +61,7 @@ pub mod selectors;
 mod server;
 pub mod status;
 pub mod store;
+mod stored;
 mod table;
 #[cfg(feature = "tls")]
 mod tls;

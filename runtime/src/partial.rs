@@ -12,10 +12,10 @@ use std::ops::Range;
 use serde_json::{json, Value};
 
 use crate::codegen::ResourceModel;
-use crate::handlers::decode_stored;
 use crate::negotiate::MetaVersion;
 use crate::status::Status;
 use crate::store::KeyValue;
+use crate::stored::decode_stored;
 
 /// 406 for `as=PartialObjectMetadata` on a list, worded as kube-apiserver words it for a
 /// custom resource.

@@ -26,10 +26,20 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
         .boxed()
 }
 
-/// A JSON response with `code`.
+/// A JSON response with `code`; a 500 (and a log line) in the unlikely case `value` does not
+/// serialize, rather than an empty body.
 pub fn json_response(code: u16, value: &serde_json::Value) -> http::Response<Body> {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    bytes_response(code, "application/json", bytes)
+    match serde_json::to_vec(value) {
+        Ok(bytes) => bytes_response(code, "application/json", bytes),
+        Err(e) => {
+            tracing::error!(error = %e, "encoding a response");
+            bytes_response(
+                500,
+                "application/json",
+                r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"encoding the response failed","reason":"InternalError","code":500}"#,
+            )
+        }
+    }
 }
 
 /// A response with `code`, a content type and a body.
@@ -64,6 +74,13 @@ pub enum CollectError {
     TooLarge(usize),
     /// The connection failed while it was read (a 400).
     Read(BoxError),
+}
+
+/// A `Warning` header value, `299 - "text"`, as kube-apiserver writes them; `None` when the
+/// text cannot be a header.
+pub fn warning_value(text: &str) -> Option<http::HeaderValue> {
+    let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+    http::HeaderValue::from_str(&format!("299 - \"{quoted}\"")).ok()
 }
 
 /// Reads a whole request body, failing past `limit` bytes.

@@ -11,6 +11,9 @@ use crate::router::{Capture, MAX_PARAMS};
 /// A route's entry point; generated tables point these at the runtime's generic handlers.
 pub type Handler = fn(Call) -> HandlerFuture;
 
+/// A user-defined handler for a custom route.
+pub type CustomHandler = Arc<dyn Fn(Call) -> HandlerFuture + Send + Sync>;
+
 /// One row of a resource's route table: the action and the handler serving it.
 #[derive(Clone, Debug)]
 pub struct Route {

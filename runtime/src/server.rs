@@ -28,7 +28,7 @@ use crate::registry::{Registry, ResourceEntry};
 use crate::resource::Resource;
 use crate::response::Infallibly;
 use crate::response::{Body, HandlerFuture};
-use crate::route::{Call, Captures, Matched, Route};
+use crate::route::{Call, Captures, CustomHandler, Matched, Route};
 use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
 use crate::status::Status;
@@ -42,9 +42,6 @@ pub type HttpService = BoxCloneSyncService<Request<Body>, Response<Body>, Infall
 
 /// A filter: a tower layer over [`HttpService`].
 pub type Filter = Arc<dyn Fn(HttpService) -> HttpService + Send + Sync>;
-
-/// A user-defined handler for a custom route.
-pub type CustomHandler = Arc<dyn Fn(Call) -> HandlerFuture + Send + Sync>;
 
 /// Why a server could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -219,7 +216,7 @@ impl ServerBuilder {
             validator: Validator::new(crate::schema::structural_object::<R>()),
             deprecation: R::MODEL
                 .deprecation()
-                .and_then(|text| crate::handlers::object::warning_value(&text)),
+                .and_then(|text| crate::response::warning_value(&text)),
         });
         self
     }
@@ -597,7 +594,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         let read = crate::limits::read_body_first(
             &mut request,
             &state.body_budget,
-            crate::handlers::object::MAX_BODY_BYTES,
+            crate::request_body::MAX_BODY_BYTES,
             started,
             state.limits.request_body_timeout,
         );
@@ -709,7 +706,7 @@ fn filtered_route(service: HttpService, request: Request<Body>) -> HandlerFuture
 /// 413 for a body whose declared length is past the limit, before any of it is read. Bodies
 /// without a length are cut off by the handlers as soon as they pass it.
 fn declared_too_large(request: &Request<Body>) -> Option<Status> {
-    let limit = crate::handlers::object::MAX_BODY_BYTES;
+    let limit = crate::request_body::MAX_BODY_BYTES;
     let length: u64 = request
         .headers()
         .get(http::header::CONTENT_LENGTH)?

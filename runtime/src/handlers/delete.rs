@@ -3,14 +3,16 @@
 use http::Response;
 use serde_json::{json, Value};
 
-use super::object::{encode_for_store, parse_object, set_resource_version, store_error, Ctx};
+use super::context::Ctx;
 use super::read::read_list;
 use crate::admission::Operation;
 use crate::codegen::ResourceModel;
+use crate::request_body::parse_object;
 use crate::response::Body;
 use crate::selection::Selection;
 use crate::status::{success, Status};
 use crate::store::{KeyValue, StoreError};
+use crate::stored::{encode_for_store, set_resource_version};
 use crate::validation;
 
 /// `DeleteOptions` from the body and the query.
@@ -109,7 +111,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                 return Ok(Deleted::Pending(value));
             }
             match store
-                .update(&key, encode_for_store(&value, &model), kv.mod_revision)
+                .update(&key, encode_for_store(&value, &model)?, kv.mod_revision)
                 .await
             {
                 Ok(revision) => {
@@ -123,7 +125,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                 Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,
                 Err(StoreError::Conflict { .. }) => return Err(Status::modified(&model, name)),
                 Err(StoreError::NotFound) => return Err(Status::not_found(&model, name)),
-                Err(e) => return Err(store_error(e)),
+                Err(e) => return Err(Status::from(e)),
             }
         }
         if options.dry_run {
@@ -140,7 +142,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
             Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,
             Err(StoreError::Conflict { .. }) => return Err(Status::modified(&model, name)),
             Err(StoreError::NotFound) => return Err(Status::not_found(&model, name)),
-            Err(e) => return Err(store_error(e)),
+            Err(e) => return Err(Status::from(e)),
         }
     }
 }
@@ -238,7 +240,7 @@ pub async fn delete_collection(mut ctx: Ctx) -> Result<Response<Body>, Status> {
         .store
         .current_revision()
         .await
-        .map_err(store_error)?;
+        .map_err(Status::from)?;
     let list = json!({
         "apiVersion": model.api_version(),
         "kind": format!("{}List", model.kind),

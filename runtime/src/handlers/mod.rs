@@ -4,6 +4,7 @@
 //! (`read`, `write`, `delete`, `subresource`, `watch`), with the resource's type reached only
 //! through its decoder (a function pointer per resource).
 
+mod context;
 mod delete;
 pub(crate) mod object;
 mod read;
@@ -22,7 +23,7 @@ use crate::response::{Body, HandlerFuture};
 use crate::route::Call;
 use crate::status::Status;
 
-pub(crate) use object::{decode_stored, set_resource_version, Ctx};
+pub(crate) use context::Ctx;
 
 /// Runs a handler core that returns `Result`, turning an error into its Status response, and
 /// writes the response as the client asked (YAML, pretty JSON). Watch streams stay JSON.

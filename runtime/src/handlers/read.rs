@@ -6,13 +6,14 @@ use serde_json::{json, Value};
 
 use bytes::Bytes;
 
-use super::object::{decode_stored, splice_into, splice_resource_version, store_error, Ctx};
+use super::context::Ctx;
 use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, MetaVersion};
 use crate::response::Body;
 use crate::selection::Selection;
 use crate::status::Status;
 use crate::store::{KeyValue, ListOptions};
+use crate::stored::{decode_stored, splice_into, splice_resource_version};
 
 /// How long a read waits for the store to reach a `resourceVersion` newer than its own, as
 /// kube-apiserver's watch cache waits before answering 504 (another server on the same etcd
@@ -28,7 +29,7 @@ pub(crate) async fn wait_for_revision(
     let deadline = tokio::time::Instant::now() + FRESHNESS_WAIT;
     let mut pause = std::time::Duration::from_millis(10);
     loop {
-        let current = store.current_revision().await.map_err(store_error)?;
+        let current = store.current_revision().await.map_err(Status::from)?;
         if current >= wanted {
             return Ok(());
         }
@@ -53,13 +54,14 @@ pub async fn get(ctx: Ctx) -> Result<Response<Body>, Status> {
         .store
         .get(&ctx.key(name))
         .await
-        .map_err(store_error)?
+        .map_err(Status::from)?
         .ok_or_else(|| Status::not_found(ctx.model(), name))?;
     match format {
         Format::Json => {
             let bytes = match splice_resource_version(&kv.value, kv.mod_revision, ctx.model()) {
                 Some(bytes) => bytes,
-                None => serde_json::to_vec(&decode_stored(&kv, ctx.model())?).unwrap_or_default(),
+                None => serde_json::to_vec(&decode_stored(&kv, ctx.model())?)
+                    .map_err(|e| Status::from(crate::stored::StoredError::Encode(e.to_string())))?,
             };
             Ok(crate::response::bytes_response(
                 200,
@@ -237,7 +239,7 @@ async fn read_planned(ctx: &Ctx, selection: &Selection, plan: Plan) -> Result<Li
                     "The provided continue parameter is too old to display a consistent list result. \
                      You can start a new list without the continue parameter.",
                 ),
-                e => store_error(e),
+                e => Status::from(e),
             })?;
         revision = Some(page.revision);
         for kv in page.items {
@@ -361,7 +363,7 @@ pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
                 .items
                 .iter()
                 .map(|kv| decode_stored(kv, model))
-                .collect::<Result<Vec<Value>, Status>>()?;
+                .collect::<Result<Vec<Value>, _>>()?;
             let mut table = crate::table::table(model, &values, include, Some(listed.revision));
             if let Some(token) = &listed.continue_token {
                 table["metadata"]["continue"] = json!(token);

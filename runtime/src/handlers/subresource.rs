@@ -3,7 +3,8 @@
 use http::Response;
 use serde_json::{json, Map, Value};
 
-use super::object::{check_namespace, meta_str, respond, Ctx};
+use super::context::Ctx;
+use super::object::{check_namespace, meta_str, respond};
 use super::read::parse_revision;
 use super::write::{commit_update, patch_part, prepare_replace, read_patch, Part};
 use crate::response::Body;

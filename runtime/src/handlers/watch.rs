@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::Response;
 use rand::Rng;
 
-use super::object::{store_error, Ctx};
+use super::context::Ctx;
 use super::read::parse_revision;
 use crate::codegen::ResourceModel;
 use crate::negotiate::{Format, IncludeObject};
@@ -123,11 +123,11 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
     if let Some(rv) = options.start {
         super::read::wait_for_revision(&*store, rv).await?;
     }
-    let current = store.current_revision().await.map_err(store_error)?;
+    let current = store.current_revision().await.map_err(Status::from)?;
     let hub = registry
         .hub(ctx.resource_index(), ctx.resource_prefix())
         .await
-        .map_err(store_error)?;
+        .map_err(Status::from)?;
     let prefix = ctx.prefix();
     let from_state = options.start.is_none() || options.send_initial_events;
     if from_state && !hub.caught_up(current, CATCH_UP).await {
@@ -207,7 +207,7 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
                     body.push_front(line);
                     body
                 }
-                Err(e) => return Err(store_error(e)),
+                Err(e) => return Err(Status::from(e)),
             }
         }
     };

@@ -3,15 +3,14 @@
 use http::Response;
 use serde_json::{Map, Value};
 
-use super::object::{
-    check_namespace, check_type_meta, encode_for_store, meta_mut, meta_str, respond,
-    set_resource_version, store_error, warn_unknown, Ctx,
-};
+use super::context::Ctx;
+use super::object::{check_namespace, check_type_meta, meta_mut, meta_str, respond, warn_unknown};
 use super::read::parse_revision;
 use crate::admission::Operation;
 use crate::response::Body;
 use crate::status::{Cause, Status};
 use crate::store::{KeyValue, StoreError};
+use crate::stored::{encode_for_store, set_resource_version};
 use crate::validation;
 
 /// How many times a write retries on a conflict it caused itself (a PATCH or a finalizer
@@ -171,7 +170,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
         match ctx
             .registry()
             .store
-            .create(&key, encode_for_store(&value, ctx.model()))
+            .create(&key, encode_for_store(&value, ctx.model())?)
             .await
         {
             Ok(revision) => set_resource_version(&mut value, revision),
@@ -186,7 +185,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
                 return Err(status);
             }
             Err(StoreError::AlreadyExists) => return Err(Status::already_exists(&model, &name)),
-            Err(e) => return Err(store_error(e)),
+            Err(e) => return Err(Status::from(e)),
         }
     }
     let mut response = respond(&ctx, 201, &value)?;
@@ -282,7 +281,7 @@ pub(crate) async fn commit_update(
         let revision = store
             .update(
                 &old_kv.key,
-                encode_for_store(&value, ctx.model()),
+                encode_for_store(&value, ctx.model())?,
                 old_kv.mod_revision,
             )
             .await
@@ -299,7 +298,7 @@ fn conflict_or(e: StoreError, model: &crate::codegen::ResourceModel, name: &str)
     match e {
         StoreError::Conflict { .. } => Status::modified(model, name),
         StoreError::NotFound => Status::not_found(model, name),
-        e => store_error(e),
+        e => Status::from(e),
     }
 }
 
@@ -472,7 +471,7 @@ pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
         // kube-apiserver's order: a patch that does not decode is a 400 before it is counted.
         let patch = crate::patch::JsonPatch::parse(value).map_err(|e| Status::bad_request(e.0))?;
         if patch.len() > MAX_JSON_PATCH_OPS {
-            let mut status = Status::too_large(crate::handlers::object::MAX_BODY_BYTES);
+            let mut status = Status::too_large(crate::request_body::MAX_BODY_BYTES);
             status.message = format!(
                 "Request entity too large: The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPS}, got {}",
                 patch.len()
@@ -494,7 +493,7 @@ impl Patch {
     pub fn apply(&self, target: &mut Value) -> Result<(), Status> {
         match self {
             Patch::Json(patch) => patch
-                .apply(target, crate::handlers::object::MAX_BODY_BYTES)
+                .apply(target, crate::request_body::MAX_BODY_BYTES)
                 .map_err(|e| Status::patch_not_applied(e.0)),
             Patch::Strategic(patch) => {
                 crate::namespace::strategic_merge(target, patch);

@@ -30,7 +30,6 @@ use crate::Resource as _;
 pub const SYSTEM_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
 
 /// Kubernetes' protobuf media type.
-pub(crate) const PROTOBUF: &str = protobuf::MEDIA_TYPE;
 
 /// The store key prefix of namespaces.
 const PREFIX: &str = "/core/namespaces/";
@@ -143,10 +142,10 @@ pub(crate) async fn check_create(registry: &Registry, namespace: &str) -> Result
         return Ok(());
     }
     let key = format!("{PREFIX}{namespace}");
-    let mut found = registry.store.get(&key).await.map_err(store_error)?;
+    let mut found = registry.store.get(&key).await.map_err(Status::from)?;
     if found.is_none() && SYSTEM_NAMESPACES.contains(&namespace) {
-        ensure(registry, namespace).await.map_err(store_error)?;
-        found = registry.store.get(&key).await.map_err(store_error)?;
+        ensure(registry, namespace).await.map_err(Status::from)?;
+        found = registry.store.get(&key).await.map_err(Status::from)?;
     }
     let Some(kv) = found else {
         return Err(Status::not_found_namespace(namespace));
@@ -166,19 +165,6 @@ pub(crate) async fn check_create(registry: &Registry, namespace: &str) -> Result
         ));
     }
     Ok(())
-}
-
-fn store_error(e: StoreError) -> Status {
-    Status::from(e)
-}
-
-/// Whether a request body for `model` is a protobuf Namespace (the one protobuf body krest
-/// reads, because `kubectl create namespace` sends nothing else).
-pub(crate) fn is_protobuf(
-    content_type: Option<&str>,
-    model: &crate::codegen::ResourceModel,
-) -> bool {
-    is_namespace(model) && crate::negotiate::media_type(content_type) == protobuf::MEDIA_TYPE
 }
 
 /// Decodes a protobuf Namespace body into JSON.
@@ -219,7 +205,7 @@ pub(crate) async fn delete_contents(registry: &Registry, namespace: &str) -> Res
                     },
                 )
                 .await
-                .map_err(store_error)?;
+                .map_err(Status::from)?;
             for kv in &page.items {
                 delete_one(registry, kv).await?;
             }
@@ -233,7 +219,12 @@ pub(crate) async fn delete_contents(registry: &Registry, namespace: &str) -> Res
 }
 
 async fn delete_one(registry: &Registry, kv: &crate::store::KeyValue) -> Result<(), Status> {
-    let mut value: Value = serde_json::from_slice(&kv.value).unwrap_or(Value::Null);
+    let mut value: Value = serde_json::from_slice(&kv.value).map_err(|e| {
+        Status::from(crate::stored::StoredError::Corrupt {
+            key: kv.key.clone(),
+            error: e.to_string(),
+        })
+    })?;
     let meta = &mut value["metadata"];
     let finalizers = meta["finalizers"].as_array().is_some_and(|f| !f.is_empty());
     let result = if !finalizers {
@@ -247,7 +238,8 @@ async fn delete_one(registry: &Registry, kv: &crate::store::KeyValue) -> Result<
     } else {
         meta["deletionTimestamp"] = json!(crate::validation::rfc3339_now());
         meta["deletionGracePeriodSeconds"] = json!(0);
-        let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        let bytes = serde_json::to_vec(&value)
+            .map_err(|e| Status::from(crate::stored::StoredError::Encode(e.to_string())))?;
         registry
             .store
             .update(&kv.key, bytes.into(), kv.mod_revision)
@@ -257,6 +249,6 @@ async fn delete_one(registry: &Registry, kv: &crate::store::KeyValue) -> Result<
     match result {
         // Changed or deleted by someone else meanwhile: their write wins.
         Ok(()) | Err(StoreError::NotFound | StoreError::Conflict { .. }) => Ok(()),
-        Err(e) => Err(store_error(e)),
+        Err(e) => Err(Status::from(e)),
     }
 }

@@ -7,9 +7,6 @@
 
 use serde_json::{json, Map, Value};
 
-/// The media type.
-pub const MEDIA_TYPE: &str = "application/vnd.kubernetes.protobuf";
-
 const MAGIC: &[u8] = b"k8s\0";
 /// Messages nest at most this deep here (Unknown > Namespace > ObjectMeta > map entry).
 const MAX_DEPTH: usize = 8;

@@ -27,7 +27,7 @@ use crate::auth::{Attributes, Authorizer, Decision, RequestInfo, RuleList, UserI
 use crate::codegen::{Method, ResourceModel};
 use crate::response::Body;
 use crate::route::Call;
-use crate::server::CustomHandler;
+use crate::route::CustomHandler;
 use crate::status::{Cause, Status};
 
 const AUTHENTICATION: &str = "authentication.k8s.io";
@@ -173,22 +173,10 @@ async fn read(call: &mut Call, kind: &str) -> Result<Map<String, Value>, Status>
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let content_type = content_type.as_deref();
-    let protobuf = crate::negotiate::media_type(content_type) == crate::namespace::PROTOBUF;
-    if !protobuf {
-        crate::negotiate::check_content_type(content_type, &crate::negotiate::BODY_TYPES)?;
-    }
-    let bytes =
-        crate::response::Collect::new(body, crate::handlers::object::MAX_BODY_BYTES).await?;
-    let object = if protobuf {
-        protobuf::review_to_json(&bytes, kind).map_err(|e| {
-            Status::bad_request(format!("the request body is not a protobuf {kind}: {e}"))
-        })?
-    } else if crate::negotiate::is_yaml(content_type) {
-        crate::handlers::object::parse_yaml_object(&bytes)?
-    } else {
-        crate::handlers::object::parse_object(&bytes)?
-    };
+    let decode = |bytes: &[u8]| protobuf::review_to_json(bytes, kind).map(Value::Object);
+    let (object, _) =
+        crate::request_body::read_object(body, content_type.as_deref(), Some((kind, &decode)))
+            .await?;
     let sent = object.get("kind").and_then(Value::as_str).unwrap_or("");
     if !sent.is_empty() && sent != kind {
         return Err(cannot_handle(kind, format!("the body is a {sent:?}")));

@@ -265,7 +265,7 @@ impl WatchBody {
                 // last saw, at the change's revision, as kube-apiserver's watch cache sends it.
                 let prev = change.prev.as_ref()?;
                 let mut value = prev.value();
-                crate::handlers::set_resource_version(&mut value, change.revision);
+                crate::stored::set_resource_version(&mut value, change.revision);
                 let object = Object {
                     json: serde_json::to_vec(&value).ok()?.into(),
                     selectable: prev.selectable.clone(),

@@ -11,8 +11,8 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use crate::codegen::ResourceModel;
-use crate::handlers::decode_stored;
 use crate::store::{EventKind, KeyValue};
+use crate::stored::decode_stored;
 
 /// An object as the hub holds it.
 pub(crate) struct Object {
@@ -93,7 +93,7 @@ fn decoded(kv: &KeyValue, model: &ResourceModel) -> Option<Value> {
     match decode_stored(kv, model) {
         Ok(value) => Some(value),
         Err(status) => {
-            tracing::error!(key = %kv.key, error = %status.message, "watch: skipping an object that does not decode");
+            tracing::error!(key = %kv.key, error = %status, "watch: skipping an object that does not decode");
             None
         }
     }
