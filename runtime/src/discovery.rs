@@ -23,7 +23,7 @@ impl Discovery {
     pub fn new<'a>(models: impl Iterator<Item = &'a ResourceModel> + Clone) -> Discovery {
         let (aggregated_core, aggregated_groups) = aggregated(models.clone());
         let mut groups: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
-        for review in crate::reviews::RESOURCES {
+        for review in crate::builtin::reviews::RESOURCES {
             groups
                 .entry(review.group.to_string())
                 .or_default()
@@ -192,7 +192,7 @@ fn aggregated_version(accept: &str) -> Option<&'static str> {
 /// The `APIGroupDiscovery` items: the core group's, and every named group's.
 fn aggregated<'a>(models: impl Iterator<Item = &'a ResourceModel>) -> (Vec<Value>, Vec<Value>) {
     let mut groups: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
-    for review in crate::reviews::RESOURCES {
+    for review in crate::builtin::reviews::RESOURCES {
         groups
             .entry(review.group.to_string())
             .or_default()

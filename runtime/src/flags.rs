@@ -40,7 +40,7 @@ pub struct ServeFlags {
     /// `--max-requests-inflight`, `--max-mutating-requests-inflight`, `--request-timeout`,
     /// `--write-timeout`, `--max-connection-write-buffer`, `--max-write-buffer`,
     /// `--request-body-timeout`, `--max-request-body-buffer`, `--max-lists-inflight`.
-    pub limits: crate::limits::Limits,
+    pub limits: crate::server::limits::Limits,
     /// `--watch-window-bytes BYTES`: how many bytes of recent changes each watch hub keeps, and
     /// the most one watcher may have waiting (default 64Mi).
     pub watch_window_bytes: usize,
@@ -64,7 +64,7 @@ impl Default for ServeFlags {
             tls_cert_file: None,
             tls_private_key_file: None,
             client_ca_file: None,
-            limits: crate::limits::Limits::default(),
+            limits: crate::server::limits::Limits::default(),
             watch_window_bytes: crate::watch::WindowLimits::default().bytes,
             store_history_bytes: None,
         }

@@ -652,13 +652,13 @@ fn decode_body(input: &[u8]) {
         check_yaml_round_trip(&value);
     }
     patches(input);
-    if let Ok(namespace) = crate::namespace::from_protobuf(input) {
+    if let Ok(namespace) = crate::builtin::namespace::from_protobuf(input) {
         assert_eq!(namespace["kind"], "Namespace", "{namespace}");
         // The typed round trip a create makes next.
         let _ = crate::decode::Decoder::of::<crate::Namespace>().canonical(&namespace);
     }
-    for review in crate::reviews::RESOURCES {
-        if let Ok(object) = crate::reviews::protobuf::review_to_json(input, review.kind) {
+    for review in crate::builtin::reviews::RESOURCES {
+        if let Ok(object) = crate::builtin::reviews::protobuf::review_to_json(input, review.kind) {
             assert_eq!(object["kind"], review.kind, "{object:?}");
         }
     }
@@ -710,7 +710,7 @@ fn patches(input: &[u8]) {
         assert_eq!(once, twice, "a merge patch is idempotent");
 
         let mut namespace = object.clone();
-        crate::namespace::strategic_merge(&mut namespace, &patch);
+        crate::builtin::namespace::strategic_merge(&mut namespace, &patch);
         if patch.get("$patch").is_none() {
             assert!(namespace.is_object(), "{patch} made {namespace}");
         }

@@ -23,36 +23,25 @@
 //! ```
 #![doc = include_str!("../../docs/derive.md")]
 
-mod accept;
-mod access;
 pub mod admission;
 pub mod auth;
-mod connection;
+mod builtin;
 mod decode;
 mod discovery;
 mod encode;
 pub mod flags;
 pub mod handlers;
-mod health;
-mod http2;
-mod idle;
-mod impersonation;
 mod json;
-pub mod limits;
 mod metrics;
-mod namespace;
 mod negotiate;
 mod openapi;
-mod outbound;
 mod partial;
 mod patch;
 mod query;
-mod recovery;
 mod registry;
 mod request_body;
 mod resource;
 mod response;
-mod reviews;
 mod route;
 pub mod router;
 pub mod schema;
@@ -63,8 +52,6 @@ pub mod status;
 pub mod store;
 mod stored;
 mod table;
-#[cfg(feature = "tls")]
-mod tls;
 pub mod validation;
 mod watch;
 mod yaml;
@@ -72,19 +59,20 @@ mod yaml;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use krest_codegen as codegen;
 pub use krest_macros::Resource;
-pub use namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use resource::{Data, ObjectMeta, Resource};
 pub use response::{streaming_body, Body, BoxError, HandlerFuture};
 pub use route::{Call, Captures, Handler, Route};
 pub use schemars::{self, JsonSchema};
+pub use server::limits;
+#[cfg(feature = "tls")]
+pub use server::tls::TlsConfig;
 pub use server::{
     shutdown_signal, BuildError, Filter, FilterLayer, HttpService, Server, ServerBuilder, State,
 };
 pub use status::Status;
-#[cfg(feature = "tls")]
-pub use tls::TlsConfig;
 
 /// Items generated code refers to. Not public API.
 #[doc(hidden)]

@@ -9,6 +9,8 @@
 //! `docs/security.md` shows how a server uses them.
 
 mod authorizer;
+pub(crate) mod filter;
+pub(crate) mod impersonation;
 mod rbac;
 mod request_info;
 mod token;

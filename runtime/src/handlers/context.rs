@@ -167,9 +167,9 @@ impl Ctx {
     /// Reads the body, JSON or YAML by its `Content-Type`, as an object. A Namespace may also
     /// come as protobuf, as kubectl's typed client sends it.
     pub async fn json_body(&mut self) -> Result<Map<String, Value>, Status> {
-        let namespace: Protobuf<'_> = &crate::namespace::from_protobuf;
-        let protobuf =
-            crate::namespace::is_namespace(self.model()).then_some(("Namespace", namespace));
+        let namespace: Protobuf<'_> = &crate::builtin::namespace::from_protobuf;
+        let protobuf = crate::builtin::namespace::is_namespace(self.model())
+            .then_some(("Namespace", namespace));
         let content_type = self.header(http::header::CONTENT_TYPE).map(str::to_string);
         let body = self.take_body();
         let (map, duplicates) = read_object(body, content_type.as_deref(), protobuf).await?;

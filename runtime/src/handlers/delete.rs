@@ -103,7 +103,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                 return Ok(Deleted::Pending(value));
             }
             mark_deleting(&mut value);
-            let namespace = crate::namespace::is_namespace(&model);
+            let namespace = crate::builtin::namespace::is_namespace(&model);
             if namespace {
                 value["status"]["phase"] = json!("Terminating");
             }
@@ -118,7 +118,7 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                     set_resource_version(&mut value, revision);
                     if namespace {
                         // Terminating: its contents go now, new ones are refused.
-                        crate::namespace::delete_contents(ctx.registry(), name).await?;
+                        crate::builtin::namespace::delete_contents(ctx.registry(), name).await?;
                     }
                     return Ok(Deleted::Pending(value));
                 }
@@ -134,8 +134,8 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
         match store.delete(&key, Some(kv.mod_revision)).await {
             Ok((revision, _)) => {
                 set_resource_version(&mut value, revision);
-                if crate::namespace::is_namespace(&model) {
-                    crate::namespace::delete_contents(ctx.registry(), name).await?;
+                if crate::builtin::namespace::is_namespace(&model) {
+                    crate::builtin::namespace::delete_contents(ctx.registry(), name).await?;
                 }
                 return Ok(Deleted::Gone(value));
             }

@@ -116,7 +116,7 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     check_type_meta(&mut body, &model, &body_name)?;
     check_namespace(&mut body, &ctx)?;
     if let Some(namespace) = ctx.namespace() {
-        crate::namespace::check_create(ctx.registry(), namespace).await?;
+        crate::builtin::namespace::check_create(ctx.registry(), namespace).await?;
     }
     if meta_str(&body, "resourceVersion").is_some_and(|rv| !rv.is_empty()) {
         return Err(Status::bad_request(
@@ -452,7 +452,8 @@ pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
         );
         return Err(status);
     }
-    let strategic = media == STRATEGIC_MERGE_PATCH && crate::namespace::is_namespace(ctx.model());
+    let strategic =
+        media == STRATEGIC_MERGE_PATCH && crate::builtin::namespace::is_namespace(ctx.model());
     if !PATCH_TYPES.contains(&media.as_str()) && !strategic {
         return Err(Status::unsupported_media_type(&PATCH_TYPES));
     }
@@ -496,7 +497,7 @@ impl Patch {
                 .apply(target, crate::request_body::MAX_BODY_BYTES)
                 .map_err(|e| Status::patch_not_applied(e.0)),
             Patch::Strategic(patch) => {
-                crate::namespace::strategic_merge(target, patch);
+                crate::builtin::namespace::strategic_merge(target, patch);
                 Ok(())
             }
             Patch::Merge(patch) => {

@@ -46,7 +46,7 @@ pub fn document(entries: &[&ResourceEntry]) -> Value {
     }
     json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": crate::health::version()["gitVersion"]},
+        "info": {"title": "Kubernetes", "version": crate::server::health::version()["gitVersion"]},
         "paths": paths,
         "components": {"schemas": schemas},
     })
@@ -244,7 +244,7 @@ fn operation(model: &ResourceModel, action: &Action, object: &str, list: &str) -
                 "application/json-patch+json": {"schema": patch},
                 "application/merge-patch+json": {"schema": patch},
             }, "required": true});
-            if crate::namespace::is_namespace(model) {
+            if crate::builtin::namespace::is_namespace(model) {
                 op["requestBody"]["content"]["application/strategic-merge-patch+json"] =
                     json!({"schema": patch});
             }

@@ -1,8 +1,21 @@
-//! The server: a builder that registers resources and routes, and the compiled dispatch (its
-//! listeners and connections are served by `connection.rs`).
+//! The server: the top layer. A builder registers resources and routes and compiles them into
+//! a dispatch (this file); `connection.rs` accepts and serves connections, with `http2.rs`,
+//! `idle.rs`, `outbound.rs` (bytes waiting for slow clients), `tls.rs`, `accept.rs`;
+//! `limits.rs` and `recovery.rs` guard each request; `health.rs` serves the operations routes.
 //!
 //! Filters are tower layers at three levels, as go-restful has them: server-wide (around every
 //! request, like a container filter), per group-version (a web-service filter) and per route.
+
+pub(crate) mod accept;
+pub(crate) mod connection;
+pub(crate) mod health;
+pub(crate) mod http2;
+pub(crate) mod idle;
+pub mod limits;
+pub(crate) mod outbound;
+pub(crate) mod recovery;
+#[cfg(feature = "tls")]
+pub(crate) mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,17 +26,14 @@ use http::{Request, Response};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::access::Access;
 use crate::admission::{MutatingAdmission, ValidatingAdmission};
+use crate::auth::filter::Access;
 use crate::auth::{AlwaysAllow, Authorizer, TokenFile};
 use crate::codegen::{ActionVerb, Method};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
-use crate::limits::{BodyBudget, InFlight, Limits};
 use crate::metrics::Metrics;
 use crate::openapi::OpenApi;
-use crate::outbound::{Budget, Outbound};
-use crate::recovery::Recovered;
 use crate::registry::{Registry, ResourceEntry};
 use crate::resource::Resource;
 use crate::response::Infallibly;
@@ -31,6 +41,9 @@ use crate::response::{Body, HandlerFuture};
 use crate::route::{Call, Captures, CustomHandler, Matched, Route};
 use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
+use crate::server::limits::{BodyBudget, InFlight, Limits};
+use crate::server::outbound::{Budget, Outbound};
+use crate::server::recovery::Recovered;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
 
@@ -82,7 +95,7 @@ pub struct State {
     pub registry: Arc<Registry>,
     /// Authentication and authorization; `None` serves everyone as they are.
     pub(crate) access: Option<Arc<Access>>,
-    pub(crate) health: Arc<crate::health::Health>,
+    pub(crate) health: Arc<crate::server::health::Health>,
     pub(crate) limits: Limits,
     in_flight: InFlight,
     /// Response bytes waiting for clients on every connection.
@@ -160,7 +173,7 @@ impl Server {
     pub fn ops(&self) -> Result<Server, BuildError> {
         ServerBuilder {
             ops: false,
-            custom: crate::health::routes(
+            custom: crate::server::health::routes(
                 self.state.health.clone(),
                 self.state.write_budget.clone(),
                 Some(self.state.registry.clone()),
@@ -417,16 +430,16 @@ impl ServerBuilder {
                     authorizer: self.authorizer,
                 })
             });
-        let health = Arc::new(crate::health::Health::default());
+        let health = Arc::new(crate::server::health::Health::default());
         let write_budget = Budget::new(self.limits.max_write_buffer);
         let builtins = if self.ops {
-            crate::health::routes(health.clone(), write_budget.clone(), None)
+            crate::server::health::routes(health.clone(), write_budget.clone(), None)
         } else {
             Vec::new()
         };
         for (method, template, handler) in builtins
             .into_iter()
-            .chain(crate::reviews::routes(access.clone()))
+            .chain(crate::builtin::reviews::routes(access.clone()))
             .chain(self.custom)
         {
             router.insert(method, &template)?;
@@ -563,7 +576,9 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
             return status.into_response();
         }
     }
-    let user = logged.as_ref().and_then(|_| crate::access::who(&request));
+    let user = logged
+        .as_ref()
+        .and_then(|_| crate::auth::filter::who(&request));
     let found = state.router.find(method, request.uri().path());
     let (index, captures) = match found {
         Match::Found {
@@ -589,9 +604,9 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         return status.into_response();
     }
     let long_running = state.long_running(index, &request);
-    let mutating = crate::limits::is_mutating(request.method());
+    let mutating = crate::server::limits::is_mutating(request.method());
     if mutating && !long_running && state.target(index).is_some() {
-        let read = crate::limits::read_body_first(
+        let read = crate::server::limits::read_body_first(
             &mut request,
             &state.body_budget,
             crate::request_body::MAX_BODY_BYTES,
@@ -649,7 +664,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     let mut response = if long_running {
         handler.await
     } else {
-        crate::limits::within(started + state.limits.request_timeout, handler)
+        crate::server::limits::within(started + state.limits.request_timeout, handler)
             .await
             .unwrap_or_else(|| Status::timeout().into_response())
     };
@@ -789,13 +804,13 @@ impl State {
             .get::<Outbound>()
             .is_some_and(Outbound::full);
         if full {
-            return Err(crate::outbound::refusal());
+            return Err(crate::server::outbound::refusal());
         }
         let Some(lists) = &self.lists else {
             return Ok(None);
         };
         let wait = lists.clone().acquire_owned();
-        match crate::limits::within(started + self.limits.request_timeout, wait).await {
+        match crate::server::limits::within(started + self.limits.request_timeout, wait).await {
             Some(Ok(slot)) => Ok(Some(slot)),
             _ => Err(Status::timeout()),
         }

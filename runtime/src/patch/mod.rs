@@ -17,6 +17,8 @@
 //! body) fails before the copy that would pass it is made: without that bound, a 68 KB patch
 //! that doubles a 64 KiB value 16 times would make a 4 GiB document.
 
+pub(crate) mod strategic;
+
 use std::io;
 
 use serde_json::{Map, Value};
@@ -507,5 +509,4 @@ pub(crate) fn merge(doc: &mut Value, patch: &Value) {
 }
 
 #[cfg(test)]
-#[path = "patch_tests.rs"]
 mod tests;

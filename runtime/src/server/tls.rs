@@ -20,7 +20,7 @@ use rustls::{
     DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig, SignatureScheme,
 };
 
-use crate::access::PeerIdentity;
+use crate::auth::filter::PeerIdentity;
 
 /// A server's TLS settings.
 #[derive(Clone)]

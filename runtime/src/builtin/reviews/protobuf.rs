@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::namespace::protobuf::{envelope, fields, text, Field};
+use crate::builtin::namespace::protobuf::{envelope, fields, text, Field};
 
 /// How a field is read.
 enum Kind {

@@ -15,7 +15,6 @@
 //! `kube-public` when it starts, as kube-apiserver does.
 
 pub(crate) mod protobuf;
-mod strategic;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -172,9 +171,9 @@ pub(crate) fn from_protobuf(body: &[u8]) -> Result<Value, String> {
     protobuf::namespace_to_json(body)
 }
 
-/// Applies a strategic merge patch to a Namespace (see `strategic.rs`).
+/// Applies a strategic merge patch to a Namespace (see `patch/strategic.rs`).
 pub(crate) fn strategic_merge(target: &mut Value, patch: &Value) {
-    strategic::apply(target, patch);
+    crate::patch::strategic::apply(target, patch);
 }
 
 /// Whether `model` is the core Namespace.

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 
-use crate::access::Access;
+use crate::auth::filter::Access;
 use crate::auth::{Attributes, Authorizer, Decision, RequestInfo, RuleList, UserInfo};
 use crate::codegen::{Method, ResourceModel};
 use crate::response::Body;

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 
-use crate::outbound::Metered;
+use crate::server::outbound::Metered;
 use crate::BoxError;
 
 /// One connection's idle clock.

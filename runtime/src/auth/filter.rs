@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use http::Request;
 
+use crate::auth::impersonation::Impersonator;
 use crate::auth::{
     bearer_token, forbidden, Attributes, Authorizer, Decision, RequestInfo, TokenFile, UserInfo,
 };
-use crate::impersonation::Impersonator;
 use crate::response::Body;
 use crate::status::Status;
 
@@ -42,7 +42,7 @@ impl Access {
     pub fn check(&self, request: &mut Request<Body>) -> Result<(), Status> {
         let user = self.authenticate(request)?;
         request.headers_mut().remove(http::header::AUTHORIZATION);
-        let impersonated = crate::impersonation::impersonate(
+        let impersonated = crate::auth::impersonation::impersonate(
             &user,
             request.headers_mut(),
             self.authorizer.as_deref(),

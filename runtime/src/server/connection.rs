@@ -11,11 +11,11 @@ use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::access::PeerIdentity;
-use crate::http2::{Socket, Streams};
-use crate::idle::{Idle, Tracked};
-use crate::outbound::Outbound;
+use crate::auth::filter::PeerIdentity;
 use crate::response::Body;
+use crate::server::http2::{Socket, Streams};
+use crate::server::idle::{Idle, Tracked};
+use crate::server::outbound::Outbound;
 use crate::server::Server;
 use crate::status::Status;
 
@@ -48,15 +48,15 @@ impl Server {
         if let Some(warning) = self.state.allow_all {
             tracing::warn!("{warning}");
         }
-        crate::accept::raise_open_files_limit();
+        crate::server::accept::raise_open_files_limit();
         self.state.start_compaction();
-        if crate::namespace::served(&self.state.registry) {
-            if let Err(e) = crate::namespace::bootstrap(&self.state.registry).await {
+        if crate::builtin::namespace::served(&self.state.registry) {
+            if let Err(e) = crate::builtin::namespace::bootstrap(&self.state.registry).await {
                 tracing::warn!(error = %e, "creating the system namespaces failed");
             }
         }
         let mut shutdown = std::pin::pin!(shutdown);
-        let mut backoff = crate::accept::Backoff::default();
+        let mut backoff = crate::server::accept::Backoff::default();
         loop {
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -222,7 +222,7 @@ impl Server {
                 }
                 // A write's answer is never replaced by a 429: the write is done, and a retry
                 // would find it done (409). Its size is bounded by the body it answers.
-                let mutating = crate::limits::is_mutating(request.method());
+                let mutating = crate::server::limits::is_mutating(request.method());
                 let response = match missing_host(&request) {
                     Some(status) => status.into_response(),
                     None => server.respond(request).await,
@@ -236,7 +236,7 @@ impl Server {
                 let response = match metered {
                     Ok(body) => Response::from_parts(parts, body),
                     Err(_refused) => {
-                        let refusal = crate::outbound::refusal().into_response();
+                        let refusal = crate::server::outbound::refusal().into_response();
                         let (parts, body) = refusal.into_parts();
                         Response::from_parts(parts, outbound.count(body))
                     }

@@ -26,11 +26,11 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::codegen::Method;
-use crate::outbound::Budget;
 use crate::registry::Registry;
 use crate::response::Body;
 use crate::route::Call;
 use crate::route::CustomHandler;
+use crate::server::outbound::Budget;
 use crate::store::Store;
 
 /// How long the store may take to tell its revision before it counts as unreachable
