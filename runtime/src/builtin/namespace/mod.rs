@@ -28,8 +28,6 @@ use crate::Resource as _;
 /// The namespaces a server with namespaces always has.
 pub const SYSTEM_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
 
-/// Kubernetes' protobuf media type.
-
 /// The store key prefix of namespaces.
 const PREFIX: &str = "/core/namespaces/";
 
