@@ -117,7 +117,7 @@ pub struct Failed<'a> {
     pub errors: syn::Error,
     /// What was read despite the errors (the model as far as it parsed); `None` when no object
     /// type can stand in (a generic spec).
-    pub partial: Option<Input<'a>>,
+    pub partial: Option<Box<Input<'a>>>,
 }
 
 impl<'a> Input<'a> {
@@ -239,7 +239,7 @@ impl<'a> Input<'a> {
             None => Ok(parsed),
             Some(errors) => Err(Failed {
                 errors,
-                partial: input.generics.params.is_empty().then_some(parsed),
+                partial: input.generics.params.is_empty().then(|| Box::new(parsed)),
             }),
         }
     }

@@ -16,7 +16,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         Err(Failed { errors, partial }) => {
             let mut tokens = errors.to_compile_error();
             if let Some(partial) = partial {
-                tokens.extend(fallback(partial));
+                tokens.extend(fallback(*partial));
             }
             tokens
         }
