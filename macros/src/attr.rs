@@ -111,9 +111,18 @@ struct Raw {
     krate: Option<syn::Path>,
 }
 
+/// A derive input with mistakes: every error, and what could still be read of the input, from
+/// which the derive emits a stand-in object type so that the mistakes are the only errors.
+pub struct Failed<'a> {
+    pub errors: syn::Error,
+    /// What was read despite the errors (the model as far as it parsed); `None` when no object
+    /// type can stand in (a generic spec).
+    pub partial: Option<Box<Input<'a>>>,
+}
+
 impl<'a> Input<'a> {
     /// Parses and checks the derive input.
-    pub fn from_syn(input: &'a DeriveInput) -> syn::Result<Self> {
+    pub fn from_syn(input: &'a DeriveInput) -> Result<Self, Failed<'a>> {
         let mut errors = Errors::default();
         match &input.data {
             Data::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => {}
@@ -216,10 +225,7 @@ impl<'a> Input<'a> {
             errors.at(span.unwrap_or(anchor), problem.message);
         }
 
-        if let Some(e) = errors.0 {
-            return Err(e);
-        }
-        Ok(Input {
+        let parsed = Input {
             ident: &input.ident,
             vis: &input.vis,
             model,
@@ -228,7 +234,14 @@ impl<'a> Input<'a> {
             connect_handlers: raw.connect_handlers,
             schema: raw.schema,
             krate: raw.krate.unwrap_or_else(|| syn::parse_quote!(::krest)),
-        })
+        };
+        match errors.0 {
+            None => Ok(parsed),
+            Some(errors) => Err(Failed {
+                errors,
+                partial: input.generics.params.is_empty().then(|| Box::new(parsed)),
+            }),
+        }
     }
 }
 

@@ -7,13 +7,101 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::DeriveInput;
 
-use crate::attr::Input;
+use crate::attr::{Failed, Input};
 
 /// Expands `#[derive(Resource)]`: parse, check, emit.
 pub fn derive(input: &DeriveInput) -> TokenStream {
     match Input::from_syn(input) {
         Ok(input) => impl_resource(&input),
-        Err(errors) => errors.to_compile_error(),
+        Err(Failed { errors, partial }) => {
+            let mut tokens = errors.to_compile_error();
+            if let Some(partial) = partial {
+                tokens.extend(fallback(*partial));
+            }
+            tokens
+        }
+    }
+}
+
+/// What stands in for the expansion of an input with mistakes, as thiserror and serde do: the
+/// object type, its constructor and stub impls of the traits users rely on (`Resource`,
+/// serde), so that every use of the object type still resolves and the mistakes in the
+/// attributes are the only errors. The crate does not compile, so no stub body ever runs.
+fn fallback(mut input: Input<'_>) -> TokenStream {
+    // The object is named after the kind; a kind that is no identifier names nothing to stand
+    // in for (its error is already reported).
+    if syn::parse_str::<syn::Ident>(&input.model.kind).is_err() {
+        return TokenStream::new();
+    }
+    // Fields that collided are reported; keep one of each name so the struct is well formed.
+    let mut names = vec!["metadata".to_string(), "spec".to_string()];
+    if input.status.is_some() {
+        names.push("status".into());
+    }
+    input.fields.retain(|f| {
+        let name = f.ident.to_string();
+        let fresh = !names.contains(&name);
+        names.push(name);
+        fresh
+    });
+    let krate = &input.krate;
+    let private = quote!(#krate::__private);
+    let spec = input.ident;
+    let object = format_ident!("{}", &*input.model.kind, span = spec.span());
+    let status_type = match &input.status {
+        Some(ty) => ty.to_token_stream(),
+        None => quote!(()),
+    };
+    let model_const = model_tokens(&input.model, &quote!(#private::codegen));
+    let (structure, constructor) = object_tokens(&input, &object);
+    quote! {
+        #structure
+
+        const _: () = {
+            #constructor
+
+            #[automatically_derived]
+            impl #krate::Resource for #object {
+                type Spec = #spec;
+                type Status = #status_type;
+                const MODEL: #private::codegen::ResourceModel = #model_const;
+                const ROUTES: &'static [#private::Route] = &[];
+
+                fn schema() -> #private::serde_json::Value {
+                    #private::serde_json::Value::Null
+                }
+
+                fn metadata(&self) -> &#krate::ObjectMeta {
+                    &self.metadata
+                }
+
+                fn metadata_mut(&mut self) -> &mut #krate::ObjectMeta {
+                    &mut self.metadata
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::serde::Serialize for #object {
+                fn serialize<__S>(&self, serializer: __S) -> ::core::result::Result<__S::Ok, __S::Error>
+                where
+                    __S: #private::serde::Serializer,
+                {
+                    serializer.serialize_unit()
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #private::serde::Deserialize<'de> for #object {
+                fn deserialize<__D>(_: __D) -> ::core::result::Result<Self, __D::Error>
+                where
+                    __D: #private::serde::Deserializer<'de>,
+                {
+                    ::core::result::Result::Err(<__D::Error as #private::serde::de::Error>::custom(
+                        "the `Resource` derive failed",
+                    ))
+                }
+            }
+        };
     }
 }
 
@@ -22,7 +110,6 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
     let private = quote!(#krate::__private);
     let codegen = quote!(#private::codegen);
     let spec = input.ident;
-    let vis = input.vis;
     let model = &input.model;
     let object = format_ident!("{}", &*model.kind, span = spec.span());
 
@@ -33,30 +120,18 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
     });
     let model_const = model_tokens(model, &codegen);
 
-    let doc = format!(
-        " The `{}` resource (`{}`), with its spec in [`{spec}`].",
-        model.kind,
-        model.api_version()
-    );
     let status_repr = match &input.status {
         Some(ty) => ty.to_token_stream(),
         None => quote!(#private::serde::de::IgnoredAny),
     };
-    let (status_field, status_type, status_init, status_ref, status_from) = match &input.status {
+    let (status_type, status_ref, status_from) = match &input.status {
         Some(ty) => (
-            quote! {
-                /// The observed state of the object.
-                pub status: ::core::option::Option<#ty>,
-            },
             ty.to_token_stream(),
-            quote!(status: ::core::option::Option::None,),
             quote!(self.status.as_ref()),
             quote!(status: repr.status,),
         ),
         None => (
-            TokenStream::new(),
             quote!(()),
-            TokenStream::new(),
             quote!(::core::option::Option::None::<&()>),
             TokenStream::new(),
         ),
@@ -66,22 +141,6 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
         .iter()
         .chain(input.fields.iter().map(|f| &f.ty))
         .map(|ty| quote_spanned!(ty_span(ty)=> __assert_data::<#ty>();));
-    let field_decls = input.fields.iter().map(|f| {
-        let (ident, ty) = (&f.ident, &f.ty);
-        let doc = format!(" The object's top-level `{}`.", f.json);
-        quote! {
-            #[doc = #doc]
-            pub #ident: ::core::option::Option<#ty>,
-        }
-    });
-    let field_inits = input
-        .fields
-        .iter()
-        .map(|f| {
-            let ident = &f.ident;
-            quote!(#ident: ::core::option::Option::None,)
-        })
-        .collect::<Vec<_>>();
     let serialize_fields = if input.fields.is_empty() {
         quote!(|_| ::core::result::Result::Ok(()))
     } else {
@@ -102,17 +161,10 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
     let spec_check = quote_spanned!(spec.span()=> __assert_data::<#spec>(););
     let schema_fn = schema_tokens(input, &private);
 
+    let (structure, constructor) = object_tokens(input, &object);
+
     quote! {
-        #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-        #vis struct #object {
-            /// Standard object metadata.
-            pub metadata: #krate::ObjectMeta,
-            /// The desired state of the object.
-            pub spec: #spec,
-            #status_field
-            #(#field_decls)*
-        }
+        #structure
 
         const _: () = {
             fn __assert_data<T: #private::Data>() {}
@@ -141,18 +193,7 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
                 }
             }
 
-            #[automatically_derived]
-            impl #object {
-                /// A new object named `name` with `spec` and no status.
-                pub fn new(name: &str, spec: #spec) -> Self {
-                    #object {
-                        metadata: #krate::ObjectMeta::named(name),
-                        spec,
-                        #status_init
-                        #(#field_inits)*
-                    }
-                }
-            }
+            #constructor
 
             #[automatically_derived]
             impl #private::serde::Serialize for #object {
@@ -181,6 +222,68 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
             }
         };
     }
+}
+
+/// The object struct and its inherent impl (`new`): the same whether the input is right or not.
+fn object_tokens(input: &Input<'_>, object: &syn::Ident) -> (TokenStream, TokenStream) {
+    let krate = &input.krate;
+    let spec = input.ident;
+    let vis = input.vis;
+    let model = &input.model;
+    let doc = format!(
+        " The `{}` resource (`{}`), with its spec in [`{spec}`].",
+        model.kind,
+        model.api_version()
+    );
+    let (status_field, status_init) = match &input.status {
+        Some(ty) => (
+            quote! {
+                /// The observed state of the object.
+                pub status: ::core::option::Option<#ty>,
+            },
+            quote!(status: ::core::option::Option::None,),
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    let field_decls = input.fields.iter().map(|f| {
+        let (ident, ty) = (&f.ident, &f.ty);
+        let doc = format!(" The object's top-level `{}`.", f.json);
+        quote! {
+            #[doc = #doc]
+            pub #ident: ::core::option::Option<#ty>,
+        }
+    });
+    let field_inits = input.fields.iter().map(|f| {
+        let ident = &f.ident;
+        quote!(#ident: ::core::option::Option::None,)
+    });
+    let structure = quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        #vis struct #object {
+            /// Standard object metadata.
+            pub metadata: #krate::ObjectMeta,
+            /// The desired state of the object.
+            pub spec: #spec,
+            #status_field
+            #(#field_decls)*
+        }
+    };
+    let constructor = quote! {
+        #[automatically_derived]
+        impl #object {
+            /// A new object named `name` with `spec` and no status.
+            pub fn new(name: &str, spec: #spec) -> Self {
+                #object {
+                    metadata: #krate::ObjectMeta::named(name),
+                    spec,
+                    #status_init
+                    #(#field_inits)*
+                }
+            }
+        }
+    };
+    (structure, constructor)
 }
 
 /// The body of the object's `Deserialize::deserialize`: through the runtime's `ObjectRepr`, or,

@@ -136,3 +136,47 @@ fn every_case_has_a_test() {
 fn fields() {
     check("fields");
 }
+
+/// The expansion of an input with mistakes, as text (it is not a file: it holds
+/// `compile_error!` invocations).
+fn expand_failed(source: &str) -> String {
+    let input: DeriveInput = syn::parse_str(source).expect("a derive input");
+    crate::expand::derive(&input).to_string()
+}
+
+#[test]
+fn a_mistake_still_emits_the_object_type() {
+    let out = expand_failed(
+        r#"#[resource(group = "demo.krest.dev", version = "1.0", status = WidgetStatus,
+            field(operation = Operation), field(operation = Operation))]
+        pub struct WidgetSpec { pub color: String }"#,
+    );
+    assert!(out.contains("compile_error"), "{out}");
+    assert!(out.contains("pub struct Widget"), "{out}");
+    assert!(
+        out.contains("impl :: krest :: Resource for Widget"),
+        "{out}"
+    );
+    assert!(out.contains("pub status"), "{out}");
+    // The field declared twice is reported once and declared once.
+    assert_eq!(out.matches("pub operation").count(), 1, "{out}");
+    // No routes stand in for the ones a right input would have.
+    assert!(
+        out.contains("ROUTES : & 'static [:: krest :: __private :: Route] = & []"),
+        "{out}"
+    );
+}
+
+#[test]
+fn nothing_stands_in_where_no_object_type_can() {
+    // A kind that is no Rust identifier names no type; a generic spec has no object type.
+    for source in [
+        r#"#[resource(group = "g.io", version = "v1", kind = "my-widget")] pub struct WidgetSpec {}"#,
+        r#"#[resource(group = "g.io", version = "v1")] pub struct WidgetSpec<T> { t: T }"#,
+    ] {
+        let out = expand_failed(source);
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(!out.contains("pub struct"), "{out}");
+        assert!(!out.contains("impl"), "{out}");
+    }
+}

@@ -21,6 +21,15 @@
 //! let get = Widget::ROUTES.iter().find(|r| r.action.operation_id == "readDemoKrestDevV1NamespacedWidget");
 //! assert!(get.is_some());
 //! ```
+//!
+//! # Cargo features
+//!
+//! None is on by default.
+//!
+//! - `tls`: serving HTTPS with rustls (`ServerBuilder::tls`), client certificates as identities.
+//! - `etcd`: the etcd store (`store::EtcdStore`); building it needs `protoc`.
+//! - `fuzzing`: the entry points of the fuzz targets (`fuzz/`, `scripts/fuzz.sh`) and of the
+//!   test that replays their corpora; not public API, and nothing a server needs.
 #![doc = include_str!("../../docs/derive.md")]
 
 pub mod admission;
@@ -56,6 +65,7 @@ pub mod validation;
 mod watch;
 mod yaml;
 
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 
