@@ -11,6 +11,18 @@ use crate::router::{Capture, MAX_PARAMS};
 /// A route's entry point; generated tables point these at the runtime's generic handlers.
 pub type Handler = fn(Call) -> HandlerFuture;
 
+/// Whether a request to a route of `verb` is a watch: the deprecated `watch/` routes, or a
+/// list with `?watch=true`. The one place this is decided once a request is routed (HTTP/2's
+/// stream scheduling guesses it from the URL before routing: see `server/http2.rs`).
+pub(crate) fn is_watch(verb: crate::codegen::ActionVerb, uri: &http::Uri) -> bool {
+    use crate::codegen::ActionVerb;
+    match verb {
+        ActionVerb::Watch | ActionVerb::WatchList => true,
+        ActionVerb::List => crate::query::Query::of(uri).flag("watch"),
+        _ => false,
+    }
+}
+
 /// A user-defined handler for a custom route.
 pub type CustomHandler = Arc<dyn Fn(Call) -> HandlerFuture + Send + Sync>;
 

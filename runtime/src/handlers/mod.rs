@@ -16,7 +16,6 @@ use std::future::Future;
 
 use http::Response;
 
-use crate::codegen::ActionVerb;
 use crate::negotiate::Output;
 use crate::resource::Resource;
 use crate::response::{Body, HandlerFuture};
@@ -51,11 +50,8 @@ where
 
 /// Whether the call is a watch: the `watch/` routes, or a list with `?watch=true`.
 fn is_watch(call: &Call) -> bool {
-    match call.route().map(|r| r.action.verb) {
-        Some(ActionVerb::Watch | ActionVerb::WatchList) => true,
-        Some(ActionVerb::List) => crate::query::Query::of(call.request.uri()).flag("watch"),
-        _ => false,
-    }
+    call.route()
+        .is_some_and(|r| crate::route::is_watch(r.action.verb, call.request.uri()))
 }
 
 macro_rules! entry_points {

@@ -280,7 +280,8 @@ const LIST_PAGE: u64 = 500;
 
 /// LIST a collection, or watch it with `?watch=true`.
 pub async fn list(ctx: Ctx) -> Result<Response<Body>, Status> {
-    if ctx.query().flag("watch") {
+    // The list route serves watches too: `?watch=true`.
+    if crate::route::is_watch(crate::codegen::ActionVerb::List, ctx.call.request.uri()) {
         return super::watch::watch(ctx).await;
     }
     let format = ctx.format()?;

@@ -776,11 +776,8 @@ impl State {
         let Some((_, route)) = self.target(index) else {
             return false;
         };
-        match route.action.verb {
-            ActionVerb::Watch | ActionVerb::WatchList | ActionVerb::Connect => true,
-            ActionVerb::List => crate::query::Query::of(request.uri()).flag("watch"),
-            _ => false,
-        }
+        route.action.verb == ActionVerb::Connect
+            || crate::route::is_watch(route.action.verb, request.uri())
     }
 
     /// Whether target `index` lists a collection (and, called for a request that is not long
