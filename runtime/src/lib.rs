@@ -62,6 +62,7 @@ pub mod store;
 mod stored;
 mod table;
 pub mod validation;
+mod version;
 mod watch;
 mod yaml;
 

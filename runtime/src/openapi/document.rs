@@ -46,7 +46,7 @@ pub fn document(entries: &[&ResourceEntry]) -> Value {
     }
     json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": crate::server::health::version()["gitVersion"]},
+        "info": {"title": "Kubernetes", "version": crate::version::version()["gitVersion"]},
         "paths": paths,
         "components": {"schemas": schemas},
     })
