@@ -28,7 +28,7 @@ use tower::{Layer, Service, ServiceExt};
 
 use crate::admission::{MutatingAdmission, ValidatingAdmission};
 use crate::auth::filter::Access;
-use crate::auth::{AlwaysAllow, Authorizer, TokenFile};
+use crate::auth::{Authorizer, TokenFile};
 use crate::codegen::{ActionVerb, Method};
 use crate::decode::Decoder;
 use crate::discovery::Discovery;
@@ -328,11 +328,11 @@ impl ServerBuilder {
     }
 
     /// Decides who may do what: [`Rbac`](crate::auth::Rbac) from a policy file, your own
-    /// [`Authorizer`], or [`AlwaysAllow`], which lets every request through and is logged as a
+    /// [`Authorizer`], or [`AlwaysAllow`](crate::auth::AlwaysAllow), which lets every request through and is logged as a
     /// warning when the server starts. A server without an authorizer allows everything too,
     /// with the same warning.
     pub fn authorizer<A: Authorizer>(mut self, authorizer: A) -> Self {
-        self.always_allow = std::any::TypeId::of::<A>() == std::any::TypeId::of::<AlwaysAllow>();
+        self.always_allow = authorizer.allows_everything();
         self.authorizer = (!self.always_allow).then(|| Arc::new(authorizer) as Arc<dyn Authorizer>);
         self
     }

@@ -28,9 +28,6 @@ use crate::Resource as _;
 /// The namespaces a server with namespaces always has.
 pub const SYSTEM_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
 
-/// The store key prefix of namespaces.
-const PREFIX: &str = "/core/namespaces/";
-
 /// The spec of a core `v1` Namespace.
 #[derive(
     krest_macros::Resource,
@@ -124,7 +121,10 @@ async fn ensure(registry: &Registry, name: &str) -> Result<(), StoreError> {
     let bytes = serde_json::to_vec(&namespace).map_err(|e| StoreError::Backend(e.to_string()))?;
     match registry
         .store
-        .create(&format!("{PREFIX}{name}"), bytes.into())
+        .create(
+            &crate::stored::key(&Namespace::MODEL, None, name),
+            bytes.into(),
+        )
         .await
     {
         Ok(_) | Err(StoreError::AlreadyExists) => Ok(()),
@@ -138,7 +138,7 @@ pub(crate) async fn check_create(registry: &Registry, namespace: &str) -> Result
     if !served(registry) {
         return Ok(());
     }
-    let key = format!("{PREFIX}{namespace}");
+    let key = crate::stored::key(&Namespace::MODEL, None, namespace);
     let mut found = registry.store.get(&key).await.map_err(Status::from)?;
     if found.is_none() && SYSTEM_NAMESPACES.contains(&namespace) {
         ensure(registry, namespace).await.map_err(Status::from)?;
@@ -183,12 +183,7 @@ pub(crate) fn is_namespace(model: &crate::codegen::ResourceModel) -> bool {
 /// marked for deletion when finalizers remain (their owners finish the job).
 pub(crate) async fn delete_contents(registry: &Registry, namespace: &str) -> Result<(), Status> {
     for entry in registry.resources.iter().filter(|e| e.model.namespaced()) {
-        let group = if entry.model.group.is_empty() {
-            "core"
-        } else {
-            &entry.model.group
-        };
-        let prefix = format!("/{group}/{}/{namespace}/", entry.model.plural);
+        let prefix = crate::stored::key(&entry.model, Some(namespace), "");
         let mut start = None;
         loop {
             let page = registry
