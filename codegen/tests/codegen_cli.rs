@@ -1,6 +1,6 @@
 //! The `krest` command: `routes`, `new` (and the freshness of `examples/generated`, its output
 //! for `schemas/`), errors, and end to end: a crate generated from the real CRDs of
-//! `../shared/crds` builds, serves, and kubectl creates and gets one object of each kind.
+//! `tests/crds` builds, serves, and kubectl creates and gets one object of each kind.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -328,7 +328,7 @@ fn target_dir() -> PathBuf {
 fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
     let dir = tempfile::tempdir().unwrap();
     let krate = dir.path().join("crd-server");
-    let crds = root().join("../../shared/crds");
+    let crds = root().join("tests/crds");
     stdout(&krest(&[
         "new",
         "crd-server",

@@ -3,7 +3,7 @@
 //!
 //! - `tests/schemas/<name>.yaml` -> `tests/schemas/<name>.rs` (a `pub mod` per group-version).
 //! - `schemas/` (Widget and Gadget) -> `tests/generated/demo/`.
-//! - each CRD in `../shared/crds/` -> `tests/generated/<file stem>/` (every file `Builder`
+//! - each CRD in `tests/crds/` -> `tests/generated/<file stem>/` (every file `Builder`
 //!   writes: the index `mod.rs` and one module per group-version).
 //!
 //! A golden that differs from what the generator writes now fails the test: the checked-in
@@ -148,8 +148,8 @@ fn widget_and_gadget_match_their_goldens() {
     }
 }
 
-/// The seven real CRDs of `../shared/crds` (cert-manager, Prometheus operator, Gateway API,
-/// Argo CD), as their projects publish them.
+/// The seven real CRDs of `tests/crds` (cert-manager, Prometheus operator, Gateway API,
+/// Argo CD), as their projects publish them (sources and commits in `tests/crds/README.md`).
 const REAL_CRDS: [&str; 7] = [
     "argoproj.io_applications",
     "cert-manager.io_certificates",
@@ -160,13 +160,13 @@ const REAL_CRDS: [&str; 7] = [
     "monitoring.coreos.com_servicemonitors",
 ];
 
-fn shared_crds() -> PathBuf {
-    root().join("../../shared/crds")
+fn real_crds_dir() -> PathBuf {
+    root().join("tests/crds")
 }
 
 #[test]
 fn real_crds_match_their_goldens() {
-    let dir = shared_crds();
+    let dir = real_crds_dir();
     let mut found: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(Result::ok)
