@@ -36,13 +36,6 @@ impl From<StoredError> for Status {
     }
 }
 
-/// The store key of the object `name` of `model` in `namespace` (none for cluster-scoped
-/// kinds), or, with an empty `name`, the prefix of its collection:
-/// `/{group}/{plural}/{namespace}/{name}`, with `core` for the core group.
-pub(crate) fn key(model: &ResourceModel, namespace: Option<&str>, name: &str) -> String {
-    store_path(model, namespace, name)
-}
-
 /// The group's segment in store keys (`core` for the core group).
 fn group_key(model: &ResourceModel) -> &str {
     if model.group.is_empty() {
@@ -52,9 +45,11 @@ fn group_key(model: &ResourceModel) -> &str {
     }
 }
 
-/// `/{group}/{plural}/{namespace}/{name}` (without the namespace when there is none), in one
-/// allocation of the right size: this is on every request's path.
-pub(crate) fn store_path(model: &ResourceModel, namespace: Option<&str>, name: &str) -> String {
+/// The store key of the object `name` of `model` in `namespace` (none for cluster-scoped
+/// kinds), or, with an empty `name`, the prefix of its collection:
+/// `/{group}/{plural}/{namespace}/{name}`, with `core` for the core group. One allocation of
+/// the right size: this is on every request's path.
+pub(crate) fn key(model: &ResourceModel, namespace: Option<&str>, name: &str) -> String {
     let group = group_key(model);
     let namespace_len = namespace.map_or(0, |ns| ns.len() + 1);
     let mut key =

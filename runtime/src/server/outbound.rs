@@ -220,26 +220,22 @@ impl Conn {
         self.used.fetch_sub(n, Ordering::AcqRel);
         self.budget.used.fetch_sub(n, Ordering::AcqRel);
         if self.waiting.load(Ordering::Acquire) > 0 {
-            let wakers = self
-                .wakers
-                .lock()
-                .map(|mut w| std::mem::take(&mut *w))
-                .unwrap_or_default();
-            for waker in wakers {
-                waker.wake();
-            }
+            wake_all(&self.wakers);
         }
         if self.budget.waiting.load(Ordering::Acquire) > 0 {
-            let wakers = self
-                .budget
-                .wakers
-                .lock()
-                .map(|mut w| std::mem::take(&mut *w))
-                .unwrap_or_default();
-            for waker in wakers {
-                waker.wake();
-            }
+            wake_all(&self.budget.wakers);
         }
+    }
+}
+
+/// Wakes every body registered in `wakers`, and forgets them.
+fn wake_all(wakers: &Mutex<Vec<Waker>>) {
+    let wakers = wakers
+        .lock()
+        .map(|mut w| std::mem::take(&mut *w))
+        .unwrap_or_default();
+    for waker in wakers {
+        waker.wake();
     }
 }
 
