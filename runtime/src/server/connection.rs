@@ -1,5 +1,5 @@
 //! Serving connections: the accept loop, then per connection HTTP/1.1 or HTTP/2, its header
-//! read, idle and write timeouts (`idle.rs`, `outbound.rs`), and the service that hands each
+//! read, idle and write timeouts (one watchdog, `idle.rs`; the counts, `outbound.rs`), and the service that hands each
 //! request to the server and meters its response.
 
 use std::convert::Infallible;
@@ -14,14 +14,14 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::auth::filter::PeerIdentity;
 use crate::response::Body;
 use crate::server::http2::{Socket, Streams};
-use crate::server::idle::{Idle, Tracked};
-use crate::server::outbound::Outbound;
+use crate::server::idle::{watchdog, Expired};
+use crate::server::outbound::{Busy, Metered, Outbound};
 use crate::server::Server;
 use crate::status::Status;
 
 /// What a connection's service answers with.
 type ServiceFuture =
-    std::pin::Pin<Box<dyn Future<Output = Result<Response<Tracked>, Infallible>> + Send>>;
+    std::pin::Pin<Box<dyn Future<Output = Result<Response<Metered>, Infallible>> + Send>>;
 
 /// Concurrent requests (watches, mostly) on one HTTP/2 connection: Go's `net/http2` default,
 /// which kube-apiserver serves with.
@@ -117,8 +117,6 @@ impl Server {
     {
         let header_read_timeout = self.state.limits.header_read_timeout;
         let write_timeout = self.state.limits.write_timeout;
-        let idle = Idle::new();
-        let watchdog = idle.clone();
         let outbound = Outbound::new(
             self.state.write_budget.clone(),
             self.state.limits.max_connection_write_buffer,
@@ -129,11 +127,11 @@ impl Server {
             if socket.is_http2() {
                 // Boxed: an HTTP/2 connection's state is several times an HTTP/1.1 one's, and
                 // every HTTP/1.1 connection (each watcher, say) would otherwise carry its size.
-                Box::pin(self.serve_http2(socket, identity, idle, outbound)).await
+                Box::pin(self.serve_http2(socket, identity, outbound)).await
             } else {
-                let service = self.service_fn(identity, idle, outbound, None);
+                let service = self.service_fn(identity, outbound, None);
                 hyper::server::conn::http1::Builder::new()
-                    // `Idle` keeps the header read timeout, with one timer per connection.
+                    // The watchdog keeps the header read timeout, with one timer per connection.
                     .header_read_timeout(None)
                     .serve_connection(TokioIo::new(socket), service)
                     .await
@@ -145,15 +143,16 @@ impl Server {
             served = served => if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             },
-            () = watchdog.expired(header_read_timeout, || writes.written()) => {
-                tracing::debug!(%peer, "no request head within the header read timeout: closed");
-            }
-            pending = writes.stalled(write_timeout) => {
-                tracing::info!(
+            expired = watchdog(&writes, header_read_timeout, write_timeout) => match expired {
+                Expired::Idle => tracing::debug!(
+                    %peer,
+                    "no request head within the header read timeout: closed"
+                ),
+                Expired::Stalled(pending) => tracing::info!(
                     %peer,
                     pending,
                     "the client took no response bytes within the write timeout: closed"
-                );
+                ),
             }
         }
     }
@@ -163,14 +162,13 @@ impl Server {
         self,
         socket: Socket<S>,
         identity: Option<PeerIdentity>,
-        idle: Idle,
         outbound: Outbound,
     ) -> Result<(), crate::BoxError>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (streams, local_streams) = Streams::new();
-        let service = self.service_fn(identity, idle, outbound, Some(streams.clone()));
+        let service = self.service_fn(identity, outbound, Some(streams.clone()));
         let connection = hyper::server::conn::http2::Builder::new(streams)
             .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
             .serve_connection(TokioIo::new(socket), service);
@@ -185,12 +183,11 @@ impl Server {
     fn service_fn(
         self,
         identity: Option<PeerIdentity>,
-        idle: Idle,
         outbound: Outbound,
         streams: Option<Streams>,
     ) -> impl hyper::service::Service<
         Request<hyper::body::Incoming>,
-        Response = Response<Tracked>,
+        Response = Response<Metered>,
         Error = Infallible,
         Future = ServiceFuture,
     > + Clone {
@@ -198,7 +195,7 @@ impl Server {
             if let Some(streams) = &streams {
                 streams.next(&request);
             }
-            let busy = idle.busy();
+            let busy = Busy::new(&outbound);
             let server = self.clone();
             let identity = identity.clone();
             let outbound = outbound.clone();
@@ -241,7 +238,7 @@ impl Server {
                         Response::from_parts(parts, outbound.count(body))
                     }
                 };
-                Ok::<_, Infallible>(response.map(|body| Tracked::new(body, busy)))
+                Ok::<_, Infallible>(response.map(|body| busy.answer(body)))
             }) as ServiceFuture
         })
     }

@@ -93,6 +93,11 @@ struct Conn {
     /// Bodies of this connection waiting for room; woken on its releases while there are any.
     waiting: AtomicUsize,
     wakers: Mutex<Vec<Waker>>,
+    /// Requests whose head has arrived and whose response has not been written yet: the idle
+    /// clock (`idle.rs`) lives here too, so that a connection has one shared allocation.
+    requests: AtomicUsize,
+    /// When the connection last became idle, in microseconds since `opened`.
+    idle_since: AtomicU64,
 }
 
 impl Outbound {
@@ -107,6 +112,8 @@ impl Outbound {
             progress: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
             wakers: Mutex::new(Vec::new()),
+            requests: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
         }))
     }
 
@@ -123,15 +130,6 @@ impl Outbound {
     /// Whether the connection has anything waiting for its peer.
     pub fn busy(&self) -> bool {
         self.pending() > 0 || self.0.owed.load(Ordering::Acquire) > 0
-    }
-
-    /// When the connection last wrote response bytes, or `None` while it has some pending.
-    pub fn written(&self) -> Option<Instant> {
-        if self.busy() {
-            return None;
-        }
-        let since = Duration::from_micros(self.0.progress.load(Ordering::Acquire));
-        Some(self.0.opened + since)
     }
 
     /// Wraps a response body. A body of known length is counted now; `Err` gives it back when
@@ -174,35 +172,38 @@ impl Outbound {
             body,
             conn: self.0.clone(),
             prepaid,
-            rest: Bytes::new(),
-            frame: None,
+            rest: None,
             owing: true,
             waiting: false,
+            request: false,
         }
     }
 
-    /// Completes once the connection has had something pending and made no progress for
-    /// `timeout`, with the bytes it then has pending.
-    pub async fn stalled(&self, timeout: Duration) -> usize {
-        let conn = &self.0;
-        let mut deadline = Instant::now() + timeout;
-        loop {
-            tokio::time::sleep_until(deadline).await;
-            let now = Instant::now();
-            if !self.busy() {
-                deadline = now + timeout;
-                continue;
-            }
-            let since = Duration::from_micros(conn.progress.load(Ordering::Acquire));
-            deadline = conn.opened + since + timeout;
-            if deadline <= now {
-                return self.pending();
-            }
+    /// When the connection last made progress: wrote pending bytes, or was polled for a
+    /// pending response (or had something pending for the first time since it was idle).
+    pub fn progress(&self) -> Instant {
+        let since = Duration::from_micros(self.0.progress.load(Ordering::Acquire));
+        self.0.opened + since
+    }
+
+    /// When the connection last became idle, or `None` while a request is being answered.
+    pub fn idle_since(&self) -> Option<Instant> {
+        if self.0.requests.load(Ordering::Acquire) > 0 {
+            return None;
         }
+        let since = Duration::from_micros(self.0.idle_since.load(Ordering::Acquire));
+        Some(self.0.opened + since)
     }
 }
 
 impl Conn {
+    /// A request's response has been written (or dropped).
+    fn request_ended(&self) {
+        let now = self.opened.elapsed().as_micros() as u64;
+        self.idle_since.fetch_max(now, Ordering::AcqRel);
+        self.requests.fetch_sub(1, Ordering::AcqRel);
+    }
+
     fn touch(&self) {
         let now = self.opened.elapsed().as_micros() as u64;
         self.progress.fetch_max(now, Ordering::AcqRel);
@@ -251,11 +252,11 @@ impl Drop for FrameCount {
     }
 }
 
-/// A frame's count as its pieces hold it: alone when the frame is one piece (most are: a GET,
-/// a watch event), shared otherwise.
+/// A frame's count as its pieces hold it (for its drop): alone when the frame is one piece
+/// (most are: a GET, a watch event), shared otherwise.
 enum Share {
-    Whole(FrameCount),
-    Part(Arc<FrameCount>),
+    Whole { _count: FrameCount },
+    Part { _count: Arc<FrameCount> },
 }
 
 /// A piece of a frame: written when dropped.
@@ -278,18 +279,56 @@ impl Drop for Counted {
 }
 
 /// A response body counted against its connection (see the module's doc).
+///
+/// Kept small: hyper holds one for every response being written, which for a watch is as long
+/// as it lasts.
 pub(crate) struct Metered {
     body: Body,
     conn: Arc<Conn>,
     /// Counted when the response was made, not yet pulled from `body`.
     prepaid: usize,
-    /// Pulled and counted, not yet handed out, and the count of the frame it is the end of.
-    rest: Bytes,
-    frame: Option<Share>,
+    /// A frame larger than a piece, being handed out piece by piece.
+    rest: Option<Box<Rest>>,
     /// Whether the peer owes a poll (counted in the connection's `owed`).
     owing: bool,
     /// Whether this body is registered as waiting for room in the total budget.
     waiting: bool,
+    /// Whether this body's end ends a request (see [`Busy`]).
+    request: bool,
+}
+
+/// What is left of a frame larger than a piece, and the count its pieces share.
+struct Rest {
+    bytes: Bytes,
+    count: Arc<FrameCount>,
+}
+
+/// Keeps a connection busy from a request head's arrival until its response has been written
+/// (the body that [`Busy::answer`] is given is dropped), or until it is dropped itself.
+pub(crate) struct Busy(Option<Outbound>);
+
+impl Busy {
+    /// A request head has arrived on `conn`.
+    pub fn new(conn: &Outbound) -> Busy {
+        conn.0.requests.fetch_add(1, Ordering::AcqRel);
+        Busy(Some(conn.clone()))
+    }
+
+    /// Hands the request's end to its response's body.
+    pub fn answer(mut self, mut body: Metered) -> Metered {
+        if self.0.take().is_some() {
+            body.request = true;
+        }
+        body
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            conn.0.request_ended();
+        }
+    }
 }
 
 impl Metered {
@@ -319,28 +358,25 @@ impl Metered {
 
     /// The next piece of `rest`, owned by a counter.
     fn piece(&mut self) -> Frame<Bytes> {
-        let n = self.rest.len().min(PIECE);
-        let bytes = self.rest.split_to(n);
         self.set_owing(true);
-        let frame = if self.rest.is_empty() {
-            self.frame.take()
-        } else {
-            let shared = match self.frame.take() {
-                Some(Share::Whole(count)) => Arc::new(count),
-                Some(Share::Part(shared)) => shared,
-                None => return Frame::data(bytes),
-            };
-            self.frame = Some(Share::Part(shared.clone()));
-            Some(Share::Part(shared))
+        let Some(rest) = self.rest.as_mut() else {
+            return Frame::data(Bytes::new());
         };
-        match frame {
-            Some(frame) => Frame::data(Bytes::from_owner(Counted {
-                bytes,
-                _frame: frame,
-                conn: self.conn.clone(),
-            })),
-            None => Frame::data(bytes),
-        }
+        let n = rest.bytes.len().min(PIECE);
+        let bytes = rest.bytes.split_to(n);
+        let count = if rest.bytes.is_empty() {
+            match self.rest.take() {
+                Some(rest) => rest.count,
+                None => return Frame::data(bytes),
+            }
+        } else {
+            rest.count.clone()
+        };
+        Frame::data(Bytes::from_owner(Counted {
+            bytes,
+            _frame: Share::Part { _count: count },
+            conn: self.conn.clone(),
+        }))
     }
 }
 
@@ -357,7 +393,7 @@ impl HttpBody for Metered {
             // The peer came back for more: it is taking what it was given.
             this.conn.touch();
         }
-        if !this.rest.is_empty() {
+        if this.rest.is_some() {
             return Poll::Ready(Some(Ok(this.piece())));
         }
         if this.body.is_end_stream() {
@@ -397,15 +433,24 @@ impl HttpBody for Metered {
                         this.conn.used.fetch_add(extra, Ordering::AcqRel);
                         this.conn.budget.used.fetch_add(extra, Ordering::AcqRel);
                     }
-                    this.frame = Some(Share::Whole(FrameCount {
+                    let count = FrameCount {
                         bytes: data.len(),
                         conn: this.conn.clone(),
-                    }));
-                    this.rest = data;
-                    if this.rest.is_empty() {
-                        this.set_owing(true);
-                        return Poll::Ready(Some(Ok(Frame::data(Bytes::new()))));
+                    };
+                    this.set_owing(true);
+                    if data.len() <= PIECE {
+                        // One piece, the whole frame (most are: a GET, a watch event).
+                        let piece = Counted {
+                            bytes: data,
+                            _frame: Share::Whole { _count: count },
+                            conn: this.conn.clone(),
+                        };
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from_owner(piece)))));
                     }
+                    this.rest = Some(Box::new(Rest {
+                        bytes: data,
+                        count: Arc::new(count),
+                    }));
                     Poll::Ready(Some(Ok(this.piece())))
                 }
                 Err(frame) => {
@@ -421,12 +466,12 @@ impl HttpBody for Metered {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.rest.is_empty() && self.body.is_end_stream()
+        self.rest.is_none() && self.body.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
         let inner = self.body.size_hint();
-        let rest = self.rest.len() as u64;
+        let rest = self.rest.as_ref().map_or(0, |rest| rest.bytes.len()) as u64;
         let mut hint = SizeHint::new();
         hint.set_lower(inner.lower() + rest);
         if let Some(upper) = inner.upper() {
@@ -440,8 +485,11 @@ impl Drop for Metered {
     fn drop(&mut self) {
         self.set_owing(false);
         self.set_waiting(false);
-        // `frame`, if any, gives back the rest of the frame once its pieces are gone.
+        // `rest`, if any, gives back the rest of its frame once its pieces are gone.
         self.conn.release(self.prepaid);
+        if self.request {
+            self.conn.request_ended();
+        }
     }
 }
 
@@ -509,24 +557,5 @@ mod tests {
         drop(first);
         let second = body.frame().await.unwrap().unwrap().into_data().unwrap();
         assert_eq!(&second[..], &[2u8; 10]);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_connection_stalls_only_with_something_pending() {
-        let a = Outbound::new(Budget::new(0), 0);
-        let watchdog = tokio::spawn({
-            let a = a.clone();
-            async move { a.stalled(Duration::from_secs(60)).await }
-        });
-        // Nothing pending (an idle watch, say): never stalled.
-        tokio::time::sleep(Duration::from_secs(300)).await;
-        assert!(!watchdog.is_finished());
-        // A response nobody takes: stalled a timeout later.
-        let body = a.meter(full(10)).ok().unwrap();
-        tokio::time::sleep(Duration::from_secs(59)).await;
-        assert!(!watchdog.is_finished());
-        tokio::time::sleep(Duration::from_secs(62)).await;
-        assert!(watchdog.is_finished());
-        drop(body);
     }
 }
