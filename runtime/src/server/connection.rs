@@ -196,52 +196,64 @@ impl Server {
                 streams.next(&request);
             }
             let busy = Busy::new(&outbound);
-            let server = self.clone();
-            let identity = identity.clone();
+            let mut request =
+                request.map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
+            if let Some(identity) = &identity {
+                request.extensions_mut().insert(identity.clone());
+            }
+            if streams.is_some() {
+                // For the list gate (`State::enter_list`), which refuses a list before it is
+                // made on a connection whose buffer is full: what concurrent streams can do. An
+                // HTTP/1.1 connection answers one request at a time, and what it answers is
+                // still checked when it is made (`Outbound::meter`); it is spared the
+                // allocation of the extensions.
+                request.extensions_mut().insert(outbound.clone());
+            }
             let outbound = outbound.clone();
-            let http2 = streams.is_some();
+            if let Some(status) = missing_host(&request) {
+                let response = metered(status.into_response(), false, &outbound, busy);
+                return Box::pin(std::future::ready(Ok(response))) as ServiceFuture;
+            }
+            // A write's answer is never replaced by a 429: the write is done, and a retry would
+            // find it done (409). Its size is bounded by the body it answers.
+            let mutating = crate::server::limits::is_mutating(request.method());
+            let server = self.clone();
             // Boxed, so that a connection holds the request's state only while it is answered:
             // hyper keeps room for its service's future for as long as the connection lives
-            // (each idle watcher's, say).
+            // (each idle watcher's, say). Only what the answer needs lives across its await:
+            // the future is freed when the answer starts, and a larger one leaves larger holes
+            // between the allocations that live on (an idle watcher's RSS, docs/performance.md).
             Box::pin(async move {
-                let mut request = request
-                    .map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
-                if let Some(identity) = identity {
-                    request.extensions_mut().insert(identity);
-                }
-                if http2 {
-                    // For the list gate (`State::enter_list`), which refuses a list before it is
-                    // made on a connection whose buffer is full: what concurrent streams can
-                    // do. An HTTP/1.1 connection answers one request at a time, and what it
-                    // answers is still checked when it is made (`Outbound::meter`); it is
-                    // spared the allocation of the extensions.
-                    request.extensions_mut().insert(outbound.clone());
-                }
-                // A write's answer is never replaced by a 429: the write is done, and a retry
-                // would find it done (409). Its size is bounded by the body it answers.
-                let mutating = crate::server::limits::is_mutating(request.method());
-                let response = match missing_host(&request) {
-                    Some(status) => status.into_response(),
-                    None => server.respond(request).await,
-                };
-                let (parts, body) = response.into_parts();
-                let metered = if mutating {
-                    Ok(outbound.count(body))
-                } else {
-                    outbound.meter(body)
-                };
-                let response = match metered {
-                    Ok(body) => Response::from_parts(parts, body),
-                    Err(_refused) => {
-                        let refusal = crate::server::outbound::refusal().into_response();
-                        let (parts, body) = refusal.into_parts();
-                        Response::from_parts(parts, outbound.count(body))
-                    }
-                };
-                Ok::<_, Infallible>(response.map(|body| busy.answer(body)))
+                let response = server.respond(request).await;
+                Ok::<_, Infallible>(metered(response, mutating, &outbound, busy))
             }) as ServiceFuture
         })
     }
+}
+
+/// `response` counted against its connection's bounds, or the 429 that replaces it (a read's
+/// answer only), its end ending the request `busy` keeps.
+fn metered(
+    response: Response<Body>,
+    mutating: bool,
+    outbound: &Outbound,
+    busy: Busy,
+) -> Response<Metered> {
+    let (parts, body) = response.into_parts();
+    let metered = if mutating {
+        Ok(outbound.count(body))
+    } else {
+        outbound.meter(body)
+    };
+    let response = match metered {
+        Ok(body) => Response::from_parts(parts, body),
+        Err(_refused) => {
+            let refusal = crate::server::outbound::refusal().into_response();
+            let (parts, body) = refusal.into_parts();
+            Response::from_parts(parts, outbound.count(body))
+        }
+    };
+    response.map(|body| busy.answer(body))
 }
 
 /// RFC 9112 section 3.2: an HTTP/1.1 request without `Host` is a 400. HTTP/1.0 may omit it,

@@ -606,13 +606,15 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     let long_running = state.long_running(index, &request);
     let mutating = crate::server::limits::is_mutating(request.method());
     if mutating && !long_running && state.target(index).is_some() {
-        let read = crate::server::limits::read_body_first(
+        // Boxed, like the list gate below: off the path of reads and watches, whose futures
+        // would otherwise carry room for them (see `connection.rs` on the size of futures).
+        let read = Box::pin(crate::server::limits::read_body_first(
             &mut request,
             &state.body_budget,
             crate::request_body::MAX_BODY_BYTES,
             started,
             state.limits.request_body_timeout,
-        );
+        ));
         if let Err(status) = read.await {
             log_request(&logged, user.as_deref(), method, status.code, started);
             let mut response = status.into_response();
@@ -635,7 +637,7 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
         }
     };
     let _list_slot = if !long_running && state.is_list(index) {
-        match state.enter_list(&request, started).await {
+        match Box::pin(state.enter_list(&request, started)).await {
             Ok(slot) => slot,
             Err(status) => {
                 log_request(&logged, user.as_deref(), method, status.code, started);
