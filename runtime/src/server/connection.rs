@@ -7,6 +7,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use http::{Request, Response};
+use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -217,16 +218,16 @@ impl Server {
             // A write's answer is never replaced by a 429: the write is done, and a retry would
             // find it done (409). Its size is bounded by the body it answers.
             let mutating = crate::server::limits::is_mutating(request.method());
-            let server = self.clone();
             // Boxed, so that a connection holds the request's state only while it is answered:
             // hyper keeps room for its service's future for as long as the connection lives
-            // (each idle watcher's, say). Only what the answer needs lives across its await:
-            // the future is freed when the answer starts, and a larger one leaves larger holes
-            // between the allocations that live on (an idle watcher's RSS, docs/performance.md).
-            Box::pin(async move {
-                let response = server.respond(request).await;
-                Ok::<_, Infallible>(metered(response, mutating, &outbound, busy))
-            }) as ServiceFuture
+            // (each idle watcher's, say). A combinator rather than an async block, whose future
+            // would carry the request again beside the one it awaits: the future is freed when
+            // the answer starts, and a larger one leaves larger holes between the allocations
+            // that live on (an idle watcher's RSS, docs/performance.md).
+            Box::pin(
+                self.respond(request)
+                    .map(move |response| Ok(metered(response, mutating, &outbound, busy))),
+            ) as ServiceFuture
         })
     }
 }

@@ -22,6 +22,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::Either;
 use http::{Request, Response};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
@@ -192,15 +193,18 @@ impl Server {
     /// server without sockets, for tests (`tower::ServiceExt::oneshot` on [`Server::service`]
     /// works the same).
     pub fn handle(&self, request: Request<Body>) -> HandlerFuture {
-        let server = self.clone();
-        Box::pin(async move { server.respond(request).await })
+        Box::pin(self.respond(request))
     }
 
-    /// [`handle`](Self::handle) without boxing the future: what each connection awaits.
-    pub(crate) async fn respond(&self, request: Request<Body>) -> Response<Body> {
+    /// [`handle`](Self::handle) without boxing the future: what each connection awaits. Not an
+    /// `async fn`, whose future would carry the request a second time beside the one it awaits.
+    pub(crate) fn respond(
+        &self,
+        request: Request<Body>,
+    ) -> impl Future<Output = Response<Body>> + Send + 'static {
         match &self.service {
-            Some(service) => filtered_route(service.clone(), request).await,
-            None => dispatch(self.state.clone(), request).await,
+            Some(service) => Either::Left(filtered_route(service.clone(), request)),
+            None => Either::Right(dispatch(self.state.clone(), request)),
         }
     }
 
@@ -557,7 +561,7 @@ struct Pending {
 }
 
 /// Routes one request and runs its handler, with panic recovery and metrics.
-async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
+async fn dispatch(state: Arc<State>, mut request: Request<Body>) -> Response<Body> {
     let started = tokio::time::Instant::now();
     let Some(method) = Method::parse(request.method().as_str()) else {
         return Status::method_not_allowed(format!(
@@ -568,7 +572,6 @@ async fn dispatch(state: Arc<State>, request: Request<Body>) -> Response<Body> {
     };
     let logged = tracing::enabled!(target: "krest::request", tracing::Level::DEBUG)
         .then(|| (request.uri().clone(), request.version()));
-    let mut request = request;
     if let Some(access) = &state.access {
         if let Err(status) = access.check(&mut request) {
             // Logged like every other answer: 401s and 403s are what an operator looks for.
