@@ -139,7 +139,7 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
     }
     let after = if from_state { None } else { options.start };
     let mut encoder = Encoder {
-        model: model.clone(),
+        model,
         format: options.format,
         first_table: true,
     };
@@ -147,7 +147,6 @@ pub async fn watch(ctx: Ctx) -> Result<Response<Body>, Status> {
         prefix: prefix.clone(),
         name: options.name,
         selection: options.selection,
-        model,
     };
     let guard = Some(registry.metrics.watch_started());
     let body = match hub.subscribe(&prefix, after) {

@@ -37,18 +37,17 @@ pub(crate) struct Filter {
     pub prefix: String,
     pub name: Option<String>,
     pub selection: Selection,
-    pub model: ResourceModel,
 }
 
 impl Filter {
-    /// Whether the object at `key` is visible to this watcher.
-    pub fn matches(&self, key: &str, value: &Value) -> bool {
+    /// Whether the object at `key`, of the kind `model` describes, is visible to this watcher.
+    pub fn matches(&self, key: &str, value: &Value, model: &ResourceModel) -> bool {
         key.starts_with(&self.prefix)
             && self
                 .name
                 .as_deref()
                 .is_none_or(|n| key.rsplit('/').next() == Some(n))
-            && (self.selection.is_empty() || self.selection.matches(value, &self.model))
+            && (self.selection.is_empty() || self.selection.matches(value, model))
     }
 }
 
@@ -57,6 +56,7 @@ impl Filter {
 /// `as=PartialObjectMetadataList` on a watch writes whole objects, as kube-apiserver's watch
 /// does: its conversion fails on a single object and it falls back to the object.
 pub(crate) struct Encoder {
+    /// The watched kind, for the filter too: one copy per watcher (it is a few hundred bytes).
     pub model: ResourceModel,
     pub format: Format,
     pub first_table: bool,
@@ -223,7 +223,7 @@ impl WatchBody {
         while let Some(object) = self.initial.next() {
             let index = self.initial_keys.len() - self.initial.len() - 1;
             let key = self.initial_keys.get(index).cloned().unwrap_or_default();
-            if self.filter.matches(&key, &object.selectable) {
+            if self.filter.matches(&key, &object.selectable, &self.encoder.model) {
                 return Some(self.encoder.line("ADDED", &object, None));
             }
         }
@@ -256,9 +256,9 @@ impl WatchBody {
         let was = change
             .prev
             .as_ref()
-            .is_some_and(|p| self.filter.matches(&change.key, &p.selectable));
+            .is_some_and(|p| self.filter.matches(&change.key, &p.selectable, &self.encoder.model));
         let is = change.kind != EventKind::Deleted
-            && self.filter.matches(&change.key, &change.object.selectable);
+            && self.filter.matches(&change.key, &change.object.selectable, &self.encoder.model);
         match (was, is, change.kind) {
             (true, false, EventKind::Added | EventKind::Modified) => {
                 // The object left this watcher's selection: DELETED with the state the watcher
