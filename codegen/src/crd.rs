@@ -65,6 +65,9 @@ pub struct Crd {
     pub scope: Scope,
     /// `spec.versions`, in document order.
     pub versions: Vec<CrdVersion>,
+    /// `spec.conversion.strategy` is `Webhook`: a webhook converts between versions. Only
+    /// [`read_crd_definitions`] accepts such a CRD; krest itself converts by copying fields.
+    pub webhook_conversion: bool,
 }
 
 /// One entry of a CRD's `spec.versions`.
@@ -160,7 +163,18 @@ pub fn read_crds(file: &str, text: &str) -> Result<Vec<Crd>> {
     parse_documents(file, text)?
         .iter()
         .enumerate()
-        .map(|(i, document)| read_crd(file, i, document))
+        .map(|(i, document)| read_crd(file, i, document, false))
+        .collect()
+}
+
+/// Reads CustomResourceDefinitions as [`read_crds`] does, but also those whose versions are
+/// converted by a webhook (`spec.conversion.strategy: Webhook`), which krest cannot serve but
+/// can compare (`krest diff` reads the published CRDs of other servers).
+pub fn read_crd_definitions(file: &str, text: &str) -> Result<Vec<Crd>> {
+    parse_documents(file, text)?
+        .iter()
+        .enumerate()
+        .map(|(i, document)| read_crd(file, i, document, true))
         .collect()
 }
 
@@ -264,7 +278,7 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn read_crd(file: &str, index: usize, document: &Node) -> Result<Crd> {
+fn read_crd(file: &str, index: usize, document: &Node, accept_webhook: bool) -> Result<Crd> {
     let doc = At {
         file,
         node: document,
@@ -323,9 +337,11 @@ fn read_crd(file: &str, index: usize, document: &Node) -> Result<Crd> {
             ))
         }
     };
+    let mut webhook_conversion = false;
     if let Some((conversion, cp)) = spec.get(&sp, "conversion")? {
         if let Some(strategy) = conversion.optional_string(&cp, "strategy")? {
-            if strategy != "None" {
+            webhook_conversion = strategy == "Webhook";
+            if strategy != "None" && !(accept_webhook && webhook_conversion) {
                 return Err(conversion.error(
                     &cp,
                     format!("conversion strategy `{strategy}` is not supported: krest converts between versions by copying fields (`strategy: None`)"),
@@ -377,6 +393,7 @@ fn read_crd(file: &str, index: usize, document: &Node) -> Result<Crd> {
         categories,
         scope,
         versions,
+        webhook_conversion,
     };
     for version in &crd.versions {
         let model = crd.model(version);
