@@ -75,6 +75,8 @@ pub struct Crd {
 pub struct CrdVersion {
     /// Its index in `spec.versions`, for error paths.
     pub index: usize,
+    /// The line of its entry in `spec.versions`.
+    pub line: u64,
     /// `name`: `v1`, `v1beta1`.
     pub name: String,
     /// `served`: whether the version's routes exist.
@@ -521,6 +523,7 @@ fn read_version(index: usize, version: At<'_>, path: &str) -> Result<CrdVersion>
     }
     Ok(CrdVersion {
         index,
+        line: version.node.line,
         name,
         served,
         storage,

@@ -287,6 +287,8 @@ pub struct ApiVersion {
     pub storage: bool,
     /// Its `openAPIV3Schema`.
     pub schema: Node,
+    /// The line of its entry in `spec.versions` (0 for a model).
+    pub line: u64,
 }
 
 impl ApiKind {
@@ -323,6 +325,7 @@ impl Api {
                         served: v.served,
                         storage: v.storage,
                         schema: v.schema.clone(),
+                        line: v.line,
                     })
                     .collect(),
                 file: crd.file.clone(),
@@ -344,6 +347,7 @@ impl Api {
                 served: true,
                 storage: model.storage_version.is_none(),
                 schema: node_from_json(schema),
+                line: 0,
             };
             if let Some(kind) = api
                 .kinds

@@ -54,17 +54,25 @@ const DESCRIPTIONS_LISTED: usize = 3;
 impl Report {
     /// A report of `changes`, sorted.
     pub fn new(mut changes: Vec<Change>) -> Report {
-        let breaking_kinds: Vec<(String, String)> = changes
+        let breaking: Vec<(String, String, Option<String>)> = changes
             .iter()
             .filter(|c| c.class == Class::Breaking)
-            .map(|c| (c.group.clone(), c.kind.clone()))
+            .map(|c| (c.group.clone(), c.kind.clone(), c.version.clone()))
             .collect();
+        let kind_breaks = |c: &Change| breaking.iter().any(|(g, k, _)| *g == c.group && *k == c.kind);
+        let version_breaks = |c: &Change| {
+            breaking
+                .iter()
+                .any(|(g, k, v)| *g == c.group && *k == c.kind && *v == c.version)
+        };
         // Stable: within one class of one version, changes stay in schema order.
-        changes.sort_by_key(|c| {
+        changes.sort_by_cached_key(|c| {
             (
-                !breaking_kinds.contains(&(c.group.clone(), c.kind.clone())),
+                !kind_breaks(c),
                 c.group.clone(),
                 c.kind.clone(),
+                c.version.is_some(),
+                !version_breaks(c),
                 c.version.clone(),
                 c.class,
             )

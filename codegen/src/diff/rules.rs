@@ -258,7 +258,7 @@ fn diff_kind(sink: &mut Sink<'_>, old: &ApiKind, new: &ApiKind) {
                     &path,
                     "the version was removed",
                 )
-                .at_old_line(old_version.schema.line);
+                .at_old_line(old_version.line);
             }
             None => {
                 sink.add(
@@ -267,7 +267,7 @@ fn diff_kind(sink: &mut Sink<'_>, old: &ApiKind, new: &ApiKind) {
                     &path,
                     "the version, which was not served, was removed",
                 )
-                .at_old_line(old_version.schema.line);
+                .at_old_line(old_version.line);
             }
         }
     }
@@ -286,7 +286,7 @@ fn diff_kind(sink: &mut Sink<'_>, old: &ApiKind, new: &ApiKind) {
                 &format!("spec.versions[{name}]"),
                 format!("a new version{served}"),
             )
-            .at_new_line(new_version.schema.line);
+            .at_new_line(new_version.line);
         }
     }
     sink.version = None;
@@ -304,7 +304,10 @@ fn storage(sink: &mut Sink<'_>, old: &ApiKind, new: &ApiKind) {
     if a == b {
         return;
     }
-    let same_schema = without_descriptions(node_json(&old_storage.schema))
+    // Objects stored as `a` are served as `b` by relabelling them: safe when the new CRD's `a`
+    // and `b` (or, with `a` gone, the old `a` and the new `b`) have the same schema.
+    let stored = new.version(a).unwrap_or(old_storage);
+    let same_schema = without_descriptions(node_json(&stored.schema))
         == without_descriptions(node_json(&new_storage.schema));
     let (class, why) = if new.webhook_conversion {
         (Class::Compatible, "a conversion webhook converts them")
@@ -349,7 +352,8 @@ fn diff_version(sink: &mut Sink<'_>, path: &str, old: &ApiVersion, new: &ApiVers
                 Rule::VersionServed,
                 &format!("{path}.served"),
                 "the version is now served",
-            );
+            )
+            .at_new_line(new.line);
             return;
         }
         (true, false) => {
@@ -358,7 +362,8 @@ fn diff_version(sink: &mut Sink<'_>, path: &str, old: &ApiVersion, new: &ApiVers
                 Rule::VersionUnserved,
                 &format!("{path}.served"),
                 "the version is no longer served",
-            );
+            )
+            .at_new_line(new.line);
             return;
         }
         (true, true) => {}
