@@ -30,27 +30,12 @@ pub(crate) fn diff_schema(sink: &mut Sink<'_>, path: &str, old: &Node, new: &Nod
     cmp.opaque_validation(sink);
     cmp.cel(sink);
     cmp.defaults(sink);
+    if !cmp.map_values(sink, path) {
+        return;
+    }
     cmp.properties(sink, path);
     if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
         diff_schema(sink, &format!("{path}[*]"), o, n);
-    }
-    let (old_ap, new_ap) = (old.get("additionalProperties"), new.get("additionalProperties"));
-    match (old_ap, new_ap) {
-        (Some(o), Some(n)) if o.as_map().is_some() && n.as_map().is_some() => {
-            diff_schema(sink, &format!("{path}.*"), o, n);
-        }
-        (None, None) => {}
-        (o, n) if same(o, n) => {}
-        (o, n) => {
-            sink.add(
-                Class::Breaking,
-                Rule::TypeChanged,
-                shown,
-                "the values of the map changed type (additionalProperties)",
-            )
-            .values(o.map(json), n.map(json))
-            .at_new(n.unwrap_or(new));
-        }
     }
 }
 
@@ -128,6 +113,31 @@ impl<'a> Pair<'a> {
                 .at_new(self.where_new("format"));
         }
         true
+    }
+
+    /// `additionalProperties`: the values of a map compared as fields (`.*`); a map that
+    /// became something else (or the reverse) is a changed type, and false is returned so that
+    /// its properties are not compared.
+    fn map_values(&self, sink: &mut Sink<'_>, path: &str) -> bool {
+        let (o, n) = self.both("additionalProperties");
+        match (o, n) {
+            (Some(o), Some(n)) if o.as_map().is_some() && n.as_map().is_some() => {
+                diff_schema(sink, &format!("{path}.*"), o, n);
+                true
+            }
+            (o, n) if same(o, n) => true,
+            (o, n) => {
+                sink.add(
+                    Class::Breaking,
+                    Rule::TypeChanged,
+                    self.shown,
+                    "the values of the map changed type (additionalProperties)",
+                )
+                .values(o.map(json), n.map(json))
+                .at_new(n.unwrap_or(self.new));
+                false
+            }
+        }
     }
 
     /// `nullable` and `x-kubernetes-preserve-unknown-fields`: taking either away narrows.
