@@ -8,28 +8,30 @@
 //!
 //! ```json
 //! {
-//!   "format": "krest-diff/v1",
 //!   "breaking": 1,
-//!   "compatible": 1,
 //!   "changes": [
 //!     {
 //!       "class": "breaking",
-//!       "rule": "field-removed",
-//!       "group": "demo.krest.dev",
-//!       "kind": "Widget",
-//!       "version": "v1",
-//!       "path": ".spec.size",
-//!       "message": "the field was removed",
-//!       "old": null,
-//!       "new": null,
 //!       "file": "old/widget.yaml",
+//!       "group": "demo.krest.dev",
+//!       "key": "field-removed demo.krest.dev/v1 Widget .spec.size",
+//!       "kind": "Widget",
 //!       "line": 83,
-//!       "key": "field-removed demo.krest.dev/v1 Widget .spec.size"
+//!       "message": "the field was removed",
+//!       "new": null,
+//!       "old": null,
+//!       "path": ".spec.size",
+//!       "rule": "field-removed",
+//!       "version": "v1"
 //!     }
-//!   ]
+//!   ],
+//!   "compatible": 0,
+//!   "format": "krest-diff/v1"
 //! }
 //! ```
 //!
+//! Keys are written in alphabetical order; every key is always present. `class` is
+//! `breaking` or `compatible`; `rule` is a [`Rule`] id; `key` is what allow lists name.
 //! `version` is null for a change to the whole kind; `old` and `new` are the values before
 //! and after when they say something (a bound, an enum value, a name), else null; `line` is 0
 //! when unknown. Changes are in the order of the text report.
