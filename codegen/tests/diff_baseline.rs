@@ -51,10 +51,17 @@ fn a_breaking_change_fails_the_build_listing_it() {
         .unwrap_err();
     assert_eq!(error.file, schemas().display().to_string());
     assert!(
-        error.message.starts_with("1 breaking change(s) against the API baseline"),
+        error
+            .message
+            .starts_with("1 breaking change(s) against the API baseline"),
         "{error}"
     );
-    assert!(error.message.contains(&format!("\n  {KEY}\n      the field was removed")), "{error}");
+    assert!(
+        error
+            .message
+            .contains(&format!("\n  {KEY}\n      the field was removed")),
+        "{error}"
+    );
     // Nothing was generated.
     assert!(!out.exists());
 }
@@ -69,8 +76,14 @@ fn an_allowed_break_generates() {
         .out_dir(dir.path().join("out"))
         .rerun_if_changed(false);
     builder.generate().unwrap_or_else(|e| panic!("{e}"));
-    let report = builder.check_baseline().unwrap().expect("a baseline is set");
-    assert_eq!(report.breaking().map(|c| c.key()).collect::<Vec<_>>(), [KEY]);
+    let report = builder
+        .check_baseline()
+        .unwrap()
+        .expect("a baseline is set");
+    assert_eq!(
+        report.breaking().map(|c| c.key()).collect::<Vec<_>>(),
+        [KEY]
+    );
 }
 
 #[test]
@@ -85,9 +98,9 @@ fn an_allowed_break_that_is_not_there_is_an_error() {
         .generate()
         .unwrap_err();
     assert!(
-        error
-            .message
-            .contains(&format!("allowed but not found (remove it from the allow list): {KEY}")),
+        error.message.contains(&format!(
+            "allowed but not found (remove it from the allow list): {KEY}"
+        )),
         "{error}"
     );
 }

@@ -46,7 +46,10 @@ fn nothing_breaks_exit_0() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("compatible version-removed"), "{stdout}");
-    assert!(stdout.ends_with("0 breaking, 5 compatible changes\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("0 breaking, 5 compatible changes\n"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -63,8 +66,14 @@ fn a_breaking_change_exits_1_with_the_report() {
         ),
         "{stdout}"
     );
-    assert!(lines[1].ends_with("v0.79.0/monitoring.coreos.com_podmonitors.yaml:1097)"), "{stdout}");
-    assert!(stdout.ends_with("2 breaking, 4 compatible changes\n"), "{stdout}");
+    assert!(
+        lines[1].ends_with("v0.79.0/monitoring.coreos.com_podmonitors.yaml:1097)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("2 breaking, 4 compatible changes\n"),
+        "{stdout}"
+    );
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 
@@ -132,7 +141,9 @@ fn an_unreadable_input_exits_2_with_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     let prefix = format!("krest: error: {}:", bad.display());
-    let rest = stderr.strip_prefix(&prefix).unwrap_or_else(|| panic!("{stderr}"));
+    let rest = stderr
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{stderr}"));
     let line = rest.split(':').next().unwrap_or_default();
     assert_eq!(line, "4", "{stderr}");
     assert!(rest.contains("unclosed bracket"), "{stderr}");
@@ -198,7 +209,12 @@ fn standard_input_is_one_side() {
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=krest", "-c", "user.email=krest@example.invalid"])
+        .args([
+            "-c",
+            "user.name=krest",
+            "-c",
+            "user.email=krest@example.invalid",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -214,8 +230,11 @@ fn git_compares_a_revision_with_the_working_tree() {
     let dir = repo.path();
     std::fs::create_dir(dir.join("schemas")).unwrap();
     for file in ["widget.yaml", "gadget.yaml"] {
-        std::fs::copy(root().join("../schemas").join(file), dir.join("schemas").join(file))
-            .unwrap();
+        std::fs::copy(
+            root().join("../schemas").join(file),
+            dir.join("schemas").join(file),
+        )
+        .unwrap();
     }
     std::fs::write(dir.join("notes.yaml"), "not: a crd\n").unwrap();
     git(dir, &["init", "-q"]);
@@ -237,13 +256,21 @@ fn git_compares_a_revision_with_the_working_tree() {
         &["diff", "--git", "HEAD"],
     ] {
         let out = krest_in(dir, args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         let stdout = text(&out.stdout);
         assert!(
             stdout.contains("breaking   validation-tightened     .spec.replicas: `minimum` changed from `0` to `1` (schemas/widget.yaml:"),
             "{args:?}: {stdout}"
         );
-        assert!(stdout.ends_with("1 breaking, 0 compatible change\n"), "{stdout}");
+        assert!(
+            stdout.ends_with("1 breaking, 0 compatible change\n"),
+            "{stdout}"
+        );
     }
 
     // A removal points at the file at the revision.
@@ -252,10 +279,18 @@ fn git_compares_a_revision_with_the_working_tree() {
     std::fs::write(&widget, text_before.replace(size, "")).unwrap();
     let out = krest_in(dir, &["diff", "--git", "HEAD", "schemas"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("(HEAD:schemas/widget.yaml:"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("(HEAD:schemas/widget.yaml:"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // A revision that does not exist cannot be read: 2, naming it.
     let out = krest_in(dir, &["diff", "--git", "no-such-ref", "schemas"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no-such-ref"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no-such-ref"),
+        "{}",
+        text(&out.stderr)
+    );
 }

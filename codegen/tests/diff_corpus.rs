@@ -54,15 +54,35 @@ fn prometheus_operator_v0_79_to_v0_80_renamed_a_field() {
     assert_eq!(
         of(&report, Class::Breaking),
         set(&[
-            ("PodMonitor", "v1", "field-removed", ".spec.scrapeFallbackProtocol"),
-            ("ServiceMonitor", "v1", "field-removed", ".spec.scrapeFallbackProtocol"),
+            (
+                "PodMonitor",
+                "v1",
+                "field-removed",
+                ".spec.scrapeFallbackProtocol"
+            ),
+            (
+                "ServiceMonitor",
+                "v1",
+                "field-removed",
+                ".spec.scrapeFallbackProtocol"
+            ),
         ])
     );
     assert_eq!(
         of(&report, Class::Compatible),
         set(&[
-            ("PodMonitor", "v1", "field-added", ".spec.fallbackScrapeProtocol"),
-            ("ServiceMonitor", "v1", "field-added", ".spec.fallbackScrapeProtocol"),
+            (
+                "PodMonitor",
+                "v1",
+                "field-added",
+                ".spec.fallbackScrapeProtocol"
+            ),
+            (
+                "ServiceMonitor",
+                "v1",
+                "field-added",
+                ".spec.fallbackScrapeProtocol"
+            ),
         ])
     );
 }
@@ -107,21 +127,38 @@ fn cert_manager_v1_5_to_v1_7_unserved_then_removed_old_versions() {
     let versions = ["v1alpha2", "v1alpha3", "v1beta1"];
     let expected: Vec<(&str, &str, &str, String)> = versions
         .iter()
-        .map(|v| ("Certificate", *v, "version-unserved", format!("spec.versions[{v}].served")))
+        .map(|v| {
+            (
+                "Certificate",
+                *v,
+                "version-unserved",
+                format!("spec.versions[{v}].served"),
+            )
+        })
         .collect();
-    let expected: Vec<(&str, &str, &str, &str)> =
-        expected.iter().map(|(k, v, r, p)| (*k, *v, *r, p.as_str())).collect();
+    let expected: Vec<(&str, &str, &str, &str)> = expected
+        .iter()
+        .map(|(k, v, r, p)| (*k, *v, *r, p.as_str()))
+        .collect();
     assert_eq!(of(&unserved, Class::Breaking), set(&expected));
 
     let removed = report("cert-manager/v1.6.0", "cert-manager/v1.7.0");
     assert!(!removed.is_breaking(), "{}", removed.to_text());
-    let expected: Vec<String> = versions.iter().map(|v| format!("spec.versions[{v}]")).collect();
+    let expected: Vec<String> = versions
+        .iter()
+        .map(|v| format!("spec.versions[{v}]"))
+        .collect();
     let mut want: Vec<(&str, &str, &str, &str)> = versions
         .iter()
         .zip(&expected)
         .map(|(v, p)| ("Certificate", *v, "version-removed", p.as_str()))
         .collect();
-    want.push(("Certificate", "v1", "field-added", ".spec.additionalOutputFormats"));
+    want.push((
+        "Certificate",
+        "v1",
+        "field-added",
+        ".spec.additionalOutputFormats",
+    ));
     assert_eq!(of(&removed, Class::Compatible), set(&want));
 }
 
@@ -149,7 +186,11 @@ fn argo_cd_v2_3_to_v2_4_removed_ksonnet() {
 /// A side compared with itself has no changes.
 #[test]
 fn a_release_compared_with_itself_has_no_changes() {
-    for dir in ["argo-cd/v2.4.0", "gateway-api/v0.8.0", "cert-manager/v1.5.0"] {
+    for dir in [
+        "argo-cd/v2.4.0",
+        "gateway-api/v0.8.0",
+        "cert-manager/v1.5.0",
+    ] {
         let report = report(dir, dir);
         assert!(report.changes.is_empty(), "{dir}: {}", report.to_text());
     }

@@ -68,7 +68,14 @@ pub fn read_working_tree(path: Option<&Path>) -> Result<Api> {
         return Api::read_path(path);
     }
     let mut api = Api::default();
-    let listed = git(&["ls-files", "--cached", "--others", "--exclude-standard", "--", "."])?;
+    let listed = git(&[
+        "ls-files",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+        "--",
+        ".",
+    ])?;
     let mut files: Vec<&str> = listed.lines().filter(|name| is_yaml(name)).collect();
     files.sort_unstable();
     files.dedup();

@@ -61,7 +61,11 @@ impl Report {
             .filter(|c| c.class == Class::Breaking)
             .map(|c| (c.group.clone(), c.kind.clone(), c.version.clone()))
             .collect();
-        let kind_breaks = |c: &Change| breaking.iter().any(|(g, k, _)| *g == c.group && *k == c.kind);
+        let kind_breaks = |c: &Change| {
+            breaking
+                .iter()
+                .any(|(g, k, _)| *g == c.group && *k == c.kind)
+        };
         let version_breaks = |c: &Change| {
             breaking
                 .iter()

@@ -217,7 +217,12 @@ fn diff_kind(sink: &mut Sink<'_>, old: &ApiKind, new: &ApiKind) {
     }
     for (key, rule, a, b) in [
         ("plural", Rule::PluralChanged, &old.plural, &new.plural),
-        ("singular", Rule::SingularChanged, &old.singular, &new.singular),
+        (
+            "singular",
+            Rule::SingularChanged,
+            &old.singular,
+            &new.singular,
+        ),
     ] {
         if a != b {
             sink.add_names(
@@ -525,10 +530,7 @@ fn subresources(sink: &mut Sink<'_>, path: &str, old: &ApiVersion, new: &ApiVers
 }
 
 fn columns(sink: &mut Sink<'_>, path: &str, old: &ApiVersion, new: &ApiVersion) {
-    let (oc, nc) = (
-        &old.model.printer_columns,
-        &new.model.printer_columns,
-    );
+    let (oc, nc) = (&old.model.printer_columns, &new.model.printer_columns);
     let column = |c: &crate::model::PrinterColumn| {
         json!({"name": &*c.name, "type": &*c.type_, "format": &*c.format,
                "jsonPath": &*c.json_path, "priority": c.priority, "description": &*c.description})

@@ -201,11 +201,7 @@ impl<'a> Pair<'a> {
     fn enums(&self, sink: &mut Sink<'_>) {
         let (o, n) = self.both("enum");
         let values = |node: &Node| -> Vec<Value> {
-            node.as_seq()
-                .unwrap_or_default()
-                .iter()
-                .map(json)
-                .collect()
+            node.as_seq().unwrap_or_default().iter().map(json).collect()
         };
         match (o, n) {
             (None, None) => {}
