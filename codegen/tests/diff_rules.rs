@@ -129,6 +129,8 @@ const KIND: Option<&str> = None;
 
 fn none(_: &mut Value) {}
 
+// A table: one change pair per line or two, as written, not as rustfmt would spread it.
+#[rustfmt::skip]
 fn cases() -> Vec<Case> {
     use Rule::*;
     let case = |name, old: Edit, new: Edit, expected| Case {
@@ -148,634 +150,204 @@ fn cases() -> Vec<Case> {
     vec![
         case("no change", none, none, &[]),
         // The definition.
-        case(
-            "scope",
-            none,
-            |c| c["spec"]["scope"] = json!("Cluster"),
-            &[(B, ScopeChanged, KIND, "spec.scope")],
-        ),
-        case(
-            "plural",
-            none,
-            |c| {
-                c["spec"]["names"]["plural"] = json!("gizmos");
-                c["metadata"]["name"] = json!("gizmos.demo.krest.dev");
-            },
-            &[(B, PluralChanged, KIND, "spec.names.plural")],
-        ),
-        case(
-            "singular",
-            none,
-            |c| c["spec"]["names"]["singular"] = json!("gizmo"),
-            &[(B, SingularChanged, KIND, "spec.names.singular")],
-        ),
-        case(
-            "short names",
-            none,
-            |c| c["spec"]["names"]["shortNames"] = json!(["wdg"]),
-            &[
-                (B, ShortNameRemoved, KIND, "spec.names.shortNames[wd]"),
-                (C, ShortNameAdded, KIND, "spec.names.shortNames[wdg]"),
-            ],
-        ),
-        case(
-            "categories",
-            none,
-            |c| c["spec"]["names"]["categories"] = json!(["demo"]),
-            &[
-                (B, CategoryRemoved, KIND, "spec.names.categories[all]"),
-                (C, CategoryAdded, KIND, "spec.names.categories[demo]"),
-            ],
-        ),
+        case("scope", none, |c| c["spec"]["scope"] = json!("Cluster"),
+             &[(B, ScopeChanged, KIND, "spec.scope")]),
+        case("plural", none, |c| {
+            c["spec"]["names"]["plural"] = json!("gizmos");
+            c["metadata"]["name"] = json!("gizmos.demo.krest.dev");
+        }, &[(B, PluralChanged, KIND, "spec.names.plural")]),
+        case("singular", none, |c| c["spec"]["names"]["singular"] = json!("gizmo"),
+             &[(B, SingularChanged, KIND, "spec.names.singular")]),
+        case("short names", none, |c| c["spec"]["names"]["shortNames"] = json!(["wdg"]),
+             &[(B, ShortNameRemoved, KIND, "spec.names.shortNames[wd]"),
+               (C, ShortNameAdded, KIND, "spec.names.shortNames[wdg]")]),
+        case("categories", none, |c| c["spec"]["names"]["categories"] = json!(["demo"]),
+             &[(B, CategoryRemoved, KIND, "spec.names.categories[all]"),
+               (C, CategoryAdded, KIND, "spec.names.categories[demo]")]),
         // Versions.
-        two(
-            "version removed",
-            none,
-            |c| {
-                c["spec"]["versions"].as_array_mut().unwrap().pop();
-            },
-            &[(B, VersionRemoved, Some("v1beta1"), "spec.versions[v1beta1]")],
-        ),
-        two(
-            "unserved version removed",
-            |c| c["spec"]["versions"][1]["served"] = json!(false),
-            |c| {
-                c["spec"]["versions"].as_array_mut().unwrap().pop();
-            },
-            &[(C, VersionRemoved, Some("v1beta1"), "spec.versions[v1beta1]")],
-        ),
-        two(
-            "version added",
-            |c| {
-                c["spec"]["versions"].as_array_mut().unwrap().pop();
-            },
-            none,
-            &[(C, VersionAdded, Some("v1beta1"), "spec.versions[v1beta1]")],
-        ),
-        two(
-            "version unserved",
-            none,
-            |c| c["spec"]["versions"][1]["served"] = json!(false),
-            &[(
-                B,
-                VersionUnserved,
-                Some("v1beta1"),
-                "spec.versions[v1beta1].served",
-            )],
-        ),
-        two(
-            "version served",
-            |c| c["spec"]["versions"][1]["served"] = json!(false),
-            none,
-            &[(
-                C,
-                VersionServed,
-                Some("v1beta1"),
-                "spec.versions[v1beta1].served",
-            )],
-        ),
-        two(
-            "version deprecated",
-            none,
-            |c| c["spec"]["versions"][1]["deprecated"] = json!(true),
-            &[(
-                C,
-                VersionDeprecated,
-                Some("v1beta1"),
-                "spec.versions[v1beta1].deprecated",
-            )],
-        ),
-        two(
-            "storage version, schemas differ, no webhook",
-            none,
-            |c| {
-                c["spec"]["versions"][0]["storage"] = json!(false);
-                c["spec"]["versions"][1]["storage"] = json!(true);
-                c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
-                    ["properties"]["extra"] = json!({"type": "string"});
-            },
-            &[
-                (C, FieldAdded, V1, ".spec.extra"),
-                (B, StorageVersionChanged, KIND, "spec.versions[*].storage"),
-            ],
-        ),
-        two(
-            "storage version, same schemas",
-            none,
-            |c| {
-                c["spec"]["versions"][0]["storage"] = json!(false);
-                c["spec"]["versions"][1]["storage"] = json!(true);
-            },
-            &[(C, StorageVersionChanged, KIND, "spec.versions[*].storage")],
-        ),
-        two(
-            "storage version with a conversion webhook",
-            none,
-            |c| {
-                c["spec"]["versions"][0]["storage"] = json!(false);
-                c["spec"]["versions"][1]["storage"] = json!(true);
-                c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
-                    ["properties"]["extra"] = json!({"type": "string"});
-                c["spec"]["conversion"] = json!({"strategy": "Webhook", "webhook": {
+        two("version removed", none, |c| {
+            c["spec"]["versions"].as_array_mut().unwrap().pop();
+        }, &[(B, VersionRemoved, Some("v1beta1"), "spec.versions[v1beta1]")]),
+        two("unserved version removed", |c| c["spec"]["versions"][1]["served"] = json!(false), |c| {
+            c["spec"]["versions"].as_array_mut().unwrap().pop();
+        }, &[(C, VersionRemoved, Some("v1beta1"), "spec.versions[v1beta1]")]),
+        two("version added", |c| {
+            c["spec"]["versions"].as_array_mut().unwrap().pop();
+        }, none, &[(C, VersionAdded, Some("v1beta1"), "spec.versions[v1beta1]")]),
+        two("version unserved", none, |c| c["spec"]["versions"][1]["served"] = json!(false),
+            &[(B, VersionUnserved, Some("v1beta1"), "spec.versions[v1beta1].served")]),
+        two("version served", |c| c["spec"]["versions"][1]["served"] = json!(false), none,
+            &[(C, VersionServed, Some("v1beta1"), "spec.versions[v1beta1].served")]),
+        two("version deprecated", none, |c| c["spec"]["versions"][1]["deprecated"] = json!(true),
+            &[(C, VersionDeprecated, Some("v1beta1"), "spec.versions[v1beta1].deprecated")]),
+        two("storage version, schemas differ, no webhook", none, |c| {
+            c["spec"]["versions"][0]["storage"] = json!(false);
+            c["spec"]["versions"][1]["storage"] = json!(true);
+            c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+                ["properties"]["extra"] = json!({"type": "string"});
+        }, &[(C, FieldAdded, V1, ".spec.extra"),
+             (B, StorageVersionChanged, KIND, "spec.versions[*].storage")]),
+        two("storage version, same schemas", none, |c| {
+            c["spec"]["versions"][0]["storage"] = json!(false);
+            c["spec"]["versions"][1]["storage"] = json!(true);
+        }, &[(C, StorageVersionChanged, KIND, "spec.versions[*].storage")]),
+        two("storage version with a conversion webhook", none, |c| {
+            c["spec"]["versions"][0]["storage"] = json!(false);
+            c["spec"]["versions"][1]["storage"] = json!(true);
+            c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+                ["properties"]["extra"] = json!({"type": "string"});
+            c["spec"]["conversion"] = json!({"strategy": "Webhook", "webhook": {
                 "conversionReviewVersions": ["v1"],
                 "clientConfig": {"service": {"name": "w", "namespace": "n"}}}});
-            },
-            &[
-                (C, FieldAdded, V1, ".spec.extra"),
-                (C, StorageVersionChanged, KIND, "spec.versions[*].storage"),
-            ],
-        ),
+        }, &[(C, FieldAdded, V1, ".spec.extra"),
+             (C, StorageVersionChanged, KIND, "spec.versions[*].storage")]),
         // Subresources, columns, selectable fields.
-        case(
-            "status subresource",
-            none,
-            |c| remove(&mut c["spec"]["versions"][0]["subresources"], "status"),
-            &[(
-                B,
-                SubresourceRemoved,
-                V1,
-                "spec.versions[v1].subresources.status",
-            )],
-        ),
-        case(
-            "status subresource added",
-            |c| remove(&mut c["spec"]["versions"][0]["subresources"], "status"),
-            none,
-            &[(
-                C,
-                SubresourceAdded,
-                V1,
-                "spec.versions[v1].subresources.status",
-            )],
-        ),
-        case(
-            "scale removed",
-            none,
-            |c| remove(&mut c["spec"]["versions"][0]["subresources"], "scale"),
-            &[(
-                B,
-                SubresourceRemoved,
-                V1,
-                "spec.versions[v1].subresources.scale",
-            )],
-        ),
-        case(
-            "scale added",
-            |c| remove(&mut c["spec"]["versions"][0]["subresources"], "scale"),
-            none,
-            &[(
-                C,
-                SubresourceAdded,
-                V1,
-                "spec.versions[v1].subresources.scale",
-            )],
-        ),
-        case(
-            "scale changed",
-            none,
-            |c| {
-                c["spec"]["versions"][0]["subresources"]["scale"]["specReplicasPath"] =
-                    json!(".spec.count")
-            },
-            &[(
-                B,
-                SubresourceChanged,
-                V1,
-                "spec.versions[v1].subresources.scale",
-            )],
-        ),
-        case(
-            "printer columns",
-            none,
-            |c| {
-                c["spec"]["versions"][0]["additionalPrinterColumns"] = json!([
+        case("status subresource", none, |c| remove(&mut c["spec"]["versions"][0]["subresources"], "status"),
+             &[(B, SubresourceRemoved, V1, "spec.versions[v1].subresources.status")]),
+        case("status subresource added", |c| remove(&mut c["spec"]["versions"][0]["subresources"], "status"), none,
+             &[(C, SubresourceAdded, V1, "spec.versions[v1].subresources.status")]),
+        case("scale removed", none, |c| remove(&mut c["spec"]["versions"][0]["subresources"], "scale"),
+             &[(B, SubresourceRemoved, V1, "spec.versions[v1].subresources.scale")]),
+        case("scale added", |c| remove(&mut c["spec"]["versions"][0]["subresources"], "scale"), none,
+             &[(C, SubresourceAdded, V1, "spec.versions[v1].subresources.scale")]),
+        case("scale changed", none, |c| c["spec"]["versions"][0]["subresources"]["scale"]["specReplicasPath"] = json!(".spec.count"),
+             &[(B, SubresourceChanged, V1, "spec.versions[v1].subresources.scale")]),
+        case("printer columns", none, |c| c["spec"]["versions"][0]["additionalPrinterColumns"] = json!([
                  {"name": "Color", "type": "string", "jsonPath": ".spec.color", "priority": 1},
-                 {"name": "Mode", "type": "string", "jsonPath": ".spec.mode"}])
-            },
-            &[
-                (
-                    C,
-                    PrinterColumnChanged,
-                    V1,
-                    "spec.versions[v1].additionalPrinterColumns[Color]",
-                ),
-                (
-                    C,
-                    PrinterColumnChanged,
-                    V1,
-                    "spec.versions[v1].additionalPrinterColumns[Mode]",
-                ),
-            ],
-        ),
-        case(
-            "printer column removed",
-            none,
-            |c| remove(&mut c["spec"]["versions"][0], "additionalPrinterColumns"),
-            &[(
-                C,
-                PrinterColumnChanged,
-                V1,
-                "spec.versions[v1].additionalPrinterColumns[Color]",
-            )],
-        ),
-        case(
-            "selectable fields",
-            none,
-            |c| c["spec"]["versions"][0]["selectableFields"] = json!([{"jsonPath": ".spec.mode"}]),
-            &[
-                (
-                    B,
-                    SelectableFieldRemoved,
-                    V1,
-                    "spec.versions[v1].selectableFields[.spec.color]",
-                ),
-                (
-                    C,
-                    SelectableFieldAdded,
-                    V1,
-                    "spec.versions[v1].selectableFields[.spec.mode]",
-                ),
-            ],
-        ),
+                 {"name": "Mode", "type": "string", "jsonPath": ".spec.mode"}]),
+             &[(C, PrinterColumnChanged, V1, "spec.versions[v1].additionalPrinterColumns[Color]"),
+               (C, PrinterColumnChanged, V1, "spec.versions[v1].additionalPrinterColumns[Mode]")]),
+        case("printer column removed", none, |c| remove(&mut c["spec"]["versions"][0], "additionalPrinterColumns"),
+             &[(C, PrinterColumnChanged, V1, "spec.versions[v1].additionalPrinterColumns[Color]")]),
+        case("selectable fields", none, |c| c["spec"]["versions"][0]["selectableFields"] = json!([{"jsonPath": ".spec.mode"}]),
+             &[(B, SelectableFieldRemoved, V1, "spec.versions[v1].selectableFields[.spec.color]"),
+               (C, SelectableFieldAdded, V1, "spec.versions[v1].selectableFields[.spec.mode]")]),
         // Fields.
-        case(
-            "field removed",
-            none,
-            |c| remove(&mut spec(c)["properties"], "mode"),
-            &[(B, FieldRemoved, V1, ".spec.mode")],
-        ),
-        case(
-            "field renamed",
-            none,
-            |c| {
-                let p = &mut spec(c)["properties"];
-                p["fashion"] = p["mode"].clone();
-                remove(p, "mode");
-            },
-            &[
-                (B, FieldRemoved, V1, ".spec.mode"),
-                (C, FieldAdded, V1, ".spec.fashion"),
-            ],
-        ),
-        case(
-            "optional field added",
-            none,
-            |c| *field(c, "extra") = json!({"type": "string"}),
-            &[(C, FieldAdded, V1, ".spec.extra")],
-        ),
-        case(
-            "required field added",
-            none,
-            |c| {
-                *field(c, "extra") = json!({"type": "string"});
-                spec(c)["required"] = json!(["color", "extra"]);
-            },
-            &[(B, RequiredFieldAdded, V1, ".spec.extra")],
-        ),
-        case(
-            "required field added in a new optional object",
-            none,
-            |c| {
-                *field(c, "extra") = json!({"type": "object", "required": ["a"],
+        case("field removed", none, |c| remove(&mut spec(c)["properties"], "mode"),
+             &[(B, FieldRemoved, V1, ".spec.mode")]),
+        case("field renamed", none, |c| {
+            let p = &mut spec(c)["properties"];
+            p["fashion"] = p["mode"].clone();
+            remove(p, "mode");
+        }, &[(B, FieldRemoved, V1, ".spec.mode"), (C, FieldAdded, V1, ".spec.fashion")]),
+        case("optional field added", none, |c| *field(c, "extra") = json!({"type": "string"}),
+             &[(C, FieldAdded, V1, ".spec.extra")]),
+        case("required field added", none, |c| {
+            *field(c, "extra") = json!({"type": "string"});
+            spec(c)["required"] = json!(["color", "extra"]);
+        }, &[(B, RequiredFieldAdded, V1, ".spec.extra")]),
+        case("required field added in a new optional object", none, |c| {
+            *field(c, "extra") = json!({"type": "object", "required": ["a"],
                                         "properties": {"a": {"type": "string"}}});
-            },
-            &[(C, FieldAdded, V1, ".spec.extra")],
-        ),
-        case(
-            "field made required",
-            none,
-            |c| spec(c)["required"] = json!(["color", "replicas"]),
-            &[(B, FieldMadeRequired, V1, ".spec.replicas")],
-        ),
-        case(
-            "field made optional",
-            none,
-            |c| remove(spec(c), "required"),
-            &[(C, FieldMadeOptional, V1, ".spec.color")],
-        ),
+        }, &[(C, FieldAdded, V1, ".spec.extra")]),
+        case("field made required", none, |c| spec(c)["required"] = json!(["color", "replicas"]),
+             &[(B, FieldMadeRequired, V1, ".spec.replicas")]),
+        case("field made optional", none, |c| remove(spec(c), "required"),
+             &[(C, FieldMadeOptional, V1, ".spec.color")]),
         // Types.
-        case(
-            "type changed",
-            none,
-            |c| *field(c, "replicas") = json!({"type": "string"}),
-            &[(B, TypeChanged, V1, ".spec.replicas")],
-        ),
-        case(
-            "type changed in list items",
-            none,
-            |c| {
-                spec(c)["properties"]["ports"]["items"]["properties"]["port"] =
-                    json!({"type": "string"});
-            },
-            &[(B, TypeChanged, V1, ".spec.ports[*].port")],
-        ),
-        case(
-            "map values changed type",
-            none,
-            |c| {
-                field(c, "labels")["additionalProperties"] = json!({"type": "integer"});
-            },
-            &[(B, TypeChanged, V1, ".spec.labels.*")],
-        ),
-        case(
-            "map became an object",
-            none,
-            |c| {
-                *field(c, "labels") =
-                    json!({"type": "object", "properties": {"a": {"type": "string"}}});
-            },
-            &[(B, TypeChanged, V1, ".spec.labels")],
-        ),
-        case(
-            "format narrowed",
-            |c| remove(field(c, "replicas"), "format"),
-            |c| field(c, "replicas")["format"] = json!("int32"),
-            &[(B, TypeChanged, V1, ".spec.replicas")],
-        ),
-        case(
-            "format changed",
-            none,
-            |c| field(c, "replicas")["format"] = json!("int64"),
-            &[(B, TypeChanged, V1, ".spec.replicas")],
-        ),
-        case(
-            "format dropped",
-            none,
-            |c| remove(field(c, "replicas"), "format"),
-            &[(C, TypeWidened, V1, ".spec.replicas")],
-        ),
-        case(
-            "no longer nullable",
-            none,
-            |c| remove(field(c, "size"), "nullable"),
-            &[(B, TypeChanged, V1, ".spec.size")],
-        ),
-        case(
-            "nullable",
-            |c| remove(field(c, "size"), "nullable"),
-            none,
-            &[(C, TypeWidened, V1, ".spec.size")],
-        ),
-        case(
-            "int-or-string became an integer",
-            none,
-            |c| *field(c, "port") = json!({"type": "integer"}),
-            &[(B, TypeChanged, V1, ".spec.port")],
-        ),
-        case(
-            "embedded resource no more",
-            none,
-            |c| field(c, "template")["x-kubernetes-embedded-resource"] = json!(false),
-            &[(B, TypeChanged, V1, ".spec.template")],
-        ),
-        case(
-            "unknown fields pruned",
-            none,
-            |c| {
-                remove(
-                    &mut c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
-                        ["status"],
-                    "x-kubernetes-preserve-unknown-fields",
-                )
-            },
-            &[(B, TypeChanged, V1, ".status")],
-        ),
-        case(
-            "unknown fields kept",
-            |c| {
-                remove(
-                    &mut c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
-                        ["status"],
-                    "x-kubernetes-preserve-unknown-fields",
-                )
-            },
-            none,
-            &[(C, TypeWidened, V1, ".status")],
-        ),
+        case("type changed", none, |c| *field(c, "replicas") = json!({"type": "string"}),
+             &[(B, TypeChanged, V1, ".spec.replicas")]),
+        case("type changed in list items", none, |c| {
+            spec(c)["properties"]["ports"]["items"]["properties"]["port"] = json!({"type": "string"});
+        }, &[(B, TypeChanged, V1, ".spec.ports[*].port")]),
+        case("map values changed type", none, |c| {
+            field(c, "labels")["additionalProperties"] = json!({"type": "integer"});
+        }, &[(B, TypeChanged, V1, ".spec.labels.*")]),
+        case("map became an object", none, |c| {
+            *field(c, "labels") = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        }, &[(B, TypeChanged, V1, ".spec.labels")]),
+        case("format narrowed", |c| remove(field(c, "replicas"), "format"), |c| field(c, "replicas")["format"] = json!("int32"),
+             &[(B, TypeChanged, V1, ".spec.replicas")]),
+        case("format changed", none, |c| field(c, "replicas")["format"] = json!("int64"),
+             &[(B, TypeChanged, V1, ".spec.replicas")]),
+        case("format dropped", none, |c| remove(field(c, "replicas"), "format"),
+             &[(C, TypeWidened, V1, ".spec.replicas")]),
+        case("no longer nullable", none, |c| remove(field(c, "size"), "nullable"),
+             &[(B, TypeChanged, V1, ".spec.size")]),
+        case("nullable", |c| remove(field(c, "size"), "nullable"), none,
+             &[(C, TypeWidened, V1, ".spec.size")]),
+        case("int-or-string became an integer", none, |c| *field(c, "port") = json!({"type": "integer"}),
+             &[(B, TypeChanged, V1, ".spec.port")]),
+        case("embedded resource no more", none, |c| field(c, "template")["x-kubernetes-embedded-resource"] = json!(false),
+             &[(B, TypeChanged, V1, ".spec.template")]),
+        case("unknown fields pruned", none, |c| remove(&mut c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"], "x-kubernetes-preserve-unknown-fields"),
+             &[(B, TypeChanged, V1, ".status")]),
+        case("unknown fields kept", |c| remove(&mut c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"], "x-kubernetes-preserve-unknown-fields"), none,
+             &[(C, TypeWidened, V1, ".status")]),
         // Validation.
-        case(
-            "minimum raised",
-            none,
-            |c| field(c, "replicas")["minimum"] = json!(1),
-            &[(B, ValidationTightened, V1, ".spec.replicas")],
-        ),
-        case(
-            "minimum lowered",
-            none,
-            |c| field(c, "replicas")["minimum"] = json!(-1),
-            &[(C, ValidationLoosened, V1, ".spec.replicas")],
-        ),
-        case(
-            "maximum lowered",
-            none,
-            |c| field(c, "replicas")["maximum"] = json!(5),
-            &[(B, ValidationTightened, V1, ".spec.replicas")],
-        ),
-        case(
-            "maximum removed",
-            none,
-            |c| remove(field(c, "replicas"), "maximum"),
-            &[(C, ValidationLoosened, V1, ".spec.replicas")],
-        ),
-        case(
-            "maximum made exclusive",
-            none,
-            |c| field(c, "replicas")["exclusiveMaximum"] = json!(true),
-            &[(B, ValidationTightened, V1, ".spec.replicas")],
-        ),
-        case(
-            "length shortened",
-            none,
-            |c| field(c, "name")["maxLength"] = json!(10),
-            &[(B, ValidationTightened, V1, ".spec.name")],
-        ),
-        case(
-            "length lengthened",
-            none,
-            |c| field(c, "name")["maxLength"] = json!(253),
-            &[(C, ValidationLoosened, V1, ".spec.name")],
-        ),
-        case(
-            "minimum length added",
-            none,
-            |c| field(c, "name")["minLength"] = json!(1),
-            &[(B, ValidationTightened, V1, ".spec.name")],
-        ),
-        case(
-            "fewer items",
-            none,
-            |c| field(c, "tags")["maxItems"] = json!(3),
-            &[(B, ValidationTightened, V1, ".spec.tags")],
-        ),
-        case(
-            "at least one item",
-            none,
-            |c| field(c, "tags")["minItems"] = json!(1),
-            &[(B, ValidationTightened, V1, ".spec.tags")],
-        ),
-        case(
-            "unique items",
-            none,
-            |c| field(c, "ports")["uniqueItems"] = json!(true),
-            &[(B, ValidationTightened, V1, ".spec.ports")],
-        ),
-        case(
-            "at most some properties",
-            none,
-            |c| field(c, "labels")["maxProperties"] = json!(3),
-            &[(B, ValidationTightened, V1, ".spec.labels")],
-        ),
-        case(
-            "pattern changed",
-            none,
-            |c| field(c, "name")["pattern"] = json!("^[a-z0-9]+$"),
-            &[(B, ValidationTightened, V1, ".spec.name")],
-        ),
-        case(
-            "pattern added",
-            none,
-            |c| field(c, "mode")["pattern"] = json!("^[a-z]+$"),
-            &[(B, ValidationTightened, V1, ".spec.mode")],
-        ),
-        case(
-            "pattern removed",
-            none,
-            |c| remove(field(c, "name"), "pattern"),
-            &[(C, ValidationLoosened, V1, ".spec.name")],
-        ),
-        case(
-            "multipleOf coarser",
-            none,
-            |c| field(c, "ratio")["multipleOf"] = json!(1.0),
-            &[(B, ValidationTightened, V1, ".spec.ratio")],
-        ),
-        case(
-            "multipleOf finer",
-            none,
-            |c| field(c, "ratio")["multipleOf"] = json!(0.25),
-            &[(C, ValidationLoosened, V1, ".spec.ratio")],
-        ),
-        case(
-            "oneOf added",
-            none,
-            |c| spec(c)["oneOf"] = json!([{"required": ["name"]}, {"required": ["tags"]}]),
-            &[(B, ValidationTightened, V1, ".spec")],
-        ),
-        case(
-            "enum added",
-            none,
-            |c| field(c, "mode")["enum"] = json!(["auto", "manual"]),
-            &[(B, ValidationTightened, V1, ".spec.mode")],
-        ),
-        case(
-            "enum removed",
-            none,
-            |c| remove(field(c, "color"), "enum"),
-            &[(C, ValidationLoosened, V1, ".spec.color")],
-        ),
-        case(
-            "enum value removed",
-            none,
-            |c| field(c, "color")["enum"] = json!(["red"]),
-            &[(B, EnumValueRemoved, V1, ".spec.color")],
-        ),
-        case(
-            "enum value added",
-            none,
-            |c| field(c, "color")["enum"] = json!(["red", "blue", "green"]),
-            &[(C, EnumValueAdded, V1, ".spec.color")],
-        ),
-        case(
-            "CEL rule added",
-            none,
-            |c| {
-                spec(c)["x-kubernetes-validations"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!({"rule": "has(self.name)"}))
-            },
-            &[(B, ValidationRuleAdded, V1, ".spec")],
-        ),
-        case(
-            "CEL rule changed",
-            none,
-            |c| {
-                spec(c)["x-kubernetes-validations"] =
-                    json!([{"rule": "self.replicas <= 5", "message": "at most 5"}])
-            },
-            &[
-                (B, ValidationRuleAdded, V1, ".spec"),
-                (C, ValidationRuleRemoved, V1, ".spec"),
-            ],
-        ),
-        case(
-            "CEL rule removed",
-            none,
-            |c| remove(spec(c), "x-kubernetes-validations"),
-            &[(C, ValidationRuleRemoved, V1, ".spec")],
-        ),
-        case(
-            "CEL message changed",
-            none,
-            |c| spec(c)["x-kubernetes-validations"][0]["message"] = json!("no more than 10"),
-            &[(C, DescriptionChanged, V1, ".spec")],
-        ),
+        case("minimum raised", none, |c| field(c, "replicas")["minimum"] = json!(1),
+             &[(B, ValidationTightened, V1, ".spec.replicas")]),
+        case("minimum lowered", none, |c| field(c, "replicas")["minimum"] = json!(-1),
+             &[(C, ValidationLoosened, V1, ".spec.replicas")]),
+        case("maximum lowered", none, |c| field(c, "replicas")["maximum"] = json!(5),
+             &[(B, ValidationTightened, V1, ".spec.replicas")]),
+        case("maximum removed", none, |c| remove(field(c, "replicas"), "maximum"),
+             &[(C, ValidationLoosened, V1, ".spec.replicas")]),
+        case("maximum made exclusive", none, |c| field(c, "replicas")["exclusiveMaximum"] = json!(true),
+             &[(B, ValidationTightened, V1, ".spec.replicas")]),
+        case("length shortened", none, |c| field(c, "name")["maxLength"] = json!(10),
+             &[(B, ValidationTightened, V1, ".spec.name")]),
+        case("length lengthened", none, |c| field(c, "name")["maxLength"] = json!(253),
+             &[(C, ValidationLoosened, V1, ".spec.name")]),
+        case("minimum length added", none, |c| field(c, "name")["minLength"] = json!(1),
+             &[(B, ValidationTightened, V1, ".spec.name")]),
+        case("fewer items", none, |c| field(c, "tags")["maxItems"] = json!(3),
+             &[(B, ValidationTightened, V1, ".spec.tags")]),
+        case("at least one item", none, |c| field(c, "tags")["minItems"] = json!(1),
+             &[(B, ValidationTightened, V1, ".spec.tags")]),
+        case("unique items", none, |c| field(c, "ports")["uniqueItems"] = json!(true),
+             &[(B, ValidationTightened, V1, ".spec.ports")]),
+        case("at most some properties", none, |c| field(c, "labels")["maxProperties"] = json!(3),
+             &[(B, ValidationTightened, V1, ".spec.labels")]),
+        case("pattern changed", none, |c| field(c, "name")["pattern"] = json!("^[a-z0-9]+$"),
+             &[(B, ValidationTightened, V1, ".spec.name")]),
+        case("pattern added", none, |c| field(c, "mode")["pattern"] = json!("^[a-z]+$"),
+             &[(B, ValidationTightened, V1, ".spec.mode")]),
+        case("pattern removed", none, |c| remove(field(c, "name"), "pattern"),
+             &[(C, ValidationLoosened, V1, ".spec.name")]),
+        case("multipleOf coarser", none, |c| field(c, "ratio")["multipleOf"] = json!(1.0),
+             &[(B, ValidationTightened, V1, ".spec.ratio")]),
+        case("multipleOf finer", none, |c| field(c, "ratio")["multipleOf"] = json!(0.25),
+             &[(C, ValidationLoosened, V1, ".spec.ratio")]),
+        case("oneOf added", none, |c| spec(c)["oneOf"] = json!([{"required": ["name"]}, {"required": ["tags"]}]),
+             &[(B, ValidationTightened, V1, ".spec")]),
+        case("enum added", none, |c| field(c, "mode")["enum"] = json!(["auto", "manual"]),
+             &[(B, ValidationTightened, V1, ".spec.mode")]),
+        case("enum removed", none, |c| remove(field(c, "color"), "enum"),
+             &[(C, ValidationLoosened, V1, ".spec.color")]),
+        case("enum value removed", none, |c| field(c, "color")["enum"] = json!(["red"]),
+             &[(B, EnumValueRemoved, V1, ".spec.color")]),
+        case("enum value added", none, |c| field(c, "color")["enum"] = json!(["red", "blue", "green"]),
+             &[(C, EnumValueAdded, V1, ".spec.color")]),
+        case("CEL rule added", none, |c| spec(c)["x-kubernetes-validations"]
+                 .as_array_mut().unwrap().push(json!({"rule": "has(self.name)"})),
+             &[(B, ValidationRuleAdded, V1, ".spec")]),
+        case("CEL rule changed", none, |c| spec(c)["x-kubernetes-validations"] = json!([{"rule": "self.replicas <= 5", "message": "at most 5"}]),
+             &[(B, ValidationRuleAdded, V1, ".spec"), (C, ValidationRuleRemoved, V1, ".spec")]),
+        case("CEL rule removed", none, |c| remove(spec(c), "x-kubernetes-validations"),
+             &[(C, ValidationRuleRemoved, V1, ".spec")]),
+        case("CEL message changed", none, |c| spec(c)["x-kubernetes-validations"][0]["message"] = json!("no more than 10"),
+             &[(C, DescriptionChanged, V1, ".spec")]),
         // Merge semantics.
-        case(
-            "list type changed",
-            none,
-            |c| field(c, "tags")["x-kubernetes-list-type"] = json!("atomic"),
-            &[(B, ListTypeChanged, V1, ".spec.tags")],
-        ),
-        case(
-            "list type made explicit",
-            |c| remove(field(c, "tags"), "x-kubernetes-list-type"),
-            |c| field(c, "tags")["x-kubernetes-list-type"] = json!("atomic"),
-            &[],
-        ),
-        case(
-            "list map keys changed",
-            none,
-            |c| {
-                field(c, "ports")["x-kubernetes-list-map-keys"] = json!(["name", "port"]);
-                field(c, "ports")["items"]["required"] = json!(["name", "port"]);
-            },
-            &[
-                (B, ListTypeChanged, V1, ".spec.ports"),
-                (B, FieldMadeRequired, V1, ".spec.ports[*].port"),
-            ],
-        ),
-        case(
-            "map type changed",
-            none,
-            |c| field(c, "selector")["x-kubernetes-map-type"] = json!("atomic"),
-            &[(B, ListTypeChanged, V1, ".spec.selector")],
-        ),
+        case("list type changed", none, |c| field(c, "tags")["x-kubernetes-list-type"] = json!("atomic"),
+             &[(B, ListTypeChanged, V1, ".spec.tags")]),
+        case("list type made explicit", |c| remove(field(c, "tags"), "x-kubernetes-list-type"),
+             |c| field(c, "tags")["x-kubernetes-list-type"] = json!("atomic"), &[]),
+        case("list map keys changed", none, |c| {
+            field(c, "ports")["x-kubernetes-list-map-keys"] = json!(["name", "port"]);
+            field(c, "ports")["items"]["required"] = json!(["name", "port"]);
+        }, &[(B, ListTypeChanged, V1, ".spec.ports"), (B, FieldMadeRequired, V1, ".spec.ports[*].port")]),
+        case("map type changed", none, |c| field(c, "selector")["x-kubernetes-map-type"] = json!("atomic"),
+             &[(B, ListTypeChanged, V1, ".spec.selector")]),
         // Defaults and descriptions.
-        case(
-            "default changed",
-            none,
-            |c| field(c, "mode")["default"] = json!("manual"),
-            &[(B, DefaultChanged, V1, ".spec.mode")],
-        ),
-        case(
-            "default removed",
-            none,
-            |c| remove(field(c, "mode"), "default"),
-            &[(B, DefaultChanged, V1, ".spec.mode")],
-        ),
-        case(
-            "default added",
-            none,
-            |c| field(c, "name")["default"] = json!("x"),
-            &[(C, DefaultAdded, V1, ".spec.name")],
-        ),
-        case(
-            "description changed",
-            none,
-            |c| spec(c)["description"] = json!("What is wanted."),
-            &[(C, DescriptionChanged, V1, ".spec")],
-        ),
+        case("default changed", none, |c| field(c, "mode")["default"] = json!("manual"),
+             &[(B, DefaultChanged, V1, ".spec.mode")]),
+        case("default removed", none, |c| remove(field(c, "mode"), "default"),
+             &[(B, DefaultChanged, V1, ".spec.mode")]),
+        case("default added", none, |c| field(c, "name")["default"] = json!("x"),
+             &[(C, DefaultAdded, V1, ".spec.name")]),
+        case("description changed", none, |c| spec(c)["description"] = json!("What is wanted."),
+             &[(C, DescriptionChanged, V1, ".spec")]),
     ]
 }
 

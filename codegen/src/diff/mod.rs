@@ -186,7 +186,7 @@ rules! {
     EnumValueAdded = "enum-value-added",
     /// A new CEL rule in `x-kubernetes-validations`.
     ValidationRuleAdded = "validation-rule-added",
-    /// A CEL rule was removed, or only its message changed.
+    /// A CEL rule was removed (a rule whose message alone changed is a description change).
     ValidationRuleRemoved = "validation-rule-removed",
     /// `x-kubernetes-list-type`, `x-kubernetes-list-map-keys` or `x-kubernetes-map-type`
     /// changed: how apply merges the field.
