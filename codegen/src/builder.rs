@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::crd::{read_crds, Crd};
+use crate::diff::{Api, Baseline, Report};
 use crate::error::{Error, Result};
 use crate::render::{render_index, render_module};
 use crate::schema::build_modules;
@@ -48,6 +49,8 @@ pub struct Builder {
     schemas: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
     rerun_if_changed: bool,
+    baseline: Option<PathBuf>,
+    allowed: Vec<String>,
 }
 
 /// What [`Builder::generate`] did.
@@ -67,6 +70,8 @@ impl Builder {
             schemas: Vec::new(),
             out_dir: None,
             rerun_if_changed: std::env::var_os("OUT_DIR").is_some(),
+            baseline: None,
+            allowed: Vec::new(),
         }
     }
 
@@ -89,6 +94,54 @@ impl Builder {
     pub fn rerun_if_changed(mut self, print: bool) -> Builder {
         self.rerun_if_changed = print;
         self
+    }
+
+    /// Compares the schemas with a committed API baseline (a CRD file or a folder of them,
+    /// typically the schemas of the last release) before generating: [`Builder::generate`]
+    /// fails, listing each breaking change by key, unless it is allowed with
+    /// [`Builder::allow_breaking`]. The rules are `krest diff`'s (`docs/diff.md`).
+    ///
+    /// ```no_run
+    /// fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     krest_codegen::Builder::new()
+    ///         .schemas("schemas")
+    ///         .baseline("api-baseline")
+    ///         // Intended: `size` was never read by anything.
+    ///         .allow_breaking("field-removed demo.krest.dev/v1 Widget .spec.size")
+    ///         .out_dir(std::env::var("OUT_DIR")?)
+    ///         .generate()?;
+    ///     Ok(())
+    /// }
+    /// ```
+    #[must_use]
+    pub fn baseline(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.baseline = Some(path.into());
+        self
+    }
+
+    /// Allows one intended breaking change against the [baseline](Builder::baseline), by its
+    /// key as the failure lists it: `field-removed demo.krest.dev/v1 Widget .spec.size`.
+    #[must_use]
+    pub fn allow_breaking(mut self, key: impl Into<String>) -> Builder {
+        self.allowed.push(key.into());
+        self
+    }
+
+    /// Compares the schemas with the [baseline](Builder::baseline): every change, or an error
+    /// listing what breaks. `Ok(None)` when no baseline is set.
+    pub fn check_baseline(&self) -> Result<Option<Report>> {
+        self.check_crds(&self.read()?)
+    }
+
+    fn check_crds(&self, crds: &[Crd]) -> Result<Option<Report>> {
+        let Some(path) = &self.baseline else {
+            return Ok(None);
+        };
+        let baseline = self
+            .allowed
+            .iter()
+            .fold(Baseline::new(path), |b, key| b.allow_breaking(key.clone()));
+        baseline.check(&Api::from_crds(crds)).map(Some)
     }
 
     /// Reads every CRD of the schema paths, in file-name order.
@@ -151,8 +204,12 @@ impl Builder {
             for file in self.files()? {
                 println!("cargo:rerun-if-changed={}", file.display());
             }
+            if let Some(baseline) = &self.baseline {
+                println!("cargo:rerun-if-changed={}", baseline.display());
+            }
         }
         let crds = self.read()?;
+        self.check_crds(&crds)?;
         let mut generated = Generated::default();
         for (name, source) in self.render_crds(&crds)? {
             let path = out_dir.join(&name);

@@ -65,6 +65,9 @@ pub struct Crd {
     pub scope: Scope,
     /// `spec.versions`, in document order.
     pub versions: Vec<CrdVersion>,
+    /// `spec.conversion.strategy` is `Webhook`: a webhook converts between versions. Only
+    /// [`read_crd_definitions`] accepts such a CRD; krest itself converts by copying fields.
+    pub webhook_conversion: bool,
 }
 
 /// One entry of a CRD's `spec.versions`.
@@ -72,6 +75,8 @@ pub struct Crd {
 pub struct CrdVersion {
     /// Its index in `spec.versions`, for error paths.
     pub index: usize,
+    /// The line of its entry in `spec.versions`.
+    pub line: u64,
     /// `name`: `v1`, `v1beta1`.
     pub name: String,
     /// `served`: whether the version's routes exist.
@@ -160,7 +165,19 @@ pub fn read_crds(file: &str, text: &str) -> Result<Vec<Crd>> {
     parse_documents(file, text)?
         .iter()
         .enumerate()
-        .map(|(i, document)| read_crd(file, i, document))
+        .map(|(i, document)| read_crd(file, i, document, false))
+        .collect()
+}
+
+/// Reads CustomResourceDefinitions as [`read_crds`] does, but also those krest cannot serve as
+/// written while Kubernetes can: versions converted by a webhook (`spec.conversion.strategy:
+/// Webhook`), and what krest's own checks of a model reject (a `scale` without `status`).
+/// `krest diff` compares such definitions (the published CRDs of other servers).
+pub fn read_crd_definitions(file: &str, text: &str) -> Result<Vec<Crd>> {
+    parse_documents(file, text)?
+        .iter()
+        .enumerate()
+        .map(|(i, document)| read_crd(file, i, document, true))
         .collect()
 }
 
@@ -264,7 +281,7 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn read_crd(file: &str, index: usize, document: &Node) -> Result<Crd> {
+fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -> Result<Crd> {
     let doc = At {
         file,
         node: document,
@@ -323,9 +340,11 @@ fn read_crd(file: &str, index: usize, document: &Node) -> Result<Crd> {
             ))
         }
     };
+    let mut webhook_conversion = false;
     if let Some((conversion, cp)) = spec.get(&sp, "conversion")? {
         if let Some(strategy) = conversion.optional_string(&cp, "strategy")? {
-            if strategy != "None" {
+            webhook_conversion = strategy == "Webhook";
+            if strategy != "None" && !(definitions_only && webhook_conversion) {
                 return Err(conversion.error(
                     &cp,
                     format!("conversion strategy `{strategy}` is not supported: krest converts between versions by copying fields (`strategy: None`)"),
@@ -377,8 +396,9 @@ fn read_crd(file: &str, index: usize, document: &Node) -> Result<Crd> {
         categories,
         scope,
         versions,
+        webhook_conversion,
     };
-    for version in &crd.versions {
+    for version in crd.versions.iter().filter(|_| !definitions_only) {
         let model = crd.model(version);
         if let Some(problem) = check(&model).into_iter().next() {
             let path = match problem.field {
@@ -504,6 +524,7 @@ fn read_version(index: usize, version: At<'_>, path: &str) -> Result<CrdVersion>
     }
     Ok(CrdVersion {
         index,
+        line: version.node.line,
         name,
         served,
         storage,

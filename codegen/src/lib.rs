@@ -24,6 +24,8 @@ mod builder;
 mod check;
 #[cfg(feature = "yaml")]
 pub mod crd;
+#[cfg(feature = "yaml")]
+pub mod diff;
 mod discovery;
 #[cfg(feature = "yaml")]
 mod error;
@@ -46,7 +48,7 @@ pub use actions::{actions, Action, ActionVerb, Param, Params, SubresourceKind};
 pub use builder::{write_file_if_changed, Builder, Generated};
 pub use check::{check, is_dns_label, is_dns_subdomain, is_kind, is_kube_version, Field, Problem};
 #[cfg(feature = "yaml")]
-pub use crd::{read_crds, Crd, CrdVersion};
+pub use crd::{read_crd_definitions, read_crds, Crd, CrdVersion};
 pub use discovery::{discovery, DiscoveryResource};
 #[cfg(feature = "yaml")]
 pub use error::{Error, Result};

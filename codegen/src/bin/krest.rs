@@ -6,6 +6,9 @@
 //! - `krest generate --schemas DIR --out DIR`: the Rust a build script would generate.
 //! - `krest crd --manifest-path PATH --example NAME`: the CRD YAML of derive-declared types,
 //!   printed by a small example of that crate (see `docs/codegen.md`).
+//! - `krest diff OLD NEW`, `krest diff --git REF [PATH]`: the API changes between two sides,
+//!   breaking or compatible (see `docs/diff.md`); exit 1 when anything breaks, 2 when an input
+//!   cannot be read.
 //!
 //! Run with: `cargo run -p krest-codegen --features cli -- routes schemas`
 
@@ -21,12 +24,19 @@ const USAGE: &str = "usage:
   krest generate --schemas DIR --out DIR      write the Rust types of the CRDs in DIR
   krest crd [--manifest-path PATH] --example NAME
                                               print the CRDs of derive-declared types, as
-                                              written by that example of the crate";
+                                              written by that example of the crate
+  krest diff OLD NEW [--output text|json]     the API changes from OLD to NEW (CRD files or
+  krest diff --git REF [PATH] [--output ...]  folders, `-` for stdin; or PATH at git REF
+                                              against the working tree): exit 1 when
+                                              anything breaks, 2 when an input is unreadable";
 
-/// A failure: a usage mistake (exit 2) or an error (exit 1).
+/// A failure: a usage mistake (exit 2) or an error (exit 1); for `diff`, an unreadable input
+/// (exit 2) or a breaking change (exit 1, the report said it).
 enum Failure {
     Usage(String),
     Error(String),
+    Unreadable(String),
+    Breaking,
 }
 
 impl From<Error> for Failure {
@@ -47,6 +57,11 @@ fn main() -> ExitCode {
             eprintln!("krest: error: {message}");
             ExitCode::FAILURE
         }
+        Err(Failure::Unreadable(message)) => {
+            eprintln!("krest: error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Breaking) => ExitCode::FAILURE,
     }
 }
 
@@ -59,6 +74,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "new" => new(rest),
         "generate" => generate(rest),
         "crd" => crd(rest),
+        "diff" => diff(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -243,5 +259,49 @@ fn crd(args: &[String]) -> Result<(), Failure> {
     // What is printed must read back as CRDs krest serves unchanged.
     krest_codegen::read_crds("<krest crd output>", &text)?;
     print!("{text}");
+    Ok(())
+}
+
+fn diff(args: &[String]) -> Result<(), Failure> {
+    use krest_codegen::diff::{self, git, Api};
+    use std::path::Path;
+    let args = Args::parse(args, &["--git", "--output"])?;
+    let json = match args.get("--output").unwrap_or("text") {
+        "text" => false,
+        "json" => true,
+        other => {
+            return Err(Failure::Usage(format!(
+                "--output must be text or json, found {other:?}"
+            )))
+        }
+    };
+    let unreadable = |e: Error| Failure::Unreadable(e.to_string());
+    let (old, new) = match (args.get("--git"), args.positional.as_slice()) {
+        (Some(rev), [] | [_]) => {
+            let path = args.positional.first().map(Path::new);
+            (
+                git::read_revision(rev, path).map_err(unreadable)?,
+                git::read_working_tree(path).map_err(unreadable)?,
+            )
+        }
+        (None, [old, new]) => (
+            Api::read_path(Path::new(old)).map_err(unreadable)?,
+            Api::read_path(Path::new(new)).map_err(unreadable)?,
+        ),
+        _ => {
+            return Err(Failure::Usage(
+                "`diff` needs OLD and NEW, or --git REF and at most one PATH".into(),
+            ))
+        }
+    };
+    let report = diff::diff(&old, &new);
+    if json {
+        println!("{:#}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    if report.is_breaking() {
+        return Err(Failure::Breaking);
+    }
     Ok(())
 }
