@@ -2,7 +2,7 @@
 //! and its serde impls.
 
 use krest_codegen::tokens::{action_tokens, model_tokens};
-use krest_codegen::{actions, ActionVerb, SubresourceKind};
+use krest_codegen::{actions, SubresourceKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::DeriveInput;
@@ -114,9 +114,9 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
     let object = format_ident!("{}", &*model.kind, span = spec.span());
 
     let routes = actions(model).into_iter().map(|action| {
-        let handler = handler_tokens(input, &action, &private);
+        let connect = connect_tokens(input, &action, &private);
         let action = action_tokens(&action, &codegen);
-        quote!(#private::Route { action: #action, handler: #handler })
+        quote!(#private::Route { action: #action, connect: #connect })
     });
     let model_const = model_tokens(model, &codegen);
 
@@ -382,36 +382,18 @@ fn ty_span(ty: &syn::Type) -> proc_macro2::Span {
 }
 
 /// The runtime handler serving `action` for this resource.
-fn handler_tokens(
+/// The user's handler of a connect-style action; every other action is served by the runtime's
+/// handler for its subresource and verb (`handlers::for_route`), so the derive names none.
+fn connect_tokens(
     input: &Input<'_>,
     action: &krest_codegen::Action,
     private: &TokenStream,
 ) -> TokenStream {
-    let object = format_ident!("{}", &*input.model.kind, span = input.ident.span());
-    let name = match (action.subresource_kind, action.verb) {
-        (SubresourceKind::Connect(i), _) => {
+    match action.subresource_kind {
+        SubresourceKind::Connect(i) => {
             let handler = &input.connect_handlers[i];
-            return quote!(|call| #private::handlers::connect(call, #handler));
+            quote!(::core::option::Option::Some(|call| #private::handlers::connect(call, #handler)))
         }
-        (SubresourceKind::None, ActionVerb::List) => "list",
-        (SubresourceKind::None, ActionVerb::Post) => "create",
-        (SubresourceKind::None, ActionVerb::DeleteCollection) => "delete_collection",
-        (SubresourceKind::None, ActionVerb::WatchList) => "watch_list",
-        (SubresourceKind::None, ActionVerb::Get) => "get",
-        (SubresourceKind::None, ActionVerb::Put) => "update",
-        (SubresourceKind::None, ActionVerb::Patch) => "patch",
-        (SubresourceKind::None, ActionVerb::Delete) => "delete",
-        (SubresourceKind::None, ActionVerb::Watch) => "watch",
-        (SubresourceKind::Status, ActionVerb::Get) => "get_status",
-        (SubresourceKind::Status, ActionVerb::Put) => "update_status",
-        (SubresourceKind::Status, _) => "patch_status",
-        (SubresourceKind::Scale, ActionVerb::Get) => "get_scale",
-        (SubresourceKind::Scale, ActionVerb::Put) => "update_scale",
-        (SubresourceKind::Scale, _) => "patch_scale",
-        (SubresourceKind::None, ActionVerb::Connect) => {
-            unreachable!("connect actions have a subresource")
-        }
-    };
-    let name = format_ident!("{name}");
-    quote!(#private::handlers::#name::<#object>)
+        _ => quote!(::core::option::Option::None),
+    }
 }

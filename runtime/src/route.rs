@@ -8,7 +8,8 @@ use crate::registry::{Registry, ResourceEntry};
 use crate::response::{Body, HandlerFuture};
 use crate::router::{Capture, MAX_PARAMS};
 
-/// A route's entry point; generated tables point these at the runtime's generic handlers.
+/// A route's entry point: the runtime's handler of an action (`handlers::for_route`), or the
+/// user's handler of a connect-style subresource.
 pub type Handler = fn(Call) -> HandlerFuture;
 
 /// Whether a request to a route of `verb` is a watch: the deprecated `watch/` routes, or a
@@ -26,13 +27,14 @@ pub(crate) fn is_watch(verb: crate::codegen::ActionVerb, uri: &http::Uri) -> boo
 /// A user-defined handler for a custom route.
 pub type CustomHandler = Arc<dyn Fn(Call) -> HandlerFuture + Send + Sync>;
 
-/// One row of a resource's route table: the action and the handler serving it.
+/// One row of a resource's route table: the action, which says which of the runtime's handlers
+/// serves it.
 #[derive(Clone, Debug)]
 pub struct Route {
     /// Method, path, verbs, operation id, parameters.
     pub action: Action,
-    /// The handler.
-    pub handler: Handler,
+    /// The user's handler of a connect-style subresource; `None` for every other action.
+    pub connect: Option<Handler>,
 }
 
 /// Path parameters as byte ranges into the request path: matching allocates nothing.

@@ -81,7 +81,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -106,7 +106,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::create::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -131,7 +131,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(495591u32),
                 },
-                handler: ::krest::__private::handlers::delete_collection::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -156,7 +156,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -181,7 +181,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -206,7 +206,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -231,7 +231,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -256,7 +256,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(493569u32),
                 },
-                handler: ::krest::__private::handlers::delete::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -281,7 +281,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -304,7 +304,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -329,7 +329,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -356,7 +356,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get_status::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -383,7 +383,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update_status::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -410,7 +410,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch_status::<Pod>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -439,10 +439,10 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(0u32),
                 },
-                handler: |call| ::krest::__private::handlers::connect(
+                connect: ::core::option::Option::Some(|call| ::krest::__private::handlers::connect(
                     call,
                     crate::exec::serve,
-                ),
+                )),
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -471,10 +471,10 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(0u32),
                 },
-                handler: |call| ::krest::__private::handlers::connect(
+                connect: ::core::option::Option::Some(|call| ::krest::__private::handlers::connect(
                     call,
                     crate::exec::serve,
-                ),
+                )),
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -503,10 +503,10 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(0u32),
                 },
-                handler: |call| ::krest::__private::handlers::connect(
+                connect: ::core::option::Option::Some(|call| ::krest::__private::handlers::connect(
                     call,
                     crate::exec::serve,
-                ),
+                )),
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -535,10 +535,10 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(0u32),
                 },
-                handler: |call| ::krest::__private::handlers::connect(
+                connect: ::core::option::Option::Some(|call| ::krest::__private::handlers::connect(
                     call,
                     crate::exec::serve,
-                ),
+                )),
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -567,7 +567,10 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(0u32),
                 },
-                handler: |call| ::krest::__private::handlers::connect(call, serve_log),
+                connect: ::core::option::Option::Some(|call| ::krest::__private::handlers::connect(
+                    call,
+                    serve_log,
+                )),
             },
         ];
         fn schema() -> ::krest::__private::serde_json::Value {

@@ -56,7 +56,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -79,7 +79,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::create::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -104,7 +104,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(495591u32),
                 },
-                handler: ::krest::__private::handlers::delete_collection::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -129,7 +129,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -152,7 +152,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -177,7 +177,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -200,7 +200,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -223,7 +223,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(493569u32),
                 },
-                handler: ::krest::__private::handlers::delete::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -246,7 +246,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch::<Gizmo>,
+                connect: ::core::option::Option::None,
             },
         ];
         fn schema() -> ::krest::__private::serde_json::Value {

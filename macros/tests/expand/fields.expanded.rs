@@ -75,7 +75,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -100,7 +100,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::create::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -125,7 +125,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(495591u32),
                 },
-                handler: ::krest::__private::handlers::delete_collection::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -150,7 +150,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -175,7 +175,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -200,7 +200,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -225,7 +225,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -250,7 +250,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(493569u32),
                 },
-                handler: ::krest::__private::handlers::delete::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -275,7 +275,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -300,7 +300,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Application>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -325,7 +325,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Application>,
+                connect: ::core::option::Option::None,
             },
         ];
         fn schema() -> ::krest::__private::serde_json::Value {

@@ -56,7 +56,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -81,7 +81,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::create::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -106,7 +106,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(495591u32),
                 },
-                handler: ::krest::__private::handlers::delete_collection::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -131,7 +131,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -154,7 +154,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -179,7 +179,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -202,7 +202,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -227,7 +227,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(493569u32),
                 },
-                handler: ::krest::__private::handlers::delete::<Gadget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -250,7 +250,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch::<Gadget>,
+                connect: ::core::option::Option::None,
             },
         ];
         fn schema() -> ::krest::__private::serde_json::Value {

@@ -110,7 +110,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -135,7 +135,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::create::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -160,7 +160,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(495591u32),
                 },
-                handler: ::krest::__private::handlers::delete_collection::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -185,7 +185,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -210,7 +210,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -235,7 +235,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -260,7 +260,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -285,7 +285,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(493569u32),
                 },
-                handler: ::krest::__private::handlers::delete::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -310,7 +310,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -335,7 +335,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::list::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -360,7 +360,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(2047u32),
                 },
-                handler: ::krest::__private::handlers::watch_list::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -387,7 +387,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get_status::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -414,7 +414,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update_status::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -441,7 +441,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch_status::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -468,7 +468,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(1u32),
                 },
-                handler: ::krest::__private::handlers::get_scale::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -495,7 +495,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(14337u32),
                 },
-                handler: ::krest::__private::handlers::update_scale::<Widget>,
+                connect: ::core::option::Option::None,
             },
             ::krest::__private::Route {
                 action: ::krest::__private::codegen::Action {
@@ -522,7 +522,7 @@ const _: () = {
                     ),
                     params: ::krest::__private::codegen::Params::from_bits(30721u32),
                 },
-                handler: ::krest::__private::handlers::patch_scale::<Widget>,
+                connect: ::core::option::Option::None,
             },
         ];
         fn schema() -> ::krest::__private::serde_json::Value {

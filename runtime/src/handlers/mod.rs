@@ -1,8 +1,9 @@
-//! The runtime's generic handlers: the entry points generated route tables point at.
+//! The runtime's handlers of generated routes, picked by [`for_route`] from each action's
+//! subresource and verb.
 //!
-//! Each entry point is a thin generic shim; the work happens in non-generic code on JSON values
-//! (`read`, `write`, `delete`, `subresource`, `watch`), with the resource's type reached only
-//! through its decoder (a function pointer per resource).
+//! Nothing here is generic over a kind: the work happens on JSON values (`read`, `write`,
+//! `delete`, `subresource`, `watch`), with the kind's type reached only through its registry
+//! entry (its decoder and schema validator, made once per kind by `ServerBuilder::resource`).
 
 mod context;
 mod delete;
@@ -16,10 +17,10 @@ use std::future::Future;
 
 use http::Response;
 
+use crate::codegen::{ActionVerb, SubresourceKind};
 use crate::negotiate::Output;
-use crate::resource::Resource;
 use crate::response::{Body, HandlerFuture};
-use crate::route::Call;
+use crate::route::{Call, Handler, Route};
 use crate::status::Status;
 
 pub(crate) use context::Ctx;
@@ -54,46 +55,31 @@ fn is_watch(call: &Call) -> bool {
         .is_some_and(|r| crate::route::is_watch(r.action.verb, call.request.uri()))
 }
 
-macro_rules! entry_points {
-    ($($(#[$doc:meta])* $name:ident => $core:path;)*) => {$(
-        $(#[$doc])*
-        pub fn $name<R: Resource>(call: Call) -> HandlerFuture {
-            serve(call, $core)
-        }
-    )*};
-}
-
-entry_points! {
-    /// LIST: a collection, or a watch when `?watch=true`.
-    list => read::list;
-    /// POST: create an object.
-    create => write::create;
-    /// DELETECOLLECTION: delete the objects a selector picks.
-    delete_collection => delete::delete_collection;
-    /// WATCHLIST: the deprecated `watch/` collection path.
-    watch_list => watch::watch;
-    /// GET one object.
-    get => read::get;
-    /// PUT: replace one object.
-    update => write::update;
-    /// PATCH one object.
-    patch => write::patch;
-    /// DELETE one object.
-    delete => delete::delete;
-    /// WATCH: the deprecated `watch/` item path.
-    watch => watch::watch;
-    /// GET `/status`.
-    get_status => read::get;
-    /// PUT `/status`.
-    update_status => subresource::update_status;
-    /// PATCH `/status`.
-    patch_status => subresource::patch_status;
-    /// GET `/scale`.
-    get_scale => subresource::get_scale;
-    /// PUT `/scale`.
-    update_scale => subresource::update_scale;
-    /// PATCH `/scale`.
-    patch_scale => subresource::patch_scale;
+/// The handler of a generated route: the one table from an action's (subresource, verb) to the
+/// code that serves it. Routes carry only their action (and a connect-style subresource its
+/// user's handler), so what a verb does is decided here, once, for every kind.
+pub(crate) fn for_route(route: &Route) -> Handler {
+    use ActionVerb as V;
+    use SubresourceKind as S;
+    match (route.action.subresource_kind, route.action.verb) {
+        (S::Connect(_), _) | (_, V::Connect) => route.connect.unwrap_or(|_| {
+            let status = Status::internal("the route table names no handler for this subresource");
+            Box::pin(std::future::ready(status.into_response()))
+        }),
+        (S::None, V::List) => |call| serve(call, read::list),
+        (S::None, V::Post) => |call| serve(call, write::create),
+        (S::None, V::DeleteCollection) => |call| serve(call, delete::delete_collection),
+        (S::None, V::WatchList | V::Watch) => |call| serve(call, watch::watch),
+        (S::None | S::Status, V::Get) => |call| serve(call, read::get),
+        (S::None, V::Put) => |call| serve(call, write::update),
+        (S::None, V::Patch) => |call| serve(call, write::patch),
+        (S::None, V::Delete) => |call| serve(call, delete::delete),
+        (S::Status, V::Put) => |call| serve(call, subresource::update_status),
+        (S::Status, _) => |call| serve(call, subresource::patch_status),
+        (S::Scale, V::Get) => |call| serve(call, subresource::get_scale),
+        (S::Scale, V::Put) => |call| serve(call, subresource::update_scale),
+        (S::Scale, _) => |call| serve(call, subresource::patch_scale),
+    }
 }
 
 /// Serves a connect-style subresource with the user's handler.

@@ -39,7 +39,7 @@ use crate::registry::{Registry, ResourceEntry};
 use crate::resource::Resource;
 use crate::response::Infallibly;
 use crate::response::{Body, HandlerFuture};
-use crate::route::{Call, Captures, CustomHandler, Matched, Route};
+use crate::route::{Call, Captures, CustomHandler, Handler, Matched, Route};
 use crate::router::{Match, Router, RouterError, MAX_PARAMS};
 use crate::schema::Validator;
 use crate::server::limits::{BodyBudget, InFlight, Limits};
@@ -84,6 +84,8 @@ pub(crate) enum Target {
     Resource {
         resource: usize,
         route: &'static Route,
+        /// What serves it (`handlers::for_route`), looked up once when the server is built.
+        handler: Handler,
     },
     /// A user-defined route (or a built-in one) and its path template.
     Custom(CustomHandler, Arc<str>),
@@ -388,6 +390,7 @@ impl ServerBuilder {
                     Target::Resource {
                         resource: index,
                         route,
+                        handler: crate::handlers::for_route(route),
                     },
                     None,
                 ));
@@ -465,9 +468,9 @@ impl ServerBuilder {
             *service = wrapped;
         }
         let metrics = Metrics::new(targets.iter().map(|(t, _)| match t {
-            Target::Resource { resource, route } => {
-                Some((&self.resources[*resource].model, &route.action))
-            }
+            Target::Resource {
+                resource, route, ..
+            } => Some((&self.resources[*resource].model, &route.action)),
             Target::Custom(..) => None,
         }));
         let allow_all = match &access {
@@ -740,7 +743,7 @@ fn declared_too_large(request: &Request<Body>) -> Option<Status> {
 /// Starts the handler of target `index` on `call`, turning a panic into a 500 Status.
 fn run(state: &State, index: usize, call: Call) -> Recovered {
     Recovered::start(|| match &state.targets[index].0 {
-        Target::Resource { route, .. } => (route.handler)(call),
+        Target::Resource { handler, .. } => handler(call),
         Target::Custom(handler, _) => handler(call),
     })
 }
@@ -749,9 +752,9 @@ impl State {
     /// The resource and route of a resource target.
     pub(crate) fn target(&self, index: usize) -> Option<(&ResourceEntry, &'static Route)> {
         match &self.targets.get(index)?.0 {
-            Target::Resource { resource, route } => {
-                Some((&self.registry.resources[*resource], route))
-            }
+            Target::Resource {
+                resource, route, ..
+            } => Some((&self.registry.resources[*resource], route)),
             Target::Custom(..) => None,
         }
     }
@@ -759,7 +762,9 @@ impl State {
     /// The call a handler gets for target `index`.
     fn call(&self, index: usize, request: Request<Body>, captures: Captures) -> Call {
         let matched = match &self.targets[index].0 {
-            Target::Resource { resource, route } => Matched::Resource {
+            Target::Resource {
+                resource, route, ..
+            } => Matched::Resource {
                 resource: *resource,
                 route,
             },
