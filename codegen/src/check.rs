@@ -303,14 +303,17 @@ fn is_simple_json_path(path: &str) -> bool {
 
 /// An RFC 1123 label: at most 63 of `a-z0-9-`, starting and ending alphanumeric.
 pub fn is_dns_label(s: &str) -> bool {
+    s.len() <= 63 && is_dns_label_pattern(s)
+}
+
+/// The pattern of an RFC 1123 label whatever its length, `[a-z0-9]([-a-z0-9]*[a-z0-9])?`: the
+/// runtime's validation reports the length and the pattern apart, as Kubernetes does.
+pub fn is_dns_label_pattern(s: &str) -> bool {
     let bytes = s.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && bytes[0] != b'-'
-        && bytes[bytes.len() - 1] != b'-'
+    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    bytes.first().is_some_and(edge)
+        && bytes.last().is_some_and(edge)
+        && bytes.iter().all(|b| edge(b) || *b == b'-')
 }
 
 /// An RFC 1123 subdomain: at most 253 characters of dot-separated labels.

@@ -46,7 +46,10 @@ pub mod yaml;
 pub use actions::{actions, Action, ActionVerb, Param, Params, SubresourceKind};
 #[cfg(feature = "generate")]
 pub use builder::{write_file_if_changed, Builder, Generated};
-pub use check::{check, is_dns_label, is_dns_subdomain, is_kind, is_kube_version, Field, Problem};
+pub use check::{
+    check, is_dns_label, is_dns_label_pattern, is_dns_subdomain, is_kind, is_kube_version, Field,
+    Problem,
+};
 #[cfg(feature = "yaml")]
 pub use crd::{read_crd_definitions, read_crds, Crd, CrdVersion};
 pub use discovery::{discovery, DiscoveryResource};

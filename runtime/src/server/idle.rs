@@ -119,7 +119,10 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(300)).await;
         assert!(!watchdog.is_finished());
         // A response nobody takes: stalled a write timeout later.
-        let body = conn.meter(crate::response::full(vec![b'x'; 10])).ok().unwrap();
+        let body = conn
+            .meter(crate::response::full(vec![b'x'; 10]))
+            .ok()
+            .unwrap();
         tokio::time::sleep(Duration::from_secs(59)).await;
         assert!(!watchdog.is_finished());
         // Noticed by the next check: within a header read timeout of the deadline.

@@ -41,18 +41,9 @@ fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
     )
 }
 
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
-fn is_dns_label_text(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    bytes.first().is_some_and(edge)
-        && bytes.last().is_some_and(edge)
-        && bytes.iter().all(|b| edge(b) || *b == b'-')
-}
-
 /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*`
 fn is_dns_subdomain_text(value: &str) -> bool {
-    value.split('.').all(is_dns_label_text)
+    value.split('.').all(crate::codegen::is_dns_label_pattern)
 }
 
 /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`
@@ -94,7 +85,7 @@ pub fn is_dns1123_label(value: &str) -> Vec<String> {
     if value.len() > DNS1123_LABEL_MAX {
         errs.push(max_len_error(DNS1123_LABEL_MAX, Unit::Characters));
     }
-    if !is_dns_label_text(value) {
+    if !crate::codegen::is_dns_label_pattern(value) {
         if is_dns_subdomain_text(value) {
             errs.push("must not contain dots".to_string());
         } else {

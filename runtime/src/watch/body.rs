@@ -223,7 +223,10 @@ impl WatchBody {
         while let Some(object) = self.initial.next() {
             let index = self.initial_keys.len() - self.initial.len() - 1;
             let key = self.initial_keys.get(index).cloned().unwrap_or_default();
-            if self.filter.matches(&key, &object.selectable, &self.encoder.model) {
+            if self
+                .filter
+                .matches(&key, &object.selectable, &self.encoder.model)
+            {
                 return Some(self.encoder.line("ADDED", &object, None));
             }
         }
@@ -253,12 +256,14 @@ impl WatchBody {
             return None;
         }
         self.last = change.revision;
-        let was = change
-            .prev
-            .as_ref()
-            .is_some_and(|p| self.filter.matches(&change.key, &p.selectable, &self.encoder.model));
+        let was = change.prev.as_ref().is_some_and(|p| {
+            self.filter
+                .matches(&change.key, &p.selectable, &self.encoder.model)
+        });
         let is = change.kind != EventKind::Deleted
-            && self.filter.matches(&change.key, &change.object.selectable, &self.encoder.model);
+            && self
+                .filter
+                .matches(&change.key, &change.object.selectable, &self.encoder.model);
         match (was, is, change.kind) {
             (true, false, EventKind::Added | EventKind::Modified) => {
                 // The object left this watcher's selection: DELETED with the state the watcher
