@@ -3,16 +3,18 @@
 //!
 //! - Header read, or idle: a client has [`Limits::header_read_timeout`](crate::Limits) to send a
 //!   complete request head, counted from the moment the connection is idle (opened, or its last
-//!   response written). hyper can do this itself, but it arms a timer for every request head it
-//!   reads: about 1,100 instructions, 5 % of a GET. Here a request costs two atomic counters and
-//!   a clock read when its response ends.
+//!   response written).
 //! - Write progress: a connection with response bytes pending, or a response its peer has not
 //!   come back for, that makes no progress for [`Limits::write_timeout`](crate::Limits)
 //!   (`outbound.rs` counts both). An idle watch has nothing pending, so it never stalls.
 //!
-//! One timer, re-armed at most once per timeout, rather than one per rule: every idle watcher
-//! holds its connection's task for as long as it watches, and each timer is about a hundred
-//! bytes of it.
+//! hyper can keep the first itself, but it arms a timer for every request head it reads: about
+//! 1,100 instructions, 5 % of a GET. Here a request reads no clock and arms no timer: it bumps
+//! counters (requests ended, progress made) that the watchdog, waking every half of the shorter
+//! timeout, compares with what it saw before. So a rule fires between its timeout and one and a
+//! half times it after the moment that started it, which is what a timeout against slow and
+//! silent clients needs; and one timer serves both rules, which an idle watcher's connection
+//! task keeps for as long as it watches.
 
 use std::time::Duration;
 
@@ -30,38 +32,41 @@ pub(crate) enum Expired {
 }
 
 /// Completes when the connection `conn` has been idle for `header_read_timeout`, or has had
-/// something pending and made no progress for `write_timeout`.
+/// something pending and made no progress for `write_timeout` (each within half the shorter
+/// timeout more).
 pub(crate) async fn watchdog(
     conn: &Outbound,
     header_read_timeout: Duration,
     write_timeout: Duration,
 ) -> Expired {
-    // How long a check may wait when neither rule has a deadline yet (a request is being
-    // answered with nothing pending: a watch waiting for events, say).
-    let recheck = header_read_timeout.min(write_timeout);
-    let sleep = tokio::time::sleep(recheck);
+    let interval = header_read_timeout.min(write_timeout) / 2;
+    // What the counters were, and when they were first seen so.
+    let (mut progress, mut ended) = (conn.progress(), conn.ended());
+    let (mut progress_seen, mut ended_seen) = (Instant::now(), Instant::now());
+    let sleep = tokio::time::sleep(interval);
     tokio::pin!(sleep);
     loop {
         sleep.as_mut().await;
         let now = Instant::now();
-        let deadline = if conn.busy() {
-            let deadline = conn.progress() + write_timeout;
-            if deadline <= now {
+        if conn.progress() != progress {
+            (progress, progress_seen) = (conn.progress(), now);
+        }
+        if conn.ended() != ended {
+            (ended, ended_seen) = (conn.ended(), now);
+        }
+        if conn.busy() {
+            if now.duration_since(progress_seen) >= write_timeout {
                 return Expired::Stalled(conn.pending());
             }
-            deadline
-        } else if let Some(idle) = conn.idle_since() {
+        } else if !conn.answering() {
             // hyper drops a body once it has taken its last frame, before writing it, so the
             // connection is idle only from when those bytes are written.
-            let deadline = idle.max(conn.progress()) + header_read_timeout;
-            if deadline <= now {
+            let idle_since = ended_seen.max(progress_seen);
+            if now.duration_since(idle_since) >= header_read_timeout {
                 return Expired::Idle;
             }
-            deadline
-        } else {
-            now + recheck
-        };
-        sleep.as_mut().reset(deadline);
+        }
+        sleep.as_mut().reset(now + interval);
     }
 }
 
@@ -84,18 +89,18 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn expires_only_after_a_whole_idle_timeout() {
+    async fn expires_after_an_idle_timeout_and_at_most_half_of_one_more() {
         let (conn, watchdog) = watched();
         // Busy across the first deadline: not expired.
         tokio::time::sleep(Duration::from_secs(20)).await;
         let busy = Busy::new(&conn);
         tokio::time::sleep(Duration::from_secs(40)).await;
         assert!(!watchdog.is_finished());
-        // Idle from t=60 s: still open at t=89 s, closed by t=91 s.
+        // Idle from t=60 s: still open a timeout later (t=89 s), closed by t=60+45 s.
         drop(busy);
         tokio::time::sleep(Duration::from_secs(29)).await;
         assert!(!watchdog.is_finished());
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(Duration::from_secs(17)).await;
         assert_eq!(watchdog.await.unwrap(), Expired::Idle);
     }
 
@@ -104,10 +109,10 @@ mod tests {
         let (conn, watchdog) = watched();
         tokio::time::sleep(Duration::from_secs(25)).await;
         drop(Busy::new(&conn));
-        // The first deadline (t=30 s) passes; the next is t=55 s.
+        // Idle from t=25 s: the first deadline (t=30 s) passes, the next is a timeout later.
         tokio::time::sleep(Duration::from_secs(29)).await;
         assert!(!watchdog.is_finished());
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(Duration::from_secs(17)).await;
         assert_eq!(watchdog.await.unwrap(), Expired::Idle);
     }
 
@@ -118,16 +123,29 @@ mod tests {
         let busy = Busy::new(&conn);
         tokio::time::sleep(Duration::from_secs(300)).await;
         assert!(!watchdog.is_finished());
-        // A response nobody takes: stalled a write timeout later.
-        let body = conn
-            .meter(crate::response::full(vec![b'x'; 10]))
-            .ok()
-            .unwrap();
+        // A response nobody takes: stalled a write timeout later, give or take a check.
+        let body = conn.meter(crate::response::full(vec![b'x'; 10])).ok().unwrap();
         tokio::time::sleep(Duration::from_secs(59)).await;
         assert!(!watchdog.is_finished());
-        // Noticed by the next check: within a header read timeout of the deadline.
-        tokio::time::sleep(HEADER_READ + Duration::from_secs(2)).await;
+        tokio::time::sleep(Duration::from_secs(17)).await;
         assert_eq!(watchdog.await.unwrap(), Expired::Stalled(10));
+        drop((body, busy));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reader_that_keeps_taking_never_stalls() {
+        let (conn, watchdog) = watched();
+        let busy = Busy::new(&conn);
+        let (tx, body) = crate::response::streaming_body(1);
+        let mut body = conn.meter(body).ok().unwrap();
+        // A frame every 40 s, each taken: progress within every write timeout.
+        for _ in 0..10 {
+            tx.send(bytes::Bytes::from_static(b"event")).await.unwrap();
+            let frame = http_body_util::BodyExt::frame(&mut body).await;
+            drop(frame);
+            tokio::time::sleep(Duration::from_secs(40)).await;
+            assert!(!watchdog.is_finished());
+        }
         drop((body, busy));
     }
 }

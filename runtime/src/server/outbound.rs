@@ -25,11 +25,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use tokio::time::Instant;
 
 use crate::response::Body;
 use crate::BoxError;
@@ -86,9 +84,9 @@ struct Conn {
     used: AtomicUsize,
     /// Responses whose peer owes a poll: not yet polled, or polled for a frame and not since.
     owed: AtomicUsize,
-    opened: Instant,
-    /// When pending bytes were last written or a pending response last polled, in
-    /// microseconds since `opened`.
+    /// Counts progress: pending bytes written, a pending response polled, something pending
+    /// after nothing was. A count, not a time, so that a request reads no clock: the watchdog
+    /// (`idle.rs`) notices when it changes.
     progress: AtomicU64,
     /// Bodies of this connection waiting for room; woken on its releases while there are any.
     waiting: AtomicUsize,
@@ -96,8 +94,8 @@ struct Conn {
     /// Requests whose head has arrived and whose response has not been written yet: the idle
     /// clock (`idle.rs`) lives here too, so that a connection has one shared allocation.
     requests: AtomicUsize,
-    /// When the connection last became idle, in microseconds since `opened`.
-    idle_since: AtomicU64,
+    /// Counts the requests that ended (see `progress`).
+    ended: AtomicU64,
 }
 
 impl Outbound {
@@ -108,12 +106,11 @@ impl Outbound {
             limit: if limit == 0 { usize::MAX } else { limit },
             used: AtomicUsize::new(0),
             owed: AtomicUsize::new(0),
-            opened: Instant::now(),
             progress: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
             wakers: Mutex::new(Vec::new()),
             requests: AtomicUsize::new(0),
-            idle_since: AtomicU64::new(0),
+            ended: AtomicU64::new(0),
         }))
     }
 
@@ -179,34 +176,31 @@ impl Outbound {
         }
     }
 
-    /// When the connection last made progress: wrote pending bytes, or was polled for a
-    /// pending response (or had something pending for the first time since it was idle).
-    pub fn progress(&self) -> Instant {
-        let since = Duration::from_micros(self.0.progress.load(Ordering::Acquire));
-        self.0.opened + since
+    /// How many times the connection has made progress (see `Conn::progress`).
+    pub fn progress(&self) -> u64 {
+        self.0.progress.load(Ordering::Acquire)
     }
 
-    /// When the connection last became idle, or `None` while a request is being answered.
-    pub fn idle_since(&self) -> Option<Instant> {
-        if self.0.requests.load(Ordering::Acquire) > 0 {
-            return None;
-        }
-        let since = Duration::from_micros(self.0.idle_since.load(Ordering::Acquire));
-        Some(self.0.opened + since)
+    /// How many of its requests have ended.
+    pub fn ended(&self) -> u64 {
+        self.0.ended.load(Ordering::Acquire)
+    }
+
+    /// Whether a request is being answered.
+    pub fn answering(&self) -> bool {
+        self.0.requests.load(Ordering::Acquire) > 0
     }
 }
 
 impl Conn {
     /// A request's response has been written (or dropped).
     fn request_ended(&self) {
-        let now = self.opened.elapsed().as_micros() as u64;
-        self.idle_since.fetch_max(now, Ordering::AcqRel);
+        self.ended.fetch_add(1, Ordering::Release);
         self.requests.fetch_sub(1, Ordering::AcqRel);
     }
 
     fn touch(&self) {
-        let now = self.opened.elapsed().as_micros() as u64;
-        self.progress.fetch_max(now, Ordering::AcqRel);
+        self.progress.fetch_add(1, Ordering::Release);
     }
 
     fn has_room(&self) -> bool {
@@ -496,6 +490,7 @@ impl Drop for Metered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use http_body_util::BodyExt;
 
     fn full(n: usize) -> Body {
