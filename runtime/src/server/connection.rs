@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use futures_util::FutureExt;
 use http::{Request, Response};
@@ -102,7 +103,7 @@ impl Server {
                             }
                         };
                     let identity = tls.identify(stream.get_ref().1);
-                    server.connection(stream, identity, peer).await;
+                    server.connection(stream, identity.map(Arc::new), peer).await;
                 });
                 continue;
             }
@@ -112,12 +113,15 @@ impl Server {
 
     /// Serves the requests of one connection: HTTP/1.1, or HTTP/2 when the client opens with its
     /// preface (after ALPN over TLS, or with prior knowledge in clear text).
-    async fn connection<S>(self, stream: S, identity: Option<PeerIdentity>, peer: SocketAddr)
+    ///
+    /// The identity is shared (`Arc`): the connection's task holds it for as long as the
+    /// connection lives (each watcher's, say), and a user's identity is a few hundred bytes.
+    async fn connection<S>(self, stream: S, identity: Option<Arc<PeerIdentity>>, peer: SocketAddr)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let header_read_timeout = self.state.limits.header_read_timeout;
-        let write_timeout = self.state.limits.write_timeout;
+        // The watchdog reads its timeouts where they are, rather than the task keeping copies.
+        let state = self.state.clone();
         let outbound = Outbound::new(
             self.state.write_budget.clone(),
             self.state.limits.max_connection_write_buffer,
@@ -144,7 +148,7 @@ impl Server {
             served = served => if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             },
-            expired = watchdog(&writes, header_read_timeout, write_timeout) => match expired {
+            expired = watchdog(&writes, &state.limits) => match expired {
                 Expired::Idle => tracing::debug!(
                     %peer,
                     "no request head within the header read timeout: closed"
@@ -162,7 +166,7 @@ impl Server {
     async fn serve_http2<S>(
         self,
         socket: Socket<S>,
-        identity: Option<PeerIdentity>,
+        identity: Option<Arc<PeerIdentity>>,
         outbound: Outbound,
     ) -> Result<(), crate::BoxError>
     where
@@ -183,7 +187,7 @@ impl Server {
     /// The hyper service of one connection.
     fn service_fn(
         self,
-        identity: Option<PeerIdentity>,
+        identity: Option<Arc<PeerIdentity>>,
         outbound: Outbound,
         streams: Option<Streams>,
     ) -> impl hyper::service::Service<
@@ -200,7 +204,7 @@ impl Server {
             let mut request =
                 request.map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
             if let Some(identity) = &identity {
-                request.extensions_mut().insert(identity.clone());
+                request.extensions_mut().insert(PeerIdentity::clone(identity));
             }
             if streams.is_some() {
                 // For the list gate (`State::enter_list`), which refuses a list before it is

@@ -16,10 +16,9 @@
 //! silent clients needs; and one timer serves both rules, which an idle watcher's connection
 //! task keeps for as long as it watches.
 
-use std::time::Duration;
-
 use tokio::time::Instant;
 
+use crate::server::limits::Limits;
 use crate::server::outbound::Outbound;
 
 /// Why the watchdog closed a connection.
@@ -31,19 +30,15 @@ pub(crate) enum Expired {
     Stalled(usize),
 }
 
-/// Completes when the connection `conn` has been idle for `header_read_timeout`, or has had
-/// something pending and made no progress for `write_timeout` (each within half the shorter
-/// timeout more).
-pub(crate) async fn watchdog(
-    conn: &Outbound,
-    header_read_timeout: Duration,
-    write_timeout: Duration,
-) -> Expired {
-    let interval = header_read_timeout.min(write_timeout) / 2;
+/// Completes when the connection `conn` has been idle for the header read timeout of `limits`,
+/// or has had something pending and made no progress for its write timeout (each within half
+/// the shorter timeout more).
+pub(crate) async fn watchdog(conn: &Outbound, limits: &Limits) -> Expired {
+    let interval = |limits: &Limits| limits.header_read_timeout.min(limits.write_timeout) / 2;
     // What the counters were, and when they were first seen so.
     let (mut progress, mut ended) = (conn.progress(), conn.ended());
     let (mut progress_seen, mut ended_seen) = (Instant::now(), Instant::now());
-    let sleep = tokio::time::sleep(interval);
+    let sleep = tokio::time::sleep(interval(limits));
     tokio::pin!(sleep);
     loop {
         sleep.as_mut().await;
@@ -55,18 +50,18 @@ pub(crate) async fn watchdog(
             (ended, ended_seen) = (conn.ended(), now);
         }
         if conn.busy() {
-            if now.duration_since(progress_seen) >= write_timeout {
+            if now.duration_since(progress_seen) >= limits.write_timeout {
                 return Expired::Stalled(conn.pending());
             }
         } else if !conn.answering() {
             // hyper drops a body once it has taken its last frame, before writing it, so the
             // connection is idle only from when those bytes are written.
             let idle_since = ended_seen.max(progress_seen);
-            if now.duration_since(idle_since) >= header_read_timeout {
+            if now.duration_since(idle_since) >= limits.header_read_timeout {
                 return Expired::Idle;
             }
         }
-        sleep.as_mut().reset(now + interval);
+        sleep.as_mut().reset(now + interval(limits));
     }
 }
 
@@ -74,6 +69,7 @@ pub(crate) async fn watchdog(
 mod tests {
     use super::*;
     use crate::server::outbound::{Budget, Busy};
+    use std::time::Duration;
 
     const HEADER_READ: Duration = Duration::from_secs(30);
     const WRITE: Duration = Duration::from_secs(60);
@@ -83,7 +79,14 @@ mod tests {
         let conn = Outbound::new(Budget::new(0), 0);
         let watchdog = tokio::spawn({
             let conn = conn.clone();
-            async move { watchdog(&conn, HEADER_READ, WRITE).await }
+            async move {
+                let limits = Limits {
+                    header_read_timeout: HEADER_READ,
+                    write_timeout: WRITE,
+                    ..Limits::default()
+                };
+                watchdog(&conn, &limits).await
+            }
         });
         (conn, watchdog)
     }
