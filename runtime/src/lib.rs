@@ -41,6 +41,7 @@ mod encode;
 pub mod flags;
 pub mod handlers;
 mod json;
+pub mod logging;
 mod metrics;
 mod negotiate;
 mod openapi;

@@ -15,13 +15,113 @@ use std::process::{Command, ExitCode};
 use krest_codegen::scaffold::NewCrate;
 use krest_codegen::{actions, Builder, Error};
 
-const USAGE: &str = "usage:
-  krest routes DIR...                         print the route table of the CRDs in DIR
-  krest new NAME --schemas DIR [--out DIR]    write a server crate serving the CRDs in DIR
-  krest generate --schemas DIR --out DIR      write the Rust types of the CRDs in DIR
-  krest crd [--manifest-path PATH] --example NAME
-                                              print the CRDs of derive-declared types, as
-                                              written by that example of the crate";
+/// A subcommand: its synopsis, one line of meaning, and its options. The option parser and
+/// `--help` read the same table, [`COMMANDS`].
+struct Cmd {
+    name: &'static str,
+    /// What follows the name: `NAME --schemas DIR [--out DIR]`.
+    synopsis: &'static str,
+    about: &'static str,
+    /// `(name, value, default, meaning)`; an empty default means none.
+    options: &'static [(&'static str, &'static str, &'static str, &'static str)],
+}
+
+const ROUTES: Cmd = Cmd {
+    name: "routes",
+    synopsis: "DIR...",
+    about: "print the route table (method, path, verb, operation id) of the CRDs in DIR",
+    options: &[],
+};
+
+const NEW: Cmd = Cmd {
+    name: "new",
+    synopsis: "NAME --schemas DIR [--out DIR]",
+    about: "write a server crate serving the CRDs in DIR",
+    options: &[
+        (
+            "--schemas",
+            "DIR",
+            "",
+            "the CRDs (a folder of .yaml/.yml files, or one file)",
+        ),
+        ("--out", "DIR", "NAME", "where the crate goes"),
+    ],
+};
+
+const GENERATE: Cmd = Cmd {
+    name: "generate",
+    synopsis: "--schemas DIR --out DIR",
+    about: "write the Rust types of the CRDs in DIR, as a build script would",
+    options: &[
+        (
+            "--schemas",
+            "DIR",
+            "",
+            "the CRDs (a folder of .yaml/.yml files, or one file)",
+        ),
+        ("--out", "DIR", "", "where the files go"),
+    ],
+};
+
+const CRD: Cmd = Cmd {
+    name: "crd",
+    synopsis: "[--manifest-path PATH] [--package NAME] (--example NAME | --bin NAME) [ARGS...]",
+    about: "print the CRDs of derive-declared types, as written by that program of the crate",
+    options: &[
+        (
+            "--manifest-path",
+            "PATH",
+            "",
+            "the crate's Cargo.toml (default: the one cargo finds from here)",
+        ),
+        ("--package", "NAME", "", "the package of a workspace"),
+        ("--example", "NAME", "", "the example that prints the CRDs"),
+        ("--bin", "NAME", "", "the binary that prints the CRDs"),
+    ],
+};
+
+/// Every subcommand, in the order `krest --help` lists them.
+const COMMANDS: &[&Cmd] = &[&ROUTES, &NEW, &GENERATE, &CRD];
+
+impl Cmd {
+    /// The names of its options, for [`Args::parse`].
+    fn known(&self) -> Vec<&'static str> {
+        self.options.iter().map(|o| o.0).collect()
+    }
+
+    /// `krest NAME --help`: synopsis, meaning, and each option with its default.
+    fn help(&self) -> String {
+        let mut text = format!(
+            "usage: krest {} {}\n\n{}\n",
+            self.name, self.synopsis, self.about
+        );
+        if !self.options.is_empty() {
+            text.push_str("\noptions (`--option value` or `--option=value`):\n");
+        }
+        for (name, value, default, meaning) in self.options {
+            text.push_str(&format!("  {name} {value}\n      {meaning}"));
+            if !default.is_empty() {
+                text.push_str(&format!(" (default: {default})"));
+            }
+            text.push('\n');
+        }
+        text.push_str("  -h, --help\n      print this help\n");
+        text
+    }
+}
+
+/// `krest --help`, and the tail of every usage mistake.
+fn usage() -> String {
+    let mut text = String::from("usage:\n");
+    for cmd in COMMANDS {
+        text.push_str(&format!(
+            "  krest {} {}\n      {}\n",
+            cmd.name, cmd.synopsis, cmd.about
+        ));
+    }
+    text.push_str("  krest COMMAND --help\n      the options of COMMAND, with their defaults\n");
+    text
+}
 
 /// A failure: a usage mistake (exit 2) or an error (exit 1).
 enum Failure {
@@ -40,7 +140,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("krest: {message}\n{USAGE}");
+            eprint!("krest: {message}\n{}", usage());
             ExitCode::from(2)
         }
         Err(Failure::Error(message)) => {
@@ -54,13 +154,21 @@ fn run(args: &[String]) -> Result<(), Failure> {
     let Some((command, rest)) = args.split_first() else {
         return Err(Failure::Usage("no command given".into()));
     };
+    if let Some(cmd) = COMMANDS.iter().find(|c| c.name == command) {
+        // `-h`/`--help` anywhere before a `--`: the subcommand's help, to standard output.
+        let before_args = rest.iter().take_while(|a| *a != "--");
+        if before_args.into_iter().any(|a| a == "-h" || a == "--help") {
+            print!("{}", cmd.help());
+            return Ok(());
+        }
+    }
     match command.as_str() {
         "routes" => routes(rest),
         "new" => new(rest),
         "generate" => generate(rest),
         "crd" => crd(rest),
         "-h" | "--help" | "help" => {
-            println!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
@@ -117,7 +225,7 @@ impl Args {
 }
 
 fn routes(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &[])?;
+    let args = Args::parse(args, &ROUTES.known())?;
     if args.positional.is_empty() {
         return Err(Failure::Usage("`routes` needs a directory of CRDs".into()));
     }
@@ -143,7 +251,7 @@ fn routes(args: &[String]) -> Result<(), Failure> {
 }
 
 fn new(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["--schemas", "--out"])?;
+    let args = Args::parse(args, &NEW.known())?;
     let [name] = args.positional.as_slice() else {
         return Err(Failure::Usage("`new` needs exactly one NAME".into()));
     };
@@ -177,7 +285,7 @@ fn announce(schemas: &str) -> Result<(), Failure> {
 }
 
 fn generate(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["--schemas", "--out"])?;
+    let args = Args::parse(args, &GENERATE.known())?;
     if !args.positional.is_empty() {
         return Err(Failure::Usage(format!(
             "unexpected argument {:?}",
@@ -204,10 +312,7 @@ fn generate(args: &[String]) -> Result<(), Failure> {
 }
 
 fn crd(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(
-        args,
-        &["--manifest-path", "--example", "--bin", "--package"],
-    )?;
+    let args = Args::parse(args, &CRD.known())?;
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.args(["run", "--quiet"]);
     if let Some(path) = args.get("--manifest-path") {

@@ -106,6 +106,8 @@ pub struct State {
     lists: Option<Arc<tokio::sync::Semaphore>>,
     /// The warning to log when serving, for a server that lets everyone do everything.
     pub(crate) allow_all: Option<&'static str>,
+    /// The authorizer's name, for the line logged when serving starts.
+    pub(crate) authorization: &'static str,
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<crate::TlsConfig>,
     compaction: Option<Duration>,
@@ -128,6 +130,8 @@ pub struct ServerBuilder {
     tokens: Option<TokenFile>,
     anonymous: Option<bool>,
     authorizer: Option<Arc<dyn Authorizer>>,
+    /// The authorizer's type name without its path (`Rbac`, `AlwaysAllow`).
+    authorizer_name: &'static str,
     always_allow: bool,
     admission: crate::admission::Chain,
     limits: Limits,
@@ -158,6 +162,7 @@ impl Server {
             tokens: None,
             anonymous: None,
             authorizer: None,
+            authorizer_name: "none",
             always_allow: false,
             admission: crate::admission::Chain::default(),
             limits: Limits::default(),
@@ -333,6 +338,8 @@ impl ServerBuilder {
     /// with the same warning.
     pub fn authorizer<A: Authorizer>(mut self, authorizer: A) -> Self {
         self.always_allow = authorizer.allows_everything();
+        let name = std::any::type_name::<A>();
+        self.authorizer_name = name.rsplit("::").next().unwrap_or(name);
         self.authorizer = (!self.always_allow).then(|| Arc::new(authorizer) as Arc<dyn Authorizer>);
         self
     }
@@ -473,6 +480,11 @@ impl ServerBuilder {
             Some(access) if access.authorizer.is_some() => None,
             _ => Some("no authorizer is configured: every request is allowed, whoever sent it"),
         };
+        let authorization = match allow_all {
+            None => self.authorizer_name,
+            Some(_) if self.always_allow => "AlwaysAllow",
+            Some(_) => "none (every request is allowed)",
+        };
         let registry = Arc::new(Registry::new(
             self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             self.resources,
@@ -491,6 +503,7 @@ impl ServerBuilder {
                 .then(|| Arc::new(tokio::sync::Semaphore::new(self.limits.max_lists_in_flight))),
             limits: self.limits,
             allow_all,
+            authorization,
             #[cfg(feature = "tls")]
             tls: self.tls,
             compaction: self.compaction,

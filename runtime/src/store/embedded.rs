@@ -101,6 +101,8 @@ pub struct EmbeddedStore {
     /// `None` only while dropping.
     writer: Option<std_mpsc::Sender<Op>>,
     thread: Option<JoinHandle<()>>,
+    /// The file, for [`Store::describe`].
+    path: std::path::PathBuf,
 }
 
 struct Shared {
@@ -222,6 +224,7 @@ impl EmbeddedStore {
             shared,
             writer: Some(tx),
             thread: Some(thread),
+            path,
         })
     }
 
@@ -546,5 +549,9 @@ impl Store for EmbeddedStore {
 
     fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>> {
         self.send(move |reply| Op::Compact(revision, reply))
+    }
+
+    fn describe(&self) -> String {
+        format!("embedded {}", self.path.display())
     }
 }

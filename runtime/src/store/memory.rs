@@ -320,6 +320,10 @@ impl Store for MemoryStore {
         Box::pin(async move { Ok(revision) })
     }
 
+    fn describe(&self) -> String {
+        "memory (nothing is kept after the process exits)".into()
+    }
+
     fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>> {
         let mut inner = self.lock();
         let revision = revision.min(inner.revision);
