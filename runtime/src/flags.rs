@@ -607,7 +607,7 @@ fn show_duration(d: std::time::Duration) -> String {
 /// A size as the flags take it: `8Mi`, `64Ki`, `1000`.
 fn show_bytes(n: usize) -> String {
     for (unit, size) in [("Gi", 1usize << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{}{unit}", n / size);
         }
     }

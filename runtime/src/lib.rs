@@ -77,7 +77,17 @@ pub use krest_macros::Resource;
 pub use resource::{Data, ObjectMeta, Resource};
 pub use response::{streaming_body, Body, BoxError, HandlerFuture};
 pub use route::{Call, Captures, Handler, Route};
-pub use schemars::{self, JsonSchema};
+pub use schemars;
+/// The `JsonSchema` trait (schemars'), and a derive of it that needs no
+/// `#[schemars(crate = "krest::schemars")]` (`krest_macros::JsonSchema`, which shadows schemars'
+/// derive of the same name).
+pub use schemars_reexport::*;
+pub use krest_macros::JsonSchema;
+
+/// schemars' `JsonSchema`, trait and derive: the glob lets the explicit derive above win.
+mod schemars_reexport {
+    pub use schemars::JsonSchema;
+}
 pub use server::limits;
 #[cfg(feature = "tls")]
 pub use server::tls::TlsConfig;

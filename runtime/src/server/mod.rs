@@ -75,6 +75,10 @@ pub enum BuildError {
     /// Two routes collide, or a template is malformed.
     #[error(transparent)]
     Route(#[from] RouterError),
+    /// A printer column, the scale subresource or a selectable field names a path the kind's
+    /// schema has no field for.
+    #[error("{}", .0.join("\n"))]
+    MissingPath(Vec<String>),
 }
 
 /// What a matched route leads to.
@@ -120,6 +124,8 @@ pub struct State {
 pub struct ServerBuilder {
     store: Option<Arc<dyn Store>>,
     resources: Vec<ResourceEntry>,
+    /// Paths of the resources' attributes their schemas have no field for.
+    missing_paths: Vec<String>,
     custom: Vec<(Method, String, CustomHandler)>,
     server_filters: Vec<Filter>,
     group_filters: Vec<(String, Filter)>,
@@ -152,6 +158,7 @@ impl Server {
         ServerBuilder {
             store: None,
             resources: Vec::new(),
+            missing_paths: Vec::new(),
             custom: Vec::new(),
             server_filters: Vec::new(),
             group_filters: Vec::new(),
@@ -227,11 +234,14 @@ impl Server {
 impl ServerBuilder {
     /// Serves the resource `R` with its generated route table.
     pub fn resource<R: Resource>(mut self) -> Self {
+        let schema = crate::schema::structural_object::<R>();
+        self.missing_paths
+            .extend(crate::schema::paths::missing_paths(&R::MODEL, &schema));
         self.resources.push(ResourceEntry {
             model: R::MODEL,
             routes: R::ROUTES,
             decoder: Decoder::of::<R>(),
-            validator: Validator::new(crate::schema::structural_object::<R>()),
+            validator: Validator::new(schema),
             deprecation: R::MODEL
                 .deprecation()
                 .and_then(|text| crate::response::warning_value(&text)),
@@ -380,6 +390,9 @@ impl ServerBuilder {
 
     /// Checks the registrations and compiles the router.
     pub fn build(self) -> Result<Server, BuildError> {
+        if !self.missing_paths.is_empty() {
+            return Err(BuildError::MissingPath(self.missing_paths));
+        }
         check_unique(&self.resources)?;
         let mut router = Router::new();
         let mut targets: Vec<(Target, Option<HttpService>)> = Vec::new();
