@@ -193,8 +193,17 @@ mod tests {
         };
         assert_eq!(visible.check(".spec.color"), None);
         assert_eq!(visible.check(".metadata.name"), None);
-        assert!(visible.check(".spec.replicas").unwrap().contains("`WidgetSpec` has no field `replicas`"));
-        assert!(visible.check(".status.ready").unwrap().contains("add `status = StatusType`"));
-        assert!(visible.check(".sepc.color").unwrap().contains("no field `sepc`"));
+        assert!(visible
+            .check(".spec.replicas")
+            .unwrap()
+            .contains("`WidgetSpec` has no field `replicas`"));
+        assert!(visible
+            .check(".status.ready")
+            .unwrap()
+            .contains("add `status = StatusType`"));
+        assert!(visible
+            .check(".sepc.color")
+            .unwrap()
+            .contains("no field `sepc`"));
     }
 }

@@ -44,9 +44,9 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let crate_attr = user_crate
         .is_none()
         .then(|| quote!(#[schemars(crate = "krest::schemars")]));
-    let schemars_path =
-        user_crate.unwrap_or_else(|| syn::parse_quote!(::krest::schemars));
-    let renamed = has_key(&input.attrs, "schemars", "rename") || has_key(&input.attrs, "serde", "rename");
+    let schemars_path = user_crate.unwrap_or_else(|| syn::parse_quote!(::krest::schemars));
+    let renamed =
+        has_key(&input.attrs, "schemars", "rename") || has_key(&input.attrs, "serde", "rename");
     let rename_attr = (!renamed).then(|| {
         let name = schema_name(input);
         quote!(#[schemars(rename = #name)])

@@ -73,6 +73,7 @@ pub mod fuzzing;
 
 pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use krest_codegen as codegen;
+pub use krest_macros::JsonSchema;
 pub use krest_macros::Resource;
 pub use resource::{Data, ObjectMeta, Resource};
 pub use response::{streaming_body, Body, BoxError, HandlerFuture};
@@ -82,7 +83,6 @@ pub use schemars;
 /// `#[schemars(crate = "krest::schemars")]` (`krest_macros::JsonSchema`, which shadows schemars'
 /// derive of the same name).
 pub use schemars_reexport::*;
-pub use krest_macros::JsonSchema;
 
 /// schemars' `JsonSchema`, trait and derive: the glob lets the explicit derive above win.
 mod schemars_reexport {

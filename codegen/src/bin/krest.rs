@@ -2,7 +2,8 @@
 //!
 //! - `krest routes DIR...`: the route table (method, path, verb, operation id) of every served
 //!   version of every CRD in `DIR`, computed as the generated code will, without compiling.
-//! - `krest new NAME --schemas DIR [--out DIR]`: a server crate serving the CRDs in `DIR`.
+//! - `krest new NAME [--schemas DIR] [--out DIR]`: a server crate serving the CRDs in `DIR`, or,
+//!   without `--schemas`, declaring a Widget with `#[derive(Resource)]`.
 //! - `krest generate --schemas DIR --out DIR`: the Rust a build script would generate.
 //! - `krest crd --manifest-path PATH --example NAME`: the CRD YAML of derive-declared types,
 //!   printed by a small example of that crate (see `docs/codegen.md`).
@@ -255,10 +256,14 @@ fn new(args: &[String]) -> Result<(), Failure> {
     let [name] = args.positional.as_slice() else {
         return Err(Failure::Usage("`new` needs exactly one NAME".into()));
     };
-    let schemas = args.require("--schemas")?;
     let out = PathBuf::from(args.get("--out").unwrap_or(name));
-    announce(schemas)?;
-    let krate = NewCrate::new(name.clone(), schemas, &out);
+    let krate = match args.get("--schemas") {
+        Some(schemas) => {
+            announce(schemas)?;
+            NewCrate::new(name.clone(), schemas, &out)
+        }
+        None => NewCrate::derive(name.clone(), &out),
+    };
     let files = krate.write()?;
     eprintln!(
         "krest: wrote {} files to {}; build it with `cargo build --manifest-path {}`",

@@ -1,7 +1,7 @@
 //! `krest-example-generated`: serves `Gadget`, `Widget` (generated from the CRDs in `schemas/` by `build.rs`)
 //! and core `v1` Namespaces, so that `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
-//! Run with: `cargo run --release -- --authorization-mode=AlwaysAllow` (everyone may do
+//! Run with: `cargo run -- --authorization-mode=AlwaysAllow` (everyone may do
 //! everything; `--authorization-policy-file FILE` serves RBAC instead).
 //!
 //! `krest-example-generated --help` lists every flag with its default: `--listen ADDR` (default

@@ -20,7 +20,10 @@ pub(crate) fn missing_paths(model: &ResourceModel, schema: &Value) -> Vec<String
     }
     if let Some(scale) = &model.scale {
         named.push(("scale `spec_replicas`".into(), &scale.spec_replicas_path));
-        named.push(("scale `status_replicas`".into(), &scale.status_replicas_path));
+        named.push((
+            "scale `status_replicas`".into(),
+            &scale.status_replicas_path,
+        ));
         if let Some(selector) = &scale.label_selector_path {
             named.push(("scale `label_selector`".into(), selector));
         }
