@@ -30,7 +30,7 @@ RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
 cargo test --workspace --all-features
 # The commands README.md and docs/codegen.md show, run as written. After the workspace's tests:
 # `cargo run -p krest-example-widgets` rebuilds the widgets-server they run with other features.
-cargo test -p krest-codegen --features cli --test docs_commands -- --ignored
+cargo test --workspace --all-features --test docs_commands -- --ignored
 
 # Hostile input: schemathesis against the served OpenAPI documents (no 5xx), then every fuzz
 # target for a bounded time (cargo-fuzz on the stable toolchain, `--sanitizer none`).
