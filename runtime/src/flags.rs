@@ -86,7 +86,7 @@ struct Flag {
     set: fn(&mut ServeFlags, &str, String) -> Result<(), String>,
 }
 
-/// No default: the flag is unset unless given.
+/// No default: the flag is unset unless given (`--help` says `none`).
 fn unset(_: &ServeFlags) -> String {
     String::new()
 }
@@ -389,10 +389,8 @@ impl ServeFlags {
             };
             text.push_str(&format!("  {head}\n      {}", flag.help));
             let default = (flag.default)(&defaults);
-            if !default.is_empty() {
-                text.push_str(&format!(" (default: {default})"));
-            }
-            text.push('\n');
+            let default = if default.is_empty() { "none" } else { &default };
+            text.push_str(&format!(" (default: {default})\n"));
         }
         text.push_str(
             "  -h, --help\n      print this help\n\nenvironment: RUST_LOG sets what is logged (default info; RUST_LOG=debug, RUST_LOG=krest::request=debug);\nNO_COLOR=1 turns colour off (it is on only when standard error is a terminal).\n",

@@ -23,7 +23,7 @@ struct Cmd {
     /// What follows the name: `NAME --schemas DIR [--out DIR]`.
     synopsis: &'static str,
     about: &'static str,
-    /// `(name, value, default, meaning)`; an empty default means none.
+    /// `(name, value, default, meaning)`; an empty default is shown as `none`.
     options: &'static [(&'static str, &'static str, &'static str, &'static str)],
 }
 
@@ -100,11 +100,10 @@ impl Cmd {
             text.push_str("\noptions (`--option value` or `--option=value`):\n");
         }
         for (name, value, default, meaning) in self.options {
-            text.push_str(&format!("  {name} {value}\n      {meaning}"));
-            if !default.is_empty() {
-                text.push_str(&format!(" (default: {default})"));
-            }
-            text.push('\n');
+            let default = if default.is_empty() { "none" } else { default };
+            text.push_str(&format!(
+                "  {name} {value}\n      {meaning} (default: {default})\n"
+            ));
         }
         text.push_str("  -h, --help\n      print this help\n");
         text

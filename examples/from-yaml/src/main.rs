@@ -2,11 +2,10 @@
 //! `schemas/*.yaml` by `build.rs`, and core `v1` Namespaces,
 //! so that `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
-//! Run with: `cargo run -p krest-example-from-yaml --release`
+//! Run with: `cargo run -p krest-example-from-yaml -- --authorization-mode=AlwaysAllow`
 //!
-//! Flags: `--listen ADDR` (default `127.0.0.1:8080`), `--store embedded|memory|etcd` (default
-//! `embedded`), `--data-dir DIR` (default `./krest-data`). `from-yaml-server routes` prints the
-//! route table instead of serving.
+//! The flags are `widgets-server`'s (`from-yaml-server --help` lists them with their defaults).
+//! `from-yaml-server routes` prints the route table instead of serving.
 
 use std::process::ExitCode;
 

@@ -1,11 +1,12 @@
 //! `widgets-server`: serves Widget and Gadget (`demo.krest.dev/v1`) and core `v1` Namespaces,
 //! so that `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
-//! Run with: `cargo run -p krest-example-widgets --release -- --authorization-mode=AlwaysAllow`
+//! Run with: `cargo run -p krest-example-widgets -- --authorization-mode=AlwaysAllow`
 //!
 //! Flags: `--listen ADDR` (default `127.0.0.1:8080`), `--store embedded|memory|etcd` (default
 //! `embedded`), `--data-dir DIR` (default `./krest-data`), and kube-apiserver's authentication,
-//! authorization, TLS and limit flags (`--help` lists them; docs/security.md explains them).
+//! authorization, TLS and limit flags, and `--log-requests` (`--help` lists them with their
+//! defaults; docs/security.md explains them).
 //! `widgets-server routes` prints the route table instead of serving.
 //!
 //! New Widgets get the label `demo.krest.dev/tier: standard` unless they have one, and no
