@@ -272,6 +272,15 @@ fn readme_and_codegen_commands_run_as_written() {
         own.join("krest-data/krest.redb").is_file(),
         "the embedded store"
     );
+    // Its `--help`: every flag with its default, to standard output, exit 0.
+    let help = Command::new(target_dir().join("debug/my-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--store embedded|memory|etcd\n"), "{help}");
+    assert!(help.contains("(default: embedded)"), "{help}");
 
     // docs/codegen.md: `krest` through cargo inside the checkout, `routes`, then `new`.
     let cli = documented(

@@ -1,6 +1,11 @@
 //! The command-line flags every krest server binary shares: where to listen, which store to
 //! open, who may do what (kube-apiserver's authentication, authorization, TLS and limit flags).
 //! Used by `widgets-server`, `from-yaml-server` and the crates `krest new` writes.
+//!
+//! One table, `FLAGS`, holds each flag's name, value, default, meaning and setter: the parser
+//! and `--help` both read it, so that the help cannot miss a flag or show a stale default.
+//! [`ServeFlags::from_env`] is what a `main` calls: help to standard output with exit 0, a
+//! mistake to standard error with the usage line and exit 2.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
