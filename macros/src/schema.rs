@@ -23,6 +23,14 @@ const KEPT: [&str; 7] = [
 ];
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
+    if input.generics.params.iter().next().is_some() {
+        return syn::Error::new_spanned(
+            &input.generics,
+            "`krest::JsonSchema` does not derive generic types: use schemars' own derive, \
+             `#[derive(krest::schemars::JsonSchema)]` with `#[schemars(crate = \"krest::schemars\")]`",
+        )
+        .to_compile_error();
+    }
     let original = &input.ident;
     let copy_ident = format_ident!("__KrestJsonSchema{}", original);
     let mut copy = input.clone();
@@ -48,12 +56,13 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let renamed =
         has_key(&input.attrs, "schemars", "rename") || has_key(&input.attrs, "serde", "rename");
     let rename_attr = (!renamed).then(|| {
-        let name = schema_name(input);
+        let name = original.to_string();
         quote!(#[schemars(rename = #name)])
     });
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let copy_type = quote!(#copy_ident #type_generics);
     quote! {
+        #[allow(deprecated)]
         const _: () = {
             #[derive(#schemars_path::JsonSchema)]
             #crate_attr
@@ -62,6 +71,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             #copy
 
             #[automatically_derived]
+            #[allow(deprecated)]
             impl #impl_generics #schemars_path::JsonSchema for #original #type_generics #where_clause {
                 fn inline_schema() -> bool {
                     <#copy_type as #schemars_path::JsonSchema>::inline_schema()
@@ -91,19 +101,6 @@ fn kept(attrs: &[Attribute]) -> Vec<Attribute> {
 fn keep_field_attrs(fields: &mut Fields) {
     for field in fields.iter_mut() {
         field.attrs = kept(&field.attrs);
-    }
-}
-
-/// The name schemars gives the type: its own, or `Name_for_T_and_U` for a generic one.
-fn schema_name(input: &DeriveInput) -> String {
-    let params: Vec<String> = input
-        .generics
-        .type_params()
-        .map(|p| format!("{{{}}}", p.ident))
-        .collect();
-    match params.is_empty() {
-        true => input.ident.to_string(),
-        false => format!("{}_for_{}", input.ident, params.join("_and_")),
     }
 }
 
