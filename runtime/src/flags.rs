@@ -316,7 +316,13 @@ const FLAGS: &[Flag] = &[
     Flag {
         name: "--store-history-bytes",
         value: "BYTES",
-        default: |_| "256Mi embedded, 64Mi memory".into(),
+        default: |_| {
+            format!(
+                "{} embedded, {} memory",
+                show_bytes(EmbeddedOptions::default().keep_bytes),
+                show_bytes(crate::store::memory::DEFAULT_HISTORY_BYTES)
+            )
+        },
         help: "past changes the embedded or memory store keeps for watches and old lists",
         set: |f, name, v| {
             f.store_history_bytes = Some(bytes(name, &v)?);

@@ -153,7 +153,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts building a server.
+    /// Starts building a server. Its store is in memory, and loses every object when the
+    /// process exits, unless [`ServerBuilder::store`] gives another (`EmbeddedStore` for a
+    /// durable one; `krest::flags::ServeFlags::open_store` opens the one `--store` names).
     pub fn builder() -> ServerBuilder {
         ServerBuilder {
             store: None,
@@ -257,7 +259,7 @@ impl ServerBuilder {
         self.resource::<crate::Namespace>()
     }
 
-    /// Uses `store` (the default is an in-memory store).
+    /// Uses `store` (the default is an in-memory store: nothing survives the process).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
         self

@@ -16,7 +16,7 @@ use super::{
 const WATCH_QUEUE: usize = 4096;
 
 /// How many bytes of values the change history keeps by default.
-const DEFAULT_HISTORY_BYTES: usize = 64 << 20;
+pub(crate) const DEFAULT_HISTORY_BYTES: usize = 64 << 20;
 
 /// The in-memory [`Store`]. Reads (get, list, the current revision) share the lock; writes take
 /// it alone.

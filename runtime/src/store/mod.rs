@@ -13,7 +13,7 @@
 mod embedded;
 #[cfg(feature = "etcd")]
 mod etcd;
-mod memory;
+pub(crate) mod memory;
 
 use std::future::Future;
 use std::pin::Pin;
