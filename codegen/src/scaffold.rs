@@ -157,7 +157,7 @@ impl NewCrate {
                 (
                     dep("runtime", ""),
                     dep("codegen", ", features = [\"generate\"]"),
-                    !out.starts_with(&root),
+                    !is_member(&root, &out),
                 )
             }
             None => {
@@ -261,6 +261,22 @@ impl<T: Template> DynRender for T {
     }
 }
 
+/// Whether the checkout's workspace at `root` lists `out` among its members (as it does
+/// `examples/generated`). Any other crate, inside the checkout or not, gets a `[workspace]` of
+/// its own: cargo refuses to build a package under a workspace that does not list it.
+fn is_member(root: &Path, out: &Path) -> bool {
+    let Ok(member) = out.strip_prefix(root) else {
+        return false;
+    };
+    let member = format!("{:?}", slash(member));
+    std::fs::read_to_string(root.join("Cargo.toml")).is_ok_and(|manifest| {
+        manifest
+            .lines()
+            .filter(|l| l.trim_start().starts_with("members"))
+            .any(|l| l.contains(&member))
+    })
+}
+
 /// A cargo package name krest accepts: `[A-Za-z][A-Za-z0-9_-]*`.
 fn is_package_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -328,6 +344,13 @@ mod tests {
             relative(Path::new("/tmp/x"), Path::new("/w")),
             PathBuf::from("../../w")
         );
+        let checkout = krest_checkout().expect("tests run in the checkout");
+        assert!(is_member(&checkout, &checkout.join("examples/generated")));
+        assert!(!is_member(&checkout, &checkout.join("my-server")));
+        assert!(!is_member(
+            &checkout,
+            Path::new("/elsewhere/examples/generated")
+        ));
         assert!(is_package_name("my-server"));
         assert!(!is_package_name("1x"));
         assert!(!is_package_name("a b"));

@@ -10,8 +10,9 @@
 //!   lines, no colour codes); the example server's `cargo run -p krest-example-widgets -- ...`,
 //!   then the README's kubectl commands against it, `widgets-server --help` and `routes`.
 //! - docs/codegen.md: `cargo run -p krest-codegen --features cli -- routes schemas` and `-- new
-//!   my-server --schemas schemas --out ...` inside the checkout, then the generated server's
-//!   `cargo run -- --authorization-mode=AlwaysAllow`, answering kubectl.
+//!   my-server --schemas schemas --out ...` inside the checkout (into a folder inside it, which
+//!   the workspace does not list), then the generated server's `cargo run --
+//!   --authorization-mode=AlwaysAllow` there, answering kubectl.
 //!
 //! Ignored by default, and run by `scripts/test.sh` after the workspace's tests
 //! (`cargo test --workspace --all-features --test docs_commands -- --ignored`): `cargo run -p
@@ -299,7 +300,13 @@ fn readme_and_codegen_commands_run_as_written() {
         "docs/codegen.md",
         "krest new my-server --schemas schemas --out my-server",
     );
-    let generated = tmp.path().join("generated/my-server");
+    // Inside the checkout, as a user running it from there gets it (not a workspace member:
+    // the crate must build as a workspace of its own). Removed when the test ends, however.
+    let inside = tempfile::Builder::new()
+        .prefix(".docs-commands-")
+        .tempdir_in(root())
+        .unwrap();
+    let generated = inside.path().join("my-server");
     *new.last_mut().unwrap() = generated.display().to_string();
     succeeds(command(&[&cli[..], &new[1..]].concat(), &root()));
     // The README's form, from a clone (here into the temporary folder, not next to it).
@@ -321,6 +328,8 @@ fn readme_and_codegen_commands_run_as_written() {
         "docs/codegen.md",
         "cd my-server && cargo run -- --authorization-mode=AlwaysAllow",
     );
+    let manifest = std::fs::read_to_string(generated.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     let generated_readme = std::fs::read_to_string(generated.join("README.md")).unwrap();
     let run = &run[run.iter().position(|w| w == "cargo").unwrap()..];
     documented(&generated_readme, "the generated README", &run.join(" "));
