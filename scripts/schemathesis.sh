@@ -45,7 +45,7 @@ server="${CARGO_TARGET_DIR:-target}/debug/widgets-server"
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 flags=(--store memory --listen "127.0.0.1:$port")
-# (`--help` exits non-zero; read it whole before grepping, for pipefail.)
+# (Read the help whole before grepping, for pipefail; older servers exited non-zero on it.)
 help=$("$server" --help 2>&1 || true)
 if grep -q -- --authorization-mode <<<"$help"; then
     flags+=(--authorization-mode=AlwaysAllow)

@@ -22,10 +22,15 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # A one-shot build gains nothing from incremental compilation, whose caches would double the
 # target folder's size.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# Every relative link of README.md and docs/*.md resolves.
+bash scripts/check-links.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features
 cargo test --workspace --all-features
+# The commands README.md and docs/codegen.md show, run as written. After the workspace's tests:
+# `cargo run -p krest-example-widgets` rebuilds the widgets-server they run with other features.
+cargo test --workspace --all-features --test docs_commands -- --ignored
 
 # Hostile input: schemathesis against the served OpenAPI documents (no 5xx), then every fuzz
 # target for a bounded time (cargo-fuzz on the stable toolchain, `--sanitizer none`).

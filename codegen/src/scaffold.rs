@@ -1,7 +1,10 @@
-//! `krest new`: a whole server crate for a directory of CRDs.
+//! `krest new`: a whole server crate for a directory of CRDs, or a starter crate declaring a kind
+//! with `#[derive(Resource)]`.
 //!
-//! The crate holds a copy of the CRDs in `schemas/`, a `build.rs` running [`Builder`] on them,
-//! and a `src/main.rs` serving every generated kind with the flags of `widgets-server`. When
+//! From CRDs, the crate holds a copy of them in `schemas/`, a `build.rs` running [`Builder`] on
+//! them, and a `src/main.rs` serving every generated kind with the flags of `widgets-server`.
+//! Without CRDs, `src/main.rs` declares a Widget and serves it the same way (the README's "Your
+//! own server"). When
 //! this krest checkout is at hand (the `krest` command was built from it), `krest` and
 //! `krest-codegen` are path dependencies; otherwise registry versions.
 
@@ -26,8 +29,9 @@ pub fn krest_checkout() -> Option<PathBuf> {
 pub struct NewCrate {
     /// The package (and binary) name.
     pub name: String,
-    /// The directory (or file) of CRDs to copy and serve.
-    pub schemas: PathBuf,
+    /// The directory (or file) of CRDs to copy and serve; `None` for a crate declaring its kind
+    /// with the derive.
+    pub schemas: Option<PathBuf>,
     /// Where the crate goes.
     pub out: PathBuf,
     /// The krest checkout to depend on by path; `None` for registry versions.
@@ -42,6 +46,8 @@ struct CargoToml<'a> {
     krest: String,
     codegen: String,
     standalone: bool,
+    /// From CRDs: `serde_json` and the build dependency on `krest-codegen`.
+    crds: bool,
 }
 
 #[derive(Template)]
@@ -55,6 +61,18 @@ struct BuildRs<'a> {
 struct MainRs<'a> {
     name: &'a str,
     kinds: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "new/derive_main.rs.j2", escape = "none")]
+struct DeriveMainRs<'a> {
+    name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "new/derive_README.md.j2", escape = "none")]
+struct DeriveReadme<'a> {
+    name: &'a str,
 }
 
 #[derive(Template)]
@@ -75,7 +93,18 @@ impl NewCrate {
     ) -> Self {
         NewCrate {
             name: name.into(),
-            schemas: schemas.into(),
+            schemas: Some(schemas.into()),
+            out: out.into(),
+            krest: krest_checkout(),
+        }
+    }
+
+    /// A crate `name` at `out` declaring a Widget with `#[derive(Resource)]` in `src/main.rs`
+    /// and serving it, depending on this checkout by path when there is one.
+    pub fn derive(name: impl Into<String>, out: impl Into<PathBuf>) -> Self {
+        NewCrate {
+            name: name.into(),
+            schemas: None,
             out: out.into(),
             krest: krest_checkout(),
         }
@@ -93,18 +122,24 @@ impl NewCrate {
                 "a crate name is letters, digits, `-` and `_`, starting with a letter",
             ));
         }
-        let builder = Builder::new()
-            .schemas(&self.schemas)
-            .rerun_if_changed(false);
-        let crds = builder.read()?;
-        builder.render()?;
+        let builder = self
+            .schemas
+            .as_ref()
+            .map(|schemas| Builder::new().schemas(schemas).rerun_if_changed(false));
         let mut kinds: Vec<String> = Vec::new();
         let mut resources: Vec<String> = Vec::new();
-        for crd in &crds {
-            if !kinds.contains(&crd.kind) {
-                kinds.push(crd.kind.clone());
-                resources.push(crd.plural.clone());
+        match &builder {
+            Some(builder) => {
+                // Read (and so checked) and generated once, so that a broken schema fails here.
+                for crd in &builder.read()? {
+                    if !kinds.contains(&crd.kind) {
+                        kinds.push(crd.kind.clone());
+                        resources.push(crd.plural.clone());
+                    }
+                }
+                builder.render()?;
             }
+            None => kinds.push("Widget".into()),
         }
         let kinds = kinds
             .iter()
@@ -122,7 +157,7 @@ impl NewCrate {
                 (
                     dep("runtime", ""),
                     dep("codegen", ", features = [\"generate\"]"),
-                    !out.starts_with(&root),
+                    !is_member(&root, &out),
                 )
             }
             None => {
@@ -138,59 +173,61 @@ impl NewCrate {
             t.render_dyn()
                 .map_err(|e| Error::new(file, 0, "", format!("rendering the template failed: {e}")))
         };
-        let mut files = vec![
-            (
-                PathBuf::from("Cargo.toml"),
-                render(
-                    &CargoToml {
-                        name: &self.name,
-                        kinds: &kinds,
-                        krest,
-                        codegen,
-                        standalone,
-                    },
-                    "Cargo.toml",
-                )?,
-            ),
-            (
-                PathBuf::from("build.rs"),
-                render(&BuildRs { name: &self.name }, "build.rs")?,
-            ),
-            (
+        let manifest = render(
+            &CargoToml {
+                name: &self.name,
+                kinds: &kinds,
+                krest,
+                codegen,
+                standalone,
+                crds: builder.is_some(),
+            },
+            "Cargo.toml",
+        )?;
+        let mut files = vec![(PathBuf::from("Cargo.toml"), manifest)];
+        let Some(builder) = builder else {
+            files.push((
                 PathBuf::from("src/main.rs"),
-                render(
-                    &MainRs {
-                        name: &self.name,
-                        kinds: &kinds,
-                    },
-                    "src/main.rs",
-                )?,
-            ),
-            (
+                render(&DeriveMainRs { name: &self.name }, "src/main.rs")?,
+            ));
+            files.push((
                 PathBuf::from("README.md"),
-                render(
-                    &Readme {
-                        name: &self.name,
-                        kinds: &kinds,
-                        resources,
-                    },
-                    "README.md",
-                )?,
-            ),
-        ];
+                render(&DeriveReadme { name: &self.name }, "README.md")?,
+            ));
+            return Ok(finish(files));
+        };
+        files.push((
+            PathBuf::from("build.rs"),
+            render(&BuildRs { name: &self.name }, "build.rs")?,
+        ));
+        files.push((
+            PathBuf::from("src/main.rs"),
+            render(
+                &MainRs {
+                    name: &self.name,
+                    kinds: &kinds,
+                },
+                "src/main.rs",
+            )?,
+        ));
+        files.push((
+            PathBuf::from("README.md"),
+            render(
+                &Readme {
+                    name: &self.name,
+                    kinds: &kinds,
+                    resources,
+                },
+                "README.md",
+            )?,
+        ));
         for file in builder.files()? {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, &e))?;
             let name = file.file_name().map(PathBuf::from).unwrap_or_default();
             files.push((Path::new("schemas").join(name), text));
         }
-        for (_, text) in &mut files {
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-        }
-        Ok(files)
+        Ok(finish(files))
     }
-
     /// Writes the crate (files whose text is unchanged are left alone). Returns the files.
     pub fn write(&self) -> Result<Vec<PathBuf>> {
         let mut written = Vec::new();
@@ -203,6 +240,16 @@ impl NewCrate {
     }
 }
 
+/// Every file ends with a newline.
+fn finish(mut files: Vec<(PathBuf, String)>) -> Vec<(PathBuf, String)> {
+    for (_, text) in &mut files {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    files
+}
+
 /// Askama's `Template` is not object safe; this is enough of it.
 trait DynRender {
     fn render_dyn(&self) -> askama::Result<String>;
@@ -212,6 +259,22 @@ impl<T: Template> DynRender for T {
     fn render_dyn(&self) -> askama::Result<String> {
         self.render()
     }
+}
+
+/// Whether the checkout's workspace at `root` lists `out` among its members (as it does
+/// `examples/generated`). Any other crate, inside the checkout or not, gets a `[workspace]` of
+/// its own: cargo refuses to build a package under a workspace that does not list it.
+fn is_member(root: &Path, out: &Path) -> bool {
+    let Ok(member) = out.strip_prefix(root) else {
+        return false;
+    };
+    let member = format!("{:?}", slash(member));
+    std::fs::read_to_string(root.join("Cargo.toml")).is_ok_and(|manifest| {
+        manifest
+            .lines()
+            .filter(|l| l.trim_start().starts_with("members"))
+            .any(|l| l.contains(&member))
+    })
 }
 
 /// A cargo package name krest accepts: `[A-Za-z][A-Za-z0-9_-]*`.
@@ -281,6 +344,13 @@ mod tests {
             relative(Path::new("/tmp/x"), Path::new("/w")),
             PathBuf::from("../../w")
         );
+        let checkout = krest_checkout().expect("tests run in the checkout");
+        assert!(is_member(&checkout, &checkout.join("examples/generated")));
+        assert!(!is_member(&checkout, &checkout.join("my-server")));
+        assert!(!is_member(
+            &checkout,
+            Path::new("/elsewhere/examples/generated")
+        ));
         assert!(is_package_name("my-server"));
         assert!(!is_package_name("1x"));
         assert!(!is_package_name("a b"));

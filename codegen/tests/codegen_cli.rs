@@ -99,9 +99,46 @@ fn errors_are_one_line_naming_file_line_and_path() {
     );
     let out = krest(&[]);
     assert_eq!(out.status.code(), Some(2));
-    let out = krest(&["new", "x"]);
+    let out = krest(&["new"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("krest: --schemas is required\n"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("krest: `new` needs exactly one NAME\n")
+    );
+    // Unknown options keep their error; `--help` is not one.
+    let out = krest(&["new", "x", "--schema", "s"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("krest: unknown option \"--schema\"\nusage:\n"),
+        "{stderr}"
+    );
+}
+
+/// `krest --help` and `krest COMMAND --help` (or `-h`): to standard output, exit 0, every option
+/// with its meaning and default.
+#[test]
+fn help_goes_to_stdout_with_every_option() {
+    let top = krest(&["--help"]);
+    assert_eq!(top.status.code(), Some(0));
+    let top = stdout(&top);
+    for command in ["routes", "new", "generate", "crd"] {
+        assert!(top.contains(&format!("\n  krest {command} ")), "{top}");
+        for flag in ["--help", "-h"] {
+            let out = krest(&[command, flag]);
+            assert_eq!(out.status.code(), Some(0), "{command} {flag}");
+            assert!(out.stderr.is_empty(), "{command} {flag}");
+            let text = stdout(&out);
+            assert!(
+                text.starts_with(&format!("usage: krest {command}")),
+                "{text}"
+            );
+            assert!(text.contains("-h, --help"), "{text}");
+        }
+    }
+    let new = stdout(&krest(&["new", "--help"]));
+    for line in ["  --schemas DIR\n", "  --out DIR\n", "(default: NAME)"] {
+        assert!(new.contains(line), "{line} missing from:\n{new}");
+    }
 }
 
 #[test]

@@ -224,6 +224,15 @@ impl<'a> Input<'a> {
             };
             errors.at(span.unwrap_or(anchor), problem.message);
         }
+        check_paths(
+            input,
+            &model,
+            raw.status.is_some(),
+            &raw.fields,
+            &spans,
+            anchor,
+            &mut errors,
+        );
 
         let parsed = Input {
             ident: &input.ident,
@@ -241,6 +250,59 @@ impl<'a> Input<'a> {
                 errors,
                 partial: input.generics.params.is_empty().then(|| Box::new(parsed)),
             }),
+        }
+    }
+}
+
+/// The paths the attributes name, against the fields the derive can see (`paths.rs`).
+fn check_paths(
+    input: &DeriveInput,
+    model: &ResourceModel,
+    status: bool,
+    fields: &[ExtraField],
+    spans: &Spans,
+    anchor: Span,
+    errors: &mut Errors,
+) {
+    let has_status = status || fields.iter().any(|f| f.json == "status");
+    let mut top: Vec<String> = ["apiVersion", "kind", "metadata", "spec"]
+        .map(String::from)
+        .into();
+    if has_status {
+        top.push("status".into());
+    }
+    top.extend(
+        fields
+            .iter()
+            .filter(|f| f.json != "status")
+            .map(|f| f.json.clone()),
+    );
+    let visible = crate::paths::Visible {
+        top,
+        spec: crate::paths::spec_fields(input),
+        spec_type: input.ident.to_string(),
+        status: has_status,
+    };
+    let mut named: Vec<(&str, Option<Span>)> = Vec::new();
+    if let Some(scale) = &model.scale {
+        named.push((&scale.spec_replicas_path, spans.scale));
+        // Without a status, `check` already says that `scale` needs one.
+        if has_status {
+            named.push((&scale.status_replicas_path, spans.scale));
+            if let Some(selector) = &scale.label_selector_path {
+                named.push((selector, spans.scale));
+            }
+        }
+    }
+    for (i, column) in model.printer_columns.iter().enumerate() {
+        named.push((&column.json_path, spans.columns.get(i).copied()));
+    }
+    for (i, field) in model.selectable_fields.iter().enumerate() {
+        named.push((field, spans.selectable.get(i).copied()));
+    }
+    for (path, span) in named {
+        if let Some(message) = visible.check(path) {
+            errors.at(span.unwrap_or(anchor), message);
         }
     }
 }
@@ -618,9 +680,19 @@ fn parse_column(
         }
         Ok(())
     })?;
-    for required in ["name", "json_path"] {
+    for (required, add) in [
+        ("name", "`name = \"Color\"`"),
+        (
+            "type",
+            "`type = \"string\"` (or `integer`, `number`, `boolean`, `date`: kubectl formats the cell by it)",
+        ),
+        ("json_path", "`json_path = \".spec.color\"`"),
+    ] {
         if !has.contains(required) {
-            errors.at(span, format!("`printer_column` needs `{required}`"));
+            errors.at(
+                span,
+                format!("`printer_column` needs `{required}`: add {add}"),
+            );
         }
     }
     Ok(column)

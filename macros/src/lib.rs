@@ -3,6 +3,8 @@
 
 mod attr;
 mod expand;
+mod paths;
+mod schema;
 #[cfg(test)]
 mod tests;
 
@@ -14,4 +16,13 @@ use syn::{parse_macro_input, DeriveInput};
 pub fn derive_resource(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
+}
+
+/// schemars' `JsonSchema` derive, for crates that depend on krest alone: no
+/// `#[schemars(crate = "krest::schemars")]` needed. Every `schemars` and `serde` attribute works
+/// as with schemars' own derive.
+#[proc_macro_derive(JsonSchema, attributes(schemars, serde, validate, garde))]
+pub fn derive_json_schema(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    schema::derive(&input).into()
 }

@@ -1,6 +1,11 @@
 //! The command-line flags every krest server binary shares: where to listen, which store to
 //! open, who may do what (kube-apiserver's authentication, authorization, TLS and limit flags).
 //! Used by `widgets-server`, `from-yaml-server` and the crates `krest new` writes.
+//!
+//! One table, `FLAGS`, holds each flag's name, value, default, meaning and setter: the parser
+//! and `--help` both read it, so that the help cannot miss a flag or show a stale default.
+//! [`ServeFlags::from_env`] is what a `main` calls: help to standard output with exit 0, a
+//! mistake to standard error with the usage line and exit 2.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +52,8 @@ pub struct ServeFlags {
     /// `--store-history-bytes BYTES`: how many bytes of past changes the embedded or memory
     /// store keeps for watches and old-revision lists (default 256Mi embedded, 64Mi memory).
     pub store_history_bytes: Option<usize>,
+    /// `--log-requests`: one log line per request (see [`crate::logging`]).
+    pub log_requests: bool,
 }
 
 impl Default for ServeFlags {
@@ -67,31 +74,350 @@ impl Default for ServeFlags {
             limits: crate::server::limits::Limits::default(),
             watch_window_bytes: crate::watch::WindowLimits::default().bytes,
             store_history_bytes: None,
+            log_requests: false,
         }
     }
 }
 
+/// One flag: its name, what its value looks like, its default, one line of meaning, and how it
+/// sets [`ServeFlags`]. The parser and `--help` read the same table, [`FLAGS`].
+struct Flag {
+    name: &'static str,
+    /// `ADDR`, `FILE`, ...; empty for a boolean (`--flag`, `--flag=true|false`).
+    value: &'static str,
+    /// The default, as `--help` shows it (read from [`ServeFlags::default`]).
+    default: fn(&ServeFlags) -> String,
+    help: &'static str,
+    set: fn(&mut ServeFlags, &str, String) -> Result<(), String>,
+}
+
+/// No default: the flag is unset unless given (`--help` says `none`).
+fn unset(_: &ServeFlags) -> String {
+    String::new()
+}
+
+/// Every flag, in the order `--help` lists them.
+const FLAGS: &[Flag] = &[
+    Flag {
+        name: "--listen",
+        value: "ADDR",
+        default: |f| f.listen.to_string(),
+        help: "the address and port to serve on",
+        set: |f, name, v| {
+            f.listen = v.parse().map_err(|e| format!("{name} {v:?}: {e}"))?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--store",
+        value: "embedded|memory|etcd",
+        default: |f| f.store.clone(),
+        help: "where objects live: a durable file in --data-dir, memory (lost at exit), or etcd",
+        set: |f, _, v| {
+            f.store = v;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--data-dir",
+        value: "DIR",
+        default: |f| f.data_dir.display().to_string(),
+        help: "the embedded store's directory (created if missing)",
+        set: |f, _, v| {
+            f.data_dir = PathBuf::from(v);
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--etcd-endpoints",
+        value: "URL[,URL]",
+        default: |f| f.etcd_endpoints.join(","),
+        help: "the etcd cluster of --store etcd (a server built with the `etcd` feature)",
+        set: |f, _, v| {
+            f.etcd_endpoints = v.split(',').map(str::to_string).collect();
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--authorization-mode",
+        value: "RBAC|AlwaysAllow|AlwaysDeny",
+        default: unset,
+        help: "who may do what; required unless --authorization-policy-file is given (RBAC)",
+        set: |f, _, v| {
+            f.authorization_mode = Some(v);
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--authorization-policy-file",
+        value: "FILE",
+        default: unset,
+        help: "RBAC Roles, ClusterRoles and their bindings (YAML); implies RBAC",
+        set: |f, _, v| {
+            f.authorization_policy_file = Some(PathBuf::from(v));
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--token-auth-file",
+        value: "FILE",
+        default: unset,
+        help: "bearer tokens, one `token,user,uid,\"group1,group2\"` per line",
+        set: |f, _, v| {
+            f.token_auth_file = Some(PathBuf::from(v));
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--anonymous-auth",
+        value: "",
+        default: |_| "true without an authenticator, else false".into(),
+        help: "serve requests without credentials as system:anonymous",
+        set: |f, name, v| {
+            f.anonymous_auth = Some(match v.as_str() {
+                "true" => true,
+                "false" => false,
+                other => return Err(format!("{name} {other:?}: use true or false")),
+            });
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--tls-cert-file",
+        value: "FILE",
+        default: unset,
+        help:
+            "serve HTTPS with this PEM certificate chain, leaf first (with --tls-private-key-file)",
+        set: |f, _, v| {
+            f.tls_cert_file = Some(PathBuf::from(v));
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--tls-private-key-file",
+        value: "FILE",
+        default: unset,
+        help: "the PEM private key of --tls-cert-file",
+        set: |f, _, v| {
+            f.tls_private_key_file = Some(PathBuf::from(v));
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--client-ca-file",
+        value: "FILE",
+        default: unset,
+        help: "client certificates this CA signs identify users (CN the user, O the groups)",
+        set: |f, _, v| {
+            f.client_ca_file = Some(PathBuf::from(v));
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--max-requests-inflight",
+        value: "N",
+        default: |f| f.limits.max_requests_in_flight.to_string(),
+        help: "reads served at once before 429 TooManyRequests (0: no limit)",
+        set: |f, name, v| {
+            f.limits.max_requests_in_flight = count(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--max-mutating-requests-inflight",
+        value: "N",
+        default: |f| f.limits.max_mutating_requests_in_flight.to_string(),
+        help: "writes served at once before 429 TooManyRequests (0: no limit)",
+        set: |f, name, v| {
+            f.limits.max_mutating_requests_in_flight = count(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--request-timeout",
+        value: "DURATION",
+        default: |f| show_duration(f.limits.request_timeout),
+        help: "longest time a request other than a watch may take (504 Timeout)",
+        set: |f, name, v| {
+            f.limits.request_timeout = duration_flag(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--write-timeout",
+        value: "DURATION",
+        default: |f| show_duration(f.limits.write_timeout),
+        help: "a connection whose client takes no response bytes for this long is closed",
+        set: |f, name, v| {
+            f.limits.write_timeout = duration_flag(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--max-connection-write-buffer",
+        value: "BYTES",
+        default: |f| show_bytes(f.limits.max_connection_write_buffer),
+        help: "response bytes one connection may have waiting for its client",
+        set: |f, name, v| {
+            f.limits.max_connection_write_buffer = bytes(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--max-write-buffer",
+        value: "BYTES",
+        default: |f| show_bytes(f.limits.max_write_buffer),
+        help: "response bytes all connections together may have waiting",
+        set: |f, name, v| {
+            f.limits.max_write_buffer = bytes(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--request-body-timeout",
+        value: "DURATION",
+        default: |f| show_duration(f.limits.request_body_timeout),
+        help: "longest time a client may take to send a request body (408)",
+        set: |f, name, v| {
+            f.limits.request_body_timeout = duration_flag(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--max-request-body-buffer",
+        value: "BYTES",
+        default: |f| show_bytes(f.limits.max_request_body_buffer),
+        help: "request body bytes read ahead of their requests, all connections together",
+        set: |f, name, v| {
+            f.limits.max_request_body_buffer = bytes(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--max-lists-inflight",
+        value: "N",
+        default: |f| f.limits.max_lists_in_flight.to_string(),
+        help: "lists read from the store at once; others wait (0: no limit)",
+        set: |f, name, v| {
+            f.limits.max_lists_in_flight = count(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--watch-window-bytes",
+        value: "BYTES",
+        default: |f| show_bytes(f.watch_window_bytes),
+        help: "recent changes each watch hub keeps, and the most one watcher may have waiting",
+        set: |f, name, v| {
+            f.watch_window_bytes = bytes(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--store-history-bytes",
+        value: "BYTES",
+        default: |_| {
+            format!(
+                "{} embedded, {} memory",
+                show_bytes(EmbeddedOptions::default().keep_bytes),
+                show_bytes(crate::store::memory::DEFAULT_HISTORY_BYTES)
+            )
+        },
+        help: "past changes the embedded or memory store keeps for watches and old lists",
+        set: |f, name, v| {
+            f.store_history_bytes = Some(bytes(name, &v)?);
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--log-requests",
+        value: "",
+        default: |f| f.log_requests.to_string(),
+        help: "log one line per request (or RUST_LOG=krest::request=debug; RUST_LOG sets levels)",
+        set: |f, name, v| {
+            f.log_requests = match v.as_str() {
+                "true" => true,
+                "false" => false,
+                other => return Err(format!("{name} {other:?}: use true or false")),
+            };
+            Ok(())
+        },
+    },
+];
+
+/// Why [`ServeFlags::parse`] returned no flags.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FlagsError {
+    /// `-h` or `--help`: the help text, for standard output (exit 0).
+    Help(String),
+    /// A mistake: the message and the usage line, for standard error (exit 2).
+    Invalid(String),
+}
+
+impl std::fmt::Display for FlagsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FlagsError::Help(text) | FlagsError::Invalid(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::error::Error for FlagsError {}
+
 impl ServeFlags {
     /// The usage line of `program`.
     pub fn usage(program: &str) -> String {
-        format!(
-            "usage: {program} [routes] [--listen ADDR] [--store embedded|memory|etcd] [--data-dir DIR] [--etcd-endpoints URL[,URL]]
-       [--authorization-mode RBAC|AlwaysAllow|AlwaysDeny] [--authorization-policy-file FILE]
-       [--token-auth-file FILE] [--anonymous-auth=true|false]
-       [--tls-cert-file FILE --tls-private-key-file FILE] [--client-ca-file FILE]
-       [--max-requests-inflight N] [--max-mutating-requests-inflight N] [--request-timeout DURATION]
-       [--write-timeout DURATION] [--max-connection-write-buffer BYTES] [--max-write-buffer BYTES]
-       [--request-body-timeout DURATION] [--max-request-body-buffer BYTES] [--max-lists-inflight N]
-       [--watch-window-bytes BYTES] [--store-history-bytes BYTES]"
-        )
+        let mut line = format!("usage: {program} [routes]");
+        let mut width = line.len();
+        for flag in FLAGS {
+            let item = match flag.value {
+                "" => format!(" [{}[=true|false]]", flag.name),
+                value => format!(" [{} {value}]", flag.name),
+            };
+            if width + item.len() > 100 {
+                line.push_str("\n      ");
+                width = 6;
+            }
+            width += item.len();
+            line.push_str(&item);
+        }
+        line.push_str(" [-h|--help]");
+        line
+    }
+
+    /// The `--help` text of `program`: the usage line, then every flag with its default and
+    /// one line of meaning.
+    pub fn help(program: &str) -> String {
+        let defaults = ServeFlags::default();
+        let mut text = format!(
+            "{program}: a krest server.\n\n{}\n\n  routes  print the route table instead of serving\n\nflags (`--flag value` or `--flag=value`):\n",
+            Self::usage(program)
+        );
+        for flag in FLAGS {
+            let head = match flag.value {
+                "" => format!("{}[=true|false]", flag.name),
+                value => format!("{} {value}", flag.name),
+            };
+            text.push_str(&format!("  {head}\n      {}", flag.help));
+            let default = (flag.default)(&defaults);
+            let default = if default.is_empty() { "none" } else { &default };
+            text.push_str(&format!(" (default: {default})\n"));
+        }
+        text.push_str(
+            "  -h, --help\n      print this help\n\nenvironment: RUST_LOG sets what is logged (default info; RUST_LOG=debug, RUST_LOG=krest::request=debug);\nNO_COLOR=1 turns colour off (it is on only when standard error is a terminal).\n",
+        );
+        text
     }
 
     /// Parses `args` (without the program name); `--flag value` and `--flag=value` both work.
-    /// The error is the message to print, ending with the usage line.
+    /// `-h`/`--help` answers [`FlagsError::Help`]; a mistake answers [`FlagsError::Invalid`]
+    /// with the message to print, ending with the usage line.
     pub fn parse(
         program: &str,
         args: impl IntoIterator<Item = String>,
-    ) -> Result<ServeFlags, String> {
+    ) -> Result<ServeFlags, FlagsError> {
+        let invalid =
+            |message: String| FlagsError::Invalid(format!("{message}\n{}", Self::usage(program)));
         let mut flags = ServeFlags::default();
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -99,84 +425,45 @@ impl ServeFlags {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
                 None => (arg.clone(), None),
             };
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or_else(|| format!("{name} needs a value\n{}", Self::usage(program)))
-            };
             match name.as_str() {
-                "routes" => flags.routes = true,
-                "--listen" => {
-                    let v = value()?;
-                    flags.listen = v.parse().map_err(|e| format!("--listen {v:?}: {e}"))?;
+                "routes" if inline.is_none() => {
+                    flags.routes = true;
+                    continue;
                 }
-                "--store" => flags.store = value()?,
-                "--data-dir" => flags.data_dir = PathBuf::from(value()?),
-                "--etcd-endpoints" => {
-                    flags.etcd_endpoints = value()?.split(',').map(str::to_string).collect();
-                }
-                "--authorization-mode" => flags.authorization_mode = Some(value()?),
-                "--authorization-policy-file" => {
-                    flags.authorization_policy_file = Some(PathBuf::from(value()?));
-                }
-                "--token-auth-file" => flags.token_auth_file = Some(PathBuf::from(value()?)),
-                "--anonymous-auth" => {
-                    // A boolean flag: `--anonymous-auth` alone means true, as in Go's flags.
-                    flags.anonymous_auth = Some(match inline.as_deref() {
-                        None | Some("true") => true,
-                        Some("false") => false,
-                        Some(other) => {
-                            return Err(format!("--anonymous-auth {other:?}: use true or false"))
-                        }
-                    });
-                }
-                "--tls-cert-file" => flags.tls_cert_file = Some(PathBuf::from(value()?)),
-                "--tls-private-key-file" => {
-                    flags.tls_private_key_file = Some(PathBuf::from(value()?));
-                }
-                "--client-ca-file" => flags.client_ca_file = Some(PathBuf::from(value()?)),
-                "--max-requests-inflight" => {
-                    flags.limits.max_requests_in_flight = count(&name, &value()?)?;
-                }
-                "--max-mutating-requests-inflight" => {
-                    flags.limits.max_mutating_requests_in_flight = count(&name, &value()?)?;
-                }
-                "--request-timeout" => {
-                    flags.limits.request_timeout = duration_flag(&name, &value()?)?;
-                }
-                "--write-timeout" => {
-                    flags.limits.write_timeout = duration_flag(&name, &value()?)?;
-                }
-                "--request-body-timeout" => {
-                    flags.limits.request_body_timeout = duration_flag(&name, &value()?)?;
-                }
-                "--max-connection-write-buffer" => {
-                    flags.limits.max_connection_write_buffer = bytes(&name, &value()?)?;
-                }
-                "--max-write-buffer" => {
-                    flags.limits.max_write_buffer = bytes(&name, &value()?)?;
-                }
-                "--max-lists-inflight" => {
-                    flags.limits.max_lists_in_flight = count(&name, &value()?)?;
-                }
-                "--max-request-body-buffer" => {
-                    flags.limits.max_request_body_buffer = bytes(&name, &value()?)?;
-                }
-                "--watch-window-bytes" => flags.watch_window_bytes = bytes(&name, &value()?)?,
-                "--store-history-bytes" => {
-                    flags.store_history_bytes = Some(bytes(&name, &value()?)?);
-                }
-                "-h" | "--help" => return Err(Self::usage(program)),
-                other => {
-                    return Err(format!(
-                        "unknown argument {other:?}\n{}",
-                        Self::usage(program)
-                    ))
-                }
+                "-h" | "--help" => return Err(FlagsError::Help(Self::help(program))),
+                _ => {}
             }
+            let Some(flag) = FLAGS.iter().find(|f| f.name == name) else {
+                return Err(invalid(format!("unknown argument {arg:?}")));
+            };
+            let value = match (flag.value, inline) {
+                (_, Some(value)) => value,
+                // A boolean alone means true, as in Go's flags.
+                ("", None) => "true".to_string(),
+                (_, None) => args
+                    .next()
+                    .ok_or_else(|| invalid(format!("{name} needs a value")))?,
+            };
+            (flag.set)(&mut flags, &name, value).map_err(invalid)?;
         }
         Ok(flags)
+    }
+
+    /// The flags of this process's command line, for `main`: on `-h`/`--help` prints the help
+    /// to standard output and exits 0; on a mistake prints it and the usage line to standard
+    /// error and exits 2, as Go's flag package (and so kube-apiserver) does.
+    pub fn from_env(program: &str) -> ServeFlags {
+        match Self::parse(program, std::env::args().skip(1)) {
+            Ok(flags) => flags,
+            Err(FlagsError::Help(text)) => {
+                print!("{text}");
+                std::process::exit(0)
+            }
+            Err(FlagsError::Invalid(message)) => {
+                eprintln!("{program}: {message}");
+                std::process::exit(2)
+            }
+        }
     }
 
     /// Configures `builder` as the authentication, authorization, TLS and limit flags say.
@@ -318,6 +605,24 @@ fn bytes(name: &str, value: &str) -> Result<usize, String> {
         })
 }
 
+/// A duration as the flags take it, in seconds (`60s`) or milliseconds (`500ms`).
+fn show_duration(d: std::time::Duration) -> String {
+    match d.subsec_millis() {
+        0 => format!("{}s", d.as_secs()),
+        _ => format!("{}ms", d.as_millis()),
+    }
+}
+
+/// A size as the flags take it: `8Mi`, `64Ki`, `1000`.
+fn show_bytes(n: usize) -> String {
+    for (unit, size) in [("Gi", 1usize << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
+        if n >= size && n.is_multiple_of(size) {
+            return format!("{}{unit}", n / size);
+        }
+    }
+    n.to_string()
+}
+
 /// A Go-style duration: `60s`, `1m`, `1m30s`, `1h`, `500ms`; a bare number is seconds.
 fn duration(text: &str) -> Option<std::time::Duration> {
     if let Ok(seconds) = text.parse::<u64>() {
@@ -357,7 +662,10 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<ServeFlags, String> {
-        ServeFlags::parse("s", args.iter().map(|a| a.to_string()))
+        ServeFlags::parse("s", args.iter().map(|a| a.to_string())).map_err(|e| match e {
+            FlagsError::Invalid(message) => message,
+            FlagsError::Help(text) => panic!("help instead of an error: {text}"),
+        })
     }
 
     #[test]
@@ -388,7 +696,51 @@ mod tests {
             let e = parse(args).unwrap_err();
             assert!(e.contains(says), "{e}");
         }
-        assert!(parse(&["--help"]).unwrap_err().starts_with("usage: s"));
+        assert!(parse(&["--nope"]).unwrap_err().ends_with("[-h|--help]"));
+    }
+
+    #[test]
+    fn help_lists_every_flag_with_its_default() {
+        for arg in ["-h", "--help"] {
+            let Err(FlagsError::Help(text)) = ServeFlags::parse("s", [arg.to_string()]) else {
+                panic!("{arg} is not help");
+            };
+            assert!(
+                text.starts_with("s: a krest server.\n\nusage: s [routes]"),
+                "{text}"
+            );
+            for flag in FLAGS {
+                assert!(
+                    text.contains(&format!("\n  {}", flag.name)),
+                    "{}",
+                    flag.name
+                );
+                assert!(!flag.help.is_empty());
+            }
+            for shown in [
+                "(default: 127.0.0.1:8080)",
+                "(default: embedded)",
+                "(default: ./krest-data)",
+                "(default: 60s)",
+                "(default: 8Mi)",
+                "(default: 400)",
+                "RUST_LOG",
+                "NO_COLOR",
+            ] {
+                assert!(text.contains(shown), "{shown} missing:\n{text}");
+            }
+            // Every default shown parses back to the default.
+            let defaults = ServeFlags::default();
+            for flag in FLAGS.iter().filter(|f| !f.value.is_empty()) {
+                let shown = (flag.default)(&defaults);
+                if shown.is_empty() || shown.contains(' ') {
+                    continue;
+                }
+                let parsed = parse(&[&format!("{}={shown}", flag.name)]).unwrap();
+                assert_eq!(parsed, defaults, "{} {shown}", flag.name);
+            }
+        }
+        assert!(parse(&["--log-requests"]).unwrap().log_requests);
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod encode;
 pub mod flags;
 pub mod handlers;
 mod json;
+pub mod logging;
 mod metrics;
 mod negotiate;
 mod openapi;
@@ -72,11 +73,21 @@ pub mod fuzzing;
 
 pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use krest_codegen as codegen;
+pub use krest_macros::JsonSchema;
 pub use krest_macros::Resource;
 pub use resource::{Data, ObjectMeta, Resource};
 pub use response::{streaming_body, Body, BoxError, HandlerFuture};
 pub use route::{Call, Captures, Handler, Route};
-pub use schemars::{self, JsonSchema};
+pub use schemars;
+/// The `JsonSchema` trait (schemars'), and a derive of it that needs no
+/// `#[schemars(crate = "krest::schemars")]` (`krest_macros::JsonSchema`, which shadows schemars'
+/// derive of the same name).
+pub use schemars_reexport::*;
+
+/// schemars' `JsonSchema`, trait and derive: the glob lets the explicit derive above win.
+mod schemars_reexport {
+    pub use schemars::JsonSchema;
+}
 pub use server::limits;
 #[cfg(feature = "tls")]
 pub use server::tls::TlsConfig;

@@ -2,7 +2,8 @@
 //!
 //! - `krest routes DIR...`: the route table (method, path, verb, operation id) of every served
 //!   version of every CRD in `DIR`, computed as the generated code will, without compiling.
-//! - `krest new NAME --schemas DIR [--out DIR]`: a server crate serving the CRDs in `DIR`.
+//! - `krest new NAME [--schemas DIR] [--out DIR]`: a server crate serving the CRDs in `DIR`, or,
+//!   without `--schemas`, declaring a Widget with `#[derive(Resource)]`.
 //! - `krest generate --schemas DIR --out DIR`: the Rust a build script would generate.
 //! - `krest crd --manifest-path PATH --example NAME`: the CRD YAML of derive-declared types,
 //!   printed by a small example of that crate (see `docs/codegen.md`).
@@ -18,17 +19,129 @@ use std::process::{Command, ExitCode};
 use krest_codegen::scaffold::NewCrate;
 use krest_codegen::{actions, Builder, Error};
 
-const USAGE: &str = "usage:
-  krest routes DIR...                         print the route table of the CRDs in DIR
-  krest new NAME --schemas DIR [--out DIR]    write a server crate serving the CRDs in DIR
-  krest generate --schemas DIR --out DIR      write the Rust types of the CRDs in DIR
-  krest crd [--manifest-path PATH] --example NAME
-                                              print the CRDs of derive-declared types, as
-                                              written by that example of the crate
-  krest diff OLD NEW [--output text|json]     the API changes from OLD to NEW (CRD files or
-  krest diff --git REF [PATH] [--output ...]  folders, `-` for stdin; or PATH at git REF
-                                              against the working tree): exit 1 when
-                                              anything breaks, 2 when an input is unreadable";
+/// A subcommand: its synopsis, one line of meaning, and its options. The option parser and
+/// `--help` read the same table, [`COMMANDS`].
+struct Cmd {
+    name: &'static str,
+    /// What follows the name: `NAME --schemas DIR [--out DIR]`.
+    synopsis: &'static str,
+    about: &'static str,
+    /// `(name, value, default, meaning)`; an empty default is shown as `none`.
+    options: &'static [(&'static str, &'static str, &'static str, &'static str)],
+}
+
+const ROUTES: Cmd = Cmd {
+    name: "routes",
+    synopsis: "DIR...",
+    about: "print the route table (method, path, verb, operation id) of the CRDs in DIR",
+    options: &[],
+};
+
+const NEW: Cmd = Cmd {
+    name: "new",
+    synopsis: "NAME --schemas DIR [--out DIR]",
+    about: "write a server crate serving the CRDs in DIR",
+    options: &[
+        (
+            "--schemas",
+            "DIR",
+            "",
+            "the CRDs (a folder of .yaml/.yml files, or one file)",
+        ),
+        ("--out", "DIR", "NAME", "where the crate goes"),
+    ],
+};
+
+const GENERATE: Cmd = Cmd {
+    name: "generate",
+    synopsis: "--schemas DIR --out DIR",
+    about: "write the Rust types of the CRDs in DIR, as a build script would",
+    options: &[
+        (
+            "--schemas",
+            "DIR",
+            "",
+            "the CRDs (a folder of .yaml/.yml files, or one file)",
+        ),
+        ("--out", "DIR", "", "where the files go"),
+    ],
+};
+
+const CRD: Cmd = Cmd {
+    name: "crd",
+    synopsis: "[--manifest-path PATH] [--package NAME] (--example NAME | --bin NAME) [ARGS...]",
+    about: "print the CRDs of derive-declared types, as written by that program of the crate",
+    options: &[
+        (
+            "--manifest-path",
+            "PATH",
+            "",
+            "the crate's Cargo.toml (default: the one cargo finds from here)",
+        ),
+        ("--package", "NAME", "", "the package of a workspace"),
+        ("--example", "NAME", "", "the example that prints the CRDs"),
+        ("--bin", "NAME", "", "the binary that prints the CRDs"),
+    ],
+};
+
+const DIFF: Cmd = Cmd {
+    name: "diff",
+    synopsis: "(OLD NEW | --git REF [PATH]) [--output text|json]",
+    about: "the API changes from OLD to NEW (CRD files or folders, `-` for stdin; or PATH at \
+            git REF against the working tree): exit 1 when anything breaks, 2 when an input \
+            is unreadable",
+    options: &[
+        (
+            "--git",
+            "REF",
+            "",
+            "compare PATH (default: every CRD below here) at REF with the working tree",
+        ),
+        ("--output", "FORMAT", "text", "text, or json (docs/diff.md)"),
+    ],
+};
+
+/// Every subcommand, in the order `krest --help` lists them.
+const COMMANDS: &[&Cmd] = &[&ROUTES, &NEW, &GENERATE, &CRD, &DIFF];
+
+impl Cmd {
+    /// The names of its options, for [`Args::parse`].
+    fn known(&self) -> Vec<&'static str> {
+        self.options.iter().map(|o| o.0).collect()
+    }
+
+    /// `krest NAME --help`: synopsis, meaning, and each option with its default.
+    fn help(&self) -> String {
+        let mut text = format!(
+            "usage: krest {} {}\n\n{}\n",
+            self.name, self.synopsis, self.about
+        );
+        if !self.options.is_empty() {
+            text.push_str("\noptions (`--option value` or `--option=value`):\n");
+        }
+        for (name, value, default, meaning) in self.options {
+            let default = if default.is_empty() { "none" } else { default };
+            text.push_str(&format!(
+                "  {name} {value}\n      {meaning} (default: {default})\n"
+            ));
+        }
+        text.push_str("  -h, --help\n      print this help\n");
+        text
+    }
+}
+
+/// `krest --help`, and the tail of every usage mistake.
+fn usage() -> String {
+    let mut text = String::from("usage:\n");
+    for cmd in COMMANDS {
+        text.push_str(&format!(
+            "  krest {} {}\n      {}\n",
+            cmd.name, cmd.synopsis, cmd.about
+        ));
+    }
+    text.push_str("  krest COMMAND --help\n      the options of COMMAND, with their defaults\n");
+    text
+}
 
 /// A failure: a usage mistake (exit 2) or an error (exit 1); for `diff`, an unreadable input
 /// (exit 2) or a breaking change (exit 1, the report said it).
@@ -50,7 +163,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("krest: {message}\n{USAGE}");
+            eprint!("krest: {message}\n{}", usage());
             ExitCode::from(2)
         }
         Err(Failure::Error(message)) => {
@@ -69,6 +182,14 @@ fn run(args: &[String]) -> Result<(), Failure> {
     let Some((command, rest)) = args.split_first() else {
         return Err(Failure::Usage("no command given".into()));
     };
+    if let Some(cmd) = COMMANDS.iter().find(|c| c.name == command) {
+        // `-h`/`--help` anywhere before a `--`: the subcommand's help, to standard output.
+        let before_args = rest.iter().take_while(|a| *a != "--");
+        if before_args.into_iter().any(|a| a == "-h" || a == "--help") {
+            print!("{}", cmd.help());
+            return Ok(());
+        }
+    }
     match command.as_str() {
         "routes" => routes(rest),
         "new" => new(rest),
@@ -76,7 +197,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "crd" => crd(rest),
         "diff" => diff(rest),
         "-h" | "--help" | "help" => {
-            println!("{USAGE}");
+            print!("{}", usage());
             Ok(())
         }
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
@@ -133,7 +254,7 @@ impl Args {
 }
 
 fn routes(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &[])?;
+    let args = Args::parse(args, &ROUTES.known())?;
     if args.positional.is_empty() {
         return Err(Failure::Usage("`routes` needs a directory of CRDs".into()));
     }
@@ -159,14 +280,18 @@ fn routes(args: &[String]) -> Result<(), Failure> {
 }
 
 fn new(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["--schemas", "--out"])?;
+    let args = Args::parse(args, &NEW.known())?;
     let [name] = args.positional.as_slice() else {
         return Err(Failure::Usage("`new` needs exactly one NAME".into()));
     };
-    let schemas = args.require("--schemas")?;
     let out = PathBuf::from(args.get("--out").unwrap_or(name));
-    announce(schemas)?;
-    let krate = NewCrate::new(name.clone(), schemas, &out);
+    let krate = match args.get("--schemas") {
+        Some(schemas) => {
+            announce(schemas)?;
+            NewCrate::new(name.clone(), schemas, &out)
+        }
+        None => NewCrate::derive(name.clone(), &out),
+    };
     let files = krate.write()?;
     eprintln!(
         "krest: wrote {} files to {}; build it with `cargo build --manifest-path {}`",
@@ -193,7 +318,7 @@ fn announce(schemas: &str) -> Result<(), Failure> {
 }
 
 fn generate(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["--schemas", "--out"])?;
+    let args = Args::parse(args, &GENERATE.known())?;
     if !args.positional.is_empty() {
         return Err(Failure::Usage(format!(
             "unexpected argument {:?}",
@@ -220,10 +345,7 @@ fn generate(args: &[String]) -> Result<(), Failure> {
 }
 
 fn crd(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(
-        args,
-        &["--manifest-path", "--example", "--bin", "--package"],
-    )?;
+    let args = Args::parse(args, &CRD.known())?;
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.args(["run", "--quiet"]);
     if let Some(path) = args.get("--manifest-path") {
@@ -265,7 +387,7 @@ fn crd(args: &[String]) -> Result<(), Failure> {
 fn diff(args: &[String]) -> Result<(), Failure> {
     use krest_codegen::diff::{self, git, Api};
     use std::path::Path;
-    let args = Args::parse(args, &["--git", "--output"])?;
+    let args = Args::parse(args, &DIFF.known())?;
     let json = match args.get("--output").unwrap_or("text") {
         "text" => false,
         "json" => true,

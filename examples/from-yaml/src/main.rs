@@ -2,11 +2,10 @@
 //! `schemas/*.yaml` by `build.rs`, and core `v1` Namespaces,
 //! so that `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
-//! Run with: `cargo run -p krest-example-from-yaml --release`
+//! Run with: `cargo run -p krest-example-from-yaml -- --authorization-mode=AlwaysAllow`
 //!
-//! Flags: `--listen ADDR` (default `127.0.0.1:8080`), `--store embedded|memory|etcd` (default
-//! `embedded`), `--data-dir DIR` (default `./krest-data`). `from-yaml-server routes` prints the
-//! route table instead of serving.
+//! The flags are `widgets-server`'s (`from-yaml-server --help` lists them with their defaults).
+//! `from-yaml-server routes` prints the route table instead of serving.
 
 use std::process::ExitCode;
 
@@ -17,23 +16,14 @@ use krest_example_from_yaml::{Gadget, Widget};
 const PROGRAM: &str = "from-yaml-server";
 
 fn main() -> ExitCode {
-    let flags = match ServeFlags::parse(PROGRAM, std::env::args().skip(1)) {
-        Ok(flags) => flags,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
+    // `--help` prints every flag and exits; a mistake exits 2 with the usage line.
+    let flags = ServeFlags::from_env(PROGRAM);
     if flags.routes {
         print_routes(Widget::ROUTES.iter().chain(Gadget::ROUTES));
         return ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // Standard error, colour only on a terminal; RUST_LOG and --log-requests say how much.
+    krest::logging::init(flags.log_requests);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

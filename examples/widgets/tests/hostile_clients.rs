@@ -98,7 +98,7 @@ fn start_in(args: &[&str], shell: Option<&str>, env: Option<(&str, &str)>) -> Se
     if let Some((name, value)) = env {
         command.env(name, value);
     }
-    // The server logs to standard output.
+    // The server logs to standard error; both go to the log file.
     let output = std::fs::File::create(&log).unwrap();
     let child = command
         .arg("--authorization-mode=AlwaysAllow")

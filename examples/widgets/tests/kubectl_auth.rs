@@ -195,8 +195,9 @@ fn start(dir: &Path) -> ServerProcess {
             dir.join("policy.yaml").display()
         ))
         .env("RUST_LOG", "trace")
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::inherit())
+        // The server logs to standard error.
+        .stdout(Stdio::inherit())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .expect("widgets-server starts");
     let server = ServerProcess { child, addr, log };

@@ -34,6 +34,7 @@
 
 mod default;
 mod format;
+pub(crate) mod paths;
 mod structural;
 mod validate;
 

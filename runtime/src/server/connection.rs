@@ -46,7 +46,13 @@ impl Server {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> std::io::Result<()> {
-        tracing::info!(addr = %listener.local_addr()?, "serving");
+        let addr = listener.local_addr()?;
+        let scheme = if self.is_tls() { "https" } else { "http" };
+        tracing::info!(
+            "serving on {scheme}://{addr}, store {}, authorization {}",
+            self.state.registry.store.describe(),
+            self.state.authorization
+        );
         if let Some(warning) = self.state.allow_all {
             tracing::warn!("{warning}");
         }
@@ -72,15 +78,14 @@ impl Server {
                         tokio::select! {
                             () = tokio::time::sleep(pause) => continue,
                             () = &mut shutdown => {
-                                self.state.health.shut_down();
+                                self.shut_down(addr);
                                 return Ok(());
                             }
                         }
                     }
                 },
                 () = &mut shutdown => {
-                    // Connections still open keep being served: their probes now fail `/readyz`.
-                    self.state.health.shut_down();
+                    self.shut_down(addr);
                     return Ok(());
                 }
             };
@@ -109,6 +114,21 @@ impl Server {
             }
             tokio::spawn(server.connection(stream, None, peer));
         }
+    }
+
+    /// Stops accepting on `addr`. Connections still open keep being served until the process
+    /// exits: their probes now fail `/readyz`.
+    fn shut_down(&self, addr: SocketAddr) {
+        self.state.health.shut_down();
+        tracing::info!("shutting down: no longer accepting connections on {addr}");
+    }
+
+    /// Whether connections are served over TLS.
+    fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.state.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
     }
 
     /// Serves the requests of one connection: HTTP/1.1, or HTTP/2 when the client opens with its

@@ -76,6 +76,10 @@ pub enum BuildError {
     /// Two routes collide, or a template is malformed.
     #[error(transparent)]
     Route(#[from] RouterError),
+    /// A printer column, the scale subresource or a selectable field names a path the kind's
+    /// schema has no field for.
+    #[error("{}", .0.join("\n"))]
+    MissingPath(Vec<String>),
 }
 
 /// What a matched route leads to.
@@ -109,6 +113,8 @@ pub struct State {
     lists: Option<Arc<tokio::sync::Semaphore>>,
     /// The warning to log when serving, for a server that lets everyone do everything.
     pub(crate) allow_all: Option<&'static str>,
+    /// The authorizer's name, for the line logged when serving starts.
+    pub(crate) authorization: &'static str,
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<crate::TlsConfig>,
     compaction: Option<Duration>,
@@ -121,6 +127,8 @@ pub struct State {
 pub struct ServerBuilder {
     store: Option<Arc<dyn Store>>,
     resources: Vec<ResourceEntry>,
+    /// Paths of the resources' attributes their schemas have no field for.
+    missing_paths: Vec<String>,
     custom: Vec<(Method, String, CustomHandler)>,
     server_filters: Vec<Filter>,
     group_filters: Vec<(String, Filter)>,
@@ -131,6 +139,8 @@ pub struct ServerBuilder {
     tokens: Option<TokenFile>,
     anonymous: Option<bool>,
     authorizer: Option<Arc<dyn Authorizer>>,
+    /// The authorizer's type name without its path (`Rbac`, `AlwaysAllow`).
+    authorizer_name: &'static str,
     always_allow: bool,
     admission: crate::admission::Chain,
     limits: Limits,
@@ -146,11 +156,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts building a server.
+    /// Starts building a server. Its store is in memory, and loses every object when the
+    /// process exits, unless [`ServerBuilder::store`] gives another (`EmbeddedStore` for a
+    /// durable one; `krest::flags::ServeFlags::open_store` opens the one `--store` names).
     pub fn builder() -> ServerBuilder {
         ServerBuilder {
             store: None,
             resources: Vec::new(),
+            missing_paths: Vec::new(),
             custom: Vec::new(),
             server_filters: Vec::new(),
             group_filters: Vec::new(),
@@ -161,6 +174,7 @@ impl Server {
             tokens: None,
             anonymous: None,
             authorizer: None,
+            authorizer_name: "none",
             always_allow: false,
             admission: crate::admission::Chain::default(),
             limits: Limits::default(),
@@ -228,11 +242,14 @@ impl Server {
 impl ServerBuilder {
     /// Serves the resource `R` with its generated route table.
     pub fn resource<R: Resource>(mut self) -> Self {
+        let schema = crate::schema::structural_object::<R>();
+        self.missing_paths
+            .extend(crate::schema::paths::missing_paths(&R::MODEL, &schema));
         self.resources.push(ResourceEntry {
             model: R::MODEL,
             routes: R::ROUTES,
             decoder: Decoder::of::<R>(),
-            validator: Validator::new(crate::schema::structural_object::<R>()),
+            validator: Validator::new(schema),
             deprecation: R::MODEL
                 .deprecation()
                 .and_then(|text| crate::response::warning_value(&text)),
@@ -248,7 +265,7 @@ impl ServerBuilder {
         self.resource::<crate::Namespace>()
     }
 
-    /// Uses `store` (the default is an in-memory store).
+    /// Uses `store` (the default is an in-memory store: nothing survives the process).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
         self
@@ -339,6 +356,8 @@ impl ServerBuilder {
     /// with the same warning.
     pub fn authorizer<A: Authorizer>(mut self, authorizer: A) -> Self {
         self.always_allow = authorizer.allows_everything();
+        let name = std::any::type_name::<A>();
+        self.authorizer_name = name.rsplit("::").next().unwrap_or(name);
         self.authorizer = (!self.always_allow).then(|| Arc::new(authorizer) as Arc<dyn Authorizer>);
         self
     }
@@ -379,6 +398,9 @@ impl ServerBuilder {
 
     /// Checks the registrations and compiles the router.
     pub fn build(self) -> Result<Server, BuildError> {
+        if !self.missing_paths.is_empty() {
+            return Err(BuildError::MissingPath(self.missing_paths));
+        }
         check_unique(&self.resources)?;
         let mut router = Router::new();
         let mut targets: Vec<(Target, Option<HttpService>)> = Vec::new();
@@ -480,6 +502,11 @@ impl ServerBuilder {
             Some(access) if access.authorizer.is_some() => None,
             _ => Some("no authorizer is configured: every request is allowed, whoever sent it"),
         };
+        let authorization = match allow_all {
+            None => self.authorizer_name,
+            Some(_) if self.always_allow => "AlwaysAllow",
+            Some(_) => "none (every request is allowed)",
+        };
         let registry = Arc::new(Registry::new(
             self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             self.resources,
@@ -498,6 +525,7 @@ impl ServerBuilder {
                 .then(|| Arc::new(tokio::sync::Semaphore::new(self.limits.max_lists_in_flight))),
             limits: self.limits,
             allow_all,
+            authorization,
             #[cfg(feature = "tls")]
             tls: self.tls,
             compaction: self.compaction,

@@ -101,6 +101,8 @@ pub struct EmbeddedStore {
     /// `None` only while dropping.
     writer: Option<std_mpsc::Sender<Op>>,
     thread: Option<JoinHandle<()>>,
+    /// The file, for [`Store::describe`].
+    path: std::path::PathBuf,
 }
 
 struct Shared {
@@ -156,6 +158,8 @@ impl EmbeddedStore {
         std::fs::create_dir_all(dir)
             .map_err(|e| backend(format!("creating {}: {e}", dir.display())))?;
         let path = dir.join("krest.redb");
+        // A new file shrinks at its first compaction too; only an existing one's is news.
+        let existed = path.exists();
         let mut db = match &options.fail_syncs {
             None => Database::create(&path).map_err(backend)?,
             Some(flag) => {
@@ -178,7 +182,7 @@ impl EmbeddedStore {
         // Pages freed by compacted history are reused while the store runs; at open, nothing
         // else holds the database, so they can go back to the file system.
         let before = std::fs::metadata(&path).map_or(0, |m| m.len());
-        if db.compact().map_err(backend)? {
+        if db.compact().map_err(backend)? && existed {
             let after = std::fs::metadata(&path).map_or(0, |m| m.len());
             tracing::info!(path = %path.display(), before, after, "embedded store: file compacted");
         }
@@ -222,6 +226,7 @@ impl EmbeddedStore {
             shared,
             writer: Some(tx),
             thread: Some(thread),
+            path,
         })
     }
 
@@ -546,5 +551,9 @@ impl Store for EmbeddedStore {
 
     fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>> {
         self.send(move |reply| Op::Compact(revision, reply))
+    }
+
+    fn describe(&self) -> String {
+        format!("embedded {}", self.path.display())
     }
 }

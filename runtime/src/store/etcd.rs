@@ -22,6 +22,8 @@ const WATCH_QUEUE: usize = 4096;
 pub struct EtcdStore {
     client: Client,
     root: String,
+    /// For [`Store::describe`].
+    endpoints: Vec<String>,
 }
 
 impl EtcdStore {
@@ -31,6 +33,7 @@ impl EtcdStore {
         Ok(EtcdStore {
             client,
             root: root.trim_end_matches('/').to_string(),
+            endpoints: endpoints.to_vec(),
         })
     }
 
@@ -343,6 +346,14 @@ impl Store for EtcdStore {
 
     fn current_revision(&self) -> BoxFuture<'_, Result<u64>> {
         Box::pin(self.header_revision())
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "etcd {} (keys under {})",
+            self.endpoints.join(","),
+            self.root
+        )
     }
 
     fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>> {

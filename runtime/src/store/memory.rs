@@ -16,7 +16,7 @@ use super::{
 const WATCH_QUEUE: usize = 4096;
 
 /// How many bytes of values the change history keeps by default.
-const DEFAULT_HISTORY_BYTES: usize = 64 << 20;
+pub(crate) const DEFAULT_HISTORY_BYTES: usize = 64 << 20;
 
 /// The in-memory [`Store`]. Reads (get, list, the current revision) share the lock; writes take
 /// it alone.
@@ -318,6 +318,10 @@ impl Store for MemoryStore {
     fn current_revision(&self) -> BoxFuture<'_, Result<u64>> {
         let revision = self.read().revision;
         Box::pin(async move { Ok(revision) })
+    }
+
+    fn describe(&self) -> String {
+        "memory (nothing is kept after the process exits)".into()
     }
 
     fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>> {

@@ -13,7 +13,7 @@
 mod embedded;
 #[cfg(feature = "etcd")]
 mod etcd;
-mod memory;
+pub(crate) mod memory;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -301,6 +301,12 @@ pub trait Store: Send + Sync + 'static {
     /// revision and watches from an older one become Expired; `revision` itself stays
     /// readable. Compacting to a revision at or below the compacted one does nothing.
     fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>>;
+
+    /// What the store is, for the line a server logs when it starts (`memory`, `embedded
+    /// krest-data/krest.redb`, `etcd http://127.0.0.1:2379`).
+    fn describe(&self) -> String {
+        std::any::type_name::<Self>().to_string()
+    }
 }
 
 /// Reads `key`, applies `update` to its current value, and writes the result with
