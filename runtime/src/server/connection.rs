@@ -108,7 +108,9 @@ impl Server {
                             }
                         };
                     let identity = tls.identify(stream.get_ref().1);
-                    server.connection(stream, identity.map(Arc::new), peer).await;
+                    server
+                        .connection(stream, identity.map(Arc::new), peer)
+                        .await;
                 });
                 continue;
             }
@@ -224,7 +226,9 @@ impl Server {
             let mut request =
                 request.map(|body| body.map_err(|e| -> crate::BoxError { Box::new(e) }).boxed());
             if let Some(identity) = &identity {
-                request.extensions_mut().insert(PeerIdentity::clone(identity));
+                request
+                    .extensions_mut()
+                    .insert(PeerIdentity::clone(identity));
             }
             if streams.is_some() {
                 // For the list gate (`State::enter_list`), which refuses a list before it is

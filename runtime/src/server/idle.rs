@@ -127,7 +127,10 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(300)).await;
         assert!(!watchdog.is_finished());
         // A response nobody takes: stalled a write timeout later, give or take a check.
-        let body = conn.meter(crate::response::full(vec![b'x'; 10])).ok().unwrap();
+        let body = conn
+            .meter(crate::response::full(vec![b'x'; 10]))
+            .ok()
+            .unwrap();
         tokio::time::sleep(Duration::from_secs(59)).await;
         assert!(!watchdog.is_finished());
         tokio::time::sleep(Duration::from_secs(17)).await;

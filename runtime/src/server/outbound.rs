@@ -490,8 +490,8 @@ impl Drop for Metered {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use http_body_util::BodyExt;
+    use std::time::Duration;
 
     fn full(n: usize) -> Body {
         crate::response::full(vec![b'x'; n])
