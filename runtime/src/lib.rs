@@ -34,6 +34,7 @@
 
 pub mod admission;
 pub mod auth;
+mod apply;
 mod builtin;
 mod decode;
 mod discovery;
