@@ -424,6 +424,8 @@ pub(crate) enum ApplyError {
     Invalid(String),
     /// Fields other managers own would change.
     Conflicts(Vec<Conflict>),
+    /// The live object's managed fields cannot be read.
+    Live(String),
 }
 
 /// kube-apiserver's message for apply conflicts.

@@ -144,9 +144,9 @@ pub(crate) fn apply(
     now: &str,
 ) -> Result<Applied, ApplyError> {
     let mut managed = match live {
-        Some(live) => Managed::decode(live["metadata"].get("managedFields")).map_err(|e| {
-            ApplyError::Invalid(format!("failed to decode managed fields: {e}"))
-        })?,
+        Some(live) => {
+            Managed::decode(live["metadata"].get("managedFields")).map_err(ApplyError::Live)?
+        }
         None => Managed::default(),
     };
     let live_value = live

@@ -142,6 +142,7 @@ impl Set {
     }
 
     /// Whether `path` is a member.
+    #[cfg(test)]
     pub fn has(&self, path: &[Pe]) -> bool {
         match path {
             [] => false,
@@ -158,18 +159,6 @@ impl Set {
     /// The paths below `pe`, with `pe` taken off, if any.
     pub fn child(&self, pe: &Pe) -> Option<&Set> {
         self.children.get(pe).filter(|c| !c.is_empty())
-    }
-
-    /// The subtree under `path`, or the empty set.
-    pub fn under(&self, path: &[Pe]) -> Set {
-        match path {
-            [] => self.clone(),
-            [first, rest @ ..] => self
-                .children
-                .get(first)
-                .map(|c| c.under(rest))
-                .unwrap_or_default(),
-        }
     }
 
     /// Paths in either set.

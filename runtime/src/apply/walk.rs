@@ -17,6 +17,7 @@ pub(crate) struct Comparison {
 
 impl Comparison {
     /// Nothing changed.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.modified.is_empty() && self.removed.is_empty()
     }
