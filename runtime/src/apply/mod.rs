@@ -160,3 +160,50 @@ pub(crate) fn apply(
     store(&mut object, &managed);
     Ok(Applied { object })
 }
+
+/// kubectl's client-side apply annotation.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The largest annotation kube-apiserver keeps in step (its total annotation size limit).
+const MAX_LAST_APPLIED: usize = 256 * 1024;
+
+/// After a server-side apply by `kubectl` of an object that has the client-side apply
+/// annotation, sets the annotation to the applied configuration (without the annotation), so
+/// that a later client-side apply computes its patch from what was last applied, as
+/// kube-apiserver's `lastAppliedUpdater` does. Another manager opts out.
+pub(crate) fn sync_last_applied(object: &mut Map<String, Value>, config: &Value, manager: &str) {
+    let has = object
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(LAST_APPLIED))
+        .is_some();
+    if manager != "kubectl" || !has {
+        return;
+    }
+    let mut applied = config.clone();
+    if let Some(annotations) = applied
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Value::as_object_mut)
+    {
+        annotations.remove(LAST_APPLIED);
+        if annotations.is_empty() {
+            if let Some(meta) = applied.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.remove("annotations");
+            }
+        }
+    }
+    let text = format!("{}\n", set::canonical(&applied));
+    if let Some(annotations) = object
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Value::as_object_mut)
+    {
+        if text.len() > MAX_LAST_APPLIED {
+            annotations.remove(LAST_APPLIED);
+        } else {
+            annotations.insert(LAST_APPLIED.into(), Value::String(text));
+        }
+    }
+}
+

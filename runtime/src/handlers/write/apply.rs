@@ -173,6 +173,7 @@ pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Bo
         )
         .map_err(|e| apply_status(ctx, e))?;
         let mut object = applied.object;
+        crate::apply::sync_last_applied(&mut object, &config, &manager.name);
         check_name(&object, &name)?;
         check_namespace(&mut object, ctx)?;
         let Some((old_kv, old)) = live else {
