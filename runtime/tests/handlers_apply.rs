@@ -287,3 +287,69 @@ async fn resource_version_in_a_configuration_is_a_precondition() {
     let r = apply(&s, "p", "fieldManager=a", fresh).await;
     assert_eq!(r.code, 200, "{}", r.text);
 }
+
+/// A kind whose lists declare their semantics with schemars' `extend` on the field.
+mod fleet {
+    use krest::Resource;
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Resource, JsonSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[resource(group = "demo.krest.dev", version = "v1", namespaced)]
+    pub struct FleetSpec {
+        /// Keyed by name: each manager may own its own members.
+        #[serde(default)]
+        #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
+        pub members: Vec<Member>,
+        /// A set of strings.
+        #[serde(default)]
+        #[schemars(extend("x-kubernetes-list-type" = "set"))]
+        pub tags: Vec<String>,
+        /// No type: atomic, replaced whole.
+        #[serde(default)]
+        pub args: Vec<String>,
+    }
+
+    #[derive(JsonSchema, Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct Member {
+        pub name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub image: Option<String>,
+    }
+}
+
+#[tokio::test]
+async fn derived_list_semantics_merge_per_item() {
+    let s = krest::Server::builder()
+        .resource::<fleet::Fleet>()
+        .build()
+        .unwrap();
+    const FLEETS: &str = "/apis/demo.krest.dev/v1/namespaces/default/fleets";
+    let url = |manager: &str| format!("{FLEETS}/f?fieldManager={manager}");
+    let body = |spec: Value| json!({"apiVersion": "demo.krest.dev/v1", "kind": "Fleet", "metadata": {"name": "f"}, "spec": spec});
+    let schema = &<fleet::Fleet as krest::Resource>::schema();
+    assert_eq!(schema["properties"]["spec"]["properties"]["members"]["x-kubernetes-list-type"], "map");
+
+    let r = patch(&s, &url("a"), APPLY, body(json!({"members": [{"name": "x", "image": "x:1"}], "tags": ["t1"], "args": ["--a"]}))).await;
+    assert_eq!(r.code, 201, "{}", r.text);
+    let r = patch(&s, &url("b"), APPLY, body(json!({"members": [{"name": "y"}], "tags": ["t2"]}))).await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert_eq!(r.body["spec"]["members"], json!([{"name": "x", "image": "x:1"}, {"name": "y"}]));
+    assert_eq!(r.body["spec"]["tags"], json!(["t1", "t2"]));
+    let b = entries(&r).into_iter().find(|e| e["manager"] == "b").unwrap();
+    assert_eq!(
+        b["fieldsV1"],
+        json!({"f:spec": {"f:members": {"k:{\"name\":\"y\"}": {".": {}, "f:name": {}}}, "f:tags": {"v:\"t2\"": {}}}})
+    );
+    // An atomic list is owned whole: b setting it conflicts with a.
+    let r = patch(&s, &url("b"), APPLY, body(json!({"members": [{"name": "y"}], "tags": ["t2"], "args": ["--b"]}))).await;
+    assert_eq!(r.code, 409, "{}", r.text);
+    assert_eq!(r.body["message"], "Apply failed with 1 conflict: conflict with \"a\": .spec.args");
+    // a drops its member: only a's goes.
+    let r = patch(&s, &url("a"), APPLY, body(json!({"tags": ["t1"], "args": ["--a"]}))).await;
+    assert_eq!(r.body["spec"]["members"], json!([{"name": "y"}]), "{}", r.text);
+    // A keyed item without its key is refused.
+    let r = patch(&s, &url("a"), APPLY, body(json!({"members": [{"image": "z"}]}))).await;
+    assert_eq!((r.code, r.reason()), (422, "Invalid"), "{}", r.text);
+    assert!(r.body["message"].as_str().unwrap().contains("omits all key fields [\"name\"]"), "{}", r.text);
+}
