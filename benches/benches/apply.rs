@@ -5,6 +5,7 @@
 //!
 //! Run with: `cargo bench -p krest-benches --bench apply`
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,6 +14,9 @@ use http_body_util::{BodyExt, Full};
 use krest::{Body, Server};
 use krest_example_widgets::Widget;
 use serde_json::{json, Value};
+
+/// Names of created widgets, unique across criterion's batches.
+static NEXT: AtomicU64 = AtomicU64::new(0);
 
 const WIDGETS: &str = "/apis/demo.krest.dev/v1/namespaces/default/widgets";
 
@@ -30,7 +34,13 @@ fn widget(name: &str, replicas: i64) -> Value {
     })
 }
 
-async fn send(server: &Server, method: &str, uri: &str, content_type: &str, body: &Value) -> (u16, Value) {
+async fn send(
+    server: &Server,
+    method: &str,
+    uri: &str,
+    content_type: &str,
+    body: &Value,
+) -> (u16, Value) {
     let bytes = Bytes::from(serde_json::to_vec(body).unwrap());
     let request = http::Request::builder()
         .method(method)
@@ -45,7 +55,10 @@ async fn send(server: &Server, method: &str, uri: &str, content_type: &str, body
 }
 
 fn writes(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let server = Server::builder().resource::<Widget>().build().unwrap();
     let size = serde_json::to_vec(&widget("w", 1)).unwrap().len();
     assert!((900..1200).contains(&size), "{size} bytes");
@@ -56,9 +69,16 @@ fn writes(c: &mut Criterion) {
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let start = Instant::now();
-                for i in 0..iters {
-                    let name = format!("c-{}-{i}", start.elapsed().as_nanos());
-                    let (code, _) = send(&server, "POST", WIDGETS, "application/json", &widget(&name, 1)).await;
+                for _ in 0..iters {
+                    let name = format!("c-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+                    let (code, _) = send(
+                        &server,
+                        "POST",
+                        WIDGETS,
+                        "application/json",
+                        &widget(&name, 1),
+                    )
+                    .await;
                     assert_eq!(code, 201);
                 }
                 start.elapsed()
@@ -66,17 +86,26 @@ fn writes(c: &mut Criterion) {
         })
     });
 
-    let (code, created) = rt.block_on(send(&server, "POST", WIDGETS, "application/json", &widget("w", 1)));
+    let (code, created) = rt.block_on(send(
+        &server,
+        "POST",
+        WIDGETS,
+        "application/json",
+        &widget("w", 1),
+    ));
     assert_eq!(code, 201);
     let item = format!("{WIDGETS}/w");
+    // Criterion calls the routine once per batch: the object (and its resourceVersion) lives
+    // across them.
+    let mut current = created.clone();
     group.bench_function("put", |b| {
-        let mut current = created.clone();
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let start = Instant::now();
                 for i in 0..iters {
                     current["spec"]["replicas"] = json!(i as i64 % 2 + 2);
-                    let (code, body) = send(&server, "PUT", &item, "application/json", &current).await;
+                    let (code, body) =
+                        send(&server, "PUT", &item, "application/json", &current).await;
                     assert_eq!(code, 200, "{body}");
                     current = body;
                 }
@@ -94,7 +123,14 @@ fn writes(c: &mut Criterion) {
                 rt.block_on(async {
                     let start = Instant::now();
                     for i in 0..iters {
-                        let (code, _) = send(&server, "PATCH", &apply, apply_type, &widget("a", i as i64 % 2 + 2)).await;
+                        let (code, _) = send(
+                            &server,
+                            "PATCH",
+                            &apply,
+                            apply_type,
+                            &widget("a", i as i64 % 2 + 2),
+                        )
+                        .await;
                         assert_eq!(code, 200);
                     }
                     start.elapsed()

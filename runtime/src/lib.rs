@@ -33,8 +33,8 @@
 #![doc = include_str!("../../docs/derive.md")]
 
 pub mod admission;
-pub mod auth;
 mod apply;
+pub mod auth;
 mod builtin;
 mod decode;
 mod discovery;

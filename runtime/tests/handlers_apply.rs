@@ -21,7 +21,10 @@ async fn apply(s: &krest::Server, name: &str, query: &str, body: Value) -> Reply
 }
 
 fn rv(r: &Reply) -> String {
-    r.body["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string()
+    r.body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
 fn entries(r: &Reply) -> Vec<Value> {
@@ -34,7 +37,13 @@ fn entries(r: &Reply) -> Vec<Value> {
 #[tokio::test]
 async fn apply_creates_then_reapplying_writes_nothing() {
     let s = server();
-    let first = apply(&s, "a", "fieldManager=alice", config("a", json!({"color": "red", "replicas": 1}))).await;
+    let first = apply(
+        &s,
+        "a",
+        "fieldManager=alice",
+        config("a", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
     assert_eq!(first.code, 201, "{}", first.text);
     assert_eq!(first.body["spec"], json!({"color": "red", "replicas": 1}));
     assert_eq!(first.body["metadata"]["namespace"], "default");
@@ -45,16 +54,32 @@ async fn apply_creates_then_reapplying_writes_nothing() {
     assert_eq!(e[0]["operation"], "Apply");
     assert_eq!(e[0]["apiVersion"], "demo.krest.dev/v1");
     assert_eq!(e[0]["fieldsType"], "FieldsV1");
-    assert_eq!(e[0]["fieldsV1"], json!({"f:spec": {"f:color": {}, "f:replicas": {}}}));
+    assert_eq!(
+        e[0]["fieldsV1"],
+        json!({"f:spec": {"f:color": {}, "f:replicas": {}}})
+    );
     assert!(e[0]["time"].as_str().unwrap().ends_with('Z'));
 
-    let again = apply(&s, "a", "fieldManager=alice", config("a", json!({"color": "red", "replicas": 1}))).await;
+    let again = apply(
+        &s,
+        "a",
+        "fieldManager=alice",
+        config("a", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
     assert_eq!(again.code, 200, "{}", again.text);
     assert_eq!(rv(&again), rv(&first), "a no-op apply writes nothing");
     assert_eq!(again.body, first.body);
 
     // A watch from the created revision sees no event for the no-op.
-    let watch = get(&s, &format!("{WIDGETS}?watch=true&resourceVersion={}&timeoutSeconds=1", rv(&first))).await;
+    let watch = get(
+        &s,
+        &format!(
+            "{WIDGETS}?watch=true&resourceVersion={}&timeoutSeconds=1",
+            rv(&first)
+        ),
+    )
+    .await;
     assert_eq!(watch.text.trim(), "", "no event for a no-op apply");
 }
 
@@ -62,12 +87,25 @@ async fn apply_creates_then_reapplying_writes_nothing() {
 async fn yaml_configurations_and_dropped_fields() {
     let s = server();
     let yaml = "apiVersion: demo.krest.dev/v1\nkind: Widget\nmetadata:\n  name: y\n  labels:\n    app: demo\nspec:\n  color: red\n  replicas: 1\n  size: big\n";
-    let r = send(&s, "PATCH", &item("y", "fieldManager=alice"), &[("content-type", APPLY)], Some(yaml.into())).await;
+    let r = send(
+        &s,
+        "PATCH",
+        &item("y", "fieldManager=alice"),
+        &[("content-type", APPLY)],
+        Some(yaml.into()),
+    )
+    .await;
     assert_eq!(r.code, 201, "{}", r.text);
     assert_eq!(r.body["spec"]["size"], "big");
     assert_eq!(r.body["metadata"]["labels"], json!({"app": "demo"}));
     // Leaving out size and the label removes them.
-    let r = apply(&s, "y", "fieldManager=alice", config("y", json!({"color": "red", "replicas": 1}))).await;
+    let r = apply(
+        &s,
+        "y",
+        "fieldManager=alice",
+        config("y", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
     assert!(r.body["spec"].get("size").is_none(), "{}", r.text);
     assert!(r.body["metadata"].get("labels").is_none(), "{}", r.text);
@@ -77,8 +115,20 @@ async fn yaml_configurations_and_dropped_fields() {
 #[tokio::test]
 async fn conflicts_force_and_shared_fields() {
     let s = server();
-    apply(&s, "c", "fieldManager=alice", config("c", json!({"color": "red", "replicas": 1}))).await;
-    let r = apply(&s, "c", "fieldManager=bob", config("c", json!({"color": "blue", "replicas": 1}))).await;
+    apply(
+        &s,
+        "c",
+        "fieldManager=alice",
+        config("c", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    let r = apply(
+        &s,
+        "c",
+        "fieldManager=bob",
+        config("c", json!({"color": "blue", "replicas": 1})),
+    )
+    .await;
     assert_eq!((r.code, r.reason()), (409, "Conflict"), "{}", r.text);
     assert_eq!(
         r.body["message"],
@@ -89,19 +139,46 @@ async fn conflicts_force_and_shared_fields() {
         json!([{"reason": "FieldManagerConflict", "message": "conflict with \"alice\"", "field": ".spec.color"}])
     );
     // The same value is no conflict: both own it.
-    let shared = apply(&s, "c", "fieldManager=bob", config("c", json!({"color": "red", "replicas": 1}))).await;
+    let shared = apply(
+        &s,
+        "c",
+        "fieldManager=bob",
+        config("c", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
     assert_eq!(shared.code, 200, "{}", shared.text);
     assert_eq!(entries(&shared).len(), 2);
     // force takes the field.
-    let forced = apply(&s, "c", "fieldManager=bob&force=true", config("c", json!({"color": "blue", "replicas": 1}))).await;
+    let forced = apply(
+        &s,
+        "c",
+        "fieldManager=bob&force=true",
+        config("c", json!({"color": "blue", "replicas": 1})),
+    )
+    .await;
     assert_eq!(forced.code, 200, "{}", forced.text);
     assert_eq!(forced.body["spec"]["color"], "blue");
-    let alice = entries(&forced).into_iter().find(|e| e["manager"] == "alice").unwrap();
+    let alice = entries(&forced)
+        .into_iter()
+        .find(|e| e["manager"] == "alice")
+        .unwrap();
     assert_eq!(alice["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}));
     // An update by another manager is named with its version in a conflict.
-    let r = patch(&s, &item("c", "fieldManager=editor"), "application/merge-patch+json", json!({"spec": {"replicas": 5}})).await;
+    let r = patch(
+        &s,
+        &item("c", "fieldManager=editor"),
+        "application/merge-patch+json",
+        json!({"spec": {"replicas": 5}}),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
-    let r = apply(&s, "c", "fieldManager=bob", config("c", json!({"color": "blue", "replicas": 1}))).await;
+    let r = apply(
+        &s,
+        "c",
+        "fieldManager=bob",
+        config("c", json!({"color": "blue", "replicas": 1})),
+    )
+    .await;
     assert_eq!(r.code, 409, "{}", r.text);
     assert_eq!(
         r.body["message"],
@@ -121,12 +198,25 @@ async fn options_and_bodies_that_are_refused() {
     );
     let long = format!("fieldManager={}", "x".repeat(129));
     assert_eq!(apply(&s, "o", &long, good.clone()).await.code, 422);
-    let r = patch(&s, &item("o", "fieldManager=a&force=true"), "application/merge-patch+json", json!({})).await;
-    assert_eq!((r.code, r.reason()), (422, "Invalid"), "force is for apply only");
+    let r = patch(
+        &s,
+        &item("o", "fieldManager=a&force=true"),
+        "application/merge-patch+json",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (r.code, r.reason()),
+        (422, "Invalid"),
+        "force is for apply only"
+    );
     let mut managed = good.clone();
     managed["metadata"]["managedFields"] = json!([]);
     let r = apply(&s, "o", "fieldManager=a", managed).await;
-    assert_eq!((r.code, r.body["message"].as_str().unwrap()), (400, "metadata.managedFields must be nil"));
+    assert_eq!(
+        (r.code, r.body["message"].as_str().unwrap()),
+        (400, "metadata.managedFields must be nil")
+    );
     let mut version = good.clone();
     version["apiVersion"] = json!("demo.krest.dev/v2");
     let r = apply(&s, "o", "fieldManager=a", version).await;
@@ -141,13 +231,29 @@ async fn options_and_bodies_that_are_refused() {
     assert_eq!(apply(&s, "o", "fieldManager=a", json!([1])).await.code, 400);
     let r = apply(&s, "other", "fieldManager=a", good.clone()).await;
     assert_eq!(r.code, 400);
-    assert_eq!(r.body["message"], "the name of the object (o) does not match the name on the URL (other)");
+    assert_eq!(
+        r.body["message"],
+        "the name of the object (o) does not match the name on the URL (other)"
+    );
     let mut ns = good.clone();
     ns["metadata"]["namespace"] = json!("elsewhere");
     assert_eq!(apply(&s, "o", "fieldManager=a", ns).await.code, 400);
-    let r = apply(&s, "o", "fieldManager=a", config("o", json!({"color": "red", "replicas": -1}))).await;
+    let r = apply(
+        &s,
+        "o",
+        "fieldManager=a",
+        config("o", json!({"color": "red", "replicas": -1})),
+    )
+    .await;
     assert_eq!((r.code, r.reason()), (422, "Invalid"), "{}", r.text);
-    let r = send(&s, "PATCH", &item("o", "fieldManager=a"), &[("content-type", APPLY)], Some(b"{not json".to_vec())).await;
+    let r = send(
+        &s,
+        "PATCH",
+        &item("o", "fieldManager=a"),
+        &[("content-type", APPLY)],
+        Some(b"{not json".to_vec()),
+    )
+    .await;
     assert_eq!(r.code, 400);
     // Nothing of the above was written.
     assert_eq!(get(&s, &format!("{WIDGETS}/o")).await.code, 404);
@@ -156,49 +262,127 @@ async fn options_and_bodies_that_are_refused() {
 #[tokio::test]
 async fn dry_run_and_field_validation() {
     let s = server();
-    let r = apply(&s, "d", "fieldManager=a&dryRun=All", config("d", json!({"color": "red", "replicas": 1}))).await;
+    let r = apply(
+        &s,
+        "d",
+        "fieldManager=a&dryRun=All",
+        config("d", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
     assert_eq!(r.code, 201, "{}", r.text);
     assert_eq!(get(&s, &format!("{WIDGETS}/d")).await.code, 404);
-    apply(&s, "d", "fieldManager=a", config("d", json!({"color": "red", "replicas": 1}))).await;
-    let r = apply(&s, "d", "fieldManager=a&dryRun=All", config("d", json!({"color": "blue", "replicas": 1}))).await;
-    assert_eq!((r.code, r.body["spec"]["color"].as_str()), (200, Some("blue")));
-    assert_eq!(get(&s, &format!("{WIDGETS}/d")).await.body["spec"]["color"], "red");
+    apply(
+        &s,
+        "d",
+        "fieldManager=a",
+        config("d", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    let r = apply(
+        &s,
+        "d",
+        "fieldManager=a&dryRun=All",
+        config("d", json!({"color": "blue", "replicas": 1})),
+    )
+    .await;
+    assert_eq!(
+        (r.code, r.body["spec"]["color"].as_str()),
+        (200, Some("blue"))
+    );
+    assert_eq!(
+        get(&s, &format!("{WIDGETS}/d")).await.body["spec"]["color"],
+        "red"
+    );
     // Unknown fields: a 400 under Strict, a warning by default, silently dropped under Ignore.
     let unknown = config("d", json!({"color": "red", "replicas": 1, "shade": "dark"}));
-    let r = apply(&s, "d", "fieldManager=a&fieldValidation=Strict", unknown.clone()).await;
+    let r = apply(
+        &s,
+        "d",
+        "fieldManager=a&fieldValidation=Strict",
+        unknown.clone(),
+    )
+    .await;
     assert_eq!(r.code, 400, "{}", r.text);
-    assert!(r.body["message"].as_str().unwrap().contains("unknown field \"spec.shade\""), "{}", r.text);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field \"spec.shade\""),
+        "{}",
+        r.text
+    );
     let r = apply(&s, "d", "fieldManager=a", unknown.clone()).await;
     assert_eq!(r.code, 200, "{}", r.text);
-    let warning = r.headers.get("warning").map(|w| w.to_str().unwrap().to_string()).unwrap_or_default();
-    assert!(warning.contains("unknown field \\\"spec.shade\\\"") || warning.contains("unknown field \"spec.shade\""), "{warning}");
+    let warning = r
+        .headers
+        .get("warning")
+        .map(|w| w.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(
+        warning.contains("unknown field \\\"spec.shade\\\"")
+            || warning.contains("unknown field \"spec.shade\""),
+        "{warning}"
+    );
     assert!(r.body["spec"].get("shade").is_none());
     let r = apply(&s, "d", "fieldManager=a&fieldValidation=Ignore", unknown).await;
     assert!(r.headers.get("warning").is_none());
-    let r = apply(&s, "d", "fieldManager=a&fieldValidation=Bogus", config("d", json!({}))).await;
+    let r = apply(
+        &s,
+        "d",
+        "fieldManager=a&fieldValidation=Bogus",
+        config("d", json!({})),
+    )
+    .await;
     assert_eq!(r.code, 400);
 }
 
 #[tokio::test]
 async fn status_is_applied_apart() {
     let s = server();
-    apply(&s, "st", "fieldManager=alice", config("st", json!({"color": "red", "replicas": 1}))).await;
+    apply(
+        &s,
+        "st",
+        "fieldManager=alice",
+        config("st", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
     let mut status = config("st", json!({"color": "ignored", "replicas": 1}));
     status["status"] = json!({"phase": "Ready", "readyReplicas": 1});
-    let r = patch(&s, &format!("{WIDGETS}/st/status?fieldManager=ctl"), APPLY, status).await;
+    let r = patch(
+        &s,
+        &format!("{WIDGETS}/st/status?fieldManager=ctl"),
+        APPLY,
+        status,
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
     assert_eq!(r.body["status"]["phase"], "Ready");
-    assert_eq!(r.body["spec"]["color"], "red", "/status changes status only");
-    let ctl = entries(&r).into_iter().find(|e| e["manager"] == "ctl").unwrap();
+    assert_eq!(
+        r.body["spec"]["color"], "red",
+        "/status changes status only"
+    );
+    let ctl = entries(&r)
+        .into_iter()
+        .find(|e| e["manager"] == "ctl")
+        .unwrap();
     assert_eq!(ctl["subresource"], "status");
-    assert_eq!(ctl["fieldsV1"], json!({"f:status": {"f:phase": {}, "f:readyReplicas": {}}}));
+    assert_eq!(
+        ctl["fieldsV1"],
+        json!({"f:status": {"f:phase": {}, "f:readyReplicas": {}}})
+    );
     // Applying status through the main resource owns and changes none of it.
     let mut main = config("st", json!({"color": "red", "replicas": 1}));
     main["status"] = json!({"phase": "Other"});
     let r = apply(&s, "st", "fieldManager=alice", main).await;
     assert_eq!(r.body["status"]["phase"], "Ready", "{}", r.text);
     // /status of an object that does not exist is a 404.
-    let r = patch(&s, &format!("{WIDGETS}/none/status?fieldManager=ctl"), APPLY, config("none", json!({}))).await;
+    let r = patch(
+        &s,
+        &format!("{WIDGETS}/none/status?fieldManager=ctl"),
+        APPLY,
+        config("none", json!({})),
+    )
+    .await;
     assert_eq!(r.code, 404);
 }
 
@@ -209,7 +393,10 @@ async fn every_write_records_its_manager() {
         &s,
         "POST",
         WIDGETS,
-        &[("content-type", "application/json"), ("user-agent", "kubectl/v1.31.0 (linux/amd64) kubernetes/abc")],
+        &[
+            ("content-type", "application/json"),
+            ("user-agent", "kubectl/v1.31.0 (linux/amd64) kubernetes/abc"),
+        ],
         Some(serde_json::to_vec(&widget("u", "red", 1)).unwrap()),
     )
     .await;
@@ -223,15 +410,33 @@ async fn every_write_records_its_manager() {
         json!({"f:metadata": {"f:labels": {".": {}, "f:app": {}, "f:color": {}}}, "f:spec": {".": {}, "f:color": {}, "f:replicas": {}}})
     );
     // A merge patch by a named manager: its own entry, owning what it changed.
-    let r = patch(&s, &format!("{WIDGETS}/u?fieldManager=patcher"), "application/merge-patch+json", json!({"spec": {"size": "s"}})).await;
-    let patcher = entries(&r).into_iter().find(|e| e["manager"] == "patcher").unwrap();
+    let r = patch(
+        &s,
+        &format!("{WIDGETS}/u?fieldManager=patcher"),
+        "application/merge-patch+json",
+        json!({"spec": {"size": "s"}}),
+    )
+    .await;
+    let patcher = entries(&r)
+        .into_iter()
+        .find(|e| e["manager"] == "patcher")
+        .unwrap();
     assert_eq!(patcher["fieldsV1"], json!({"f:spec": {"f:size": {}}}));
     // PUT through /status records the subresource.
     let mut body = r.body.clone();
     body["status"] = json!({"phase": "Up", "readyReplicas": 0});
-    let r = json(&s, "PUT", &format!("{WIDGETS}/u/status?fieldManager=ctl"), body).await;
+    let r = json(
+        &s,
+        "PUT",
+        &format!("{WIDGETS}/u/status?fieldManager=ctl"),
+        body,
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
-    let ctl = entries(&r).into_iter().find(|e| e["manager"] == "ctl").unwrap();
+    let ctl = entries(&r)
+        .into_iter()
+        .find(|e| e["manager"] == "ctl")
+        .unwrap();
     assert_eq!(ctl["subresource"], "status");
     // A PUT that sends the managed fields back unchanged keeps them.
     let before = entries(&r);
@@ -239,44 +444,102 @@ async fn every_write_records_its_manager() {
     assert_eq!(r.code, 200, "{}", r.text);
     assert_eq!(entries(&r), before);
     // An invalid manager name is a 422.
-    let r = json(&s, "POST", &format!("{WIDGETS}?fieldManager=a%07b"), widget("v", "red", 1)).await;
+    let r = json(
+        &s,
+        "POST",
+        &format!("{WIDGETS}?fieldManager=a%07b"),
+        widget("v", "red", 1),
+    )
+    .await;
     assert_eq!((r.code, r.reason()), (422, "Invalid"), "{}", r.text);
 }
 
 #[tokio::test]
 async fn client_written_managed_fields() {
     let s = server();
-    apply(&s, "m", "fieldManager=alice", config("m", json!({"color": "red", "replicas": 1}))).await;
+    apply(
+        &s,
+        "m",
+        "fieldManager=alice",
+        config("m", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
     // One empty entry (or an empty list) clears them; the patch's own change is then recorded.
-    let r = patch(&s, &item("m", "fieldManager=reset"), "application/merge-patch+json", json!({"metadata": {"managedFields": [{}]}})).await;
+    let r = patch(
+        &s,
+        &item("m", "fieldManager=reset"),
+        "application/merge-patch+json",
+        json!({"metadata": {"managedFields": [{}]}}),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
     assert!(entries(&r).is_empty(), "{}", r.text);
-    apply(&s, "m", "fieldManager=alice", config("m", json!({"color": "red", "replicas": 1}))).await;
-    let r = patch(&s, &item("m", "fieldManager=reset"), "application/merge-patch+json", json!({"metadata": {"managedFields": []}, "spec": {"size": "x"}})).await;
+    apply(
+        &s,
+        "m",
+        "fieldManager=alice",
+        config("m", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    let r = patch(
+        &s,
+        &item("m", "fieldManager=reset"),
+        "application/merge-patch+json",
+        json!({"metadata": {"managedFields": []}, "spec": {"size": "x"}}),
+    )
+    .await;
     let e = entries(&r);
     assert_eq!(e.len(), 1, "{}", r.text);
     assert_eq!(e[0]["manager"], "reset");
     // Entries that cannot be read leave the stored ones as they were.
     let stored = get(&s, &format!("{WIDGETS}/m")).await;
-    let r = patch(&s, &item("m", "fieldManager=x"), "application/merge-patch+json",
-        json!({"metadata": {"managedFields": [{"manager": "m", "operation": "Bogus"}]}})).await;
+    let r = patch(
+        &s,
+        &item("m", "fieldManager=x"),
+        "application/merge-patch+json",
+        json!({"metadata": {"managedFields": [{"manager": "m", "operation": "Bogus"}]}}),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
     assert_eq!(entries(&r), entries(&stored));
     // kubectl's migration from client-side apply: a JSON patch rewriting an entry.
-    let r = patch(&s, &item("m", "fieldManager=kubectl"), "application/json-patch+json", json!([
-        {"op": "replace", "path": "/metadata/managedFields/0/manager", "value": "kubectl"},
-        {"op": "replace", "path": "/metadata/managedFields/0/operation", "value": "Apply"},
-    ])).await;
+    let r = patch(
+        &s,
+        &item("m", "fieldManager=kubectl"),
+        "application/json-patch+json",
+        json!([
+            {"op": "replace", "path": "/metadata/managedFields/0/manager", "value": "kubectl"},
+            {"op": "replace", "path": "/metadata/managedFields/0/operation", "value": "Apply"},
+        ]),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
     let e = entries(&r);
-    assert_eq!((e[0]["manager"].as_str(), e[0]["operation"].as_str()), (Some("kubectl"), Some("Apply")), "{}", r.text);
+    assert_eq!(
+        (e[0]["manager"].as_str(), e[0]["operation"].as_str()),
+        (Some("kubectl"), Some("Apply")),
+        "{}",
+        r.text
+    );
 }
 
 #[tokio::test]
 async fn resource_version_in_a_configuration_is_a_precondition() {
     let s = server();
-    let first = apply(&s, "p", "fieldManager=a", config("p", json!({"color": "red", "replicas": 1}))).await;
-    let created = apply(&s, "p", "fieldManager=a", config("p", json!({"color": "green", "replicas": 1}))).await;
+    let first = apply(
+        &s,
+        "p",
+        "fieldManager=a",
+        config("p", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    let created = apply(
+        &s,
+        "p",
+        "fieldManager=a",
+        config("p", json!({"color": "green", "replicas": 1})),
+    )
+    .await;
     assert_ne!(rv(&first), rv(&created));
     let mut stale = config("p", json!({"color": "blue", "replicas": 1}));
     stale["metadata"]["resourceVersion"] = json!(rv(&first));
@@ -328,28 +591,82 @@ async fn derived_list_semantics_merge_per_item() {
     let url = |manager: &str| format!("{FLEETS}/f?fieldManager={manager}");
     let body = |spec: Value| json!({"apiVersion": "demo.krest.dev/v1", "kind": "Fleet", "metadata": {"name": "f"}, "spec": spec});
     let schema = &<fleet::Fleet as krest::Resource>::schema();
-    assert_eq!(schema["properties"]["spec"]["properties"]["members"]["x-kubernetes-list-type"], "map");
+    assert_eq!(
+        schema["properties"]["spec"]["properties"]["members"]["x-kubernetes-list-type"],
+        "map"
+    );
 
-    let r = patch(&s, &url("a"), APPLY, body(json!({"members": [{"name": "x", "image": "x:1"}], "tags": ["t1"], "args": ["--a"]}))).await;
+    let r = patch(
+        &s,
+        &url("a"),
+        APPLY,
+        body(json!({"members": [{"name": "x", "image": "x:1"}], "tags": ["t1"], "args": ["--a"]})),
+    )
+    .await;
     assert_eq!(r.code, 201, "{}", r.text);
-    let r = patch(&s, &url("b"), APPLY, body(json!({"members": [{"name": "y"}], "tags": ["t2"]}))).await;
+    let r = patch(
+        &s,
+        &url("b"),
+        APPLY,
+        body(json!({"members": [{"name": "y"}], "tags": ["t2"]})),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
-    assert_eq!(r.body["spec"]["members"], json!([{"name": "x", "image": "x:1"}, {"name": "y"}]));
+    assert_eq!(
+        r.body["spec"]["members"],
+        json!([{"name": "x", "image": "x:1"}, {"name": "y"}])
+    );
     assert_eq!(r.body["spec"]["tags"], json!(["t1", "t2"]));
-    let b = entries(&r).into_iter().find(|e| e["manager"] == "b").unwrap();
+    let b = entries(&r)
+        .into_iter()
+        .find(|e| e["manager"] == "b")
+        .unwrap();
     assert_eq!(
         b["fieldsV1"],
         json!({"f:spec": {"f:members": {"k:{\"name\":\"y\"}": {".": {}, "f:name": {}}}, "f:tags": {"v:\"t2\"": {}}}})
     );
     // An atomic list is owned whole: b setting it conflicts with a.
-    let r = patch(&s, &url("b"), APPLY, body(json!({"members": [{"name": "y"}], "tags": ["t2"], "args": ["--b"]}))).await;
+    let r = patch(
+        &s,
+        &url("b"),
+        APPLY,
+        body(json!({"members": [{"name": "y"}], "tags": ["t2"], "args": ["--b"]})),
+    )
+    .await;
     assert_eq!(r.code, 409, "{}", r.text);
-    assert_eq!(r.body["message"], "Apply failed with 1 conflict: conflict with \"a\": .spec.args");
+    assert_eq!(
+        r.body["message"],
+        "Apply failed with 1 conflict: conflict with \"a\": .spec.args"
+    );
     // a drops its member: only a's goes.
-    let r = patch(&s, &url("a"), APPLY, body(json!({"tags": ["t1"], "args": ["--a"]}))).await;
-    assert_eq!(r.body["spec"]["members"], json!([{"name": "y"}]), "{}", r.text);
+    let r = patch(
+        &s,
+        &url("a"),
+        APPLY,
+        body(json!({"tags": ["t1"], "args": ["--a"]})),
+    )
+    .await;
+    assert_eq!(
+        r.body["spec"]["members"],
+        json!([{"name": "y"}]),
+        "{}",
+        r.text
+    );
     // A keyed item without its key is refused.
-    let r = patch(&s, &url("a"), APPLY, body(json!({"members": [{"image": "z"}]}))).await;
+    let r = patch(
+        &s,
+        &url("a"),
+        APPLY,
+        body(json!({"members": [{"image": "z"}]})),
+    )
+    .await;
     assert_eq!((r.code, r.reason()), (422, "Invalid"), "{}", r.text);
-    assert!(r.body["message"].as_str().unwrap().contains("omits all key fields [\"name\"]"), "{}", r.text);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("omits all key fields [\"name\"]"),
+        "{}",
+        r.text
+    );
 }

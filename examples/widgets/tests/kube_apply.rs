@@ -81,7 +81,10 @@ async fn kube_rs_patch_apply() {
         .patch("applied", &controller, &Patch::Apply(config("red", 1)))
         .await
         .expect("re-apply");
-    assert_eq!(again.metadata.resource_version, created.metadata.resource_version);
+    assert_eq!(
+        again.metadata.resource_version,
+        created.metadata.resource_version
+    );
 
     // Another manager's different value is a 409 with one cause per field.
     let other = PatchParams::apply("other");
@@ -124,7 +127,11 @@ async fn kube_rs_patch_apply() {
 
     // An apply without a field manager is a 422 from the server.
     let err = api
-        .patch("applied", &PatchParams::default(), &Patch::Apply(config("red", 1)))
+        .patch(
+            "applied",
+            &PatchParams::default(),
+            &Patch::Apply(config("red", 1)),
+        )
         .await
         .unwrap_err();
     assert!(

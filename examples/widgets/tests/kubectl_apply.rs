@@ -105,14 +105,12 @@ impl Kubectl {
     }
 }
 
-
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("krest-e2e-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
-
 
 /// A widget manifest with `color` and `replicas`.
 fn manifest(name: &str, color: &str, replicas: u32) -> String {
@@ -176,36 +174,61 @@ fn kubectl_server_side_apply() {
 
     // --dry-run=server shows the forced result and writes nothing.
     let out = k.ok(&[
-        "apply", "--server-side", "--field-manager=ci", "--force-conflicts", "--dry-run=server",
-        "-f", &blue, "-o", "jsonpath={.spec.color}",
+        "apply",
+        "--server-side",
+        "--field-manager=ci",
+        "--force-conflicts",
+        "--dry-run=server",
+        "-f",
+        &blue,
+        "-o",
+        "jsonpath={.spec.color}",
     ]);
     assert_eq!(out, "blue");
     assert_eq!(field(&k, "ssa", ".spec.color"), "red");
     assert_eq!(field(&k, "ssa", ".metadata.resourceVersion"), rv);
 
     // --force-conflicts takes the field: ci owns the colour, kubectl keeps the rest.
-    let out = k.ok(&["apply", "--server-side", "--field-manager=ci", "--force-conflicts", "-f", &blue]);
+    let out = k.ok(&[
+        "apply",
+        "--server-side",
+        "--field-manager=ci",
+        "--force-conflicts",
+        "-f",
+        &blue,
+    ]);
     assert_eq!(out.trim(), "widget.demo.krest.dev/ssa serverside-applied");
     assert_eq!(field(&k, "ssa", ".spec.color"), "blue");
     let mut owners = managers(&k, "ssa");
     owners.sort();
     assert_eq!(owners, vec!["ci/Apply", "kubectl/Apply"]);
     let fields = k.ok(&[
-        "get", "widget", "ssa", "-o",
+        "get",
+        "widget",
+        "ssa",
+        "-o",
         "jsonpath={range .metadata.managedFields[*]}{.manager}={.fieldsV1}{\"\\n\"}{end}",
     ]);
     assert!(
-        fields.contains(r#"kubectl={"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{}}}"#),
+        fields.contains(
+            r#"kubectl={"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{}}}"#
+        ),
         "{fields}"
     );
     assert!(
-        fields.contains(r#"ci={"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:color":{},"f:replicas":{}}}"#),
+        fields.contains(
+            r#"ci={"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:color":{},"f:replicas":{}}}"#
+        ),
         "{fields}"
     );
 
     // kubectl edit-like writes are recorded as Update entries by their manager.
     k.ok(&["label", "widget", "ssa", "tier=front"]);
-    assert!(managers(&k, "ssa").contains(&"kubectl-label/Update".to_string()), "{:?}", managers(&k, "ssa"));
+    assert!(
+        managers(&k, "ssa").contains(&"kubectl-label/Update".to_string()),
+        "{:?}",
+        managers(&k, "ssa")
+    );
 
     // A label kubectl no longer applies stays while ci still applies it, and goes when no
     // applier has it any more; kubectl-label's label stays throughout.
@@ -226,7 +249,10 @@ fn kubectl_client_side_then_server_side_apply() {
     let file = write(&dir, "w.yaml", &manifest("mig", "red", 1));
     let out = k.ok(&["apply", "-f", &file]);
     assert_eq!(out.trim(), "widget.demo.krest.dev/mig created");
-    assert_eq!(managers(&k, "mig"), vec!["kubectl-client-side-apply/Update"]);
+    assert_eq!(
+        managers(&k, "mig"),
+        vec!["kubectl-client-side-apply/Update"]
+    );
 
     // The same file server-side: no conflict with the client-side applier.
     let out = k.ok(&["apply", "--server-side", "-f", &file]);
@@ -234,21 +260,46 @@ fn kubectl_client_side_then_server_side_apply() {
     // kubectl then moves the client-side applier's fields to its own Apply entry with a JSON
     // patch of managedFields (its client-side to server-side migration); kubectl-last-applied
     // owns the annotation.
-    assert_eq!(managers(&k, "mig"), vec!["kubectl/Apply", "kubectl-last-applied/Apply"]);
+    assert_eq!(
+        managers(&k, "mig"),
+        vec!["kubectl/Apply", "kubectl-last-applied/Apply"]
+    );
     // A changed file server-side: the fields client-side apply set are now kubectl's.
     let changed = write(&dir, "w2.yaml", &manifest("mig", "green", 3));
     let out = k.ok(&["apply", "--server-side", "-f", &changed]);
     assert_eq!(out.trim(), "widget.demo.krest.dev/mig serverside-applied");
     assert_eq!(field(&k, "mig", ".spec.color"), "green");
     assert_eq!(field(&k, "mig", ".spec.replicas"), "3");
-    assert!(managers(&k, "mig").contains(&"kubectl/Apply".to_string()), "{:?}", managers(&k, "mig"));
+    assert!(
+        managers(&k, "mig").contains(&"kubectl/Apply".to_string()),
+        "{:?}",
+        managers(&k, "mig")
+    );
     // kubectl's server-side applies keep the client-side annotation in step, so that going back
     // to client-side apply works.
-    let last = field(&k, "mig", ".metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration");
+    let last = field(
+        &k,
+        "mig",
+        ".metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration",
+    );
     let last: serde_json::Value = serde_json::from_str(&last).unwrap();
-    assert_eq!(last["spec"], serde_json::json!({"color": "green", "replicas": 3}));
-    let back = write(&dir, "w3.yaml", &manifest("mig", "green", 4).replace("  labels:\n    app: demo\n", ""));
-    assert_eq!(k.ok(&["apply", "-f", &back]).trim(), "widget.demo.krest.dev/mig configured");
+    assert_eq!(
+        last["spec"],
+        serde_json::json!({"color": "green", "replicas": 3})
+    );
+    let back = write(
+        &dir,
+        "w3.yaml",
+        &manifest("mig", "green", 4).replace("  labels:\n    app: demo\n", ""),
+    );
+    assert_eq!(
+        k.ok(&["apply", "-f", &back]).trim(),
+        "widget.demo.krest.dev/mig configured"
+    );
     assert_eq!(field(&k, "mig", ".spec.replicas"), "4");
-    assert_eq!(field(&k, "mig", ".metadata.labels.app"), "", "client-side apply removes what the file dropped");
+    assert_eq!(
+        field(&k, "mig", ".metadata.labels.app"),
+        "",
+        "client-side apply removes what the file dropped"
+    );
 }

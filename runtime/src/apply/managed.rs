@@ -275,7 +275,15 @@ impl Managed {
     /// Records a write (create, update, patch) by `manager` from `old` to `new`: the fields it
     /// added or changed become its own (and no one else's), the fields it removed are no one's.
     /// `old` and `new` are the objects without their managed fields.
-    pub fn update(&mut self, old: &Value, new: &Value, ty: &Type, manager: &Manager, scope: Scope, now: &str) {
+    pub fn update(
+        &mut self,
+        old: &Value,
+        new: &Value,
+        ty: &Type,
+        manager: &Manager,
+        scope: Scope,
+        now: &str,
+    ) {
         let c = walk::compare(old, new, ty);
         let changed = scope.filter(&c.added.union(&c.modified));
         let removed = scope.filter(&c.removed);

@@ -54,13 +54,15 @@ pub(crate) fn manager_problem(name: &str) -> Option<String> {
             "fieldManager: Too long: may not be more than {MAX_MANAGER_LENGTH} bytes"
         ));
     }
-    name.char_indices().find(|(_, c)| c.is_control()).map(|(i, c)| {
-        format!(
-            "fieldManager: Invalid value: {}: invalid character U+{:04X} (at position {i})",
-            Value::from(name),
-            c as u32
-        )
-    })
+    name.char_indices()
+        .find(|(_, c)| c.is_control())
+        .map(|(i, c)| {
+            format!(
+                "fieldManager: Invalid value: {}: invalid character U+{:04X} (at position {i})",
+                Value::from(name),
+                c as u32
+            )
+        })
 }
 
 /// The object without `metadata.managedFields`, to compare and merge.
@@ -206,4 +208,3 @@ pub(crate) fn sync_last_applied(object: &mut Map<String, Value>, config: &Value,
         }
     }
 }
-

@@ -55,7 +55,9 @@ impl Pe {
                 .parse::<usize>()
                 .map(Pe::Index)
                 .map_err(|_| format!("invalid index in path element {key:?}")),
-            _ => Err(format!("invalid path element {key:?}: unknown type {kind:?}")),
+            _ => Err(format!(
+                "invalid path element {key:?}: unknown type {kind:?}"
+            )),
         }
     }
 }
@@ -70,10 +72,9 @@ fn show(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::String(s) => Value::String(s.clone()).to_string(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(show).collect::<Vec<_>>().join(",")
-        ),
+        Value::Array(items) => {
+            format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(","))
+        }
         Value::Object(map) => map
             .iter()
             .map(|(k, v)| format!("{k}={}", show(v)))
@@ -92,7 +93,10 @@ impl fmt::Display for Pe {
                     Ok(Value::Object(map)) => map,
                     _ => Map::new(),
                 };
-                let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k}={}", show(v))).collect();
+                let parts: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", show(v)))
+                    .collect();
                 write!(f, "[{}]", parts.join(","))
             }
             Pe::Value(json) => {
@@ -172,7 +176,10 @@ impl Set {
     pub fn union_with(&mut self, other: &Set) {
         self.members.extend(other.members.iter().cloned());
         for (pe, child) in &other.children {
-            self.children.entry(pe.clone()).or_default().union_with(child);
+            self.children
+                .entry(pe.clone())
+                .or_default()
+                .union_with(child);
         }
     }
 
@@ -304,5 +311,7 @@ impl Set {
 /// A path from `FieldsV1`-style keys, for tests and literals: `path(&["f:spec", "f:color"])`.
 #[cfg(test)]
 pub(crate) fn path(keys: &[&str]) -> Path {
-    keys.iter().map(|k| Pe::decode(k).expect("valid element")).collect()
+    keys.iter()
+        .map(|k| Pe::decode(k).expect("valid element"))
+        .collect()
 }

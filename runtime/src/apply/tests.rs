@@ -105,7 +105,12 @@ fn fields_v1_refuses_what_is_not_fields_v1() {
 
 #[test]
 fn paths_print_as_kube_apiserver_prints_them() {
-    let p = path(&["f:spec", "f:ports", "k:{\"port\":80,\"protocol\":\"TCP\"}", "f:name"]);
+    let p = path(&[
+        "f:spec",
+        "f:ports",
+        "k:{\"port\":80,\"protocol\":\"TCP\"}",
+        "f:name",
+    ]);
     assert_eq!(show_path(&p), ".spec.ports[port=80,protocol=\"TCP\"].name");
     assert_eq!(show_path(&path(&["f:tags", "v:\"a\""])), ".tags[=\"a\"]");
     assert_eq!(show_path(&path(&["f:items", "i:3"])), ".items[3]");
@@ -120,8 +125,14 @@ fn set_operations() {
         a.union(&b).to_fields_v1(),
         json!({"f:spec": {".": {}, "f:a": {}, "f:b": {}, "f:c": {}}})
     );
-    assert_eq!(a.difference(&b).to_fields_v1(), json!({"f:spec": {".": {}, "f:a": {}}}));
-    assert_eq!(a.intersection(&b).to_fields_v1(), json!({"f:spec": {"f:b": {}}}));
+    assert_eq!(
+        a.difference(&b).to_fields_v1(),
+        json!({"f:spec": {".": {}, "f:a": {}}})
+    );
+    assert_eq!(
+        a.intersection(&b).to_fields_v1(),
+        json!({"f:spec": {"f:b": {}}})
+    );
     assert!(a.has(&path(&["f:spec"])));
     assert!(!b.has(&path(&["f:spec"])));
     assert!(a.difference(&a).is_empty());
@@ -134,14 +145,27 @@ fn shapes_follow_the_schema_and_kube_defaults() {
     let spec = ty.field("spec");
     assert_eq!(*spec.field("color"), Type::Scalar);
     assert_eq!(*spec.field("port"), Type::Scalar);
-    let Type::List(args) = spec.field("args") else { panic!("list") };
-    assert_eq!(args.kind, ListKind::Atomic, "a list without a type is atomic");
-    let Type::List(tags) = spec.field("tags") else { panic!("list") };
+    let Type::List(args) = spec.field("args") else {
+        panic!("list")
+    };
+    assert_eq!(
+        args.kind,
+        ListKind::Atomic,
+        "a list without a type is atomic"
+    );
+    let Type::List(tags) = spec.field("tags") else {
+        panic!("list")
+    };
     assert_eq!(tags.kind, ListKind::Set);
-    let Type::List(ports) = spec.field("ports") else { panic!("list") };
+    let Type::List(ports) = spec.field("ports") else {
+        panic!("list")
+    };
     assert_eq!(
         ports.kind,
-        ListKind::Map(vec![("port".into(), None), ("protocol".into(), Some(json!("TCP")))])
+        ListKind::Map(vec![
+            ("port".into(), None),
+            ("protocol".into(), Some(json!("TCP")))
+        ])
     );
     assert!(matches!(spec.field("selector"), Type::Map(m) if m.atomic));
     assert!(matches!(spec.field("extra"), Type::Map(m) if !m.atomic && m.fields.is_empty()));
@@ -149,7 +173,9 @@ fn shapes_follow_the_schema_and_kube_defaults() {
     // metadata is ObjectMeta whatever the schema says.
     let meta = ty.field("metadata");
     assert!(meta.is_named("labels"));
-    let Type::List(finalizers) = meta.field("finalizers") else { panic!("list") };
+    let Type::List(finalizers) = meta.field("finalizers") else {
+        panic!("list")
+    };
     assert_eq!(finalizers.kind, ListKind::Set);
 }
 
@@ -195,13 +221,17 @@ fn field_set_of_a_configuration() {
 #[test]
 fn empty_and_null_named_fields_are_members() {
     let set = walk::field_set(&json!({"spec": {"extra": {}, "color": null}}), &ty()).unwrap();
-    assert_eq!(set.to_fields_v1(), json!({"f:spec": {"f:extra": {}, "f:color": {}}}));
+    assert_eq!(
+        set.to_fields_v1(),
+        json!({"f:spec": {"f:extra": {}, "f:color": {}}})
+    );
 }
 
 #[test]
 fn configurations_that_break_list_semantics_are_refused() {
     let ty = ty();
-    let missing = walk::field_set(&json!({"spec": {"containers": [{"image": "x"}]}}), &ty).unwrap_err();
+    let missing =
+        walk::field_set(&json!({"spec": {"containers": [{"image": "x"}]}}), &ty).unwrap_err();
     assert_eq!(
         missing,
         ".spec.containers: element 0: associative list with keys has an element that omits all key fields [\"name\"] (and doesn't have default values for any key fields)"
@@ -215,7 +245,9 @@ fn configurations_that_break_list_semantics_are_refused() {
 }
 
 fn merged(live: Value, config: Value) -> Value {
-    walk::merge(Some(&live), Some(&config), &ty()).unwrap().unwrap()
+    walk::merge(Some(&live), Some(&config), &ty())
+        .unwrap()
+        .unwrap()
 }
 
 #[test]
@@ -263,10 +295,25 @@ fn merge_by_list_and_map_type() {
 
 #[test]
 fn merged_list_order() {
-    let order = |live: Value, config: Value| merged(json!({"spec": {"tags": live}}), json!({"spec": {"tags": config}}))["spec"]["tags"].clone();
-    assert_eq!(order(json!(["a", "b", "c"]), json!(["c", "a"])), json!(["b", "c", "a"]));
-    assert_eq!(order(json!(["a", "b"]), json!(["a", "x", "b"])), json!(["a", "x", "b"]));
-    assert_eq!(order(json!(["a", "b"]), json!(["x"])), json!(["a", "b", "x"]));
+    let order = |live: Value, config: Value| {
+        merged(
+            json!({"spec": {"tags": live}}),
+            json!({"spec": {"tags": config}}),
+        )["spec"]["tags"]
+            .clone()
+    };
+    assert_eq!(
+        order(json!(["a", "b", "c"]), json!(["c", "a"])),
+        json!(["b", "c", "a"])
+    );
+    assert_eq!(
+        order(json!(["a", "b"]), json!(["a", "x", "b"])),
+        json!(["a", "x", "b"])
+    );
+    assert_eq!(
+        order(json!(["a", "b"]), json!(["x"])),
+        json!(["a", "b", "x"])
+    );
     assert_eq!(order(json!([]), json!(["x"])), json!(["x"]));
 }
 
@@ -292,9 +339,13 @@ fn nested_keyed_lists_merge_item_by_item() {
 #[test]
 fn compare_reports_added_modified_removed() {
     let old = json!({"spec": {"color": "red", "size": 1, "tags": ["a"], "extra": {"k": "v"}}});
-    let new = json!({"spec": {"color": "blue", "tags": ["a", "b"], "extra": {"k": "v"}, "args": ["x"]}});
+    let new =
+        json!({"spec": {"color": "blue", "tags": ["a", "b"], "extra": {"k": "v"}, "args": ["x"]}});
     let c = walk::compare(&old, &new, &ty());
-    assert_eq!(c.modified.to_fields_v1(), json!({"f:spec": {"f:color": {}}}));
+    assert_eq!(
+        c.modified.to_fields_v1(),
+        json!({"f:spec": {"f:color": {}}})
+    );
     assert_eq!(c.removed.to_fields_v1(), json!({"f:spec": {"f:size": {}}}));
     assert_eq!(
         c.added.to_fields_v1(),
@@ -306,7 +357,10 @@ fn compare_reports_added_modified_removed() {
 #[test]
 fn compare_from_nothing_owns_the_maps_it_creates() {
     let c = walk::compare(&json!({}), &json!({"spec": {"color": "red"}}), &ty());
-    assert_eq!(c.added.to_fields_v1(), json!({"f:spec": {".": {}, "f:color": {}}}));
+    assert_eq!(
+        c.added.to_fields_v1(),
+        json!({"f:spec": {".": {}, "f:color": {}}})
+    );
 }
 
 #[test]
@@ -324,12 +378,17 @@ fn remove_takes_out_members_and_what_empties() {
         "f:extra": {"f:k": {}},
     }}));
     walk::remove(&mut value, &set, &ty());
-    assert_eq!(value, json!({"spec": {"tags": ["b"], "ports": [{"port": 80}]}}));
+    assert_eq!(
+        value,
+        json!({"spec": {"tags": ["b"], "ports": [{"port": 80}]}})
+    );
 }
 
 #[test]
 fn named_fields_become_members_for_pruning() {
-    let set = set_of(json!({"f:spec": {"f:extra": {"f:k": {}}, "f:containers": {"k:{\"name\":\"c\"}": {"f:image": {}}}}}));
+    let set = set_of(
+        json!({"f:spec": {"f:extra": {"f:k": {}}, "f:containers": {"k:{\"name\":\"c\"}": {"f:image": {}}}}}),
+    );
     let named = walk::named_fields_as_members(&set, &ty());
     assert_eq!(
         named.to_fields_v1(),

@@ -109,7 +109,8 @@ impl Type {
                     Some(sub @ Value::Object(_)) => Type::compile(sub, depth + 1),
                     _ => Type::Deduced,
                 };
-                let atomic = s.get("x-kubernetes-map-type").and_then(Value::as_str) == Some("atomic");
+                let atomic =
+                    s.get("x-kubernetes-map-type").and_then(Value::as_str) == Some("atomic");
                 if fields.is_empty() && !atomic && elem == Type::Deduced {
                     return Type::Deduced;
                 }
@@ -135,7 +136,12 @@ impl Type {
                         } else {
                             ListKind::Map(
                                 keys.into_iter()
-                                    .map(|k| (k.to_string(), items["properties"][k].get("default").cloned()))
+                                    .map(|k| {
+                                        (
+                                            k.to_string(),
+                                            items["properties"][k].get("default").cloned(),
+                                        )
+                                    })
                                     .collect(),
                             )
                         }
@@ -207,9 +213,9 @@ impl ListType {
                 Value::Array(_) => {
                     Err("not supported: associative list with lists as elements".into())
                 }
-                Value::Null => {
-                    Err("associative list without keys has an element that's an explicit null".into())
-                }
+                Value::Null => Err(
+                    "associative list without keys has an element that's an explicit null".into(),
+                ),
                 scalar => Ok(Pe::Value(canonical(scalar))),
             },
             ListKind::Map(keys) => {
@@ -218,7 +224,11 @@ impl ListType {
                     Value::Null => {
                         return Err("associative list with keys may not have a null element".into())
                     }
-                    _ => return Err("associative list with keys may not have non-map elements".into()),
+                    _ => {
+                        return Err(
+                            "associative list with keys may not have non-map elements".into()
+                        )
+                    }
                 };
                 let mut key = Map::new();
                 for (name, default) in keys {

@@ -59,10 +59,7 @@ fn index_items<'v>(
                 out.push((pe, item));
             }
             Err(e) if strict => {
-                return Err(format!(
-                    "{}: element {i}: {e}",
-                    super::set::show_path(path)
-                ))
+                return Err(format!("{}: element {i}: {e}", super::set::show_path(path)))
             }
             Err(_) => {}
         }
@@ -79,7 +76,13 @@ pub(crate) fn field_set(value: &Value, ty: &Type) -> Result<Set, String> {
     Ok(set)
 }
 
-fn fields(value: &Value, ty: &Type, path: &mut Path, set: &mut Set, depth: usize) -> Result<(), String> {
+fn fields(
+    value: &Value,
+    ty: &Type,
+    path: &mut Path,
+    set: &mut Set,
+    depth: usize,
+) -> Result<(), String> {
     if depth > super::MAX_DEPTH {
         return Err(format!("{}: nests too deeply", super::set::show_path(path)));
     }
@@ -214,7 +217,11 @@ fn find<'v>(side: &[(Pe, &'v Value)], pe: &Pe) -> Option<&'v Value> {
 /// members and list items of both are merged, the live value's others stay. List order is
 /// kube-apiserver's: items of both in the configuration's order, live-only items where they
 /// were, configuration-only items where the configuration has them.
-pub(crate) fn merge(live: Option<&Value>, config: Option<&Value>, ty: &Type) -> Result<Option<Value>, String> {
+pub(crate) fn merge(
+    live: Option<&Value>,
+    config: Option<&Value>,
+    ty: &Type,
+) -> Result<Option<Value>, String> {
     merge_at(live, config, ty, &mut Vec::new(), 0)
 }
 
@@ -255,7 +262,9 @@ fn merge_at(
             let mut out = Map::new();
             for name in l.keys().chain(r.keys().filter(|k| !l.contains_key(*k))) {
                 path.push(Pe::Field(name.clone()));
-                if let Some(v) = merge_at(l.get(name), r.get(name), ty.field(name), path, depth + 1)? {
+                if let Some(v) =
+                    merge_at(l.get(name), r.get(name), ty.field(name), path, depth + 1)?
+                {
                     out.insert(name.clone(), v);
                 }
                 path.pop();

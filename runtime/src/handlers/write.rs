@@ -97,7 +97,13 @@ pub(crate) fn scope(ctx: &Ctx, part: Part) -> Scope {
 
 /// Records a create, update or patch by `manager` in `new`'s managed fields, after the schema's
 /// defaults (which the writer then owns, as in kube-apiserver).
-fn track(ctx: &Ctx, old: Option<&Value>, new: &mut Map<String, Value>, manager: &Manager, part: Part) {
+fn track(
+    ctx: &Ctx,
+    old: Option<&Value>,
+    new: &mut Map<String, Value>,
+    manager: &Manager,
+    part: Part,
+) {
     let mut value = Value::Object(std::mem::take(new));
     ctx.entry().validator.apply_defaults(&mut value);
     if let Value::Object(map) = value {
@@ -368,7 +374,10 @@ pub(crate) async fn commit(
         // Only status changes: start from the old object and take the new status (and the
         // managed fields an apply computed).
         let status = new.remove("status");
-        let managed = new.get("metadata").and_then(|m| m.get("managedFields")).cloned();
+        let managed = new
+            .get("metadata")
+            .and_then(|m| m.get("managedFields"))
+            .cloned();
         new = old_map.clone();
         match status {
             Some(status) => new.insert("status".into(), status),
@@ -459,20 +468,21 @@ fn same_object(old: &Value, new: &Value) -> bool {
         return old == new;
     };
     a.len() == b.len()
-        && a.iter().all(|(key, value)| match (key.as_str(), b.get(key)) {
-            ("metadata", Some(other)) => {
-                let strip = |m: &Value| {
-                    let mut m = m.clone();
-                    if let Some(m) = m.as_object_mut() {
-                        m.remove("resourceVersion");
-                    }
-                    m
-                };
-                strip(value) == strip(other)
-            }
-            (_, Some(other)) => value == other,
-            (_, None) => false,
-        })
+        && a.iter()
+            .all(|(key, value)| match (key.as_str(), b.get(key)) {
+                ("metadata", Some(other)) => {
+                    let strip = |m: &Value| {
+                        let mut m = m.clone();
+                        if let Some(m) = m.as_object_mut() {
+                            m.remove("resourceVersion");
+                        }
+                        m
+                    };
+                    strip(value) == strip(other)
+                }
+                (_, Some(other)) => value == other,
+                (_, None) => false,
+            })
 }
 
 fn conflict_or(e: StoreError, model: &crate::codegen::ResourceModel, name: &str) -> Status {

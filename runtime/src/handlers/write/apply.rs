@@ -68,13 +68,21 @@ fn check_config(ctx: &Ctx, config: &mut Map<String, Value>, name: &str) -> Resul
     }
     let model = ctx.model();
     let expected = model.api_version();
-    let given = config.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let given = config
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if given != expected {
         return Err(Status::bad_request(format!(
             "Incorrect version specified in apply patch. Specified patch version: {given}, expected: {expected}"
         )));
     }
-    if config.get("kind").and_then(Value::as_str).unwrap_or("").is_empty() {
+    if config
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+    {
         return Err(Status::bad_request(format!(
             "Object 'Kind' is missing in '{}'",
             Value::Object(config.clone())
@@ -111,7 +119,9 @@ fn apply_status(ctx: &Ctx, error: ApplyError) -> Status {
                 ),
             )
         }
-        ApplyError::Live(why) => Status::internal(format!("failed to decode managed fields: {why}")),
+        ApplyError::Live(why) => {
+            Status::internal(format!("failed to decode managed fields: {why}"))
+        }
     }
 }
 
@@ -129,11 +139,7 @@ fn check_name(object: &Map<String, Value>, name: &str) -> Result<(), Status> {
 /// PATCH with an apply configuration, of the object or of its status.
 pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Body>, Status> {
     let dry_run = ctx.dry_run()?;
-    if ctx
-        .query()
-        .get("fieldManager")
-        .is_none_or(|m| m.is_empty())
-    {
+    if ctx.query().get("fieldManager").is_none_or(|m| m.is_empty()) {
         return Err(invalid_options(
             ctx,
             "fieldManager: Required value: is required for apply patch",
