@@ -96,25 +96,28 @@ impl Conflict {
 
 /// The fields no manager owns: identity and bookkeeping the server sets (kube-apiserver's
 /// `stripMetaManager`).
-fn stripped() -> Set {
-    let mut set = Set::new();
-    for name in ["apiVersion", "kind", "metadata"] {
-        set.insert(&[Pe::Field(name.into())]);
-    }
-    for name in [
-        "name",
-        "namespace",
-        "creationTimestamp",
-        "selfLink",
-        "uid",
-        "clusterName",
-        "generation",
-        "managedFields",
-        "resourceVersion",
-    ] {
-        set.insert(&[Pe::Field("metadata".into()), Pe::Field(name.into())]);
-    }
-    set
+fn stripped() -> &'static Set {
+    static STRIPPED: std::sync::OnceLock<Set> = std::sync::OnceLock::new();
+    STRIPPED.get_or_init(|| {
+        let mut set = Set::new();
+        for name in ["apiVersion", "kind", "metadata"] {
+            set.insert(&[Pe::Field(name.into())]);
+        }
+        for name in [
+            "name",
+            "namespace",
+            "creationTimestamp",
+            "selfLink",
+            "uid",
+            "clusterName",
+            "generation",
+            "managedFields",
+            "resourceVersion",
+        ] {
+            set.insert(&[Pe::Field("metadata".into()), Pe::Field(name.into())]);
+        }
+        set
+    })
 }
 
 /// Which top-level fields a write through a subresource may own.
@@ -130,23 +133,15 @@ pub(crate) enum Scope {
 
 impl Scope {
     /// `set` without the fields this scope does not reach.
-    pub fn filter(self, set: &Set) -> Set {
+    pub fn filter(self, mut set: Set) -> Set {
         let status = Pe::Field("status".into());
-        let mut only_status = Set::new();
-        if let Some(child) = set.child(&status) {
-            for path in child.paths() {
-                let mut full = vec![status.clone()];
-                full.extend(path);
-                only_status.insert(&full);
-            }
-        }
-        if set.has_member(&status) {
-            only_status.insert(std::slice::from_ref(&status));
-        }
         match self {
-            Scope::All => set.clone(),
-            Scope::NotStatus => set.difference(&only_status),
-            Scope::Status => only_status,
+            Scope::All => set,
+            Scope::NotStatus => {
+                set.remove_subtree(&status);
+                set
+            }
+            Scope::Status => set.only_subtree(&status),
         }
     }
 }
@@ -285,12 +280,16 @@ impl Managed {
         now: &str,
     ) {
         let c = walk::compare(old, new, ty);
-        let changed = scope.filter(&c.added.union(&c.modified));
-        let removed = scope.filter(&c.removed);
+        let mut changed = c.added;
+        changed.union_with(&c.modified);
+        let changed = scope.filter(changed);
+        let removed = scope.filter(c.removed);
         for e in &mut self.entries {
-            e.set = e.set.difference(&changed).difference(&removed);
+            e.set.subtract(&changed);
+            e.set.subtract(&removed);
         }
-        let mine = changed.difference(&stripped());
+        let mut mine = changed;
+        mine.subtract(stripped());
         if !mine.is_empty() {
             match self.find(manager) {
                 Some(i) => {
@@ -318,15 +317,18 @@ impl Managed {
         live: &Value,
         config: &Value,
         ty: &Type,
-        manager: &Manager,
-        scope: Scope,
-        force: bool,
-        now: &str,
-    ) -> Result<Option<Value>, ApplyError> {
+        applier: &Applier<'_>,
+) -> Result<Option<Value>, ApplyError> {
+        let Applier {
+            manager,
+            scope,
+            force,
+            now,
+        } = *applier;
         let merged = walk::merge(Some(live), Some(config), ty)
             .map_err(ApplyError::Invalid)?
             .unwrap_or(Value::Null);
-        let applied = scope.filter(&walk::field_set(config, ty).map_err(ApplyError::Invalid)?);
+        let applied = scope.filter(walk::field_set(config, ty).map_err(ApplyError::Invalid)?);
         let last = self.find(manager).map(|i| self.entries[i].set.clone());
         let me = match self.find(manager) {
             Some(i) => {
@@ -347,13 +349,15 @@ impl Managed {
         if let Some(last) = last.filter(|l| !l.is_empty()) {
             let dropped = walk::named_fields_as_members(&last, ty)
                 .difference(&walk::named_fields_as_members(&self.owned(), ty))
-                .difference(&stripped());
+                .difference(stripped());
             walk::remove(&mut pruned, &dropped, ty);
         }
         // Only the fields this scope reaches count: the rest of the object is not written.
         let c = walk::compare(live, &pruned, ty);
-        let changed = scope.filter(&c.added.union(&c.modified));
-        let removed = scope.filter(&c.removed);
+        let mut changed = c.added;
+        changed.union_with(&c.modified);
+        let changed = scope.filter(changed);
+        let removed = scope.filter(c.removed);
         let mut conflicts = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             if i == me {
@@ -374,11 +378,12 @@ impl Managed {
         }
         for (i, e) in self.entries.iter_mut().enumerate() {
             if i != me {
-                e.set = e.set.difference(&changed).difference(&removed);
+                e.set.subtract(&changed);
+                e.set.subtract(&removed);
             }
         }
         let mine = &mut self.entries[me];
-        mine.set = mine.set.difference(&stripped());
+        mine.set.subtract(stripped());
         let unchanged = pruned == *live;
         if !unchanged {
             mine.time = Some(now.to_string());
@@ -422,6 +427,16 @@ impl Managed {
             }
         }
     }
+}
+
+/// Who applies, through which part of the object, whether it takes fields from their owners,
+/// and when.
+#[derive(Clone, Copy)]
+pub(crate) struct Applier<'a> {
+    pub manager: &'a Manager,
+    pub scope: Scope,
+    pub force: bool,
+    pub now: &'a str,
 }
 
 /// Why an apply did not go through.

@@ -115,13 +115,15 @@ pub(crate) fn track_update(
             _ => from_old(),
         }
     };
+    // The old object keeps its managed fields for the comparison: they are no one's, and a
+    // copy without them would cost a clone of the whole object.
     let empty = Value::Object(Map::new());
-    let old = old.map(without_managed).unwrap_or(empty);
+    let old = old.unwrap_or(&empty);
     let mut value = Value::Object(std::mem::take(new));
     if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");
     }
-    managed.update(&old, &value, ty, manager, scope, now);
+    managed.update(old, &value, ty, manager, scope, now);
     let Value::Object(map) = value else {
         unreachable!("an object stays an object")
     };
@@ -154,7 +156,13 @@ pub(crate) fn apply(
     let live_value = live
         .map(without_managed)
         .unwrap_or_else(|| Value::Object(Map::new()));
-    let result = managed.apply(&live_value, config, ty, manager, scope, force, now)?;
+    let applier = managed::Applier {
+        manager,
+        scope,
+        force,
+        now,
+    };
+    let result = managed.apply(&live_value, config, ty, &applier)?;
     let mut object = match result.unwrap_or(live_value) {
         Value::Object(map) => map,
         _ => Map::new(),

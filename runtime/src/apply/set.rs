@@ -200,6 +200,44 @@ impl Set {
         Set { members, children }
     }
 
+    /// Takes the paths of `other` out of this set, in place (only the nodes both share are
+    /// visited).
+    pub fn subtract(&mut self, other: &Set) {
+        if other.members.len() < self.members.len() {
+            for pe in &other.members {
+                self.members.remove(pe);
+            }
+        } else {
+            self.members.retain(|pe| !other.members.contains(pe));
+        }
+        for (pe, theirs) in &other.children {
+            if let Some(mine) = self.children.get_mut(pe) {
+                mine.subtract(theirs);
+                if mine.is_empty() {
+                    self.children.remove(pe);
+                }
+            }
+        }
+    }
+
+    /// Takes `pe`, and everything under it, out of this level.
+    pub fn remove_subtree(&mut self, pe: &Pe) {
+        self.members.remove(pe);
+        self.children.remove(pe);
+    }
+
+    /// Only `pe` and what is under it.
+    pub fn only_subtree(&self, pe: &Pe) -> Set {
+        let mut out = Set::new();
+        if self.members.contains(pe) {
+            out.members.insert(pe.clone());
+        }
+        if let Some(child) = self.children.get(pe) {
+            out.children.insert(pe.clone(), child.clone());
+        }
+        out
+    }
+
     /// Paths in both sets.
     pub fn intersection(&self, other: &Set) -> Set {
         let members = self.members.intersection(&other.members).cloned().collect();
