@@ -66,6 +66,35 @@ pub(crate) struct Entry {
     pub manager: Manager,
     pub time: Option<String>,
     pub set: Set,
+    /// `fieldsV1` as read, while `set` is still what it says: written back as it was instead
+    /// of encoding the set again.
+    pub raw: Option<Value>,
+}
+
+impl Entry {
+    /// A new entry owning `set`.
+    fn new(manager: Manager, time: Option<String>, set: Set) -> Entry {
+        Entry {
+            manager,
+            time,
+            set,
+            raw: None,
+        }
+    }
+
+    /// Takes `other`'s fields out of the entry.
+    fn subtract(&mut self, other: &Set) {
+        if self.set.subtract(other) {
+            self.raw = None;
+        }
+    }
+
+    /// Adds `other`'s fields to the entry.
+    fn add(&mut self, other: &Set) {
+        if self.set.union_with(other) {
+            self.raw = None;
+        }
+    }
 }
 
 /// An object's managed fields.
@@ -198,7 +227,13 @@ impl Managed {
                 ));
             }
             let time = e.get("time").and_then(Value::as_str).map(str::to_string);
-            out.entries.push(Entry { manager, time, set });
+            let raw = e.get("fieldsV1").filter(|f| f.is_object()).cloned();
+            out.entries.push(Entry {
+                manager,
+                time,
+                set,
+                raw,
+            });
         }
         Ok(out)
     }
@@ -240,7 +275,7 @@ impl Managed {
                         "operation": e.manager.operation.name(),
                         "apiVersion": e.manager.api_version,
                         "fieldsType": "FieldsV1",
-                        "fieldsV1": e.set.to_fields_v1(),
+                        "fieldsV1": e.raw.clone().unwrap_or_else(|| e.set.to_fields_v1()),
                     });
                     if let Some(time) = &e.time {
                         out["time"] = Value::from(time.as_str());
@@ -284,9 +319,13 @@ impl Managed {
         changed.union_with(&c.modified);
         let changed = scope.filter(changed);
         let removed = scope.filter(c.removed);
+        // The writer's own entry loses only what it removed: what it changed it keeps (and
+        // its `fieldsV1` need not be written again when that was already its own).
         for e in &mut self.entries {
-            e.set.subtract(&changed);
-            e.set.subtract(&removed);
+            if !e.manager.same(manager) {
+                e.subtract(&changed);
+            }
+            e.subtract(&removed);
         }
         let mut mine = changed;
         mine.subtract(stripped());
@@ -294,14 +333,13 @@ impl Managed {
             match self.find(manager) {
                 Some(i) => {
                     let e = &mut self.entries[i];
-                    e.set = e.set.union(&mine);
+                    e.add(&mine);
                     e.time = Some(now.to_string());
                 }
-                None => self.entries.push(Entry {
-                    manager: manager.clone(),
-                    time: Some(now.to_string()),
-                    set: mine,
-                }),
+                None => {
+                    let entry = Entry::new(manager.clone(), Some(now.to_string()), mine);
+                    self.entries.push(entry)
+                }
             }
         }
         self.entries.retain(|e| !e.set.is_empty());
@@ -318,7 +356,7 @@ impl Managed {
         config: &Value,
         ty: &Type,
         applier: &Applier<'_>,
-) -> Result<Option<Value>, ApplyError> {
+    ) -> Result<Option<Value>, ApplyError> {
         let Applier {
             manager,
             scope,
@@ -332,16 +370,17 @@ impl Managed {
         let last = self.find(manager).map(|i| self.entries[i].set.clone());
         let me = match self.find(manager) {
             Some(i) => {
-                self.entries[i].set = applied.clone();
-                self.entries[i].manager.api_version = manager.api_version.clone();
+                let e = &mut self.entries[i];
+                if e.set != applied {
+                    e.set = applied.clone();
+                    e.raw = None;
+                }
+                e.manager.api_version = manager.api_version.clone();
                 i
             }
             None => {
-                self.entries.push(Entry {
-                    manager: manager.clone(),
-                    time: None,
-                    set: applied.clone(),
-                });
+                let entry = Entry::new(manager.clone(), None, applied.clone());
+                self.entries.push(entry);
                 self.entries.len() - 1
             }
         };
@@ -378,12 +417,12 @@ impl Managed {
         }
         for (i, e) in self.entries.iter_mut().enumerate() {
             if i != me {
-                e.set.subtract(&changed);
-                e.set.subtract(&removed);
+                e.subtract(&changed);
+                e.subtract(&removed);
             }
         }
         let mine = &mut self.entries[me];
-        mine.set.subtract(stripped());
+        mine.subtract(stripped());
         let unchanged = pruned == *live;
         if !unchanged {
             mine.time = Some(now.to_string());
@@ -418,11 +457,10 @@ impl Managed {
                 subresource: String::new(),
             };
             match self.find(&bucket) {
-                Some(i) => self.entries[i].set.union_with(&oldest.set),
+                Some(i) => self.entries[i].add(&oldest.set),
                 None => self.entries.push(Entry {
                     manager: bucket,
-                    time: oldest.time,
-                    set: oldest.set,
+                    ..oldest
                 }),
             }
         }

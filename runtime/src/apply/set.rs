@@ -166,21 +166,30 @@ impl Set {
     }
 
     /// Paths in either set.
+    #[cfg(test)]
     pub fn union(&self, other: &Set) -> Set {
         let mut out = self.clone();
         out.union_with(other);
         out
     }
 
-    /// Adds every path of `other`.
-    pub fn union_with(&mut self, other: &Set) {
-        self.members.extend(other.members.iter().cloned());
+    /// Adds every path of `other`; whether that added any.
+    pub fn union_with(&mut self, other: &Set) -> bool {
+        let mut added = false;
+        for pe in &other.members {
+            added |= self.members.insert(pe.clone());
+        }
         for (pe, child) in &other.children {
-            self.children
+            if child.is_empty() {
+                continue;
+            }
+            added |= self
+                .children
                 .entry(pe.clone())
                 .or_default()
                 .union_with(child);
         }
+        added
     }
 
     /// Paths in `self` and not in `other`.
@@ -201,8 +210,9 @@ impl Set {
     }
 
     /// Takes the paths of `other` out of this set, in place (only the nodes both share are
-    /// visited).
-    pub fn subtract(&mut self, other: &Set) {
+    /// visited); whether that took any.
+    pub fn subtract(&mut self, other: &Set) -> bool {
+        let before = self.members.len();
         if other.members.len() < self.members.len() {
             for pe in &other.members {
                 self.members.remove(pe);
@@ -210,14 +220,16 @@ impl Set {
         } else {
             self.members.retain(|pe| !other.members.contains(pe));
         }
+        let mut took = self.members.len() != before;
         for (pe, theirs) in &other.children {
             if let Some(mine) = self.children.get_mut(pe) {
-                mine.subtract(theirs);
+                took |= mine.subtract(theirs);
                 if mine.is_empty() {
                     self.children.remove(pe);
                 }
             }
         }
+        took
     }
 
     /// Takes `pe`, and everything under it, out of this level.

@@ -275,6 +275,7 @@ fn encoding_orders_appliers_first_then_by_time() {
             },
             time: Some(time.into()),
             set: set.clone(),
+            raw: None,
         });
     }
     let names: Vec<Value> = m

@@ -162,10 +162,26 @@ pub(crate) fn check_object(
     if !causes.is_empty() {
         return Err(Status::invalid(model, name, causes));
     }
-    let decoded = entry
+    // The managed fields skip the typed round trip: they are the server's, already in their
+    // canonical form, and as many JSON nodes as a small object, which the round trip would
+    // read path by path.
+    let managed = value
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .and_then(|meta| meta.remove("managedFields"));
+    let mut decoded = entry
         .decoder
         .canonical(&value)
         .map_err(|cause| Status::invalid(model, name, vec![cause]))?;
+    if let (Some(managed), Some(meta)) = (
+        managed,
+        decoded
+            .value
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut),
+    ) {
+        meta.insert("managedFields".into(), managed);
+    }
     let mode = field_validation(ctx)?;
     let problems: Vec<String> = decoded
         .unknown
@@ -511,11 +527,11 @@ fn preserve_system_fields(
     old: &Map<String, Value>,
     new: &mut Map<String, Value>,
 ) -> Result<(), Status> {
+    let empty = Map::new();
     let old_meta = old
         .get("metadata")
         .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+        .unwrap_or(&empty);
     let meta = meta_mut(new);
     let mut causes = Vec::new();
     for field in ["uid", "creationTimestamp"] {
