@@ -396,3 +396,22 @@ fn named_fields_become_members_for_pruning() {
             "f:containers": {".": {}, "k:{\"name\":\"c\"}": {"f:image": {}}}}})
     );
 }
+
+#[test]
+fn fields_the_schema_prunes_are_no_ones() {
+    let ty = ty();
+    let config =
+        json!({"spec": {"color": "red", "shade": "dark", "blob": {"kept": 1}}, "extra": 1});
+    let set = walk::field_set(&config, &ty).unwrap();
+    assert_eq!(
+        set.to_fields_v1(),
+        json!({"f:spec": {"f:color": {}, "f:blob": {"f:kept": {}}}})
+    );
+    let c = walk::compare(&json!({"spec": {}}), &config, &ty);
+    assert_eq!(
+        c.added.to_fields_v1(),
+        json!({"f:spec": {"f:color": {}, "f:blob": {".": {}, "f:kept": {}}}})
+    );
+    // The merge keeps them, for the write's pruning to warn about or refuse.
+    assert_eq!(merged(json!({}), config.clone()), config);
+}

@@ -617,10 +617,10 @@ fn status_and_main_resource_are_owned_apart() {
 #[test]
 fn update_entries_are_capped() {
     let t = ty();
-    let mut object = widget(json!({})).as_object().unwrap().clone();
+    let mut object = widget(json!({"extra": {}})).as_object().unwrap().clone();
     for i in 0..12 {
         let old = Value::Object(object.clone());
-        object["spec"][format!("f{i}")] = json!(i);
+        object["spec"]["extra"][format!("f{i}")] = json!(i.to_string());
         track_update(
             &t,
             Some(&old),
@@ -638,7 +638,7 @@ fn update_entries_are_capped() {
         .expect("bucket");
     assert_eq!(
         ancient["fieldsV1"],
-        json!({"f:spec": {"f:f0": {}, "f:f1": {}, "f:f2": {}}})
+        json!({"f:spec": {"f:extra": {"f:f0": {}, "f:f1": {}, "f:f2": {}}}})
     );
 }
 

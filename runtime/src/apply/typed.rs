@@ -25,6 +25,8 @@ pub(crate) enum Type {
     /// Typed by its value: an object is a granular map of deduced members, anything else is
     /// owned as a whole.
     Deduced,
+    /// A member the schema does not know, which the write prunes: no one owns it.
+    Pruned,
 }
 
 /// An object's shape.
@@ -105,9 +107,15 @@ impl Type {
                         .collect(),
                     _ => BTreeMap::new(),
                 };
+                // Members the schema does not name are pruned by the write (as a custom
+                // resource's are, before kube-apiserver's field manager sees them), unless the
+                // node keeps unknown fields.
                 let elem = match s.get("additionalProperties") {
                     Some(sub @ Value::Object(_)) => Type::compile(sub, depth + 1),
-                    _ => Type::Deduced,
+                    _ if flag("x-kubernetes-preserve-unknown-fields") || fields.is_empty() => {
+                        Type::Deduced
+                    }
+                    _ => Type::Pruned,
                 };
                 let atomic =
                     s.get("x-kubernetes-map-type").and_then(Value::as_str) == Some("atomic");
@@ -190,15 +198,18 @@ impl Type {
             Type::List(list) => Shape::List(list),
             Type::Deduced if value.is_object() => Shape::Map(&Type::Deduced),
             Type::Deduced => Shape::Leaf,
+            Type::Pruned => Shape::Skip,
         }
     }
 }
 
-/// How a value is walked: as a whole, member by member, or item by item.
+/// How a value is walked: as a whole, member by member, item by item, or not at all.
 pub(crate) enum Shape<'a> {
     Leaf,
     Map(&'a Type),
     List(&'a ListType),
+    /// A member the write prunes: owned by no one, compared with nothing.
+    Skip,
 }
 
 impl ListType {

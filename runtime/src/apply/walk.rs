@@ -87,6 +87,7 @@ fn fields(
         return Err(format!("{}: nests too deeply", super::set::show_path(path)));
     }
     match ty.shape(value) {
+        Shape::Skip => {}
         Shape::Leaf => set.insert(path),
         Shape::Map(ty) => {
             let Value::Object(map) = value else {
@@ -94,8 +95,12 @@ fn fields(
                 return Ok(());
             };
             for (name, child) in map {
+                let child_ty = ty.field(name);
+                if *child_ty == Type::Pruned {
+                    continue;
+                }
                 path.push(Pe::Field(name.clone()));
-                fields(child, ty.field(name), path, set, depth + 1)?;
+                fields(child, child_ty, path, set, depth + 1)?;
                 let empty = child.is_null() || child.as_object().is_some_and(Map::is_empty);
                 if empty || !ty.is_named(name) {
                     set.insert(path);
@@ -157,6 +162,7 @@ fn diff(
         return;
     }
     match ty.shape(sample) {
+        Shape::Skip => {}
         Shape::Leaf => leaf(old, new, path, c),
         Shape::Map(ty) => {
             let (a, b) = (members(old), members(new));
@@ -167,9 +173,13 @@ fn diff(
             let empty = Map::new();
             let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
             for name in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+                let child_ty = ty.field(name);
+                if *child_ty == Type::Pruned {
+                    continue;
+                }
                 path.push(Pe::Field(name.clone()));
                 let (x, y) = (a.get(name), b.get(name));
-                diff(x, y, ty.field(name), path, c, depth + 1);
+                diff(x, y, child_ty, path, c, depth + 1);
                 item_hook(x, y, path, c);
                 path.pop();
             }
@@ -241,6 +251,8 @@ fn merge_at(
         return Err(format!("{}: nests too deeply", super::set::show_path(path)));
     }
     match ty.shape(rhs) {
+        // Kept for the write's own pruning, which warns about it or refuses it.
+        Shape::Skip => Ok(Some(rhs.clone())),
         Shape::Leaf => {
             // The configuration is still checked (keys of its lists, say) where it is typed.
             Ok(Some(rhs.clone()))
@@ -361,7 +373,7 @@ fn remove_at(value: &mut Value, set: &Set, ty: &Type, depth: usize) -> bool {
         return false;
     }
     match ty.shape(value) {
-        Shape::Leaf => false,
+        Shape::Leaf | Shape::Skip => false,
         Shape::Map(ty) => {
             let Value::Object(map) = value else {
                 return false;
