@@ -670,3 +670,60 @@ async fn derived_list_semantics_merge_per_item() {
         r.text
     );
 }
+
+#[tokio::test]
+async fn scale_is_applied_to_the_replicas_field() {
+    let s = server();
+    apply(
+        &s,
+        "sc",
+        "fieldManager=alice",
+        config("sc", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    let scale = |replicas: i64| json!({"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "sc"}, "spec": {"replicas": replicas}});
+    let url = |query: &str| format!("{WIDGETS}/sc/scale?{query}");
+    // alice owns replicas: the autoscaler's apply through /scale conflicts, then forces.
+    let r = patch(&s, &url("fieldManager=hpa"), APPLY, scale(3)).await;
+    assert_eq!(r.code, 409, "{}", r.text);
+    assert_eq!(
+        r.body["message"],
+        "Apply failed with 1 conflict: conflict with \"alice\": .spec.replicas"
+    );
+    let r = patch(&s, &url("fieldManager=hpa&force=true"), APPLY, scale(3)).await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert_eq!(
+        (r.body["kind"].as_str(), r.body["spec"]["replicas"].as_i64()),
+        (Some("Scale"), Some(3))
+    );
+    let object = get(&s, &format!("{WIDGETS}/sc")).await;
+    assert_eq!(object.body["spec"]["replicas"], 3);
+    let hpa = entries(&object)
+        .into_iter()
+        .find(|e| e["manager"] == "hpa")
+        .unwrap();
+    assert_eq!(
+        (hpa["operation"].as_str(), hpa["subresource"].as_str()),
+        (Some("Apply"), Some("scale"))
+    );
+    assert_eq!(hpa["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}));
+    // The same Scale again writes nothing; a wrong kind or version is refused.
+    let again = patch(&s, &url("fieldManager=hpa"), APPLY, scale(3)).await;
+    assert_eq!(
+        again.body["metadata"]["resourceVersion"],
+        object.body["metadata"]["resourceVersion"]
+    );
+    let mut wrong = scale(2);
+    wrong["apiVersion"] = json!("demo.krest.dev/v1");
+    assert_eq!(
+        patch(&s, &url("fieldManager=hpa"), APPLY, wrong).await.code,
+        400
+    );
+    assert_eq!(
+        patch(&s, &url("fieldManager=hpa"), APPLY, scale(-1))
+            .await
+            .code,
+        422
+    );
+    assert_eq!(patch(&s, &url(""), APPLY, scale(2)).await.code, 422);
+}

@@ -1,5 +1,5 @@
 //! End to end through kube-rs: `Patch::Apply` against a real `widgets-server`, with and
-//! without `force()`, typed and dynamic, and the managed fields it leaves.
+//! without `force()`, on the object and through `/scale`, and the managed fields it leaves.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -124,6 +124,23 @@ async fn kube_rs_patch_apply() {
         .await
         .expect("apply without replicas");
     assert_eq!(kept.data["spec"]["replicas"], 1);
+
+    // An autoscaler applies a Scale through /scale: it takes spec.replicas with force().
+    let scale = json!({"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "applied"}, "spec": {"replicas": 4}});
+    let scaled: kube::core::DynamicObject = api
+        .patch_subresource(
+            "scale",
+            "applied",
+            &PatchParams::apply("hpa").force(),
+            &Patch::Apply(scale),
+        )
+        .await
+        .expect("apply through /scale");
+    assert_eq!(scaled.data["spec"]["replicas"], 4);
+    assert_eq!(
+        api.get("applied").await.unwrap().data["spec"]["replicas"],
+        4
+    );
 
     // An apply without a field manager is a 422 from the server.
     let err = api

@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 
 mod apply;
 
+pub(crate) use apply::{apply_scale, APPLY_PATCH};
+
 use super::context::Ctx;
 use super::object::{check_namespace, check_type_meta, meta_mut, meta_str, respond, warn_unknown};
 use super::read::parse_revision;
@@ -651,14 +653,6 @@ pub(crate) enum Patch {
 /// Reads a PATCH body by its content type.
 pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
     let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
-    if media.starts_with("application/apply-patch") {
-        let mut status = Status::unsupported_media_type(&PATCH_TYPES);
-        status.message = format!(
-            "server-side apply ({media}) is not supported here: krest applies to the object and to /status, not through /scale; {}",
-            status.message
-        );
-        return Err(status);
-    }
     let strategic =
         media == STRATEGIC_MERGE_PATCH && crate::builtin::namespace::is_namespace(ctx.model());
     if !PATCH_TYPES.contains(&media.as_str()) && !strategic {
@@ -737,7 +731,7 @@ pub async fn patch(mut ctx: Ctx) -> Result<Response<Body>, Status> {
 /// between, unless the patch itself pinned a `resourceVersion`.
 pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Body>, Status> {
     let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
-    if media == apply::APPLY_PATCH {
+    if media == APPLY_PATCH {
         return apply::apply_patch(ctx, part).await;
     }
     let dry_run = ctx.dry_run()?;

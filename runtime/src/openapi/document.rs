@@ -238,16 +238,13 @@ fn operation(model: &ResourceModel, action: &Action, object: &str, list: &str) -
         }
         ActionVerb::Patch => {
             // Only what krest applies: no strategic merge patch (kubectl would compute one)
-            // but for the built-in Namespace; server-side apply but through `/scale`.
+            // but for the built-in Namespace; server-side apply.
             let patch = reference(&format!("{META}.Patch"));
             op["requestBody"] = json!({"content": {
+                "application/apply-patch+yaml": {"schema": patch},
                 "application/json-patch+json": {"schema": patch},
                 "application/merge-patch+json": {"schema": patch},
             }, "required": true});
-            if action.subresource_kind != SubresourceKind::Scale {
-                op["requestBody"]["content"]["application/apply-patch+yaml"] =
-                    json!({"schema": patch});
-            }
             if crate::builtin::namespace::is_namespace(model) {
                 op["requestBody"]["content"]["application/strategic-merge-patch+json"] =
                     json!({"schema": patch});

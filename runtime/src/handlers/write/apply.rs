@@ -17,7 +17,7 @@ use crate::response::Body;
 use crate::status::{Cause, Status};
 
 /// The apply patch's media type (JSON is YAML, so either body comes under it).
-pub(super) const APPLY_PATCH: &str = "application/apply-patch+yaml";
+pub(crate) const APPLY_PATCH: &str = "application/apply-patch+yaml";
 
 /// How Go's `encoding/json` names a value's type in an unmarshalling error.
 fn go_type(value: &Value) -> &'static str {
@@ -217,4 +217,127 @@ pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Bo
         }
     }
     Err(Status::modified(ctx.model(), &name))
+}
+
+/// Writes `new` at a dotted path (`.spec.replicas`), creating objects on the way.
+fn set_dotted(value: &mut Value, path: &str, new: Value) {
+    let mut at = value;
+    let fields: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    for (i, field) in fields.iter().enumerate() {
+        if !at.is_object() {
+            *at = Value::Object(Map::new());
+        }
+        let Some(object) = at.as_object_mut() else {
+            return;
+        };
+        if i + 1 == fields.len() {
+            object.insert((*field).to_string(), new);
+            return;
+        }
+        at = object
+            .entry(*field)
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// PATCH `/scale` with an apply configuration of an `autoscaling/v1` Scale, as kube-apiserver
+/// maps it: its `spec.replicas` is applied to the object's replicas field (`spec_path`) by the
+/// manager, recorded with `subresource: scale`; the answer is the object's Scale (`scale_of`).
+pub(crate) async fn apply_scale(
+    ctx: &mut Ctx,
+    spec_path: &str,
+    scale_of: fn(&Ctx, &Value) -> Value,
+) -> Result<Response<Body>, Status> {
+    let dry_run = ctx.dry_run()?;
+    if ctx.query().get("fieldManager").is_none_or(|m| m.is_empty()) {
+        return Err(invalid_options(
+            ctx,
+            "fieldManager: Required value: is required for apply patch",
+        ));
+    }
+    let manager = field_manager(ctx, Operation::Apply)?;
+    let force = ctx.query().flag("force");
+    super::field_validation(ctx)?;
+    let name = ctx.item_name()?.to_string();
+    let bytes = ctx.body().await?;
+    let (config, _) = parse(&bytes)?;
+    if config
+        .get("metadata")
+        .and_then(|m| m.get("managedFields"))
+        .is_some_and(|f| !f.is_null())
+    {
+        return Err(Status::bad_request("metadata.managedFields must be nil"));
+    }
+    let given = config
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if given != "autoscaling/v1" {
+        return Err(Status::bad_request(format!(
+            "Incorrect version specified in apply patch. Specified patch version: {given}, expected: autoscaling/v1"
+        )));
+    }
+    if config.get("kind").and_then(Value::as_str) != Some("Scale") {
+        return Err(Status::bad_request(
+            "the body of a scale request must be an autoscaling/v1 Scale",
+        ));
+    }
+    let model = ctx.model().clone();
+    let mut parent = serde_json::json!({
+        "apiVersion": model.api_version(),
+        "kind": model.kind.as_ref(),
+        "metadata": {"name": name},
+    });
+    if let Some(replicas) = config.get("spec").and_then(|s| s.get("replicas")) {
+        match replicas.as_i64() {
+            Some(n) if (0..=i64::from(i32::MAX)).contains(&n) => {
+                set_dotted(&mut parent, spec_path, Value::from(n))
+            }
+            _ => {
+                return Err(Status::invalid(
+                    &model,
+                    &name,
+                    vec![Cause::new(
+                        "FieldValueInvalid",
+                        "spec.replicas",
+                        format!("Invalid value: {replicas}: must be greater than or equal to 0"),
+                    )],
+                ))
+            }
+        }
+    }
+    let pinned = match meta_str(&config, "resourceVersion").filter(|rv| !rv.is_empty()) {
+        Some(rv) => Some(parse_revision(rv)?),
+        None => None,
+    };
+    for _ in 0..MAX_RETRIES {
+        let (old_kv, old) = ctx.read(&name).await?;
+        let applied = crate::apply::apply(
+            ctx.entry().shape(),
+            Some(&old),
+            &parent,
+            &manager,
+            scope(ctx, Part::Main),
+            force,
+            &crate::validation::rfc3339_now(),
+        )
+        .map_err(|e| apply_status(ctx, e))?;
+        let write = Write {
+            part: Part::Main,
+            expected: pinned.unwrap_or(old_kv.mod_revision),
+            dry_run,
+            tracking: Tracking::Applied,
+        };
+        match commit(ctx, &old_kv, &old, applied.object, write).await {
+            Err(status) if status.reason == "Conflict" && pinned.is_none() => continue,
+            Err(status) => return Err(status),
+            Ok(updated) => {
+                return Ok(crate::response::json_response(
+                    200,
+                    &scale_of(ctx, &updated.value),
+                ))
+            }
+        }
+    }
+    Err(Status::modified(&model, &name))
 }
