@@ -727,3 +727,51 @@ async fn scale_is_applied_to_the_replicas_field() {
     );
     assert_eq!(patch(&s, &url(""), APPLY, scale(2)).await.code, 422);
 }
+
+#[tokio::test]
+async fn namespaces_are_applied_too() {
+    let s = krest::Server::builder()
+        .namespaces()
+        .resource::<Widget>()
+        .build()
+        .unwrap();
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team", "labels": {"owner": "a"}}});
+    let r = patch(
+        &s,
+        "/api/v1/namespaces/team?fieldManager=kubectl",
+        APPLY,
+        ns.clone(),
+    )
+    .await;
+    assert_eq!(r.code, 201, "{}", r.text);
+    assert_eq!(r.body["metadata"]["labels"]["owner"], "a");
+    let again = patch(
+        &s,
+        "/api/v1/namespaces/team?fieldManager=kubectl",
+        APPLY,
+        ns,
+    )
+    .await;
+    assert_eq!(again.code, 200, "{}", again.text);
+    assert_eq!(
+        again.body["metadata"]["resourceVersion"],
+        r.body["metadata"]["resourceVersion"]
+    );
+    // Objects applied into it, and none into a namespace that does not exist.
+    let w = patch(
+        &s,
+        "/apis/demo.krest.dev/v1/namespaces/team/widgets/w?fieldManager=a",
+        APPLY,
+        config("w", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    assert_eq!(w.code, 201, "{}", w.text);
+    let missing = patch(
+        &s,
+        "/apis/demo.krest.dev/v1/namespaces/nowhere/widgets/w?fieldManager=a",
+        APPLY,
+        config("w", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    assert_eq!(missing.code, 404, "{}", missing.text);
+}

@@ -303,3 +303,33 @@ fn kubectl_client_side_then_server_side_apply() {
         "client-side apply removes what the file dropped"
     );
 }
+
+#[test]
+fn kubectl_server_side_apply_of_a_namespace() {
+    let dir = temp_dir("ssa-ns");
+    let server = start(&["--store", "memory"]);
+    let k = Kubectl::new(&server, &dir);
+    let file = write(
+        &dir,
+        "ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n  labels:\n    owner: a\n",
+    );
+    let out = k.ok(&["apply", "--server-side", "-f", &file]);
+    assert_eq!(out.trim(), "namespace/team serverside-applied");
+    let labels = k.ok(&[
+        "get",
+        "namespace",
+        "team",
+        "-o",
+        "jsonpath={.metadata.labels.owner}",
+    ]);
+    assert_eq!(labels, "a");
+    let managers = k.ok(&[
+        "get",
+        "namespace",
+        "team",
+        "-o",
+        "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation} {end}",
+    ]);
+    assert_eq!(managers.trim(), "kubectl/Apply");
+}
