@@ -775,3 +775,78 @@ async fn namespaces_are_applied_too() {
     .await;
     assert_eq!(missing.code, 404, "{}", missing.text);
 }
+
+/// A kind whose schema is a CustomResourceDefinition's `openAPIV3Schema`, passed with
+/// `schema = path` as generated kinds pass it: its list semantics come from the YAML.
+mod from_crd {
+    use krest::Resource;
+    use serde::{Deserialize, Serialize};
+    use serde_json::{json, Value};
+
+    #[derive(Resource, Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[resource(group = "demo.krest.dev", version = "v1", namespaced, schema = listener_schema)]
+    pub struct ListenerSpec {
+        #[serde(default)]
+        pub ports: Vec<Value>,
+    }
+
+    fn listener_schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "apiVersion": {"type": "string"},
+                "kind": {"type": "string"},
+                "metadata": {"type": "object"},
+                "spec": {"type": "object", "properties": {"ports": {
+                    "type": "array",
+                    "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["port", "protocol"],
+                    "items": {"type": "object", "required": ["port"], "properties": {
+                        "port": {"type": "integer"},
+                        "protocol": {"type": "string", "default": "TCP"},
+                        "name": {"type": "string"},
+                    }},
+                }}},
+            },
+        })
+    }
+}
+
+#[tokio::test]
+async fn crd_schemas_keep_their_list_semantics() {
+    let s = krest::Server::builder()
+        .resource::<from_crd::Listener>()
+        .build()
+        .unwrap();
+    let url = |m: &str| {
+        format!("/apis/demo.krest.dev/v1/namespaces/default/listeners/l?fieldManager={m}")
+    };
+    let body = |ports: Value| json!({"apiVersion": "demo.krest.dev/v1", "kind": "Listener", "metadata": {"name": "l"}, "spec": {"ports": ports}});
+    let r = patch(
+        &s,
+        &url("a"),
+        APPLY,
+        body(json!([{"port": 80, "name": "http"}])),
+    )
+    .await;
+    assert_eq!(r.code, 201, "{}", r.text);
+    // The key's default fills `protocol`: b's item for 80/TCP is a's item.
+    let r = patch(&s, &url("b"), APPLY, body(json!([{"port": 80, "protocol": "TCP", "name": "web"}, {"port": 53, "protocol": "UDP"}]))).await;
+    assert_eq!(r.code, 409, "{}", r.text);
+    assert_eq!(
+        r.body["message"],
+        "Apply failed with 1 conflict: conflict with \"a\": .spec.ports[port=80,protocol=\"TCP\"].name"
+    );
+    let r = patch(
+        &s,
+        &url("b"),
+        APPLY,
+        body(json!([{"port": 53, "protocol": "UDP"}])),
+    )
+    .await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert_eq!(
+        r.body["spec"]["ports"],
+        json!([{"port": 80, "protocol": "TCP", "name": "http"}, {"port": 53, "protocol": "UDP"}])
+    );
+}
