@@ -33,6 +33,7 @@
 #![doc = include_str!("../../docs/derive.md")]
 
 pub mod admission;
+mod apply;
 pub mod auth;
 mod builtin;
 mod decode;

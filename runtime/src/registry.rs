@@ -25,6 +25,16 @@ pub(crate) struct ResourceEntry {
     pub validator: Validator,
     /// The `Warning` every response of a deprecated version carries.
     pub deprecation: Option<http::HeaderValue>,
+    /// The kind's shape for field ownership, compiled from `validator`'s schema on first use.
+    pub shape: std::sync::OnceLock<crate::apply::Type>,
+}
+
+impl ResourceEntry {
+    /// The kind's shape for field ownership (list and map types from its schema).
+    pub(crate) fn shape(&self) -> &crate::apply::Type {
+        self.shape
+            .get_or_init(|| crate::apply::Type::object(self.validator.schema()))
+    }
 }
 
 /// The handler-facing state of a built server.

@@ -118,6 +118,17 @@ impl Status {
         }
     }
 
+    /// 409 for an apply that would change fields other managers own: one
+    /// `FieldManagerConflict` cause per field, as kube-apiserver's `NewApplyConflict`.
+    pub fn apply_conflict(causes: Vec<Cause>, message: impl Into<String>) -> Status {
+        let mut status = Status::new(409, "Conflict", message);
+        status.details = Some(Box::new(Details {
+            causes,
+            ..Details::default()
+        }));
+        status
+    }
+
     fn with_details(mut self, model: &ResourceModel, name: &str) -> Status {
         self.details = Some(Box::new(Details {
             name: name.to_string(),

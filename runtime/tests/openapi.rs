@@ -199,6 +199,7 @@ fn check_namespace_ops(doc: &Value) {
     assert_eq!(
         types,
         [
+            "application/apply-patch+yaml",
             "application/json-patch+json",
             "application/merge-patch+json",
             "application/strategic-merge-patch+json"
@@ -230,8 +231,8 @@ async fn patch_operations_carry_what_kubectl_looks_for() {
         .find(|p| p["name"] == "fieldValidation")
         .expect("fieldValidation inline");
     assert_eq!(field_validation["in"], "query");
-    // Only the patch types krest applies: no strategic merge patch (kubectl would send one),
-    // no apply patch until server-side apply exists.
+    // Only the patch types krest applies: no strategic merge patch (kubectl would send one);
+    // server-side apply.
     let types: Vec<&String> = patch["requestBody"]["content"]
         .as_object()
         .unwrap()
@@ -240,6 +241,7 @@ async fn patch_operations_carry_what_kubectl_looks_for() {
     assert_eq!(
         types,
         [
+            "application/apply-patch+yaml",
             "application/json-patch+json",
             "application/merge-patch+json"
         ]

@@ -6,7 +6,9 @@ use serde_json::{json, Map, Value};
 use super::context::Ctx;
 use super::object::{check_namespace, meta_str, respond};
 use super::read::parse_revision;
-use super::write::{commit_update, patch_part, prepare_replace, read_patch, Part};
+use super::write::{
+    apply_scale, commit_update, patch_part, prepare_replace, read_patch, Part, APPLY_PATCH,
+};
 use crate::response::Body;
 use crate::status::{Cause, Status};
 use crate::table::get_path;
@@ -191,6 +193,19 @@ pub async fn update_scale(mut ctx: Ctx) -> Result<Response<Body>, Status> {
 
 /// PATCH `/scale`: the patch applies to the current Scale.
 pub async fn patch_scale(mut ctx: Ctx) -> Result<Response<Body>, Status> {
+    let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
+    if media == APPLY_PATCH {
+        let name = ctx.item_name()?.to_string();
+        let Some(spec_path) = ctx
+            .model()
+            .scale
+            .as_ref()
+            .map(|s| s.spec_replicas_path.to_string())
+        else {
+            return Err(Status::not_found(ctx.model(), &name));
+        };
+        return apply_scale(&mut ctx, &spec_path, scale_of).await;
+    }
     let patch = read_patch(&mut ctx).await?;
     let name = ctx.item_name()?.to_string();
     let (_, object) = ctx.read(&name).await?;

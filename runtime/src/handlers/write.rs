@@ -3,10 +3,15 @@
 use http::Response;
 use serde_json::{Map, Value};
 
+mod apply;
+
+pub(crate) use apply::{apply_scale, APPLY_PATCH};
+
 use super::context::Ctx;
 use super::object::{check_namespace, check_type_meta, meta_mut, meta_str, respond, warn_unknown};
 use super::read::parse_revision;
 use crate::admission::Operation;
+use crate::apply::{Manager, Scope};
 use crate::response::Body;
 use crate::status::{Cause, Status};
 use crate::store::{KeyValue, StoreError};
@@ -34,6 +39,95 @@ fn field_validation(ctx: &Ctx) -> Result<FieldValidation, Status> {
             "fieldValidation: Unsupported value: {other:?}: supported values: \"Ignore\", \"Strict\", \"Warn\""
         ))),
     }
+}
+
+/// The manager a write records: `?fieldManager=`, else the User-Agent up to its first `/`, as
+/// kube-apiserver names it; a 422 for a name too long or with unprintable characters.
+pub(crate) fn field_manager(
+    ctx: &Ctx,
+    operation: crate::apply::Operation,
+) -> Result<Manager, Status> {
+    let given = ctx
+        .query()
+        .get("fieldManager")
+        .map(|m| m.into_owned())
+        .unwrap_or_default();
+    if let Some(problem) = crate::apply::manager_problem(&given) {
+        return Err(invalid_options(ctx, &problem));
+    }
+    let name = if given.is_empty() {
+        crate::apply::manager_from_user_agent(ctx.header(http::header::USER_AGENT).unwrap_or(""))
+    } else {
+        given
+    };
+    Ok(Manager {
+        name,
+        operation,
+        api_version: ctx.model().api_version(),
+        subresource: ctx
+            .call
+            .route()
+            .and_then(|r| r.action.subresource.as_deref())
+            .unwrap_or("")
+            .to_string(),
+    })
+}
+
+/// kube-apiserver's 422 for invalid request options (`PatchOptions.meta.k8s.io "" is invalid:
+/// fieldManager: Required value: is required for apply patch`).
+pub(crate) fn invalid_options(ctx: &Ctx, problem: &str) -> Status {
+    let kind = match *ctx.call.request.method() {
+        http::Method::POST => "CreateOptions",
+        http::Method::PUT => "UpdateOptions",
+        _ => "PatchOptions",
+    };
+    Status::new(
+        422,
+        "Invalid",
+        format!("{kind}.meta.k8s.io \"\" is invalid: {problem}"),
+    )
+}
+
+/// Which top-level fields a write of `part` may own.
+pub(crate) fn scope(ctx: &Ctx, part: Part) -> Scope {
+    match part {
+        Part::Status => Scope::Status,
+        Part::Main if ctx.model().status => Scope::NotStatus,
+        Part::Main => Scope::All,
+    }
+}
+
+/// Records a create, update or patch by `manager` in `new`'s managed fields, after the schema's
+/// defaults (which the writer then owns, as in kube-apiserver).
+fn track(
+    ctx: &Ctx,
+    old: Option<&Value>,
+    new: &mut Map<String, Value>,
+    manager: &Manager,
+    part: Part,
+) {
+    let mut value = Value::Object(std::mem::take(new));
+    ctx.entry().validator.apply_defaults(&mut value);
+    if let Value::Object(map) = value {
+        *new = map;
+    }
+    crate::apply::track_update(
+        ctx.entry().shape(),
+        old,
+        new,
+        manager,
+        scope(ctx, part),
+        &validation::rfc3339_now(),
+    );
+}
+
+/// How a write's managed fields come about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tracking {
+    /// A create, update or patch: recorded as an `Update` by the request's manager.
+    Update,
+    /// An apply: the apply already set them; an object that did not change is not written.
+    Applied,
 }
 
 /// The object after validation and its typed round trip, with the warnings about unknown and
@@ -70,10 +164,26 @@ pub(crate) fn check_object(
     if !causes.is_empty() {
         return Err(Status::invalid(model, name, causes));
     }
-    let decoded = entry
+    // The managed fields skip the typed round trip: they are the server's, already in their
+    // canonical form, and as many JSON nodes as a small object, which the round trip would
+    // read path by path.
+    let managed = value
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .and_then(|meta| meta.remove("managedFields"));
+    let mut decoded = entry
         .decoder
         .canonical(&value)
         .map_err(|cause| Status::invalid(model, name, vec![cause]))?;
+    if let (Some(managed), Some(meta)) = (
+        managed,
+        decoded
+            .value
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut),
+    ) {
+        meta.insert("managedFields".into(), managed);
+    }
     let mode = field_validation(ctx)?;
     let problems: Vec<String> = decoded
         .unknown
@@ -110,11 +220,26 @@ pub(crate) fn check_object(
 /// POST: create an object.
 pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let dry_run = ctx.dry_run()?;
-    let mut body = ctx.json_body().await?;
+    let manager = field_manager(&ctx, crate::apply::Operation::Update)?;
+    let body = ctx.json_body().await?;
+    let checked = insert(&ctx, body, dry_run, Some(&manager)).await?;
+    let mut response = respond(&ctx, 201, &checked.value)?;
+    warn_unknown(&mut response, &checked.unknown);
+    Ok(response)
+}
+
+/// Creates `body`: the name (or a generated one), the system fields, the checks, the store.
+/// `manager` records the create in the managed fields; `None` when an apply already did.
+pub(crate) async fn insert(
+    ctx: &Ctx,
+    mut body: Map<String, Value>,
+    dry_run: bool,
+    manager: Option<&Manager>,
+) -> Result<Checked, Status> {
     let model = ctx.model().clone();
     let body_name = meta_str(&body, "name").unwrap_or("").to_string();
     check_type_meta(&mut body, &model, &body_name)?;
-    check_namespace(&mut body, &ctx)?;
+    check_namespace(&mut body, ctx)?;
     if let Some(namespace) = ctx.namespace() {
         crate::builtin::namespace::check_create(ctx.registry(), namespace).await?;
     }
@@ -163,7 +288,10 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     if model.status {
         body.remove("status");
     }
-    let checked = check_object(&ctx, body, &name, None)?;
+    if let Some(manager) = manager {
+        track(ctx, None, &mut body, manager, Part::Main);
+    }
+    let checked = check_object(ctx, body, &name, None)?;
     let mut value = checked.value;
     if !dry_run {
         let key = ctx.key(&name);
@@ -188,9 +316,10 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
             Err(e) => return Err(Status::from(e)),
         }
     }
-    let mut response = respond(&ctx, 201, &value)?;
-    warn_unknown(&mut response, &checked.unknown);
-    Ok(response)
+    Ok(Checked {
+        value,
+        unknown: checked.unknown,
+    })
 }
 
 /// Which part of an object a write may change.
@@ -215,11 +344,44 @@ pub(crate) async fn commit_update(
     ctx: &Ctx,
     old_kv: &KeyValue,
     old: &Value,
-    mut new: Map<String, Value>,
+    new: Map<String, Value>,
     part: Part,
     expected: u64,
     dry_run: bool,
 ) -> Result<Updated, Status> {
+    let write = Write {
+        part,
+        expected,
+        dry_run,
+        tracking: Tracking::Update,
+    };
+    commit(ctx, old_kv, old, new, write).await
+}
+
+/// What an update writes and how.
+#[derive(Clone, Copy)]
+pub(crate) struct Write {
+    pub part: Part,
+    /// The revision the client expects (the object's own when it gave none).
+    pub expected: u64,
+    pub dry_run: bool,
+    pub tracking: Tracking,
+}
+
+/// [`commit_update`], with the managed fields recorded as `write.tracking` says.
+pub(crate) async fn commit(
+    ctx: &Ctx,
+    old_kv: &KeyValue,
+    old: &Value,
+    mut new: Map<String, Value>,
+    write: Write,
+) -> Result<Updated, Status> {
+    let Write {
+        part,
+        expected,
+        dry_run,
+        tracking,
+    } = write;
     let model = ctx.model().clone();
     let name = ctx.item_name()?.to_string();
     if expected != old_kv.mod_revision {
@@ -227,13 +389,25 @@ pub(crate) async fn commit_update(
     }
     let old_map = old.as_object().cloned().unwrap_or_default();
     if part == Part::Status {
-        // Only status changes: start from the old object and take the new status.
+        // Only status changes: start from the old object and take the new status (and the
+        // managed fields an apply computed).
         let status = new.remove("status");
+        let managed = new
+            .get("metadata")
+            .and_then(|m| m.get("managedFields"))
+            .cloned();
         new = old_map.clone();
         match status {
             Some(status) => new.insert("status".into(), status),
             None => new.remove("status"),
         };
+        if tracking == Tracking::Applied {
+            let meta = meta_mut(&mut new);
+            match managed {
+                Some(managed) => meta.insert("managedFields".into(), managed),
+                None => meta.remove("managedFields"),
+            };
+        }
     } else if model.status {
         match old_map.get("status") {
             Some(status) => new.insert("status".into(), status.clone()),
@@ -255,8 +429,20 @@ pub(crate) async fn commit_update(
             generation
         }),
     );
+    if tracking == Tracking::Update {
+        let manager = field_manager(ctx, crate::apply::Operation::Update)?;
+        track(ctx, Some(old), &mut new, &manager, part);
+    }
     let checked = check_object(ctx, new, &name, Some(old))?;
     let mut value = checked.value;
+    if tracking == Tracking::Applied && same_object(old, &value) {
+        // kube-apiserver writes nothing when an apply changes nothing: no new
+        // resourceVersion, no watch event.
+        return Ok(Updated {
+            value: old.clone(),
+            unknown: checked.unknown,
+        });
+    }
     if dry_run {
         set_resource_version(&mut value, old_kv.mod_revision);
         return Ok(Updated {
@@ -294,6 +480,29 @@ pub(crate) async fn commit_update(
     })
 }
 
+/// Whether two versions of an object are the same but for their resourceVersion.
+fn same_object(old: &Value, new: &Value) -> bool {
+    let (Some(a), Some(b)) = (old.as_object(), new.as_object()) else {
+        return old == new;
+    };
+    a.len() == b.len()
+        && a.iter()
+            .all(|(key, value)| match (key.as_str(), b.get(key)) {
+                ("metadata", Some(other)) => {
+                    let strip = |m: &Value| {
+                        let mut m = m.clone();
+                        if let Some(m) = m.as_object_mut() {
+                            m.remove("resourceVersion");
+                        }
+                        m
+                    };
+                    strip(value) == strip(other)
+                }
+                (_, Some(other)) => value == other,
+                (_, None) => false,
+            })
+}
+
 fn conflict_or(e: StoreError, model: &crate::codegen::ResourceModel, name: &str) -> Status {
     match e {
         StoreError::Conflict { .. } => Status::modified(model, name),
@@ -320,11 +529,11 @@ fn preserve_system_fields(
     old: &Map<String, Value>,
     new: &mut Map<String, Value>,
 ) -> Result<(), Status> {
+    let empty = Map::new();
     let old_meta = old
         .get("metadata")
         .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+        .unwrap_or(&empty);
     let meta = meta_mut(new);
     let mut causes = Vec::new();
     for field in ["uid", "creationTimestamp"] {
@@ -444,14 +653,6 @@ pub(crate) enum Patch {
 /// Reads a PATCH body by its content type.
 pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
     let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
-    if media.starts_with("application/apply-patch") {
-        let mut status = Status::unsupported_media_type(&PATCH_TYPES);
-        status.message = format!(
-            "server-side apply ({media}) is not supported by this server yet; {}",
-            status.message
-        );
-        return Err(status);
-    }
     let strategic =
         media == STRATEGIC_MERGE_PATCH && crate::builtin::namespace::is_namespace(ctx.model());
     if !PATCH_TYPES.contains(&media.as_str()) && !strategic {
@@ -529,6 +730,10 @@ pub async fn patch(mut ctx: Ctx) -> Result<Response<Body>, Status> {
 /// PATCH of the object or of `/status`: read, patch, update; retried when another writer got in
 /// between, unless the patch itself pinned a `resourceVersion`.
 pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Body>, Status> {
+    let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
+    if media == APPLY_PATCH {
+        return apply::apply_patch(ctx, part).await;
+    }
     let dry_run = ctx.dry_run()?;
     if ctx.query().flag("force") {
         return Err(Status::new(

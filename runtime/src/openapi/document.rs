@@ -238,9 +238,10 @@ fn operation(model: &ResourceModel, action: &Action, object: &str, list: &str) -
         }
         ActionVerb::Patch => {
             // Only what krest applies: no strategic merge patch (kubectl would compute one)
-            // but for the built-in Namespace, no apply patch until server-side apply exists.
+            // but for the built-in Namespace; server-side apply.
             let patch = reference(&format!("{META}.Patch"));
             op["requestBody"] = json!({"content": {
+                "application/apply-patch+yaml": {"schema": patch},
                 "application/json-patch+json": {"schema": patch},
                 "application/merge-patch+json": {"schema": patch},
             }, "required": true});

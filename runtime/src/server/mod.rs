@@ -253,6 +253,7 @@ impl ServerBuilder {
             deprecation: R::MODEL
                 .deprecation()
                 .and_then(|text| crate::response::warning_value(&text)),
+            shape: std::sync::OnceLock::new(),
         });
         self
     }

@@ -1,0 +1,515 @@
+//! `metadata.managedFields`: who owns which fields of an object, read from and written back to
+//! the object, and kept up to date by updates (`operation: Update`) and applies
+//! (`operation: Apply`) as kube-apiserver's field manager keeps it.
+
+use serde_json::{json, Map, Value};
+
+use super::set::{show_path, Path, Pe, Set};
+use super::typed::Type;
+use super::walk;
+
+/// What a manager did: apply a configuration, or write the object some other way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Operation {
+    Apply,
+    Update,
+}
+
+impl Operation {
+    fn name(self) -> &'static str {
+        match self {
+            Operation::Apply => "Apply",
+            Operation::Update => "Update",
+        }
+    }
+}
+
+/// Who wrote: the manager's name, how, through which version and subresource. Two entries are
+/// the same manager when all of these match, except that an applier's version does not count
+/// (kube-apiserver's manager identifier).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Manager {
+    pub name: String,
+    pub operation: Operation,
+    pub api_version: String,
+    pub subresource: String,
+}
+
+impl Manager {
+    fn same(&self, other: &Manager) -> bool {
+        self.name == other.name
+            && self.operation == other.operation
+            && self.subresource == other.subresource
+            && (self.operation == Operation::Apply || self.api_version == other.api_version)
+    }
+
+    /// How a conflict names the manager: `"alice"`, `"ctl" with subresource "status"`,
+    /// `"ctl" using demo.krest.dev/v1`.
+    pub fn describe(&self) -> String {
+        let mut out = Value::from(self.name.as_str()).to_string();
+        if !self.subresource.is_empty() {
+            out.push_str(&format!(
+                " with subresource {}",
+                Value::from(self.subresource.as_str())
+            ));
+        }
+        if self.operation == Operation::Update {
+            out.push_str(&format!(" using {}", self.api_version));
+        }
+        out
+    }
+}
+
+/// One manager's fields, and when it last changed something.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Entry {
+    pub manager: Manager,
+    pub time: Option<String>,
+    pub set: Set,
+    /// `fieldsV1` as read, while `set` is still what it says: written back as it was instead
+    /// of encoding the set again.
+    pub raw: Option<Value>,
+}
+
+impl Entry {
+    /// A new entry owning `set`.
+    fn new(manager: Manager, time: Option<String>, set: Set) -> Entry {
+        Entry {
+            manager,
+            time,
+            set,
+            raw: None,
+        }
+    }
+
+    /// Takes `other`'s fields out of the entry.
+    fn subtract(&mut self, other: &Set) {
+        if self.set.subtract(other) {
+            self.raw = None;
+        }
+    }
+
+    /// Adds `other`'s fields to the entry.
+    fn add(&mut self, other: &Set) {
+        if self.set.union_with(other) {
+            self.raw = None;
+        }
+    }
+}
+
+/// An object's managed fields.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Managed {
+    pub entries: Vec<Entry>,
+}
+
+/// The name of the entry older updates are folded into past [`MAX_UPDATE_MANAGERS`].
+const ANCIENT: &str = "ancient-changes";
+
+/// The most `Update` entries an object keeps (kube-apiserver's default).
+const MAX_UPDATE_MANAGERS: usize = 10;
+
+/// One field another manager owns and a write would change.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Conflict {
+    pub manager: Manager,
+    pub path: Path,
+}
+
+impl Conflict {
+    /// The field as kube-apiserver prints it: `.spec.color`.
+    pub fn field(&self) -> String {
+        show_path(&self.path)
+    }
+}
+
+/// The fields no manager owns: identity and bookkeeping the server sets (kube-apiserver's
+/// `stripMetaManager`).
+fn stripped() -> &'static Set {
+    static STRIPPED: std::sync::OnceLock<Set> = std::sync::OnceLock::new();
+    STRIPPED.get_or_init(|| {
+        let mut set = Set::new();
+        for name in ["apiVersion", "kind", "metadata"] {
+            set.insert(&[Pe::Field(name.into())]);
+        }
+        for name in [
+            "name",
+            "namespace",
+            "creationTimestamp",
+            "selfLink",
+            "uid",
+            "clusterName",
+            "generation",
+            "managedFields",
+            "resourceVersion",
+        ] {
+            set.insert(&[Pe::Field("metadata".into()), Pe::Field(name.into())]);
+        }
+        set
+    })
+}
+
+/// Which top-level fields a write through a subresource may own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Everything.
+    All,
+    /// Everything but `status` (the main resource of a kind with a status subresource).
+    NotStatus,
+    /// Only `status` (the status subresource).
+    Status,
+}
+
+impl Scope {
+    /// `set` without the fields this scope does not reach.
+    pub fn filter(self, mut set: Set) -> Set {
+        let status = Pe::Field("status".into());
+        match self {
+            Scope::All => set,
+            Scope::NotStatus => {
+                set.remove_subtree(&status);
+                set
+            }
+            Scope::Status => set.only_subtree(&status),
+        }
+    }
+}
+
+impl Managed {
+    /// Reads `metadata.managedFields` (absent is empty). An entry needs an `Apply` or `Update`
+    /// operation, an apiVersion, `fieldsType: FieldsV1` and a readable `fieldsV1`, and no two
+    /// entries may name the same manager.
+    pub fn decode(value: Option<&Value>) -> Result<Managed, String> {
+        let entries = match value {
+            None | Some(Value::Null) => return Ok(Managed::default()),
+            Some(Value::Array(entries)) => entries,
+            Some(_) => return Err("managedFields must be a list".into()),
+        };
+        let mut out = Managed::default();
+        for (i, entry) in entries.iter().enumerate() {
+            let Value::Object(e) = entry else {
+                return Err(format!("managed fields entry {i} is not an object"));
+            };
+            let text = |key: &str| e.get(key).and_then(Value::as_str).unwrap_or("").to_string();
+            let operation = match text("operation").as_str() {
+                "Apply" => Operation::Apply,
+                "Update" => Operation::Update,
+                _ => return Err("operation must be `Apply` or `Update`".into()),
+            };
+            let api_version = text("apiVersion");
+            if api_version.is_empty() {
+                return Err("apiVersion must not be empty".into());
+            }
+            match text("fieldsType").as_str() {
+                "FieldsV1" => {}
+                "" => return Err(format!("missing fieldsType in managed fields entry {i}")),
+                other => {
+                    return Err(format!(
+                        "invalid fieldsType {other:?} in managed fields entry {i}"
+                    ))
+                }
+            }
+            let set = match e.get("fieldsV1") {
+                None | Some(Value::Null) => Set::new(),
+                Some(fields) => Set::from_fields_v1(fields)
+                    .map_err(|why| format!("error decoding managed fields entry {i}: {why}"))?,
+            };
+            let manager = Manager {
+                name: text("manager"),
+                operation,
+                api_version,
+                subresource: text("subresource"),
+            };
+            if out.entries.iter().any(|other| other.manager.same(&manager)) {
+                return Err(format!(
+                    "duplicate entries for manager {}",
+                    manager.describe()
+                ));
+            }
+            let time = e.get("time").and_then(Value::as_str).map(str::to_string);
+            let raw = e.get("fieldsV1").filter(|f| f.is_object()).cloned();
+            out.entries.push(Entry {
+                manager,
+                time,
+                set,
+                raw,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether a client's `managedFields` asks to clear them: an empty list, or a list of one
+    /// empty entry.
+    pub fn is_reset(value: Option<&Value>) -> bool {
+        match value {
+            Some(Value::Array(entries)) => {
+                entries.is_empty()
+                    || (entries.len() == 1 && entries[0].as_object().is_some_and(Map::is_empty))
+            }
+            _ => false,
+        }
+    }
+
+    /// The entries as `metadata.managedFields`, in kube-apiserver's order: appliers first, then
+    /// by time, manager, apiVersion and subresource. Entries that own nothing are left out.
+    pub fn encode(&self) -> Value {
+        let mut entries: Vec<&Entry> = self.entries.iter().filter(|e| !e.set.is_empty()).collect();
+        entries.sort_by(|a, b| {
+            let key = |e: &Entry| {
+                (
+                    e.manager.operation,
+                    e.time.clone().unwrap_or_default(),
+                    e.manager.name.clone(),
+                    e.manager.api_version.clone(),
+                    e.manager.subresource.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        Value::Array(
+            entries
+                .into_iter()
+                .map(|e| {
+                    let mut out = json!({
+                        "manager": e.manager.name,
+                        "operation": e.manager.operation.name(),
+                        "apiVersion": e.manager.api_version,
+                        "fieldsType": "FieldsV1",
+                        "fieldsV1": e.raw.clone().unwrap_or_else(|| e.set.to_fields_v1()),
+                    });
+                    if let Some(time) = &e.time {
+                        out["time"] = Value::from(time.as_str());
+                    }
+                    if !e.manager.subresource.is_empty() {
+                        out["subresource"] = Value::from(e.manager.subresource.as_str());
+                    }
+                    out
+                })
+                .collect(),
+        )
+    }
+
+    fn find(&self, manager: &Manager) -> Option<usize> {
+        self.entries.iter().position(|e| e.manager.same(manager))
+    }
+
+    /// Every field some manager owns.
+    fn owned(&self) -> Set {
+        let mut all = Set::new();
+        for e in &self.entries {
+            all.union_with(&e.set);
+        }
+        all
+    }
+
+    /// Records a write (create, update, patch) by `manager` from `old` to `new`: the fields it
+    /// added or changed become its own (and no one else's), the fields it removed are no one's.
+    /// `old` and `new` are the objects without their managed fields.
+    pub fn update(
+        &mut self,
+        old: &Value,
+        new: &Value,
+        ty: &Type,
+        manager: &Manager,
+        scope: Scope,
+        now: &str,
+    ) {
+        let c = walk::compare(old, new, ty);
+        let mut changed = c.added;
+        changed.union_with(&c.modified);
+        let changed = scope.filter(changed);
+        let removed = scope.filter(c.removed);
+        // The writer's own entry loses only what it removed: what it changed it keeps (and
+        // its `fieldsV1` need not be written again when that was already its own).
+        for e in &mut self.entries {
+            if !e.manager.same(manager) {
+                e.subtract(&changed);
+            }
+            e.subtract(&removed);
+        }
+        let mut mine = changed;
+        mine.subtract(stripped());
+        if !mine.is_empty() {
+            match self.find(manager) {
+                Some(i) => {
+                    let e = &mut self.entries[i];
+                    e.add(&mine);
+                    e.time = Some(now.to_string());
+                }
+                None => {
+                    let entry = Entry::new(manager.clone(), Some(now.to_string()), mine);
+                    self.entries.push(entry)
+                }
+            }
+        }
+        self.entries.retain(|e| !e.set.is_empty());
+        self.cap_updates();
+    }
+
+    /// Applies `config` by `manager` over `live` (both without managed fields): the merged
+    /// object, without the fields the manager applied before and no longer applies unless
+    /// someone else owns them, or the conflicts with other managers' fields when not `force`.
+    /// `None` when the apply changes nothing in the object.
+    pub fn apply(
+        &mut self,
+        live: &Value,
+        config: &Value,
+        ty: &Type,
+        applier: &Applier<'_>,
+    ) -> Result<Option<Value>, ApplyError> {
+        let Applier {
+            manager,
+            scope,
+            force,
+            now,
+        } = *applier;
+        let merged = walk::merge(Some(live), Some(config), ty)
+            .map_err(ApplyError::Invalid)?
+            .unwrap_or(Value::Null);
+        let applied = scope.filter(walk::field_set(config, ty).map_err(ApplyError::Invalid)?);
+        let last = self.find(manager).map(|i| self.entries[i].set.clone());
+        let me = match self.find(manager) {
+            Some(i) => {
+                let e = &mut self.entries[i];
+                if e.set != applied {
+                    e.set = applied.clone();
+                    e.raw = None;
+                }
+                e.manager.api_version = manager.api_version.clone();
+                i
+            }
+            None => {
+                let entry = Entry::new(manager.clone(), None, applied.clone());
+                self.entries.push(entry);
+                self.entries.len() - 1
+            }
+        };
+        let mut pruned = merged;
+        if let Some(last) = last.filter(|l| !l.is_empty()) {
+            let dropped = walk::named_fields_as_members(&last, ty)
+                .difference(&walk::named_fields_as_members(&self.owned(), ty))
+                .difference(stripped());
+            walk::remove(&mut pruned, &dropped, ty);
+        }
+        // Only the fields this scope reaches count: the rest of the object is not written.
+        let c = walk::compare(live, &pruned, ty);
+        let mut changed = c.added;
+        changed.union_with(&c.modified);
+        let changed = scope.filter(changed);
+        let removed = scope.filter(c.removed);
+        let mut conflicts = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            if i == me {
+                continue;
+            }
+            for path in e.set.intersection(&changed).paths() {
+                conflicts.push(Conflict {
+                    manager: e.manager.clone(),
+                    path,
+                });
+            }
+        }
+        if !force && !conflicts.is_empty() {
+            conflicts.sort_by(|a, b| {
+                (a.manager.name.as_str(), &a.path).cmp(&(b.manager.name.as_str(), &b.path))
+            });
+            return Err(ApplyError::Conflicts(conflicts));
+        }
+        for (i, e) in self.entries.iter_mut().enumerate() {
+            if i != me {
+                e.subtract(&changed);
+                e.subtract(&removed);
+            }
+        }
+        let mine = &mut self.entries[me];
+        mine.subtract(stripped());
+        let unchanged = pruned == *live;
+        if !unchanged {
+            mine.time = Some(now.to_string());
+        }
+        self.entries.retain(|e| !e.set.is_empty());
+        Ok((!unchanged).then_some(pruned))
+    }
+
+    /// Folds the oldest `Update` entries into `ancient-changes` past the limit.
+    fn cap_updates(&mut self) {
+        loop {
+            let mut updates: Vec<usize> = (0..self.entries.len())
+                .filter(|&i| {
+                    self.entries[i].manager.operation == Operation::Update
+                        && self.entries[i].manager.name != ANCIENT
+                })
+                .collect();
+            let buckets = self
+                .entries
+                .iter()
+                .filter(|e| e.manager.operation == Operation::Update && e.manager.name == ANCIENT)
+                .count();
+            if updates.len() + buckets <= MAX_UPDATE_MANAGERS || updates.is_empty() {
+                return;
+            }
+            updates.sort_by_key(|&i| self.entries[i].time.clone().unwrap_or_default());
+            let oldest = self.entries.remove(updates[0]);
+            let bucket = Manager {
+                name: ANCIENT.into(),
+                operation: Operation::Update,
+                api_version: oldest.manager.api_version.clone(),
+                subresource: String::new(),
+            };
+            match self.find(&bucket) {
+                Some(i) => self.entries[i].add(&oldest.set),
+                None => self.entries.push(Entry {
+                    manager: bucket,
+                    ..oldest
+                }),
+            }
+        }
+    }
+}
+
+/// Who applies, through which part of the object, whether it takes fields from their owners,
+/// and when.
+#[derive(Clone, Copy)]
+pub(crate) struct Applier<'a> {
+    pub manager: &'a Manager,
+    pub scope: Scope,
+    pub force: bool,
+    pub now: &'a str,
+}
+
+/// Why an apply did not go through.
+#[derive(Debug)]
+pub(crate) enum ApplyError {
+    /// The configuration does not fit the kind's list semantics (a keyed item without its key,
+    /// a repeated key).
+    Invalid(String),
+    /// Fields other managers own would change.
+    Conflicts(Vec<Conflict>),
+    /// The live object's managed fields cannot be read.
+    Live(String),
+}
+
+/// kube-apiserver's message for apply conflicts.
+pub(crate) fn conflict_message(conflicts: &[Conflict]) -> String {
+    if let [one] = conflicts {
+        return format!(
+            "Apply failed with 1 conflict: conflict with {}: {}",
+            one.manager.describe(),
+            one.field()
+        );
+    }
+    let mut lines = Vec::new();
+    let mut current: Option<&Manager> = None;
+    for c in conflicts {
+        if current != Some(&c.manager) {
+            lines.push(format!("conflicts with {}:", c.manager.describe()));
+            current = Some(&c.manager);
+        }
+        lines.push(format!("- {}", c.field()));
+    }
+    format!(
+        "Apply failed with {} conflicts: {}",
+        conflicts.len(),
+        lines.join("\n")
+    )
+}

@@ -1,0 +1,218 @@
+//! Server-side apply and field ownership, as kube-apiserver's field manager does them over
+//! sigs.k8s.io/structured-merge-diff.
+//!
+//! - [`set`]: field paths, sets of them, and their `FieldsV1` encoding;
+//! - [`typed`]: a kind's shape from its structural schema (`x-kubernetes-list-type`,
+//!   `x-kubernetes-list-map-keys`, `x-kubernetes-map-type`);
+//! - [`walk`]: the fields a value sets, what changed between two values, the merge of an
+//!   applied configuration, the removal of fields;
+//! - [`managed`]: `metadata.managedFields`, updated by every write and by applies, with
+//!   conflicts between managers.
+//!
+//! The handlers call [`track_update`] on every create, update and patch, and [`apply`] for an
+//! apply patch; both work on JSON objects and the kind's [`Type`].
+
+pub(crate) mod managed;
+pub(crate) mod set;
+pub(crate) mod typed;
+pub(crate) mod walk;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_managed;
+
+use serde_json::{Map, Value};
+
+pub(crate) use managed::{conflict_message, ApplyError, Managed, Manager, Operation, Scope};
+pub(crate) use typed::Type;
+
+/// How deep the walks descend; deeper objects are refused by validation anyway.
+const MAX_DEPTH: usize = 128;
+
+/// The longest manager name (kube-apiserver's `FieldManagerMaxLength`).
+pub(crate) const MAX_MANAGER_LENGTH: usize = 128;
+
+/// The manager kube-apiserver names for a write without `?fieldManager=`: the User-Agent up to
+/// its first `/`, without unprintable characters, at most 128 bytes.
+pub(crate) fn manager_from_user_agent(user_agent: &str) -> String {
+    let prefix = user_agent.split('/').next().unwrap_or("");
+    let mut out = String::new();
+    for c in prefix.chars().filter(|c| !c.is_control()) {
+        if out.len() + c.len_utf8() > MAX_MANAGER_LENGTH {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Why a `fieldManager` is not valid: too long, or an unprintable character.
+pub(crate) fn manager_problem(name: &str) -> Option<String> {
+    if name.len() > MAX_MANAGER_LENGTH {
+        return Some(format!(
+            "fieldManager: Too long: may not be more than {MAX_MANAGER_LENGTH} bytes"
+        ));
+    }
+    name.char_indices()
+        .find(|(_, c)| c.is_control())
+        .map(|(i, c)| {
+            format!(
+                "fieldManager: Invalid value: {}: invalid character U+{:04X} (at position {i})",
+                Value::from(name),
+                c as u32
+            )
+        })
+}
+
+/// The object without `metadata.managedFields`, to compare and merge.
+fn without_managed(object: &Value) -> Value {
+    let mut copy = object.clone();
+    if let Some(meta) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+    copy
+}
+
+/// Writes `managed` into `object`'s metadata (and removes the member when nothing is owned).
+fn store(object: &mut Map<String, Value>, managed: &Managed) {
+    let encoded = managed.encode();
+    let meta = object
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(meta) = meta {
+        if encoded.as_array().is_some_and(Vec::is_empty) {
+            meta.remove("managedFields");
+        } else {
+            meta.insert("managedFields".into(), encoded);
+        }
+    }
+}
+
+/// Records a create, update or patch in `new`'s managed fields. The entries start from those
+/// the client sent with `new` (an empty list, or one empty entry, clears them), else from
+/// `old`'s; a write through a subresource always starts from `old`'s, and entries that cannot
+/// be read are dropped, as kube-apiserver does: a write never fails over managed fields.
+pub(crate) fn track_update(
+    ty: &Type,
+    old: Option<&Value>,
+    new: &mut Map<String, Value>,
+    manager: &Manager,
+    scope: Scope,
+    now: &str,
+) {
+    let sent = new.get("metadata").and_then(|m| m.get("managedFields"));
+    let from_old = || {
+        Managed::decode(old.and_then(|o| o["metadata"].get("managedFields"))).unwrap_or_default()
+    };
+    let mut managed = if !manager.subresource.is_empty() {
+        from_old()
+    } else if Managed::is_reset(sent) {
+        Managed::default()
+    } else {
+        match Managed::decode(sent) {
+            Ok(m) if !m.entries.is_empty() => m,
+            _ => from_old(),
+        }
+    };
+    // The old object keeps its managed fields for the comparison: they are no one's, and a
+    // copy without them would cost a clone of the whole object.
+    let empty = Value::Object(Map::new());
+    let old = old.unwrap_or(&empty);
+    let mut value = Value::Object(std::mem::take(new));
+    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+    managed.update(old, &value, ty, manager, scope, now);
+    let Value::Object(map) = value else {
+        unreachable!("an object stays an object")
+    };
+    *new = map;
+    store(new, &managed);
+}
+
+/// An apply's result: the object to write, with its managed fields.
+pub(crate) struct Applied {
+    pub object: Map<String, Value>,
+}
+
+/// Applies `config` (an object with no `managedFields`) by `manager` over `live` (`None` when
+/// the object does not exist yet).
+pub(crate) fn apply(
+    ty: &Type,
+    live: Option<&Value>,
+    config: &Value,
+    manager: &Manager,
+    scope: Scope,
+    force: bool,
+    now: &str,
+) -> Result<Applied, ApplyError> {
+    let mut managed = match live {
+        Some(live) => {
+            Managed::decode(live["metadata"].get("managedFields")).map_err(ApplyError::Live)?
+        }
+        None => Managed::default(),
+    };
+    let live_value = live
+        .map(without_managed)
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    let applier = managed::Applier {
+        manager,
+        scope,
+        force,
+        now,
+    };
+    let result = managed.apply(&live_value, config, ty, &applier)?;
+    let mut object = match result.unwrap_or(live_value) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    store(&mut object, &managed);
+    Ok(Applied { object })
+}
+
+/// kubectl's client-side apply annotation.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The largest annotation kube-apiserver keeps in step (its total annotation size limit).
+const MAX_LAST_APPLIED: usize = 256 * 1024;
+
+/// After a server-side apply by `kubectl` of an object that has the client-side apply
+/// annotation, sets the annotation to the applied configuration (without the annotation), so
+/// that a later client-side apply computes its patch from what was last applied, as
+/// kube-apiserver's `lastAppliedUpdater` does. Another manager opts out.
+pub(crate) fn sync_last_applied(object: &mut Map<String, Value>, config: &Value, manager: &str) {
+    let has = object
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(LAST_APPLIED))
+        .is_some();
+    if manager != "kubectl" || !has {
+        return;
+    }
+    let mut applied = config.clone();
+    if let Some(annotations) = applied
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Value::as_object_mut)
+    {
+        annotations.remove(LAST_APPLIED);
+        if annotations.is_empty() {
+            if let Some(meta) = applied.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.remove("annotations");
+            }
+        }
+    }
+    let text = format!("{}\n", set::canonical(&applied));
+    if let Some(annotations) = object
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Value::as_object_mut)
+    {
+        if text.len() > MAX_LAST_APPLIED {
+            annotations.remove(LAST_APPLIED);
+        } else {
+            annotations.insert(LAST_APPLIED.into(), Value::String(text));
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Field paths and sets of them, and their `FieldsV1` encoding in `metadata.managedFields`.
+//!
+//! A path is a list of elements: a field of an object (`f:name`), an item of a keyed list
+//! (`k:{"name":"a"}`), an item of a set (`v:"x"`) or an item by position (`i:0`). A [`Set`] is a
+//! trie of such paths; a node is a *member* when the path ending there is itself in the set
+//! (a leaf, or a map or list item that is owned as a whole), and has *children* for the longer
+//! paths through it. `FieldsV1` writes each node as a JSON object keyed by its elements, with
+//! `".": {}` marking a node that is both a member and has children.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// One element of a field path. The derived order is kube-apiserver's: fields, then keyed
+/// items, then set values, then indices.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Pe {
+    /// A member of an object.
+    Field(String),
+    /// An item of a keyed list: its key fields as canonical JSON (an object, names sorted).
+    Key(String),
+    /// An item of a set: the item as canonical JSON.
+    Value(String),
+    /// An item by position.
+    Index(usize),
+}
+
+impl Pe {
+    /// The element as a `FieldsV1` key.
+    pub fn encode(&self) -> String {
+        match self {
+            Pe::Field(name) => format!("f:{name}"),
+            Pe::Key(json) => format!("k:{json}"),
+            Pe::Value(json) => format!("v:{json}"),
+            Pe::Index(i) => format!("i:{i}"),
+        }
+    }
+
+    /// Reads a `FieldsV1` key.
+    pub fn decode(key: &str) -> Result<Pe, String> {
+        let (kind, rest) = key
+            .split_once(':')
+            .ok_or_else(|| format!("invalid path element {key:?}: no type prefix"))?;
+        match kind {
+            "f" => Ok(Pe::Field(rest.to_string())),
+            "k" => match serde_json::from_str::<Value>(rest) {
+                Ok(Value::Object(map)) => Ok(Pe::Key(canonical(&Value::Object(map)))),
+                _ => Err(format!("invalid key in path element {key:?}")),
+            },
+            "v" => serde_json::from_str::<Value>(rest)
+                .map(|v| Pe::Value(canonical(&v)))
+                .map_err(|_| format!("invalid value in path element {key:?}")),
+            "i" => rest
+                .parse::<usize>()
+                .map(Pe::Index)
+                .map_err(|_| format!("invalid index in path element {key:?}")),
+            _ => Err(format!(
+                "invalid path element {key:?}: unknown type {kind:?}"
+            )),
+        }
+    }
+}
+
+/// A value as compact JSON with object members sorted by name (serde_json's map is ordered).
+pub(crate) fn canonical(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// How Go's `%q`/`%v` print a value in a field path (`.spec.ports[port=80,protocol="TCP"]`).
+fn show(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::String(s) => Value::String(s.clone()).to_string(),
+        Value::Array(items) => {
+            format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(","))
+        }
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}={}", show(v)))
+            .collect::<Vec<_>>()
+            .join(""),
+        other => other.to_string(),
+    }
+}
+
+impl fmt::Display for Pe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pe::Field(name) => write!(f, ".{name}"),
+            Pe::Key(json) => {
+                let map = match serde_json::from_str::<Value>(json) {
+                    Ok(Value::Object(map)) => map,
+                    _ => Map::new(),
+                };
+                let parts: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", show(v)))
+                    .collect();
+                write!(f, "[{}]", parts.join(","))
+            }
+            Pe::Value(json) => {
+                let value = serde_json::from_str::<Value>(json).unwrap_or(Value::Null);
+                write!(f, "[={}]", show(&value))
+            }
+            Pe::Index(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// A field path.
+pub(crate) type Path = Vec<Pe>;
+
+/// A path as kube-apiserver prints it in conflicts: `.spec.color`, `.spec.ports[port=80]`.
+pub(crate) fn show_path(path: &[Pe]) -> String {
+    path.iter().map(ToString::to_string).collect()
+}
+
+/// A set of field paths, as a trie.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Set {
+    members: BTreeSet<Pe>,
+    children: BTreeMap<Pe, Set>,
+}
+
+impl Set {
+    /// The empty set.
+    pub fn new() -> Set {
+        Set::default()
+    }
+
+    /// Whether the set holds no path.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty() && self.children.values().all(Set::is_empty)
+    }
+
+    /// Adds `path` (the empty path is not a member of anything and is ignored).
+    pub fn insert(&mut self, path: &[Pe]) {
+        match path {
+            [] => {}
+            [last] => {
+                self.members.insert(last.clone());
+            }
+            [first, rest @ ..] => self.children.entry(first.clone()).or_default().insert(rest),
+        }
+    }
+
+    /// Whether `path` is a member.
+    #[cfg(test)]
+    pub fn has(&self, path: &[Pe]) -> bool {
+        match path {
+            [] => false,
+            [last] => self.members.contains(last),
+            [first, rest @ ..] => self.children.get(first).is_some_and(|c| c.has(rest)),
+        }
+    }
+
+    /// Whether `pe` is a member at this level.
+    pub fn has_member(&self, pe: &Pe) -> bool {
+        self.members.contains(pe)
+    }
+
+    /// The paths below `pe`, with `pe` taken off, if any.
+    pub fn child(&self, pe: &Pe) -> Option<&Set> {
+        self.children.get(pe).filter(|c| !c.is_empty())
+    }
+
+    /// Paths in either set.
+    #[cfg(test)]
+    pub fn union(&self, other: &Set) -> Set {
+        let mut out = self.clone();
+        out.union_with(other);
+        out
+    }
+
+    /// Adds every path of `other`; whether that added any.
+    pub fn union_with(&mut self, other: &Set) -> bool {
+        let mut added = false;
+        for pe in &other.members {
+            added |= self.members.insert(pe.clone());
+        }
+        for (pe, child) in &other.children {
+            if child.is_empty() {
+                continue;
+            }
+            added |= self
+                .children
+                .entry(pe.clone())
+                .or_default()
+                .union_with(child);
+        }
+        added
+    }
+
+    /// Paths in `self` and not in `other`.
+    pub fn difference(&self, other: &Set) -> Set {
+        let members = self.members.difference(&other.members).cloned().collect();
+        let children = self
+            .children
+            .iter()
+            .filter_map(|(pe, child)| {
+                let rest = match other.children.get(pe) {
+                    Some(theirs) => child.difference(theirs),
+                    None => child.clone(),
+                };
+                (!rest.is_empty()).then(|| (pe.clone(), rest))
+            })
+            .collect();
+        Set { members, children }
+    }
+
+    /// Takes the paths of `other` out of this set, in place (only the nodes both share are
+    /// visited); whether that took any.
+    pub fn subtract(&mut self, other: &Set) -> bool {
+        let before = self.members.len();
+        if other.members.len() < self.members.len() {
+            for pe in &other.members {
+                self.members.remove(pe);
+            }
+        } else {
+            self.members.retain(|pe| !other.members.contains(pe));
+        }
+        let mut took = self.members.len() != before;
+        for (pe, theirs) in &other.children {
+            if let Some(mine) = self.children.get_mut(pe) {
+                took |= mine.subtract(theirs);
+                if mine.is_empty() {
+                    self.children.remove(pe);
+                }
+            }
+        }
+        took
+    }
+
+    /// Takes `pe`, and everything under it, out of this level.
+    pub fn remove_subtree(&mut self, pe: &Pe) {
+        self.members.remove(pe);
+        self.children.remove(pe);
+    }
+
+    /// Only `pe` and what is under it.
+    pub fn only_subtree(&self, pe: &Pe) -> Set {
+        let mut out = Set::new();
+        if self.members.contains(pe) {
+            out.members.insert(pe.clone());
+        }
+        if let Some(child) = self.children.get(pe) {
+            out.children.insert(pe.clone(), child.clone());
+        }
+        out
+    }
+
+    /// Paths in both sets.
+    pub fn intersection(&self, other: &Set) -> Set {
+        let members = self.members.intersection(&other.members).cloned().collect();
+        let children = self
+            .children
+            .iter()
+            .filter_map(|(pe, child)| {
+                let both = child.intersection(other.children.get(pe)?);
+                (!both.is_empty()).then(|| (pe.clone(), both))
+            })
+            .collect();
+        Set { members, children }
+    }
+
+    /// Every member path, in order.
+    pub fn paths(&self) -> Vec<Path> {
+        let mut out = Vec::new();
+        self.collect(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn collect(&self, prefix: &mut Path, out: &mut Vec<Path>) {
+        let keys: BTreeSet<&Pe> = self.members.iter().chain(self.children.keys()).collect();
+        for pe in keys {
+            prefix.push(pe.clone());
+            if self.members.contains(pe) {
+                out.push(prefix.clone());
+            }
+            if let Some(child) = self.children.get(pe) {
+                child.collect(prefix, out);
+            }
+            prefix.pop();
+        }
+    }
+
+    /// Adds a member for each child node of this level that `keep` accepts (used to make the
+    /// named fields of structs members, as kube-apiserver does before pruning).
+    pub(crate) fn add_members_where(&mut self, keep: impl Fn(&Pe) -> bool) {
+        let named: Vec<Pe> = self
+            .children
+            .iter()
+            .filter(|(pe, child)| !child.is_empty() && keep(pe))
+            .map(|(pe, _)| pe.clone())
+            .collect();
+        self.members.extend(named);
+    }
+
+    /// The child nodes, to walk them.
+    pub(crate) fn children_mut(&mut self) -> impl Iterator<Item = (&Pe, &mut Set)> {
+        self.children.iter_mut()
+    }
+
+    /// The set as a `FieldsV1` object.
+    pub fn to_fields_v1(&self) -> Value {
+        let mut out = Map::new();
+        let keys: BTreeSet<&Pe> = self.members.iter().chain(self.children.keys()).collect();
+        for pe in keys {
+            let child = self.children.get(pe).filter(|c| !c.is_empty());
+            let node = match child {
+                None if !self.members.contains(pe) => continue,
+                None => Value::Object(Map::new()),
+                Some(child) => {
+                    let Value::Object(mut inner) = child.to_fields_v1() else {
+                        unreachable!("to_fields_v1 writes objects")
+                    };
+                    if self.members.contains(pe) {
+                        inner.insert(".".into(), Value::Object(Map::new()));
+                    }
+                    Value::Object(inner)
+                }
+            };
+            out.insert(pe.encode(), node);
+        }
+        Value::Object(out)
+    }
+
+    /// Reads a `FieldsV1` object.
+    pub fn from_fields_v1(value: &Value) -> Result<Set, String> {
+        Set::read(value, 0)
+    }
+
+    fn read(value: &Value, depth: usize) -> Result<Set, String> {
+        if depth > super::MAX_DEPTH {
+            return Err("fieldsV1 nests too deeply".into());
+        }
+        let Value::Object(map) = value else {
+            return Err(format!("expected an object in fieldsV1, found {value}"));
+        };
+        let mut set = Set::new();
+        for (key, node) in map {
+            if key == "." {
+                continue;
+            }
+            let pe = Pe::decode(key)?;
+            let Value::Object(inner) = node else {
+                return Err(format!("expected an object for {key:?} in fieldsV1"));
+            };
+            if inner.is_empty() || inner.contains_key(".") {
+                set.members.insert(pe.clone());
+            }
+            if inner.keys().any(|k| k != ".") {
+                set.children.insert(pe, Set::read(node, depth + 1)?);
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// A path from `FieldsV1`-style keys, for tests and literals: `path(&["f:spec", "f:color"])`.
+#[cfg(test)]
+pub(crate) fn path(keys: &[&str]) -> Path {
+    keys.iter()
+        .map(|k| Pe::decode(k).expect("valid element"))
+        .collect()
+}

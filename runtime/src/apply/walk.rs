@@ -1,0 +1,443 @@
+//! Walks of objects along their [`Type`]: the fields a value sets, the difference between two
+//! values, the merge of an applied configuration into a live object, and the removal of a set
+//! of fields.
+
+use serde_json::{Map, Value};
+
+use super::set::{Path, Pe, Set};
+use super::typed::{ListType, Shape, Type};
+
+/// What changed from one value to another, by field.
+#[derive(Debug, Default)]
+pub(crate) struct Comparison {
+    pub added: Set,
+    pub modified: Set,
+    pub removed: Set,
+}
+
+impl Comparison {
+    /// Nothing changed.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.modified.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// A value's object members, when it is an object.
+fn members(value: Option<&Value>) -> Option<&Map<String, Value>> {
+    value.and_then(Value::as_object)
+}
+
+/// A value's items, when it is an array.
+fn items(value: Option<&Value>) -> Option<&Vec<Value>> {
+    value.and_then(Value::as_array)
+}
+
+/// The items of a granular list keyed by their path elements. Items whose element cannot be
+/// made are an error when `strict` (an applied configuration), and skipped otherwise (a live
+/// object written before its list had a type); a repeated element is an error when `strict`
+/// and keeps its first item otherwise.
+fn index_items<'v>(
+    list: &ListType,
+    values: &'v [Value],
+    strict: bool,
+    path: &Path,
+) -> Result<Vec<(Pe, &'v Value)>, String> {
+    let mut out: Vec<(Pe, &Value)> = Vec::with_capacity(values.len());
+    for (i, item) in values.iter().enumerate() {
+        match list.element(item, i) {
+            Ok(pe) => {
+                if out.iter().any(|(seen, _)| *seen == pe) {
+                    if strict {
+                        return Err(format!(
+                            "{}: duplicate entries for key {pe}",
+                            super::set::show_path(path)
+                        ));
+                    }
+                    continue;
+                }
+                out.push((pe, item));
+            }
+            Err(e) if strict => {
+                return Err(format!("{}: element {i}: {e}", super::set::show_path(path)))
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The fields `value` sets, as kube-apiserver counts an applied configuration's: every leaf,
+/// every list item, every member of a map that is not a named field, and named fields that are
+/// `null` or empty objects.
+pub(crate) fn field_set(value: &Value, ty: &Type) -> Result<Set, String> {
+    let mut set = Set::new();
+    fields(value, ty, &mut Vec::new(), &mut set, 0)?;
+    Ok(set)
+}
+
+fn fields(
+    value: &Value,
+    ty: &Type,
+    path: &mut Path,
+    set: &mut Set,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > super::MAX_DEPTH {
+        return Err(format!("{}: nests too deeply", super::set::show_path(path)));
+    }
+    match ty.shape(value) {
+        Shape::Skip => {}
+        Shape::Leaf => set.insert(path),
+        Shape::Map(ty) => {
+            let Value::Object(map) = value else {
+                set.insert(path);
+                return Ok(());
+            };
+            for (name, child) in map {
+                let child_ty = ty.field(name);
+                if *child_ty == Type::Pruned {
+                    continue;
+                }
+                path.push(Pe::Field(name.clone()));
+                fields(child, child_ty, path, set, depth + 1)?;
+                let empty = child.is_null() || child.as_object().is_some_and(Map::is_empty);
+                if empty || !ty.is_named(name) {
+                    set.insert(path);
+                }
+                path.pop();
+            }
+        }
+        Shape::List(list) => {
+            let Value::Array(values) = value else {
+                set.insert(path);
+                return Ok(());
+            };
+            for (pe, item) in index_items(list, values, true, path)? {
+                path.push(pe);
+                fields(item, &list.elem, path, set, depth + 1)?;
+                set.insert(path);
+                path.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What changed from `old` to `new`: leaves added, changed or removed, and the map members and
+/// list items that appeared or went away.
+pub(crate) fn compare(old: &Value, new: &Value, ty: &Type) -> Comparison {
+    let mut c = Comparison::default();
+    diff(Some(old), Some(new), ty, &mut Vec::new(), &mut c, 0);
+    c
+}
+
+fn leaf(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comparison) {
+    match (old, new) {
+        (None, Some(_)) => c.added.insert(path),
+        (Some(_), None) => c.removed.insert(path),
+        (Some(a), Some(b)) if a != b => c.modified.insert(path),
+        _ => {}
+    }
+}
+
+fn diff(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    ty: &Type,
+    path: &mut Path,
+    c: &mut Comparison,
+    depth: usize,
+) {
+    let sample = new.or(old).unwrap_or(&Value::Null);
+    let mismatched = match (old, new) {
+        (Some(a), Some(b)) => {
+            (a.is_object() != b.is_object() && !a.is_null() && !b.is_null())
+                || (a.is_array() != b.is_array() && !a.is_null() && !b.is_null())
+        }
+        _ => false,
+    };
+    if depth > super::MAX_DEPTH || mismatched {
+        leaf(old, new, path, c);
+        return;
+    }
+    match ty.shape(sample) {
+        Shape::Skip => {}
+        Shape::Leaf => leaf(old, new, path, c),
+        Shape::Map(ty) => {
+            let (a, b) = (members(old), members(new));
+            if a.is_none_or(Map::is_empty) && b.is_none_or(Map::is_empty) {
+                leaf(old, new, path, c);
+                return;
+            }
+            let empty = Map::new();
+            let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
+            for name in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+                let child_ty = ty.field(name);
+                if *child_ty == Type::Pruned {
+                    continue;
+                }
+                path.push(Pe::Field(name.clone()));
+                let (x, y) = (a.get(name), b.get(name));
+                diff(x, y, child_ty, path, c, depth + 1);
+                item_hook(x, y, path, c);
+                path.pop();
+            }
+        }
+        Shape::List(list) => {
+            let (a, b) = (items(old), items(new));
+            if a.is_none_or(Vec::is_empty) && b.is_none_or(Vec::is_empty) {
+                leaf(old, new, path, c);
+                return;
+            }
+            let none = Vec::new();
+            let a = index_items(list, a.unwrap_or(&none), false, path).unwrap_or_default();
+            let b = index_items(list, b.unwrap_or(&none), false, path).unwrap_or_default();
+            let mut seen: Vec<&Pe> = Vec::new();
+            for (pe, _) in a.iter().chain(b.iter()) {
+                if seen.contains(&pe) {
+                    continue;
+                }
+                seen.push(pe);
+                let (x, y) = (find(&a, pe), find(&b, pe));
+                path.push(pe.clone());
+                diff(x, y, &list.elem, path, c, depth + 1);
+                item_hook(x, y, path, c);
+                path.pop();
+            }
+        }
+    }
+}
+
+/// A map member or list item that appeared is added, one that went away is removed.
+fn item_hook(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comparison) {
+    match (old, new) {
+        (None, Some(_)) => c.added.insert(path),
+        (Some(_), None) => c.removed.insert(path),
+        _ => {}
+    }
+}
+
+/// The item of `side` whose element is `pe`.
+fn find<'v>(side: &[(Pe, &'v Value)], pe: &Pe) -> Option<&'v Value> {
+    side.iter().find(|(p, _)| p == pe).map(|(_, v)| *v)
+}
+
+/// Merges an applied configuration into a live value: the configuration's leaves win, map
+/// members and list items of both are merged, the live value's others stay. List order is
+/// kube-apiserver's: items of both in the configuration's order, live-only items where they
+/// were, configuration-only items where the configuration has them.
+pub(crate) fn merge(
+    live: Option<&Value>,
+    config: Option<&Value>,
+    ty: &Type,
+) -> Result<Option<Value>, String> {
+    merge_at(live, config, ty, &mut Vec::new(), 0)
+}
+
+fn merge_at(
+    live: Option<&Value>,
+    config: Option<&Value>,
+    ty: &Type,
+    path: &mut Path,
+    depth: usize,
+) -> Result<Option<Value>, String> {
+    let (lhs, rhs) = match (live, config) {
+        (None, None) => return Ok(None),
+        (Some(l), None) => return Ok(Some(l.clone())),
+        (l, Some(r)) => (l, r),
+    };
+    if depth > super::MAX_DEPTH {
+        return Err(format!("{}: nests too deeply", super::set::show_path(path)));
+    }
+    match ty.shape(rhs) {
+        // Kept for the write's own pruning, which warns about it or refuses it.
+        Shape::Skip => Ok(Some(rhs.clone())),
+        Shape::Leaf => {
+            // The configuration is still checked (keys of its lists, say) where it is typed.
+            Ok(Some(rhs.clone()))
+        }
+        Shape::Map(ty) => {
+            let Value::Object(r) = rhs else {
+                // `null` keeps what is there, as kube-apiserver merges it; another kind of
+                // value replaces it.
+                return Ok(Some(match (rhs, lhs) {
+                    (Value::Null, Some(l)) if l.is_object() => l.clone(),
+                    _ => rhs.clone(),
+                }));
+            };
+            let empty = Map::new();
+            let l = members(lhs).unwrap_or(&empty);
+            if l.is_empty() && r.is_empty() {
+                return Ok(Some(rhs.clone()));
+            }
+            let mut out = Map::new();
+            for name in l.keys().chain(r.keys().filter(|k| !l.contains_key(*k))) {
+                path.push(Pe::Field(name.clone()));
+                if let Some(v) =
+                    merge_at(l.get(name), r.get(name), ty.field(name), path, depth + 1)?
+                {
+                    out.insert(name.clone(), v);
+                }
+                path.pop();
+            }
+            Ok(Some(Value::Object(out)))
+        }
+        Shape::List(list) => {
+            let Value::Array(r) = rhs else {
+                return Ok(Some(rhs.clone()));
+            };
+            let none = Vec::new();
+            let l = items(lhs).unwrap_or(&none);
+            if l.is_empty() && r.is_empty() {
+                return Ok(Some(rhs.clone()));
+            }
+            let rhs_items = index_items(list, r, true, path)?;
+            let lhs_items = index_items(list, l, false, path)?;
+            let order = merge_order(&lhs_items, &rhs_items);
+            let mut out = Vec::with_capacity(order.len());
+            for pe in order {
+                let (x, y) = (find(&lhs_items, &pe), find(&rhs_items, &pe));
+                path.push(pe);
+                if let Some(v) = merge_at(x, y, &list.elem, path, depth + 1)? {
+                    out.push(v);
+                }
+                path.pop();
+            }
+            Ok(Some(Value::Array(out)))
+        }
+    }
+}
+
+/// The order of a merged list's items. Walks both lists at once: an item of both is written
+/// when both walks reach it in the configuration's order; a live-only item is written where the
+/// live walk finds it; a configuration-only item where the configuration walk finds it.
+fn merge_order(lhs: &[(Pe, &Value)], rhs: &[(Pe, &Value)]) -> Vec<Pe> {
+    let in_lhs = |pe: &Pe| lhs.iter().any(|(p, _)| p == pe);
+    let in_rhs = |pe: &Pe| rhs.iter().any(|(p, _)| p == pe);
+    let mut shared = rhs.iter().map(|(p, _)| p).filter(|p| in_lhs(p));
+    let mut next_shared = shared.next();
+    let mut out: Vec<Pe> = Vec::with_capacity(lhs.len().max(rhs.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < lhs.len() || j < rhs.len() {
+        if i < lhs.len() && j < rhs.len() {
+            let pe = &lhs[i].0;
+            if *pe == rhs[j].0 {
+                out.push(pe.clone());
+                i += 1;
+                j += 1;
+                next_shared = shared.next();
+                continue;
+            }
+            if in_rhs(pe) && next_shared.is_some_and(|n| n != pe) {
+                // Shared, but the configuration puts it later.
+                i += 1;
+                continue;
+            }
+        }
+        if i < lhs.len() {
+            let pe = &lhs[i].0;
+            if !in_rhs(pe) {
+                out.push(pe.clone());
+                i += 1;
+                continue;
+            }
+            if out.contains(pe) {
+                i += 1;
+            }
+        }
+        if j < rhs.len() {
+            let pe = &rhs[j].0;
+            if !out.contains(pe) {
+                out.push(pe.clone());
+            }
+            j += 1;
+            if next_shared == Some(pe) {
+                next_shared = shared.next();
+            }
+        }
+    }
+    out
+}
+
+/// Removes the members of `set` from `value`: map members and list items whose path is a
+/// member go, with everything under them. A map or list that loses all it had goes too (a
+/// `null` in kube-apiserver, which a custom resource's pruning then drops).
+pub(crate) fn remove(value: &mut Value, set: &Set, ty: &Type) {
+    remove_at(value, set, ty, 0);
+}
+
+/// Returns whether `value` emptied out.
+fn remove_at(value: &mut Value, set: &Set, ty: &Type, depth: usize) -> bool {
+    if depth > super::MAX_DEPTH {
+        return false;
+    }
+    match ty.shape(value) {
+        Shape::Leaf | Shape::Skip => false,
+        Shape::Map(ty) => {
+            let Value::Object(map) = value else {
+                return false;
+            };
+            if map.is_empty() {
+                return false;
+            }
+            let names: Vec<String> = map.keys().cloned().collect();
+            for name in names {
+                let pe = Pe::Field(name.clone());
+                if set.has_member(&pe) {
+                    map.remove(&name);
+                } else if let Some(sub) = set.child(&pe) {
+                    let emptied = map
+                        .get_mut(&name)
+                        .is_some_and(|child| remove_at(child, sub, ty.field(&name), depth + 1));
+                    if emptied {
+                        map.remove(&name);
+                    }
+                }
+            }
+            map.is_empty()
+        }
+        Shape::List(list) => {
+            let Value::Array(values) = value else {
+                return false;
+            };
+            if values.is_empty() {
+                return false;
+            }
+            let old = std::mem::take(values);
+            for (i, mut item) in old.into_iter().enumerate() {
+                let Ok(pe) = list.element(&item, i) else {
+                    values.push(item);
+                    continue;
+                };
+                if set.has_member(&pe) {
+                    continue;
+                }
+                if let Some(sub) = set.child(&pe) {
+                    remove_at(&mut item, sub, &list.elem, depth + 1);
+                }
+                values.push(item);
+            }
+            values.is_empty()
+        }
+    }
+}
+
+/// Makes the named fields of structs that have owned fields under them members of `set`
+/// (kube-apiserver's `EnsureNamedFieldsAreMembers`), so that pruning a dropped field removes
+/// the struct field holding it only when nothing under it is owned.
+pub(crate) fn named_fields_as_members(set: &Set, ty: &Type) -> Set {
+    let mut out = set.clone();
+    name_members(&mut out, ty, 0);
+    out
+}
+
+fn name_members(set: &mut Set, ty: &Type, depth: usize) {
+    if depth > super::MAX_DEPTH {
+        return;
+    }
+    set.add_members_where(|pe| matches!(pe, Pe::Field(name) if ty.is_named(name)));
+    for (pe, child) in set.children_mut() {
+        name_members(child, ty.child(pe), depth + 1);
+    }
+}
