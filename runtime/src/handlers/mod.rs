@@ -1,4 +1,4 @@
-//! The runtime's handlers of generated routes, picked by [`for_route`] from each action's
+//! The runtime's handlers of generated routes, picked by `for_route` from each action's
 //! subresource and verb.
 //!
 //! Nothing here is generic over a kind: the work happens on JSON values (`read`, `write`,
