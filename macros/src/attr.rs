@@ -499,9 +499,9 @@ fn snake_case_ident(json: &str, span: Span) -> Ident {
     ident
 }
 
-/// Reads past the value of an attribute that was already reported as unknown (`= expr` or
-/// `(...)`), so that the keys after it are still parsed and checked.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+/// Reads past the value of an attribute this parser does not need, or already reported as
+/// unknown (`= expr` or `(...)`), so that the keys after it are still parsed and checked.
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.value()?.parse::<syn::Expr>()?;
     } else if meta.input.peek(syn::token::Paren) {

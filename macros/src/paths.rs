@@ -4,7 +4,6 @@
 //! further in (`.status.readyReplicas`, `.spec.template.replicas`) goes through types the derive
 //! cannot see; `Server::build` checks those against the schema.
 
-use syn::meta::ParseNestedMeta;
 use syn::{Data, DeriveInput, Fields, LitStr, Token};
 
 /// What a path may start with, and the spec's JSON field names when they are known (`None`
@@ -77,7 +76,7 @@ pub fn spec_fields(input: &DeriveInput) -> Option<Vec<String>> {
                 // `rename_all(serialize = ..)`: not followed.
                 Err(meta.error("unsupported"))
             } else {
-                skip(&meta)
+                crate::attr::skip_value(&meta)
             }
         })
         .ok()?;
@@ -99,7 +98,7 @@ pub fn spec_fields(input: &DeriveInput) -> Option<Vec<String>> {
                     if meta.path.is_ident("skip") {
                         skipped = true;
                     }
-                    skip(&meta)
+                    crate::attr::skip_value(&meta)
                 }
             })
             .ok()?;
@@ -141,17 +140,6 @@ fn rename(field: &str, rule: &str) -> Option<String> {
         "SCREAMING-KEBAB-CASE" => field.replace('_', "-").to_ascii_uppercase(),
         _ => return None,
     })
-}
-
-/// Reads past a serde key this check does not need (`key`, `key = expr`, `key(...)`).
-fn skip(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,54 +2,15 @@
 //! selectors, dry runs, and errors (strict field validation, schema validation) parsed as
 //! `kube::Error::Api` with the right reason.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+#[path = "support/kube.rs"]
+mod support_kube;
 
-use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
-use kube::Client;
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::core::DynamicObject;
 use serde_json::json;
-
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> ServerProcess {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
-        .arg("--authorization-mode=AlwaysAllow")
-        .args(["--store", "memory", "--listen", &addr.to_string()])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "widgets-server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    ServerProcess { child, addr }
-}
-
-fn widgets(server: &ServerProcess) -> Api<DynamicObject> {
-    let config = kube::Config::new(format!("http://{}", server.addr).parse().unwrap());
-    let client = Client::try_from(config).unwrap();
-    let gvk = GroupVersionKind::gvk("demo.krest.dev", "v1", "Widget");
-    let resource = ApiResource::from_gvk_with_plural(&gvk, "widgets");
-    Api::namespaced_with(client, "default", &resource)
-}
+use support::start;
+use support_kube::widgets;
 
 fn widget(name: &str, color: &str, replicas: i64) -> DynamicObject {
     serde_json::from_value(json!({
@@ -77,7 +38,7 @@ fn api_error(result: Result<impl std::fmt::Debug, kube::Error>) -> Box<kube::cor
 
 #[tokio::test]
 async fn paginated_lists_and_selectors() {
-    let server = start();
+    let server = start(&["--store", "memory"]);
     let api = widgets(&server);
     for i in 0..5 {
         let color = if i < 2 { "red" } else { "blue" };
@@ -142,7 +103,7 @@ async fn paginated_lists_and_selectors() {
 
 #[tokio::test]
 async fn dry_runs_change_nothing() {
-    let server = start();
+    let server = start(&["--store", "memory"]);
     let api = widgets(&server);
     let dry = PostParams {
         dry_run: true,
@@ -179,7 +140,7 @@ async fn dry_runs_change_nothing() {
 
 #[tokio::test]
 async fn validation_errors_are_api_errors() {
-    let server = start();
+    let server = start(&["--store", "memory"]);
     let api = widgets(&server);
     api.create(&PostParams::default(), &widget("a", "red", 1))
         .await

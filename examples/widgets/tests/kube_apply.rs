@@ -1,54 +1,14 @@
 //! End to end through kube-rs: `Patch::Apply` against a real `widgets-server`, with and
 //! without `force()`, on the object and through `/scale`, and the managed fields it leaves.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+#[path = "support/kube.rs"]
+mod support_kube;
 
-use kube::api::{Api, Patch, PatchParams};
-use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
-use kube::Client;
+use kube::api::{Patch, PatchParams};
 use serde_json::json;
-
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> ServerProcess {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
-        .arg("--authorization-mode=AlwaysAllow")
-        .args(["--store", "memory", "--listen", &addr.to_string()])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "widgets-server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    ServerProcess { child, addr }
-}
-
-fn widgets(server: &ServerProcess) -> Api<DynamicObject> {
-    let config = kube::Config::new(format!("http://{}", server.addr).parse().unwrap());
-    let client = Client::try_from(config).unwrap();
-    let gvk = GroupVersionKind::gvk("demo.krest.dev", "v1", "Widget");
-    let resource = ApiResource::from_gvk_with_plural(&gvk, "widgets");
-    Api::namespaced_with(client, "default", &resource)
-}
+use support::start;
+use support_kube::widgets;
 
 fn config(color: &str, replicas: i32) -> serde_json::Value {
     json!({
@@ -61,7 +21,7 @@ fn config(color: &str, replicas: i32) -> serde_json::Value {
 
 #[tokio::test]
 async fn kube_rs_patch_apply() {
-    let server = start();
+    let server = start(&["--store", "memory"]);
     let api = widgets(&server);
     let controller = PatchParams::apply("controller");
 

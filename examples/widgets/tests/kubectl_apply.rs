@@ -2,115 +2,11 @@
 //! first apply, an idempotent re-apply, a conflict with a second field manager and
 //! `--force-conflicts`, `--dry-run=server`, and client-side apply followed by `--server-side`.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-/// A running `widgets-server`, killed on drop.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
+use std::path::Path;
 
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-fn start(args: &[&str]) -> ServerProcess {
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
-        .arg("--authorization-mode=AlwaysAllow")
-        .arg("--listen")
-        .arg(addr.to_string())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("widgets-server starts");
-    let server = ServerProcess { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(mut stream) = TcpStream::connect(addr) {
-            let _ = stream.write_all(b"GET /readyz HTTP/1.0\r\n\r\n");
-            let mut reply = String::new();
-            let _ = stream.read_to_string(&mut reply);
-            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
-                return server;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "widgets-server did not become ready on {addr}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-struct Kubectl {
-    server: String,
-    cache: PathBuf,
-}
-
-impl Kubectl {
-    fn new(server: &ServerProcess, dir: &Path) -> Kubectl {
-        Kubectl {
-            server: format!("http://{}", server.addr),
-            cache: dir.join("kube-cache"),
-        }
-    }
-
-    fn output(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
-            .arg("--server")
-            .arg(&self.server)
-            .arg("--cache-dir")
-            .arg(&self.cache)
-            .arg("--request-timeout=20s")
-            .args(args)
-            .env("KUBECONFIG", "/dev/null")
-            .stdin(Stdio::null())
-            .output()
-            .expect("kubectl is installed (scripts/test.sh installs it)")
-    }
-
-    /// Runs kubectl, which must succeed; returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.output(args);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed: {}\n{stdout}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    }
-
-    /// Runs kubectl, which must fail; returns its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.output(args);
-        assert!(!out.status.success(), "kubectl {args:?} should have failed");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("krest-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::{start, temp_dir, Kubectl};
 
 /// A widget manifest with `color` and `replicas`.
 fn manifest(name: &str, color: &str, replicas: u32) -> String {

@@ -1,6 +1,9 @@
 //! The official Python `kubernetes` client against `widgets-server` (the test script installs
 //! it from PyPI): CRUD through `CustomObjectsApi` and a `watch.Watch().stream(...)`; the review
-//! kinds (TokenReview, SubjectAccessReview, ...) against a server with tokens and RBAC.
+//! kinds (TokenReview, SubjectAccessReview, ...) against a server with tokens and RBAC; server-side
+//! apply.
+
+mod support;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Stdio};
@@ -8,38 +11,14 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn python_client_crud_and_watch() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
-        .arg("--authorization-mode=AlwaysAllow")
-        .args(["--store", "memory", "--listen", &addr.to_string()])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "widgets-server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/watch_flow.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(format!("http://{addr}"))
-        .output()
-        .expect("python3 runs");
-    let _ = server.kill();
-    let _ = server.wait();
-    assert!(
-        out.status.success(),
-        "the Python client failed (is the `kubernetes` package installed? scripts/test.sh installs it):\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("python client ok"));
+    support::run_python("watch_flow.py", "python client ok");
+}
+
+/// Server-side apply through `patch_namespaced_custom_object` with the apply content type, with
+/// and without `force`.
+#[test]
+fn python_client_server_side_apply() {
+    support::run_python("apply_flow.py", "python apply ok");
 }
 
 const TOKENS: &str = "\

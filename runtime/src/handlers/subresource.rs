@@ -27,8 +27,8 @@ pub async fn patch_status(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     patch_part(&mut ctx, Part::Status).await
 }
 
-/// Writes `new` at a simple JSON path, creating objects on the way.
-fn set_path(value: &mut Value, path: &str, new: Value) {
+/// Writes `new` at a simple JSON path (`.spec.replicas`), creating objects on the way.
+pub(crate) fn set_path(value: &mut Value, path: &str, new: Value) {
     let mut at = value;
     let fields: Vec<&str> = path
         .trim_start_matches('.')

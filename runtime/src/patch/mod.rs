@@ -58,7 +58,7 @@ pub(crate) struct DecodeError(pub String);
 pub(crate) struct ApplyError(pub String);
 
 /// How Go's `encoding/json` names a JSON value's type in an unmarshalling error.
-fn go_type(value: &Value) -> &'static str {
+pub(crate) fn go_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "bool",

@@ -19,18 +19,6 @@ use crate::status::{Cause, Status};
 /// The apply patch's media type (JSON is YAML, so either body comes under it).
 pub(crate) const APPLY_PATCH: &str = "application/apply-patch+yaml";
 
-/// How Go's `encoding/json` names a value's type in an unmarshalling error.
-fn go_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// Reads the configuration: a JSON object (with the paths of fields it holds twice) or a YAML
 /// mapping; an empty body is an empty configuration.
 fn parse(bytes: &[u8]) -> Result<(Map<String, Value>, Vec<String>), Status> {
@@ -51,7 +39,7 @@ fn parse(bytes: &[u8]) -> Result<(Map<String, Value>, Vec<String>), Status> {
         Value::Null => Ok((Map::new(), duplicates)),
         other => Err(Status::bad_request(format!(
             "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-            go_type(&other)
+            crate::patch::go_type(&other)
         ))),
     }
 }
@@ -136,20 +124,49 @@ fn check_name(object: &Map<String, Value>, name: &str) -> Result<(), Status> {
     Ok(())
 }
 
+/// What every apply asks: the options checked (`fieldManager` required, `force`, `dryRun`,
+/// `fieldValidation`), the object's name and the configuration's bytes.
+struct Request {
+    dry_run: bool,
+    manager: crate::apply::Manager,
+    force: bool,
+    name: String,
+    bytes: bytes::Bytes,
+}
+
+impl Request {
+    async fn read(ctx: &mut Ctx) -> Result<Request, Status> {
+        let dry_run = ctx.dry_run()?;
+        if ctx.query().get("fieldManager").is_none_or(|m| m.is_empty()) {
+            return Err(invalid_options(
+                ctx,
+                "fieldManager: Required value: is required for apply patch",
+            ));
+        }
+        let manager = field_manager(ctx, Operation::Apply)?;
+        let force = ctx.query().flag("force");
+        super::field_validation(ctx)?;
+        let name = ctx.item_name()?.to_string();
+        let bytes = ctx.body().await?;
+        Ok(Request {
+            dry_run,
+            manager,
+            force,
+            name,
+            bytes,
+        })
+    }
+}
+
 /// PATCH with an apply configuration, of the object or of its status.
 pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Body>, Status> {
-    let dry_run = ctx.dry_run()?;
-    if ctx.query().get("fieldManager").is_none_or(|m| m.is_empty()) {
-        return Err(invalid_options(
-            ctx,
-            "fieldManager: Required value: is required for apply patch",
-        ));
-    }
-    let manager = field_manager(ctx, Operation::Apply)?;
-    let force = ctx.query().flag("force");
-    super::field_validation(ctx)?;
-    let name = ctx.item_name()?.to_string();
-    let bytes = ctx.body().await?;
+    let Request {
+        dry_run,
+        manager,
+        force,
+        name,
+        bytes,
+    } = Request::read(ctx).await?;
     let (mut config, duplicates) = parse(&bytes)?;
     // Fields given twice: a 400 under `Strict`, warnings under `Warn`, as for other writes.
     ctx.duplicates = duplicates;
@@ -219,27 +236,6 @@ pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Bo
     Err(Status::modified(ctx.model(), &name))
 }
 
-/// Writes `new` at a dotted path (`.spec.replicas`), creating objects on the way.
-fn set_dotted(value: &mut Value, path: &str, new: Value) {
-    let mut at = value;
-    let fields: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
-    for (i, field) in fields.iter().enumerate() {
-        if !at.is_object() {
-            *at = Value::Object(Map::new());
-        }
-        let Some(object) = at.as_object_mut() else {
-            return;
-        };
-        if i + 1 == fields.len() {
-            object.insert((*field).to_string(), new);
-            return;
-        }
-        at = object
-            .entry(*field)
-            .or_insert_with(|| Value::Object(Map::new()));
-    }
-}
-
 /// PATCH `/scale` with an apply configuration of an `autoscaling/v1` Scale, as kube-apiserver
 /// maps it: its `spec.replicas` is applied to the object's replicas field (`spec_path`) by the
 /// manager, recorded with `subresource: scale`; the answer is the object's Scale (`scale_of`).
@@ -248,18 +244,13 @@ pub(crate) async fn apply_scale(
     spec_path: &str,
     scale_of: fn(&Ctx, &Value) -> Value,
 ) -> Result<Response<Body>, Status> {
-    let dry_run = ctx.dry_run()?;
-    if ctx.query().get("fieldManager").is_none_or(|m| m.is_empty()) {
-        return Err(invalid_options(
-            ctx,
-            "fieldManager: Required value: is required for apply patch",
-        ));
-    }
-    let manager = field_manager(ctx, Operation::Apply)?;
-    let force = ctx.query().flag("force");
-    super::field_validation(ctx)?;
-    let name = ctx.item_name()?.to_string();
-    let bytes = ctx.body().await?;
+    let Request {
+        dry_run,
+        manager,
+        force,
+        name,
+        bytes,
+    } = Request::read(ctx).await?;
     let (config, _) = parse(&bytes)?;
     if config
         .get("metadata")
@@ -291,7 +282,7 @@ pub(crate) async fn apply_scale(
     if let Some(replicas) = config.get("spec").and_then(|s| s.get("replicas")) {
         match replicas.as_i64() {
             Some(n) if (0..=i64::from(i32::MAX)).contains(&n) => {
-                set_dotted(&mut parent, spec_path, Value::from(n))
+                crate::handlers::subresource::set_path(&mut parent, spec_path, Value::from(n))
             }
             _ => {
                 return Err(Status::invalid(
