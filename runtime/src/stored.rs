@@ -118,21 +118,62 @@ pub fn set_resource_version(value: &mut Value, revision: u64) {
 /// The bytes to store for `value`: its JSON without `metadata.resourceVersion`, in the kind's
 /// storage version.
 pub fn encode_for_store(value: &Value, model: &ResourceModel) -> Result<Bytes, StoredError> {
-    let mut value = value.clone();
-    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("resourceVersion");
-    }
-    if model.storage_version.is_some() {
-        if let Some(object) = value.as_object_mut() {
-            object.insert(
-                "apiVersion".into(),
-                Value::String(model.storage_api_version()),
-            );
-        }
-    }
-    serde_json::to_vec(&value)
+    let storage_api_version = model.storage_version.is_some().then(|| model.storage_api_version());
+    let encoded = match value.as_object() {
+        Some(object) => serde_json::to_vec(&ForStore {
+            object,
+            api_version: storage_api_version.as_deref(),
+        }),
+        None => serde_json::to_vec(value),
+    };
+    encoded
         .map(Bytes::from)
         .map_err(|e| StoredError::Encode(e.to_string()))
+}
+
+/// An object as the store holds it, written straight from the object without copying it:
+/// `metadata` without its `resourceVersion` (the revision is the store's), and the storage
+/// version's `apiVersion` when the kind has one. The members keep their order, so the stored
+/// form begins `{"apiVersion":...,"kind":...,"metadata":{` as the splicing readers expect.
+struct ForStore<'a> {
+    object: &'a serde_json::Map<String, Value>,
+    api_version: Option<&'a str>,
+}
+
+impl serde::Serialize for ForStore<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(api_version) = self.api_version {
+            map.serialize_entry("apiVersion", api_version)?;
+        }
+        for (key, value) in self.object {
+            match (key.as_str(), value) {
+                ("apiVersion", _) if self.api_version.is_some() => {}
+                ("metadata", Value::Object(meta)) => {
+                    map.serialize_entry(key, &WithoutResourceVersion(meta))?
+                }
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// `metadata` without `resourceVersion`.
+struct WithoutResourceVersion<'a>(&'a serde_json::Map<String, Value>);
+
+impl serde::Serialize for WithoutResourceVersion<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in self.0 {
+            if key != "resourceVersion" {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// Stored bytes with `"resourceVersion":"N"` spliced into `metadata` (and the served version's

@@ -254,18 +254,16 @@ impl Managed {
     /// by time, manager, apiVersion and subresource. Entries that own nothing are left out.
     pub fn encode(&self) -> Value {
         let mut entries: Vec<&Entry> = self.entries.iter().filter(|e| !e.set.is_empty()).collect();
-        entries.sort_by(|a, b| {
-            let key = |e: &Entry| {
-                (
-                    e.manager.operation,
-                    e.time.clone().unwrap_or_default(),
-                    e.manager.name.clone(),
-                    e.manager.api_version.clone(),
-                    e.manager.subresource.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        fn order(e: &Entry) -> (Operation, &str, &str, &str, &str) {
+            (
+                e.manager.operation,
+                e.time.as_deref().unwrap_or_default(),
+                &e.manager.name,
+                &e.manager.api_version,
+                &e.manager.subresource,
+            )
+        }
+        entries.sort_by(|a, b| order(a).cmp(&order(b)));
         Value::Array(
             entries
                 .into_iter()

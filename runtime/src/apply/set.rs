@@ -139,9 +139,15 @@ impl Set {
         match path {
             [] => {}
             [last] => {
-                self.members.insert(last.clone());
+                if !self.members.contains(last) {
+                    self.members.insert(last.clone());
+                }
             }
-            [first, rest @ ..] => self.children.entry(first.clone()).or_default().insert(rest),
+            // Looked up before it is copied: most inserts land under a node that exists.
+            [first, rest @ ..] => match self.children.get_mut(first) {
+                Some(child) => child.insert(rest),
+                None => self.children.entry(first.clone()).or_default().insert(rest),
+            },
         }
     }
 
@@ -177,17 +183,22 @@ impl Set {
     pub fn union_with(&mut self, other: &Set) -> bool {
         let mut added = false;
         for pe in &other.members {
-            added |= self.members.insert(pe.clone());
+            if !self.members.contains(pe) {
+                added |= self.members.insert(pe.clone());
+            }
         }
         for (pe, child) in &other.children {
             if child.is_empty() {
                 continue;
             }
-            added |= self
-                .children
-                .entry(pe.clone())
-                .or_default()
-                .union_with(child);
+            added |= match self.children.get_mut(pe) {
+                Some(mine) => mine.union_with(child),
+                None => self
+                    .children
+                    .entry(pe.clone())
+                    .or_default()
+                    .union_with(child),
+            };
         }
         added
     }

@@ -128,6 +128,9 @@ fn fields(
 /// list items that appeared or went away.
 pub(crate) fn compare(old: &Value, new: &Value, ty: &Type) -> Comparison {
     let mut c = Comparison::default();
+    if old == new {
+        return c;
+    }
     diff(Some(old), Some(new), ty, &mut Vec::new(), &mut c, 0);
     c
 }
@@ -173,12 +176,14 @@ fn diff(
             let empty = Map::new();
             let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
             for name in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+                let (x, y) = (a.get(name), b.get(name));
+                // Most of an object is the same on both sides: nothing to walk (or to copy
+                // a path element for) there.
                 let child_ty = ty.field(name);
-                if *child_ty == Type::Pruned {
+                if x == y || *child_ty == Type::Pruned {
                     continue;
                 }
                 path.push(Pe::Field(name.clone()));
-                let (x, y) = (a.get(name), b.get(name));
                 diff(x, y, child_ty, path, c, depth + 1);
                 item_hook(x, y, path, c);
                 path.pop();
@@ -200,6 +205,9 @@ fn diff(
                 }
                 seen.push(pe);
                 let (x, y) = (find(&a, pe), find(&b, pe));
+                if x == y {
+                    continue;
+                }
                 path.push(pe.clone());
                 diff(x, y, &list.elem, path, c, depth + 1);
                 item_hook(x, y, path, c);

@@ -105,6 +105,7 @@ fn track(
     new: &mut Map<String, Value>,
     manager: &Manager,
     part: Part,
+    now: &str,
 ) {
     let mut value = Value::Object(std::mem::take(new));
     ctx.entry().validator.apply_defaults(&mut value);
@@ -117,7 +118,7 @@ fn track(
         new,
         manager,
         scope(ctx, part),
-        &validation::rfc3339_now(),
+        now,
     );
 }
 
@@ -266,6 +267,7 @@ pub(crate) async fn insert(
     } else {
         body_name
     };
+    let now = validation::rfc3339_now();
     {
         let meta = meta_mut(&mut body);
         meta.insert("name".into(), Value::String(name.clone()));
@@ -279,17 +281,14 @@ pub(crate) async fn insert(
             meta.remove(system);
         }
         meta.insert("uid".into(), Value::String(validation::new_uid()));
-        meta.insert(
-            "creationTimestamp".into(),
-            Value::String(validation::rfc3339_now()),
-        );
+        meta.insert("creationTimestamp".into(), Value::String(now.clone()));
         meta.insert("generation".into(), Value::from(1));
     }
     if model.status {
         body.remove("status");
     }
     if let Some(manager) = manager {
-        track(ctx, None, &mut body, manager, Part::Main);
+        track(ctx, None, &mut body, manager, Part::Main, &now);
     }
     let checked = check_object(ctx, body, &name, None)?;
     let mut value = checked.value;
@@ -387,7 +386,8 @@ pub(crate) async fn commit(
     if expected != old_kv.mod_revision {
         return Err(Status::modified(&model, &name));
     }
-    let old_map = old.as_object().cloned().unwrap_or_default();
+    let no_members = Map::new();
+    let old_map = old.as_object().unwrap_or(&no_members);
     if part == Part::Status {
         // Only status changes: start from the old object and take the new status (and the
         // managed fields an apply computed).
@@ -414,8 +414,8 @@ pub(crate) async fn commit(
             None => new.remove("status"),
         };
     }
-    preserve_system_fields(&model, &name, &old_map, &mut new)?;
-    let changed_spec = strip_meta(&old_map, model.status) != strip_meta(&new, model.status);
+    preserve_system_fields(&model, &name, old_map, &mut new)?;
+    let changed_spec = !same_content(old_map, &new, model.status);
     let generation = old_map
         .get("metadata")
         .and_then(|m| m.get("generation"))
@@ -431,7 +431,7 @@ pub(crate) async fn commit(
     );
     if tracking == Tracking::Update {
         let manager = field_manager(ctx, crate::apply::Operation::Update)?;
-        track(ctx, Some(old), &mut new, &manager, part);
+        track(ctx, Some(old), &mut new, &manager, part, &validation::rfc3339_now());
     }
     let checked = check_object(ctx, new, &name, Some(old))?;
     let mut value = checked.value;
@@ -511,14 +511,11 @@ fn conflict_or(e: StoreError, model: &crate::codegen::ResourceModel, name: &str)
     }
 }
 
-/// The object without `metadata` (and `status`, when it has its own subresource): what
-/// `generation` tracks.
-fn strip_meta(object: &Map<String, Value>, status: bool) -> Map<String, Value> {
-    object
-        .iter()
-        .filter(|(k, _)| *k != "metadata" && !(status && *k == "status"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// Whether two objects are the same without `metadata` (and `status`, when it has its own
+/// subresource): what `generation` tracks.
+fn same_content(a: &Map<String, Value>, b: &Map<String, Value>, status: bool) -> bool {
+    let content = |(k, _): &(&String, &Value)| *k != "metadata" && !(status && *k == "status");
+    a.iter().filter(content).eq(b.iter().filter(content))
 }
 
 /// Carries the fields clients cannot change from `old` into `new`, and rejects changes to
