@@ -46,7 +46,9 @@ function init(args)
       for i = 1, objects do
          names[i] = string.format("u-%d-%d", tid, i)
       end
-      local next_i, k = 0, 0
+      -- Each PUT of an object alternates its replicas, so that every update changes the object
+      -- (an update that changes nothing is not written).
+      local next_i, writes = 0, {}
       request = function()
          for _ = 1, objects do
             next_i = next_i % objects + 1
@@ -57,9 +59,9 @@ function init(args)
                local path = collection .. "/" .. name
                if rv[name] then
                   puts = puts + 1
-                  k = k + 1
+                  writes[name] = (writes[name] or 0) + 1
                   local meta = string.format(',"resourceVersion":"%s"', rv[name])
-                  return wrk.format("PUT", path, headers, string.format(body_template, name, meta, "red", k % 7))
+                  return wrk.format("PUT", path, headers, string.format(body_template, name, meta, "red", writes[name] % 2 + 2))
                end
                gets = gets + 1
                return wrk.format("GET", path, headers)

@@ -28,7 +28,7 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
 
 /// A JSON response with `code`; a 500 (and a log line) in the unlikely case `value` does not
 /// serialize, rather than an empty body.
-pub fn json_response(code: u16, value: &serde_json::Value) -> http::Response<Body> {
+pub fn json_response(code: u16, value: &impl serde::Serialize) -> http::Response<Body> {
     match serde_json::to_vec(value) {
         Ok(bytes) => bytes_response(code, "application/json", bytes),
         Err(e) => {

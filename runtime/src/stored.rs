@@ -5,6 +5,7 @@
 //! Used by the handlers, the watch hubs and the metadata-only responses alike.
 
 use bytes::Bytes;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::codegen::ResourceModel;
@@ -79,7 +80,13 @@ pub fn decode_stored(kv: &KeyValue, model: &ResourceModel) -> Result<Value, Stor
         key: kv.key.clone(),
         error: e.to_string(),
     })?;
-    set_resource_version(&mut value, kv.mod_revision);
+    served_as(&mut value, kv.mod_revision, model);
+    Ok(value)
+}
+
+/// A stored object as `model`'s version serves it: its `resourceVersion` and `apiVersion`.
+fn served_as(value: &mut Value, revision: u64, model: &ResourceModel) {
+    set_resource_version(value, revision);
     if let Some(object) = value.as_object_mut() {
         let served = object
             .get("apiVersion")
@@ -89,7 +96,6 @@ pub fn decode_stored(kv: &KeyValue, model: &ResourceModel) -> Result<Value, Stor
             object.insert("apiVersion".into(), Value::String(model.api_version()));
         }
     }
-    Ok(value)
 }
 
 /// Whether `value` is `model`'s `apiVersion` (`group/version`, or `version` for the core
@@ -118,41 +124,226 @@ pub fn set_resource_version(value: &mut Value, revision: u64) {
 /// The bytes to store for `value`: its JSON without `metadata.resourceVersion`, in the kind's
 /// storage version.
 pub fn encode_for_store(value: &Value, model: &ResourceModel) -> Result<Bytes, StoredError> {
-    let storage_api_version = model.storage_version.is_some().then(|| model.storage_api_version());
-    let encoded = match value.as_object() {
-        Some(object) => serde_json::to_vec(&ForStore {
-            object,
-            api_version: storage_api_version.as_deref(),
-        }),
-        None => serde_json::to_vec(value),
-    };
-    encoded
-        .map(Bytes::from)
-        .map_err(|e| StoredError::Encode(e.to_string()))
+    match value.as_object() {
+        Some(object) => Written::for_store(object, None, model).to_bytes(),
+        None => serde_json::to_vec(value)
+            .map(Bytes::from)
+            .map_err(|e| StoredError::Encode(e.to_string())),
+    }
 }
 
-/// An object as the store holds it, written straight from the object without copying it:
-/// `metadata` without its `resourceVersion` (the revision is the store's), and the storage
-/// version's `apiVersion` when the kind has one. The members keep their order, so the stored
-/// form begins `{"apiVersion":...,"kind":...,"metadata":{` as the splicing readers expect.
-struct ForStore<'a> {
+/// An object as a write handles it: the object without `metadata.managedFields`, and the
+/// managed fields apart, as their JSON text. Only the field manager reads them; every other
+/// step of a write (the checks, admission, the store's encoding, the response) passes them on
+/// as text, so that an object's managed fields, which hold about as many JSON nodes as a small
+/// object, are not parsed, copied and written again node by node on every write.
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// The object, without `metadata.managedFields`.
+    pub value: Value,
+    /// `metadata.managedFields` as JSON text; `None` when absent (or `null`).
+    pub managed: Option<Box<RawValue>>,
+}
+
+impl Object {
+    /// Takes `metadata.managedFields` out of `value` into text.
+    pub fn from_value(mut value: Value) -> Object {
+        let managed = value
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+            .and_then(|meta| meta.remove("managedFields"))
+            .filter(|m| !m.is_null())
+            .and_then(|m| serde_json::value::to_raw_value(&m).ok());
+        Object { value, managed }
+    }
+
+    /// The whole object, with its managed fields parsed back into it.
+    pub fn into_value(self) -> Value {
+        let Object { mut value, managed } = self;
+        if let (Some(managed), Some(meta)) = (
+            managed,
+            value.get_mut("metadata").and_then(Value::as_object_mut),
+        ) {
+            if let Ok(parsed) = serde_json::from_str(managed.get()) {
+                meta.insert("managedFields".into(), parsed);
+            }
+        }
+        value
+    }
+
+    /// A stored object as [`decode_stored`] reads it, with its managed fields read as text
+    /// only.
+    pub fn decode(kv: &KeyValue, model: &ResourceModel) -> Result<Object, StoredError> {
+        let mut managed = None;
+        let mut de = serde_json::Deserializer::from_slice(&kv.value);
+        let parsed = serde::de::DeserializeSeed::deserialize(
+            Split {
+                managed: &mut managed,
+            },
+            &mut de,
+        )
+        .and_then(|value| de.end().map(|()| value));
+        let mut value = parsed.map_err(|e| StoredError::Corrupt {
+            key: kv.key.clone(),
+            error: e.to_string(),
+        })?;
+        served_as(&mut value, kv.mod_revision, model);
+        Ok(Object { value, managed })
+    }
+
+    /// The bytes to store, as [`encode_for_store`] writes them, with the managed fields.
+    pub fn encode(&self, model: &ResourceModel) -> Result<Bytes, StoredError> {
+        match self.value.as_object() {
+            Some(object) => Written::for_store(object, self.managed.as_deref(), model).to_bytes(),
+            None => encode_for_store(&self.value, model),
+        }
+    }
+}
+
+/// The whole object as JSON (a response), the managed fields written as they are.
+impl serde::Serialize for Object {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.value.as_object() {
+            Some(object) => Written {
+                object,
+                managed: self.managed.as_deref(),
+                api_version: None,
+                resource_version: true,
+            }
+            .serialize(serializer),
+            None => self.value.serialize(serializer),
+        }
+    }
+}
+
+/// Reads an object, keeping `metadata.managedFields` as text.
+struct Split<'a> {
+    managed: &'a mut Option<Box<RawValue>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Split<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Split<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = if key == "metadata" {
+                map.next_value_seed(SplitMeta {
+                    managed: &mut *self.managed,
+                })?
+            } else {
+                map.next_value()?
+            };
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Reads `metadata`, keeping `managedFields` as text.
+struct SplitMeta<'a> {
+    managed: &'a mut Option<Box<RawValue>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for SplitMeta<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SplitMeta<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object's metadata")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "managedFields" {
+                let text: Box<RawValue> = map.next_value()?;
+                *self.managed = (text.get() != "null").then_some(text);
+            } else {
+                out.insert(key, map.next_value()?);
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// An object written straight from its parts, without copying it: `metadata` with the managed
+/// fields (as text) in their place and, for the store, without `resourceVersion` (the revision
+/// is the store's) and with the storage version's `apiVersion`. The members keep their order,
+/// so the stored form begins `{"apiVersion":...,"kind":...,"metadata":{` as the splicing
+/// readers expect.
+struct Written<'a> {
     object: &'a serde_json::Map<String, Value>,
-    api_version: Option<&'a str>,
+    managed: Option<&'a RawValue>,
+    api_version: Option<String>,
+    resource_version: bool,
 }
 
-impl serde::Serialize for ForStore<'_> {
+impl<'a> Written<'a> {
+    fn for_store(
+        object: &'a serde_json::Map<String, Value>,
+        managed: Option<&'a RawValue>,
+        model: &ResourceModel,
+    ) -> Written<'a> {
+        Written {
+            object,
+            managed,
+            api_version: model
+                .storage_version
+                .is_some()
+                .then(|| model.storage_api_version()),
+            resource_version: false,
+        }
+    }
+
+    fn to_bytes(&self) -> Result<Bytes, StoredError> {
+        serde_json::to_vec(self)
+            .map(Bytes::from)
+            .map_err(|e| StoredError::Encode(e.to_string()))
+    }
+}
+
+impl serde::Serialize for Written<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        if let Some(api_version) = self.api_version {
+        if let Some(api_version) = &self.api_version {
             map.serialize_entry("apiVersion", api_version)?;
         }
         for (key, value) in self.object {
             match (key.as_str(), value) {
                 ("apiVersion", _) if self.api_version.is_some() => {}
-                ("metadata", Value::Object(meta)) => {
-                    map.serialize_entry(key, &WithoutResourceVersion(meta))?
-                }
+                ("metadata", Value::Object(meta)) => map.serialize_entry(
+                    key,
+                    &Metadata {
+                        meta,
+                        managed: self.managed,
+                        resource_version: self.resource_version,
+                    },
+                )?,
                 _ => map.serialize_entry(key, value)?,
             }
         }
@@ -160,17 +351,33 @@ impl serde::Serialize for ForStore<'_> {
     }
 }
 
-/// `metadata` without `resourceVersion`.
-struct WithoutResourceVersion<'a>(&'a serde_json::Map<String, Value>);
+/// `metadata` with the managed fields in their (sorted) place, and without `resourceVersion`
+/// unless asked.
+struct Metadata<'a> {
+    meta: &'a serde_json::Map<String, Value>,
+    managed: Option<&'a RawValue>,
+    resource_version: bool,
+}
 
-impl serde::Serialize for WithoutResourceVersion<'_> {
+impl serde::Serialize for Metadata<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        for (key, value) in self.0 {
-            if key != "resourceVersion" {
-                map.serialize_entry(key, value)?;
+        // Managed fields given apart take the place of any the object holds.
+        let apart = self.managed.is_some();
+        let mut managed = self.managed;
+        for (key, value) in self.meta {
+            if managed.is_some() && key.as_str() > "managedFields" {
+                map.serialize_entry("managedFields", &managed.take())?;
             }
+            match key.as_str() {
+                "managedFields" if apart => {}
+                "resourceVersion" if !self.resource_version => {}
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        if let Some(managed) = managed {
+            map.serialize_entry("managedFields", managed)?;
         }
         map.end()
     }
@@ -269,5 +476,103 @@ fn decimal(mut n: u64) -> ([u8; 20], usize) {
         if n == 0 {
             return (buffer, start);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn kv(value: &Value, revision: u64) -> KeyValue {
+        KeyValue {
+            key: "/demo.krest.dev/widgets/default/w".into(),
+            value: Bytes::from(serde_json::to_vec(value).unwrap()),
+            mod_revision: revision,
+        }
+    }
+
+    fn widget() -> Value {
+        json!({
+            "apiVersion": "demo.krest.dev/v1",
+            "kind": "Widget",
+            "metadata": {
+                "name": "w", "namespace": "default", "labels": {"a": "b"},
+                "managedFields": [{"manager": "m", "operation": "Update", "apiVersion": "demo.krest.dev/v1",
+                    "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:color": {}}}}],
+                "uid": "u",
+            },
+            "spec": {"color": "red"},
+        })
+    }
+
+    #[test]
+    fn objects_keep_their_managed_fields_apart_and_write_them_back_in_place() {
+        let model = ResourceModel::new("demo.krest.dev", "v1", "Widget");
+        let stored = kv(&widget(), 7);
+        let object = Object::decode(&stored, &model).unwrap();
+        assert!(object.value["metadata"].get("managedFields").is_none());
+        assert_eq!(object.value["metadata"]["resourceVersion"], "7");
+        let managed: Value = serde_json::from_str(object.managed.as_ref().unwrap().get()).unwrap();
+        assert_eq!(managed, widget()["metadata"]["managedFields"]);
+        // Joined again, it is what the whole-object reader reads.
+        assert_eq!(
+            object.clone().into_value(),
+            decode_stored(&stored, &model).unwrap()
+        );
+        // The response is the whole object, managed fields in their sorted place.
+        let written = serde_json::to_string(&object).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&written).unwrap(),
+            decode_stored(&stored, &model).unwrap()
+        );
+        let at = |s: &str| written.find(s).unwrap();
+        assert!(at("\"labels\"") < at("\"managedFields\""));
+        assert!(at("\"managedFields\"") < at("\"name\""));
+        // The store's bytes: no resourceVersion, the same bytes as the whole object's.
+        let bytes = object.encode(&model).unwrap();
+        assert!(bytes.starts_with(
+            b"{\"apiVersion\":\"demo.krest.dev/v1\",\"kind\":\"Widget\",\"metadata\":{"
+        ));
+        assert_eq!(bytes, stored.value);
+        assert_eq!(
+            encode_for_store(&decode_stored(&stored, &model).unwrap(), &model).unwrap(),
+            stored.value
+        );
+    }
+
+    #[test]
+    fn objects_without_managed_fields_and_split_values() {
+        let model = ResourceModel::new("demo.krest.dev", "v1", "Widget");
+        let mut plain = widget();
+        plain["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
+        let object = Object::decode(&kv(&plain, 3), &model).unwrap();
+        assert!(object.managed.is_none());
+        let mut null = plain.clone();
+        null["metadata"]["managedFields"] = Value::Null;
+        assert!(Object::decode(&kv(&null, 3), &model)
+            .unwrap()
+            .managed
+            .is_none());
+        let split = Object::from_value(widget());
+        assert!(split.value["metadata"].get("managedFields").is_none());
+        assert_eq!(split.into_value(), widget());
+        assert!(Object::decode(&kv(&json!([1, 2]), 3), &model).is_err());
+    }
+
+    #[test]
+    fn the_storage_version_is_written_first() {
+        let mut model = ResourceModel::new("demo.krest.dev", "v1beta1", "Widget");
+        model.storage_version = Some("v1".into());
+        let object = Object::from_value(widget());
+        let bytes = object.encode(&model).unwrap();
+        assert!(bytes.starts_with(
+            b"{\"apiVersion\":\"demo.krest.dev/v1\",\"kind\":\"Widget\",\"metadata\":{"
+        ));
+        assert_eq!(bytes.windows(10).filter(|w| w == b"apiVersion").count(), 2);
     }
 }

@@ -2,9 +2,10 @@
 //! the object, and kept up to date by updates (`operation: Update`) and applies
 //! (`operation: Apply`) as kube-apiserver's field manager keeps it.
 
-use serde_json::{json, Map, Value};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
-use super::set::{show_path, Path, Pe, Set};
+use super::set::{show_path, FieldsV1, Path, Pe, Set};
 use super::typed::Type;
 use super::walk;
 
@@ -61,14 +62,21 @@ impl Manager {
 }
 
 /// One manager's fields, and when it last changed something.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub manager: Manager,
     pub time: Option<String>,
     pub set: Set,
     /// `fieldsV1` as read, while `set` is still what it says: written back as it was instead
     /// of encoding the set again.
-    pub raw: Option<Value>,
+    pub raw: Option<Box<RawValue>>,
+}
+
+/// Entries are equal when they say the same: `raw` is only the text `set` was read from.
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.manager == other.manager && self.time == other.time && self.set == other.set
+    }
 }
 
 impl Entry {
@@ -176,31 +184,30 @@ impl Scope {
 }
 
 impl Managed {
-    /// Reads `metadata.managedFields` (absent is empty). An entry needs an `Apply` or `Update`
-    /// operation, an apiVersion, `fieldsType: FieldsV1` and a readable `fieldsV1`, and no two
-    /// entries may name the same manager.
-    pub fn decode(value: Option<&Value>) -> Result<Managed, String> {
-        let entries = match value {
-            None | Some(Value::Null) => return Ok(Managed::default()),
-            Some(Value::Array(entries)) => entries,
-            Some(_) => return Err("managedFields must be a list".into()),
+    /// Reads `metadata.managedFields` from its JSON text (absent is empty). An entry needs an
+    /// `Apply` or `Update` operation, an apiVersion, `fieldsType: FieldsV1` and a readable
+    /// `fieldsV1`, and no two entries may name the same manager.
+    pub fn read(text: Option<&RawValue>) -> Result<Managed, String> {
+        let Some(text) = text else {
+            return Ok(Managed::default());
         };
+        if !text.get().starts_with('[') {
+            return Err("managedFields must be a list".into());
+        }
+        let entries: Vec<EntryText<'_>> = serde_json::from_str(text.get())
+            .map_err(|e| format!("error decoding managed fields: {e}"))?;
         let mut out = Managed::default();
-        for (i, entry) in entries.iter().enumerate() {
-            let Value::Object(e) = entry else {
-                return Err(format!("managed fields entry {i} is not an object"));
-            };
-            let text = |key: &str| e.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-            let operation = match text("operation").as_str() {
-                "Apply" => Operation::Apply,
-                "Update" => Operation::Update,
+        for (i, e) in entries.into_iter().enumerate() {
+            let operation = match e.operation.as_deref() {
+                Some("Apply") => Operation::Apply,
+                Some("Update") => Operation::Update,
                 _ => return Err("operation must be `Apply` or `Update`".into()),
             };
-            let api_version = text("apiVersion");
+            let api_version = e.api_version.unwrap_or_default();
             if api_version.is_empty() {
                 return Err("apiVersion must not be empty".into());
             }
-            match text("fieldsType").as_str() {
+            match e.fields_type.as_deref().unwrap_or("") {
                 "FieldsV1" => {}
                 "" => return Err(format!("missing fieldsType in managed fields entry {i}")),
                 other => {
@@ -209,16 +216,17 @@ impl Managed {
                     ))
                 }
             }
-            let set = match e.get("fieldsV1") {
-                None | Some(Value::Null) => Set::new(),
-                Some(fields) => Set::from_fields_v1(fields)
+            let fields = e.fields_v1.filter(|f| f.get() != "null");
+            let set = match fields {
+                None => Set::new(),
+                Some(fields) => Set::parse(fields.get())
                     .map_err(|why| format!("error decoding managed fields entry {i}: {why}"))?,
             };
             let manager = Manager {
-                name: text("manager"),
+                name: e.manager.unwrap_or_default(),
                 operation,
                 api_version,
-                subresource: text("subresource"),
+                subresource: e.subresource.unwrap_or_default(),
             };
             if out.entries.iter().any(|other| other.manager.same(&manager)) {
                 return Err(format!(
@@ -226,13 +234,13 @@ impl Managed {
                     manager.describe()
                 ));
             }
-            let time = e.get("time").and_then(Value::as_str).map(str::to_string);
-            let raw = e.get("fieldsV1").filter(|f| f.is_object()).cloned();
             out.entries.push(Entry {
                 manager,
-                time,
+                time: e.time,
                 set,
-                raw,
+                raw: fields
+                    .filter(|f| f.get().starts_with('{'))
+                    .map(RawValue::to_owned),
             });
         }
         Ok(out)
@@ -240,20 +248,18 @@ impl Managed {
 
     /// Whether a client's `managedFields` asks to clear them: an empty list, or a list of one
     /// empty entry.
-    pub fn is_reset(value: Option<&Value>) -> bool {
-        match value {
-            Some(Value::Array(entries)) => {
-                entries.is_empty()
-                    || (entries.len() == 1 && entries[0].as_object().is_some_and(Map::is_empty))
-            }
-            _ => false,
+    pub fn is_reset(text: Option<&RawValue>) -> bool {
+        let Some(text) = text else { return false };
+        match serde_json::from_str::<Vec<Map<String, Value>>>(text.get()) {
+            Ok(entries) => entries.is_empty() || (entries.len() == 1 && entries[0].is_empty()),
+            Err(_) => false,
         }
     }
 
-    /// The entries as `metadata.managedFields`, in kube-apiserver's order: appliers first, then
-    /// by time, manager, apiVersion and subresource. Entries that own nothing are left out.
-    pub fn encode(&self) -> Value {
-        let mut entries: Vec<&Entry> = self.entries.iter().filter(|e| !e.set.is_empty()).collect();
+    /// The entries as `metadata.managedFields` text, in kube-apiserver's order: appliers
+    /// first, then by time, manager, apiVersion and subresource; entries that own nothing are
+    /// left out, and `None` when none is left.
+    pub fn write(&self) -> Option<Box<RawValue>> {
         fn order(e: &Entry) -> (Operation, &str, &str, &str, &str) {
             (
                 e.manager.operation,
@@ -263,28 +269,44 @@ impl Managed {
                 &e.manager.subresource,
             )
         }
+        let mut entries: Vec<&Entry> = self.entries.iter().filter(|e| !e.set.is_empty()).collect();
+        if entries.is_empty() {
+            return None;
+        }
         entries.sort_by(|a, b| order(a).cmp(&order(b)));
-        Value::Array(
-            entries
-                .into_iter()
-                .map(|e| {
-                    let mut out = json!({
-                        "manager": e.manager.name,
-                        "operation": e.manager.operation.name(),
-                        "apiVersion": e.manager.api_version,
-                        "fieldsType": "FieldsV1",
-                        "fieldsV1": e.raw.clone().unwrap_or_else(|| e.set.to_fields_v1()),
-                    });
-                    if let Some(time) = &e.time {
-                        out["time"] = Value::from(time.as_str());
-                    }
-                    if !e.manager.subresource.is_empty() {
-                        out["subresource"] = Value::from(e.manager.subresource.as_str());
-                    }
-                    out
-                })
-                .collect(),
-        )
+        let out: Vec<EntryOut<'_>> = entries
+            .into_iter()
+            .map(|e| EntryOut {
+                api_version: &e.manager.api_version,
+                fields_type: "FieldsV1",
+                fields_v1: match &e.raw {
+                    Some(raw) => FieldsOut::Raw(raw),
+                    None => FieldsOut::Set(FieldsV1(&e.set)),
+                },
+                manager: &e.manager.name,
+                operation: e.manager.operation.name(),
+                subresource: &e.manager.subresource,
+                time: e.time.as_deref(),
+            })
+            .collect();
+        serde_json::value::to_raw_value(&out).ok()
+    }
+
+    /// [`Managed::read`] of a value (tests write them as values).
+    #[cfg(test)]
+    pub fn decode(value: Option<&Value>) -> Result<Managed, String> {
+        match value {
+            None | Some(Value::Null) => Ok(Managed::default()),
+            Some(v) => Managed::read(Some(&serde_json::value::to_raw_value(v).unwrap())),
+        }
+    }
+
+    /// [`Managed::write`] as a value (tests compare them as values).
+    #[cfg(test)]
+    pub fn encode(&self) -> Value {
+        self.write()
+            .map(|text| serde_json::from_str(text.get()).unwrap())
+            .unwrap_or_else(|| Value::Array(Vec::new()))
     }
 
     fn find(&self, manager: &Manager) -> Option<usize> {
@@ -463,6 +485,47 @@ impl Managed {
             }
         }
     }
+}
+
+/// A `managedFields` entry as read: every member optional, so that what is missing is
+/// reported as kube-apiserver reports it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryText<'a> {
+    manager: Option<String>,
+    operation: Option<String>,
+    api_version: Option<String>,
+    time: Option<String>,
+    fields_type: Option<String>,
+    #[serde(borrow)]
+    fields_v1: Option<&'a RawValue>,
+    subresource: Option<String>,
+}
+
+/// A `managedFields` entry as written, its members in the order kube-apiserver's JSON has
+/// them.
+#[derive(serde::Serialize)]
+struct EntryOut<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    #[serde(rename = "fieldsType")]
+    fields_type: &'static str,
+    #[serde(rename = "fieldsV1")]
+    fields_v1: FieldsOut<'a>,
+    manager: &'a str,
+    operation: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    subresource: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<&'a str>,
+}
+
+/// An entry's `fieldsV1`: as it was read, or written from its set.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum FieldsOut<'a> {
+    Raw(&'a RawValue),
+    Set(FieldsV1<'a>),
 }
 
 /// Who applies, through which part of the object, whether it takes fields from their owners,

@@ -24,6 +24,8 @@ mod tests_managed;
 
 use serde_json::{Map, Value};
 
+use crate::stored::Object;
+
 pub(crate) use managed::{conflict_message, ApplyError, Managed, Manager, Operation, Scope};
 pub(crate) use typed::Type;
 
@@ -65,110 +67,69 @@ pub(crate) fn manager_problem(name: &str) -> Option<String> {
         })
 }
 
-/// The object without `metadata.managedFields`, to compare and merge.
-fn without_managed(object: &Value) -> Value {
-    let mut copy = object.clone();
-    if let Some(meta) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
-    }
-    copy
-}
-
-/// Writes `managed` into `object`'s metadata (and removes the member when nothing is owned).
-fn store(object: &mut Map<String, Value>, managed: &Managed) {
-    let encoded = managed.encode();
-    let meta = object
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let Value::Object(meta) = meta {
-        if encoded.as_array().is_some_and(Vec::is_empty) {
-            meta.remove("managedFields");
-        } else {
-            meta.insert("managedFields".into(), encoded);
-        }
-    }
-}
-
 /// Records a create, update or patch in `new`'s managed fields. The entries start from those
 /// the client sent with `new` (an empty list, or one empty entry, clears them), else from
 /// `old`'s; a write through a subresource always starts from `old`'s, and entries that cannot
 /// be read are dropped, as kube-apiserver does: a write never fails over managed fields.
 pub(crate) fn track_update(
     ty: &Type,
-    old: Option<&Value>,
-    new: &mut Map<String, Value>,
+    old: Option<&Object>,
+    new: &mut Object,
     manager: &Manager,
     scope: Scope,
     now: &str,
 ) {
-    let sent = new.get("metadata").and_then(|m| m.get("managedFields"));
-    let from_old = || {
-        Managed::decode(old.and_then(|o| o["metadata"].get("managedFields"))).unwrap_or_default()
-    };
+    let from_old = || Managed::read(old.and_then(|o| o.managed.as_deref())).unwrap_or_default();
+    let sent = new.managed.as_deref();
     let mut managed = if !manager.subresource.is_empty() {
         from_old()
     } else if Managed::is_reset(sent) {
         Managed::default()
     } else {
-        match Managed::decode(sent) {
+        match Managed::read(sent) {
             Ok(m) if !m.entries.is_empty() => m,
             _ => from_old(),
         }
     };
-    // The old object keeps its managed fields for the comparison: they are no one's, and a
-    // copy without them would cost a clone of the whole object.
     let empty = Value::Object(Map::new());
-    let old = old.unwrap_or(&empty);
-    let mut value = Value::Object(std::mem::take(new));
-    if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
-    }
-    managed.update(old, &value, ty, manager, scope, now);
-    let Value::Object(map) = value else {
-        unreachable!("an object stays an object")
-    };
-    *new = map;
-    store(new, &managed);
-}
-
-/// An apply's result: the object to write, with its managed fields.
-pub(crate) struct Applied {
-    pub object: Map<String, Value>,
+    let old = old.map_or(&empty, |o| &o.value);
+    managed.update(old, &new.value, ty, manager, scope, now);
+    new.managed = managed.write();
 }
 
 /// Applies `config` (an object with no `managedFields`) by `manager` over `live` (`None` when
-/// the object does not exist yet).
+/// the object does not exist yet): the object to write, with its managed fields.
 pub(crate) fn apply(
     ty: &Type,
-    live: Option<&Value>,
+    live: Option<&Object>,
     config: &Value,
     manager: &Manager,
     scope: Scope,
     force: bool,
     now: &str,
-) -> Result<Applied, ApplyError> {
+) -> Result<Object, ApplyError> {
     let mut managed = match live {
-        Some(live) => {
-            Managed::decode(live["metadata"].get("managedFields")).map_err(ApplyError::Live)?
-        }
+        Some(live) => Managed::read(live.managed.as_deref()).map_err(ApplyError::Live)?,
         None => Managed::default(),
     };
-    let live_value = live
-        .map(without_managed)
-        .unwrap_or_else(|| Value::Object(Map::new()));
+    let empty = Value::Object(Map::new());
+    let live_value = live.map_or(&empty, |l| &l.value);
     let applier = managed::Applier {
         manager,
         scope,
         force,
         now,
     };
-    let result = managed.apply(&live_value, config, ty, &applier)?;
-    let mut object = match result.unwrap_or(live_value) {
-        Value::Object(map) => map,
-        _ => Map::new(),
+    let result = managed.apply(live_value, config, ty, &applier)?;
+    let value = match result {
+        Some(merged @ Value::Object(_)) => merged,
+        Some(_) => Value::Object(Map::new()),
+        None => live_value.clone(),
     };
-    store(&mut object, &managed);
-    Ok(Applied { object })
+    Ok(Object {
+        value,
+        managed: managed.write(),
+    })
 }
 
 /// kubectl's client-side apply annotation.

@@ -313,59 +313,157 @@ impl Set {
         self.children.iter_mut()
     }
 
-    /// The set as a `FieldsV1` object.
+    /// The set as a `FieldsV1` object (tests compare them as values).
+    #[cfg(test)]
     pub fn to_fields_v1(&self) -> Value {
-        let mut out = Map::new();
-        let keys: BTreeSet<&Pe> = self.members.iter().chain(self.children.keys()).collect();
-        for pe in keys {
-            let child = self.children.get(pe).filter(|c| !c.is_empty());
-            let node = match child {
-                None if !self.members.contains(pe) => continue,
-                None => Value::Object(Map::new()),
-                Some(child) => {
-                    let Value::Object(mut inner) = child.to_fields_v1() else {
-                        unreachable!("to_fields_v1 writes objects")
-                    };
-                    if self.members.contains(pe) {
-                        inner.insert(".".into(), Value::Object(Map::new()));
-                    }
-                    Value::Object(inner)
-                }
-            };
-            out.insert(pe.encode(), node);
-        }
-        Value::Object(out)
+        serde_json::to_value(FieldsV1(self)).unwrap_or_default()
     }
 
-    /// Reads a `FieldsV1` object.
+    /// Reads a `FieldsV1` object (tests write them as values).
+    #[cfg(test)]
     pub fn from_fields_v1(value: &Value) -> Result<Set, String> {
-        Set::read(value, 0)
+        Set::parse(&value.to_string())
     }
 
-    fn read(value: &Value, depth: usize) -> Result<Set, String> {
-        if depth > super::MAX_DEPTH {
-            return Err("fieldsV1 nests too deeply".into());
+    /// Reads `FieldsV1` from its JSON text, straight into the trie.
+    pub fn parse(text: &str) -> Result<Set, String> {
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let node = Node { depth: 0 }
+            .deserialize(&mut de)
+            .and_then(|node| de.end().map(|()| node))
+            .map_err(|e| e.to_string())?;
+        Ok(node.set)
+    }
+}
+
+/// A set written as a `FieldsV1` object: each node an object keyed by its path elements'
+/// encodings in sorted order, with `".": {}` first in a node that is also a member.
+pub(crate) struct FieldsV1<'a>(pub &'a Set);
+
+impl serde::Serialize for FieldsV1<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        NodeOut {
+            set: Some(self.0),
+            member: false,
         }
-        let Value::Object(map) = value else {
-            return Err(format!("expected an object in fieldsV1, found {value}"));
+        .serialize(serializer)
+    }
+}
+
+/// One `FieldsV1` node: the paths under it, and whether it is itself a member.
+struct NodeOut<'a> {
+    set: Option<&'a Set>,
+    member: bool,
+}
+
+impl serde::Serialize for NodeOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        let Some(set) = self.set else {
+            return map.end();
         };
-        let mut set = Set::new();
-        for (key, node) in map {
+        if self.member {
+            map.serialize_entry(".", &Empty)?;
+        }
+        let mut nodes: BTreeMap<String, NodeOut<'_>> = BTreeMap::new();
+        for pe in &set.members {
+            nodes.insert(
+                pe.encode(),
+                NodeOut {
+                    set: None,
+                    member: true,
+                },
+            );
+        }
+        for (pe, child) in &set.children {
+            if !child.is_empty() {
+                let node = nodes.entry(pe.encode()).or_insert(NodeOut {
+                    set: None,
+                    member: false,
+                });
+                node.set = Some(child);
+            }
+        }
+        for (key, node) in &nodes {
+            if node.set.is_some() {
+                map.serialize_entry(key, node)?;
+            } else {
+                map.serialize_entry(key, &Empty)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// `{}`.
+struct Empty;
+
+impl serde::Serialize for Empty {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        serializer.serialize_map(Some(0))?.end()
+    }
+}
+
+/// A `FieldsV1` node read: the paths under it, whether it holds `"."`, and whether it holds
+/// any path element.
+struct Parsed {
+    set: Set,
+    dot: bool,
+    elements: bool,
+}
+
+/// Reads one `FieldsV1` node at a depth.
+struct Node {
+    depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Node {
+    type Value = Parsed;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Parsed, D::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Node {
+    type Value = Parsed;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object in fieldsV1")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
+        use serde::de::Error;
+        if self.depth > super::MAX_DEPTH {
+            return Err(A::Error::custom("fieldsV1 nests too deeply"));
+        }
+        let mut out = Parsed {
+            set: Set::new(),
+            dot: false,
+            elements: false,
+        };
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "." {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                out.dot = true;
                 continue;
             }
-            let pe = Pe::decode(key)?;
-            let Value::Object(inner) = node else {
-                return Err(format!("expected an object for {key:?} in fieldsV1"));
-            };
-            if inner.is_empty() || inner.contains_key(".") {
-                set.members.insert(pe.clone());
+            out.elements = true;
+            let pe = Pe::decode(&key).map_err(A::Error::custom)?;
+            let inner = map.next_value_seed(Node {
+                depth: self.depth + 1,
+            })?;
+            if !inner.elements || inner.dot {
+                out.set.members.insert(pe.clone());
             }
-            if inner.keys().any(|k| k != ".") {
-                set.children.insert(pe, Set::read(node, depth + 1)?);
+            if inner.elements {
+                out.set.children.insert(pe, inner.set);
             }
         }
-        Ok(set)
+        Ok(out)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::response::Body;
 use crate::route::Call;
 use crate::status::Status;
 use crate::store::{BoxFuture, KeyValue};
-use crate::stored::decode_stored;
+use crate::stored::Object;
 
 /// A matched resource request, ready for a handler core.
 pub(crate) struct Ctx {
@@ -215,7 +215,7 @@ impl Ctx {
     }
 
     /// Reads the object `name`, with its `resourceVersion` set, or 404.
-    pub fn read(&self, name: &str) -> BoxFuture<'static, Result<(KeyValue, Value), Status>> {
+    pub fn read(&self, name: &str) -> BoxFuture<'static, Result<(KeyValue, Object), Status>> {
         let key = self.key(name);
         let store = self.registry().store.clone();
         let missing = Status::not_found(self.model(), name);
@@ -226,8 +226,8 @@ impl Ctx {
                 .await
                 .map_err(Status::from)?
                 .ok_or(missing)?;
-            let value = decode_stored(&kv, &model)?;
-            Ok((kv, value))
+            let object = Object::decode(&kv, &model)?;
+            Ok((kv, object))
         })
     }
 

@@ -89,7 +89,8 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
     let store = &ctx.registry().store;
     let key = ctx.key(name);
     loop {
-        let (kv, mut value) = ctx.read(name).await?;
+        let (kv, object) = ctx.read(name).await?;
+        let mut value = object.into_value();
         check_preconditions(&model, name, options, &value)?;
         admit_delete(ctx, name, &value)?;
         let finalizers = value["metadata"]["finalizers"]
@@ -215,7 +216,9 @@ pub async fn delete(mut ctx: Ctx) -> Result<Response<Body>, Status> {
                 &success(ctx.model(), &name, uid),
             ))
         }
-        Deleted::Pending(value) => super::object::respond(&ctx, 200, &value),
+        Deleted::Pending(value) => {
+            super::object::respond(&ctx, 200, &crate::stored::Object::from_value(value))
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::codegen::ResourceModel;
 use crate::negotiate::Format;
 use crate::response::Body;
 use crate::status::{Cause, Status};
+use crate::stored::Object;
 
 use super::context::Ctx;
 
@@ -107,17 +108,18 @@ pub fn check_namespace(body: &mut Map<String, Value>, ctx: &Ctx) -> Result<(), S
 }
 
 /// Writes `value` in the negotiated format with `code`.
-pub fn respond(ctx: &Ctx, code: u16, value: &Value) -> Result<Response<Body>, Status> {
+pub(crate) fn respond(ctx: &Ctx, code: u16, object: &Object) -> Result<Response<Body>, Status> {
     match ctx.format()? {
-        Format::Json => Ok(crate::response::json_response(code, value)),
+        Format::Json => Ok(crate::response::json_response(code, object)),
         Format::Table(include) => {
+            let value = object.clone().into_value();
             let table =
-                crate::table::table(ctx.model(), std::slice::from_ref(value), include, None);
+                crate::table::table(ctx.model(), std::slice::from_ref(&value), include, None);
             Ok(crate::response::json_response(code, &table))
         }
         Format::Metadata(version) => Ok(crate::response::json_response(
             code,
-            &crate::partial::from_value(value, version),
+            &crate::partial::from_value(&object.clone().into_value(), version),
         )),
         // kube-apiserver converts the response after the write is done, and so answers 406
         // for a write it made.

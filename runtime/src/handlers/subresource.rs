@@ -11,6 +11,7 @@ use super::write::{
 };
 use crate::response::Body;
 use crate::status::{Cause, Status};
+use crate::stored::Object;
 use crate::table::get_path;
 
 /// PUT `/status`: only the status of the body is kept.
@@ -18,8 +19,9 @@ pub async fn update_status(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let dry_run = ctx.dry_run()?;
     let mut body = ctx.json_body().await?;
     let (old_kv, old, expected) = prepare_replace(&ctx, &mut body).await?;
+    let body = Object::from_value(Value::Object(body));
     let updated = commit_update(&ctx, &old_kv, &old, body, Part::Status, expected, dry_run).await?;
-    respond(&ctx, 200, &updated.value)
+    respond(&ctx, 200, &updated.object)
 }
 
 /// PATCH `/status`: the patch applies to the whole object; only its status is kept.
@@ -97,7 +99,7 @@ pub async fn get_scale(ctx: Ctx) -> Result<Response<Body>, Status> {
     let (_, object) = ctx.read(&name).await?;
     Ok(crate::response::json_response(
         200,
-        &scale_of(&ctx, &object),
+        &scale_of(&ctx, &object.value),
     ))
 }
 
@@ -158,11 +160,11 @@ async fn write_scale(
     };
     loop {
         let (old_kv, old) = ctx.read(&name).await?;
-        let mut new = old.clone();
-        set_path(&mut new, &spec_path, json!(replicas));
-        let Value::Object(new) = new else {
-            return Err(Status::internal("stored object is not a JSON object"));
+        let mut new = Object {
+            value: old.value.clone(),
+            managed: None,
         };
+        set_path(&mut new.value, &spec_path, json!(replicas));
         let expected = pinned.unwrap_or(old_kv.mod_revision);
         match commit_update(ctx, &old_kv, &old, new, Part::Main, expected, dry_run).await {
             Err(status) if retry && pinned.is_none() && status.reason == "Conflict" => continue,
@@ -170,7 +172,7 @@ async fn write_scale(
             Ok(updated) => {
                 return Ok(crate::response::json_response(
                     200,
-                    &scale_of(ctx, &updated.value),
+                    &scale_of(ctx, &updated.object.value),
                 ))
             }
         }
@@ -209,7 +211,7 @@ pub async fn patch_scale(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let patch = read_patch(&mut ctx).await?;
     let name = ctx.item_name()?.to_string();
     let (_, object) = ctx.read(&name).await?;
-    let current = scale_of(&ctx, &object);
+    let current = scale_of(&ctx, &object.value);
     let mut patched = current.clone();
     patch.apply(&mut patched)?;
     let pinned = patch.sets_resource_version(&patched, &current);

@@ -15,7 +15,7 @@ use crate::apply::{Manager, Scope};
 use crate::response::Body;
 use crate::status::{Cause, Status};
 use crate::store::{KeyValue, StoreError};
-use crate::stored::{encode_for_store, set_resource_version};
+use crate::stored::{set_resource_version, Object};
 use crate::validation;
 
 /// How many times a write retries on a conflict it caused itself (a PATCH or a finalizer
@@ -101,17 +101,13 @@ pub(crate) fn scope(ctx: &Ctx, part: Part) -> Scope {
 /// defaults (which the writer then owns, as in kube-apiserver).
 fn track(
     ctx: &Ctx,
-    old: Option<&Value>,
-    new: &mut Map<String, Value>,
+    old: Option<&Object>,
+    new: &mut Object,
     manager: &Manager,
     part: Part,
     now: &str,
 ) {
-    let mut value = Value::Object(std::mem::take(new));
-    ctx.entry().validator.apply_defaults(&mut value);
-    if let Value::Object(map) = value {
-        *new = map;
-    }
+    ctx.entry().validator.apply_defaults(&mut new.value);
     crate::apply::track_update(
         ctx.entry().shape(),
         old,
@@ -134,7 +130,7 @@ pub(crate) enum Tracking {
 /// The object after validation and its typed round trip, with the warnings about unknown and
 /// duplicate fields (`unknown field "spec.x"`) to send.
 pub(crate) struct Checked {
-    pub value: Value,
+    pub object: Object,
     pub unknown: Vec<String>,
 }
 
@@ -143,12 +139,12 @@ pub(crate) struct Checked {
 /// validating admission. `old` is the stored object, for updates.
 pub(crate) fn check_object(
     ctx: &Ctx,
-    object: Map<String, Value>,
+    object: Object,
     name: &str,
     old: Option<&Value>,
 ) -> Result<Checked, Status> {
     let model = ctx.model();
-    let mut value = Value::Object(object);
+    let Object { mut value, managed } = object;
     let entry = ctx.entry();
     entry.validator.apply_defaults(&mut value);
     let admission = &ctx.registry().admission;
@@ -165,26 +161,12 @@ pub(crate) fn check_object(
     if !causes.is_empty() {
         return Err(Status::invalid(model, name, causes));
     }
-    // The managed fields skip the typed round trip: they are the server's, already in their
-    // canonical form, and as many JSON nodes as a small object, which the round trip would
-    // read path by path.
-    let managed = value
-        .get_mut("metadata")
-        .and_then(Value::as_object_mut)
-        .and_then(|meta| meta.remove("managedFields"));
-    let mut decoded = entry
+    // The managed fields (apart, as text) skip the typed round trip: they are the server's,
+    // already in their canonical form.
+    let decoded = entry
         .decoder
         .canonical(&value)
         .map_err(|cause| Status::invalid(model, name, vec![cause]))?;
-    if let (Some(managed), Some(meta)) = (
-        managed,
-        decoded
-            .value
-            .get_mut("metadata")
-            .and_then(Value::as_object_mut),
-    ) {
-        meta.insert("managedFields".into(), managed);
-    }
     let mode = field_validation(ctx)?;
     let problems: Vec<String> = decoded
         .unknown
@@ -213,7 +195,10 @@ pub(crate) fn check_object(
         Vec::new()
     };
     Ok(Checked {
-        value: decoded.value,
+        object: Object {
+            value: decoded.value,
+            managed,
+        },
         unknown,
     })
 }
@@ -222,9 +207,9 @@ pub(crate) fn check_object(
 pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let dry_run = ctx.dry_run()?;
     let manager = field_manager(&ctx, crate::apply::Operation::Update)?;
-    let body = ctx.json_body().await?;
+    let body = Object::from_value(Value::Object(ctx.json_body().await?));
     let checked = insert(&ctx, body, dry_run, Some(&manager)).await?;
-    let mut response = respond(&ctx, 201, &checked.value)?;
+    let mut response = respond(&ctx, 201, &checked.object)?;
     warn_unknown(&mut response, &checked.unknown);
     Ok(response)
 }
@@ -233,11 +218,15 @@ pub async fn create(mut ctx: Ctx) -> Result<Response<Body>, Status> {
 /// `manager` records the create in the managed fields; `None` when an apply already did.
 pub(crate) async fn insert(
     ctx: &Ctx,
-    mut body: Map<String, Value>,
+    object: Object,
     dry_run: bool,
     manager: Option<&Manager>,
 ) -> Result<Checked, Status> {
     let model = ctx.model().clone();
+    let Object { value, managed } = object;
+    let Value::Object(mut body) = value else {
+        return Err(Status::bad_request("the object is not a JSON object"));
+    };
     let body_name = meta_str(&body, "name").unwrap_or("").to_string();
     check_type_meta(&mut body, &model, &body_name)?;
     check_namespace(&mut body, ctx)?;
@@ -287,20 +276,24 @@ pub(crate) async fn insert(
     if model.status {
         body.remove("status");
     }
+    let mut object = Object {
+        value: Value::Object(body),
+        managed,
+    };
     if let Some(manager) = manager {
-        track(ctx, None, &mut body, manager, Part::Main, &now);
+        track(ctx, None, &mut object, manager, Part::Main, &now);
     }
-    let checked = check_object(ctx, body, &name, None)?;
-    let mut value = checked.value;
+    let checked = check_object(ctx, object, &name, None)?;
+    let mut object = checked.object;
     if !dry_run {
         let key = ctx.key(&name);
         match ctx
             .registry()
             .store
-            .create(&key, encode_for_store(&value, ctx.model())?)
+            .create(&key, object.encode(ctx.model())?)
             .await
         {
-            Ok(revision) => set_resource_version(&mut value, revision),
+            Ok(revision) => set_resource_version(&mut object.value, revision),
             Err(StoreError::AlreadyExists) if generated => {
                 let mut status = Status::already_exists(&model, &name);
                 status
@@ -316,7 +309,7 @@ pub(crate) async fn insert(
         }
     }
     Ok(Checked {
-        value,
+        object,
         unknown: checked.unknown,
     })
 }
@@ -332,7 +325,7 @@ pub(crate) enum Part {
 
 /// The result of an update.
 pub(crate) struct Updated {
-    pub value: Value,
+    pub object: Object,
     pub unknown: Vec<String>,
 }
 
@@ -342,8 +335,8 @@ pub(crate) struct Updated {
 pub(crate) async fn commit_update(
     ctx: &Ctx,
     old_kv: &KeyValue,
-    old: &Value,
-    new: Map<String, Value>,
+    old: &Object,
+    new: Object,
     part: Part,
     expected: u64,
     dry_run: bool,
@@ -371,8 +364,8 @@ pub(crate) struct Write {
 pub(crate) async fn commit(
     ctx: &Ctx,
     old_kv: &KeyValue,
-    old: &Value,
-    mut new: Map<String, Value>,
+    old: &Object,
+    new: Object,
     write: Write,
 ) -> Result<Updated, Status> {
     let Write {
@@ -387,27 +380,24 @@ pub(crate) async fn commit(
         return Err(Status::modified(&model, &name));
     }
     let no_members = Map::new();
-    let old_map = old.as_object().unwrap_or(&no_members);
+    let old_map = old.value.as_object().unwrap_or(&no_members);
+    // The managed fields the client sent (or an apply computed) stay apart: an update through
+    // a subresource records its own from the old object's.
+    let Object {
+        value: new,
+        managed,
+    } = new;
+    let Value::Object(mut new) = new else {
+        return Err(Status::bad_request("the object is not a JSON object"));
+    };
     if part == Part::Status {
-        // Only status changes: start from the old object and take the new status (and the
-        // managed fields an apply computed).
+        // Only status changes: start from the old object and take the new status.
         let status = new.remove("status");
-        let managed = new
-            .get("metadata")
-            .and_then(|m| m.get("managedFields"))
-            .cloned();
         new = old_map.clone();
         match status {
             Some(status) => new.insert("status".into(), status),
             None => new.remove("status"),
         };
-        if tracking == Tracking::Applied {
-            let meta = meta_mut(&mut new);
-            match managed {
-                Some(managed) => meta.insert("managedFields".into(), managed),
-                None => meta.remove("managedFields"),
-            };
-        }
     } else if model.status {
         match old_map.get("status") {
             Some(status) => new.insert("status".into(), status.clone()),
@@ -429,27 +419,39 @@ pub(crate) async fn commit(
             generation
         }),
     );
+    let mut new = Object {
+        value: Value::Object(new),
+        managed,
+    };
     if tracking == Tracking::Update {
         let manager = field_manager(ctx, crate::apply::Operation::Update)?;
-        track(ctx, Some(old), &mut new, &manager, part, &validation::rfc3339_now());
+        track(
+            ctx,
+            Some(old),
+            &mut new,
+            &manager,
+            part,
+            &validation::rfc3339_now(),
+        );
     }
-    let checked = check_object(ctx, new, &name, Some(old))?;
-    let mut value = checked.value;
-    if tracking == Tracking::Applied && same_object(old, &value) {
+    let checked = check_object(ctx, new, &name, Some(&old.value))?;
+    let mut object = checked.object;
+    if tracking == Tracking::Applied && same_object(old, &object) {
         // kube-apiserver writes nothing when an apply changes nothing: no new
         // resourceVersion, no watch event.
         return Ok(Updated {
-            value: old.clone(),
+            object: old.clone(),
             unknown: checked.unknown,
         });
     }
     if dry_run {
-        set_resource_version(&mut value, old_kv.mod_revision);
+        set_resource_version(&mut object.value, old_kv.mod_revision);
         return Ok(Updated {
-            value,
+            object,
             unknown: checked.unknown,
         });
     }
+    let value = &mut object.value;
     let store = &ctx.registry().store;
     let deleting = value["metadata"]
         .get("deletionTimestamp")
@@ -462,30 +464,33 @@ pub(crate) async fn commit(
             .delete(&old_kv.key, Some(old_kv.mod_revision))
             .await
             .map_err(|e| conflict_or(e, &model, &name))?;
-        set_resource_version(&mut value, revision);
+        set_resource_version(value, revision);
     } else {
+        let bytes = object.encode(ctx.model())?;
         let revision = store
-            .update(
-                &old_kv.key,
-                encode_for_store(&value, ctx.model())?,
-                old_kv.mod_revision,
-            )
+            .update(&old_kv.key, bytes, old_kv.mod_revision)
             .await
             .map_err(|e| conflict_or(e, &model, &name))?;
-        set_resource_version(&mut value, revision);
+        set_resource_version(&mut object.value, revision);
     }
     Ok(Updated {
-        value,
+        object,
         unknown: checked.unknown,
     })
 }
 
 /// Whether two versions of an object are the same but for their resourceVersion.
-fn same_object(old: &Value, new: &Value) -> bool {
-    let (Some(a), Some(b)) = (old.as_object(), new.as_object()) else {
-        return old == new;
+fn same_object(old: &Object, new: &Object) -> bool {
+    let same_managed = match (&old.managed, &new.managed) {
+        (Some(a), Some(b)) => a.get() == b.get(),
+        (a, b) => a.is_none() && b.is_none(),
     };
-    a.len() == b.len()
+    let (old, new) = (&old.value, &new.value);
+    let (Some(a), Some(b)) = (old.as_object(), new.as_object()) else {
+        return same_managed && old == new;
+    };
+    same_managed
+        && a.len() == b.len()
         && a.iter()
             .all(|(key, value)| match (key.as_str(), b.get(key)) {
                 ("metadata", Some(other)) => {
@@ -587,8 +592,9 @@ pub async fn update(mut ctx: Ctx) -> Result<Response<Body>, Status> {
     let dry_run = ctx.dry_run()?;
     let mut body = ctx.json_body().await?;
     let (old_kv, old, expected) = prepare_replace(&ctx, &mut body).await?;
+    let body = Object::from_value(Value::Object(body));
     let updated = commit_update(&ctx, &old_kv, &old, body, Part::Main, expected, dry_run).await?;
-    let mut response = respond(&ctx, 200, &updated.value)?;
+    let mut response = respond(&ctx, 200, &updated.object)?;
     warn_unknown(&mut response, &updated.unknown);
     Ok(response)
 }
@@ -598,7 +604,7 @@ pub async fn update(mut ctx: Ctx) -> Result<Response<Body>, Status> {
 pub(crate) async fn prepare_replace(
     ctx: &Ctx,
     body: &mut Map<String, Value>,
-) -> Result<(KeyValue, Value, u64), Status> {
+) -> Result<(KeyValue, Object, u64), Status> {
     let model = ctx.model().clone();
     let name = ctx.item_name()?.to_string();
     check_type_meta(body, &model, &name)?;
@@ -713,6 +719,18 @@ impl Patch {
         }
     }
 
+    /// Whether the patch may read or change `metadata.managedFields`: any JSON patch (its
+    /// paths have more than one spelling), a merge patch that names them or replaces
+    /// `metadata`.
+    fn may_touch_managed_fields(&self) -> bool {
+        match self {
+            Patch::Json(_) => true,
+            Patch::Merge(patch) | Patch::Strategic(patch) => patch
+                .get("metadata")
+                .is_some_and(|meta| !meta.is_object() || meta.get("managedFields").is_some()),
+        }
+    }
+
     /// Whether the patch sets `metadata.resourceVersion` (a precondition then, not a retry).
     pub fn sets_resource_version(&self, patched: &Value, current: &Value) -> bool {
         patched["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]
@@ -744,7 +762,14 @@ pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Bod
     let mode = field_validation(ctx)?;
     for _ in 0..MAX_RETRIES {
         let (old_kv, old) = ctx.read(&name).await?;
-        let mut patched = old.clone();
+        // The managed fields join the patched object only when the patch may concern them;
+        // otherwise the update keeps the old object's (as it does for a body without them).
+        let with_managed = patch.may_touch_managed_fields();
+        let mut patched = if with_managed {
+            old.clone().into_value()
+        } else {
+            old.value.clone()
+        };
         patch.apply(&mut patched)?;
         // kube-apiserver: after the patch applies, unknown members of its operations are a
         // 422 under `Strict` and warnings (before the object's own) under `Warn`.
@@ -762,7 +787,7 @@ pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Bod
                 )],
             ));
         }
-        let pinned = patch.sets_resource_version(&patched, &old);
+        let pinned = patch.sets_resource_version(&patched, &old.value);
         let Value::Object(mut new) = patched else {
             return Err(Status::bad_request("the patch did not produce an object"));
         };
@@ -779,11 +804,19 @@ pub(crate) async fn patch_part(ctx: &mut Ctx, part: Part) -> Result<Response<Bod
             Some(rv) => parse_revision(rv)?,
             None => old_kv.mod_revision,
         };
+        let new = if with_managed {
+            Object::from_value(Value::Object(new))
+        } else {
+            Object {
+                value: Value::Object(new),
+                managed: None,
+            }
+        };
         match commit_update(ctx, &old_kv, &old, new, part, expected, dry_run).await {
             Err(status) if status.reason == "Conflict" && !pinned => continue,
             Err(status) => return Err(status),
             Ok(updated) => {
-                let mut response = respond(ctx, 200, &updated.value)?;
+                let mut response = respond(ctx, 200, &updated.object)?;
                 if mode == FieldValidation::Warn {
                     warn_unknown(&mut response, patch.strict_errors());
                 }

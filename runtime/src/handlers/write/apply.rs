@@ -187,7 +187,7 @@ pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Bo
         let now = crate::validation::rfc3339_now();
         let applied = crate::apply::apply(
             ctx.entry().shape(),
-            live.as_ref().map(|(_, value)| value),
+            live.as_ref().map(|(_, object)| object),
             &config,
             &manager,
             scope,
@@ -195,15 +195,20 @@ pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Bo
             &now,
         )
         .map_err(|e| apply_status(ctx, e))?;
-        let mut object = applied.object;
-        crate::apply::sync_last_applied(&mut object, &config, &manager.name);
-        check_name(&object, &name)?;
-        check_namespace(&mut object, ctx)?;
+        let mut object = applied;
+        let Some(members) = object.value.as_object_mut() else {
+            return Err(Status::internal(
+                "an apply made an object that is not an object",
+            ));
+        };
+        crate::apply::sync_last_applied(members, &config, &manager.name);
+        check_name(members, &name)?;
+        check_namespace(members, ctx)?;
         let Some((old_kv, old)) = live else {
             if part == Part::Status || pinned.is_some() {
                 return Err(Status::not_found(ctx.model(), &name));
             }
-            if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            if let Some(meta) = members.get_mut("metadata").and_then(Value::as_object_mut) {
                 meta.remove("resourceVersion");
             }
             match insert(ctx, object, dry_run, None).await {
@@ -211,7 +216,7 @@ pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Bo
                 Err(status) if status.reason == "AlreadyExists" => continue,
                 Err(status) => return Err(status),
                 Ok(created) => {
-                    let mut response = respond(ctx, 201, &created.value)?;
+                    let mut response = respond(ctx, 201, &created.object)?;
                     warn_unknown(&mut response, &created.unknown);
                     return Ok(response);
                 }
@@ -227,7 +232,7 @@ pub(crate) async fn apply_patch(ctx: &mut Ctx, part: Part) -> Result<Response<Bo
             Err(status) if status.reason == "Conflict" && pinned.is_none() => continue,
             Err(status) => return Err(status),
             Ok(updated) => {
-                let mut response = respond(ctx, 200, &updated.value)?;
+                let mut response = respond(ctx, 200, &updated.object)?;
                 warn_unknown(&mut response, &updated.unknown);
                 return Ok(response);
             }
@@ -319,13 +324,13 @@ pub(crate) async fn apply_scale(
             dry_run,
             tracking: Tracking::Applied,
         };
-        match commit(ctx, &old_kv, &old, applied.object, write).await {
+        match commit(ctx, &old_kv, &old, applied, write).await {
             Err(status) if status.reason == "Conflict" && pinned.is_none() => continue,
             Err(status) => return Err(status),
             Ok(updated) => {
                 return Ok(crate::response::json_response(
                     200,
-                    &scale_of(ctx, &updated.value),
+                    &scale_of(ctx, &updated.object.value),
                 ))
             }
         }
