@@ -131,26 +131,41 @@ impl Conflict {
     }
 }
 
-/// The fields no manager owns: identity and bookkeeping the server sets (kube-apiserver's
-/// `stripMetaManager`).
+/// The top-level fields no manager owns.
+const UNOWNED: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
+/// The fields of `metadata` no manager owns: identity and bookkeeping the server sets
+/// (kube-apiserver's `stripMetaManager`).
+const UNOWNED_META: [&str; 9] = [
+    "name",
+    "namespace",
+    "creationTimestamp",
+    "selfLink",
+    "uid",
+    "clusterName",
+    "generation",
+    "managedFields",
+    "resourceVersion",
+];
+
+/// Whether the member `name` of the node at `parent` is one no manager owns.
+fn unowned(parent: &[Pe], name: &str) -> bool {
+    match parent {
+        [] => UNOWNED.contains(&name),
+        [Pe::Field(meta)] if meta == "metadata" => UNOWNED_META.contains(&name),
+        _ => false,
+    }
+}
+
+/// The fields no manager owns, as a set.
 fn stripped() -> &'static Set {
     static STRIPPED: std::sync::OnceLock<Set> = std::sync::OnceLock::new();
     STRIPPED.get_or_init(|| {
         let mut set = Set::new();
-        for name in ["apiVersion", "kind", "metadata"] {
+        for name in UNOWNED {
             set.insert(&[Pe::Field(name.into())]);
         }
-        for name in [
-            "name",
-            "namespace",
-            "creationTimestamp",
-            "selfLink",
-            "uid",
-            "clusterName",
-            "generation",
-            "managedFields",
-            "resourceVersion",
-        ] {
+        for name in UNOWNED_META {
             set.insert(&[Pe::Field("metadata".into()), Pe::Field(name.into())]);
         }
         set
@@ -334,7 +349,7 @@ impl Managed {
         scope: Scope,
         now: &str,
     ) {
-        let c = walk::compare(old, new, ty);
+        let c = walk::changes(old, new, ty, unowned);
         let mut changed = c.added;
         changed.union_with(&c.modified);
         let changed = scope.filter(changed);
@@ -347,8 +362,8 @@ impl Managed {
             }
             e.subtract(&removed);
         }
-        let mut mine = changed;
-        mine.subtract(stripped());
+        // `changes` left out the fields no one owns.
+        let mine = changed;
         if !mine.is_empty() {
             match self.find(manager) {
                 Some(i) => {
@@ -412,7 +427,7 @@ impl Managed {
             walk::remove(&mut pruned, &dropped, ty);
         }
         // Only the fields this scope reaches count: the rest of the object is not written.
-        let c = walk::compare(live, &pruned, ty);
+        let c = walk::changes(live, &pruned, ty, unowned);
         let mut changed = c.added;
         changed.union_with(&c.modified);
         let changed = scope.filter(changed);

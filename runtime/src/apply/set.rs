@@ -243,6 +243,21 @@ impl Set {
         took
     }
 
+    /// Takes the member `path` out, and nothing under it.
+    pub fn remove_member(&mut self, path: &[Pe]) {
+        match path {
+            [] => {}
+            [last] => {
+                self.members.remove(last);
+            }
+            [first, rest @ ..] => {
+                if let Some(child) = self.children.get_mut(first) {
+                    child.remove_member(rest);
+                }
+            }
+        }
+    }
+
     /// Takes `pe`, and everything under it, out of this level.
     pub fn remove_subtree(&mut self, pe: &Pe) {
         self.members.remove(pe);

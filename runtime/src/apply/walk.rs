@@ -13,6 +13,9 @@ pub(crate) struct Comparison {
     pub added: Set,
     pub modified: Set,
     pub removed: Set,
+    /// Members left out of the comparison (`unowned(parent, name)`): walked into only when
+    /// they are objects, and never recorded themselves.
+    unowned: Option<fn(&[Pe], &str) -> bool>,
 }
 
 impl Comparison {
@@ -126,8 +129,29 @@ fn fields(
 
 /// What changed from `old` to `new`: leaves added, changed or removed, and the map members and
 /// list items that appeared or went away.
+#[cfg(test)]
 pub(crate) fn compare(old: &Value, new: &Value, ty: &Type) -> Comparison {
     let mut c = Comparison::default();
+    if old == new {
+        return c;
+    }
+    diff(Some(old), Some(new), ty, &mut Vec::new(), &mut c, 0);
+    c
+}
+
+/// [`compare`] without the members `unowned(parent, name)` names (the fields no manager owns),
+/// which are not walked into unless they are objects: what a write changed, in a tenth of the
+/// work when most of what changed is the server's bookkeeping.
+pub(crate) fn changes(
+    old: &Value,
+    new: &Value,
+    ty: &Type,
+    unowned: fn(&[Pe], &str) -> bool,
+) -> Comparison {
+    let mut c = Comparison {
+        unowned: Some(unowned),
+        ..Comparison::default()
+    };
     if old == new {
         return c;
     }
@@ -183,9 +207,20 @@ fn diff(
                 if x == y || *child_ty == Type::Pruned {
                     continue;
                 }
+                let unowned = c.unowned.is_some_and(|f| f(path, name));
+                if unowned && !(x.is_some_and(Value::is_object) || y.is_some_and(Value::is_object))
+                {
+                    continue;
+                }
                 path.push(Pe::Field(name.clone()));
                 diff(x, y, child_ty, path, c, depth + 1);
-                item_hook(x, y, path, c);
+                if unowned {
+                    for set in [&mut c.added, &mut c.modified, &mut c.removed] {
+                        set.remove_member(path);
+                    }
+                } else {
+                    item_hook(x, y, path, c);
+                }
                 path.pop();
             }
         }
