@@ -850,3 +850,63 @@ async fn crd_schemas_keep_their_list_semantics() {
         json!([{"port": 80, "protocol": "TCP", "name": "http"}, {"port": 53, "protocol": "UDP"}])
     );
 }
+
+#[tokio::test]
+async fn updates_and_patches_that_change_nothing_write_nothing() {
+    let s = server();
+    let created = json(
+        &s,
+        "POST",
+        &format!("{WIDGETS}?fieldManager=alice"),
+        config("quiet", json!({"color": "red", "replicas": 1})),
+    )
+    .await;
+    assert_eq!(created.code, 201, "{}", created.text);
+    // The object sent back as read, managed fields and all, by another manager.
+    let put = json(
+        &s,
+        "PUT",
+        &item("quiet", "fieldManager=bob"),
+        created.body.clone(),
+    )
+    .await;
+    assert_eq!(put.code, 200, "{}", put.text);
+    assert_eq!(
+        rv(&put),
+        rv(&created),
+        "a PUT that changes nothing is not written"
+    );
+    assert_eq!(entries(&put), entries(&created));
+    // Without its managed fields: the stored ones stay.
+    let mut bare = created.body.clone();
+    bare["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("managedFields");
+    let put = json(&s, "PUT", &item("quiet", "fieldManager=bob"), bare).await;
+    assert_eq!(rv(&put), rv(&created));
+    assert_eq!(entries(&put), entries(&created));
+    let merge = patch(
+        &s,
+        &item("quiet", "fieldManager=bob"),
+        "application/merge-patch+json",
+        json!({"spec": {"color": "red"}}),
+    )
+    .await;
+    assert_eq!(merge.code, 200, "{}", merge.text);
+    assert_eq!(rv(&merge), rv(&created));
+    // A change is written, and its field moves to its writer.
+    let merge = patch(
+        &s,
+        &item("quiet", "fieldManager=bob"),
+        "application/merge-patch+json",
+        json!({"spec": {"color": "blue"}}),
+    )
+    .await;
+    assert_ne!(rv(&merge), rv(&created));
+    let bob: Vec<Value> = entries(&merge)
+        .into_iter()
+        .filter(|e| e["manager"] == "bob")
+        .collect();
+    assert_eq!(bob[0]["fieldsV1"], json!({"f:spec": {"f:color": {}}}));
+}
