@@ -72,6 +72,7 @@ mod yaml;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use builtin::lease::{Lease, LeaseSpec};
 pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use krest_codegen as codegen;
 pub use krest_macros::JsonSchema;

@@ -37,7 +37,14 @@ async fn index_lists_each_group_version_with_the_hash_of_its_document() {
     assert_eq!(r.headers["content-type"], "application/json");
     let paths = r.body["paths"].as_object().unwrap();
     let keys: Vec<&String> = paths.keys().collect();
-    assert_eq!(keys, ["api/v1", "apis/demo.krest.dev/v1"]);
+    assert_eq!(
+        keys,
+        [
+            "api/v1",
+            "apis/coordination.k8s.io/v1",
+            "apis/demo.krest.dev/v1"
+        ]
+    );
     for (key, entry) in paths {
         let url = entry["serverRelativeURL"].as_str().unwrap();
         let (path, hash) = url.split_once("?hash=").unwrap();

@@ -23,7 +23,8 @@ async fn discovery_documents() {
     assert_eq!(core.body["resources"], json!([]));
     let apis = get(&s, "/apis").await;
     assert_eq!(apis.body["kind"], "APIGroupList");
-    // The review kinds' groups, which every server serves, then the resources' own.
+    // The review kinds' and the Lease's groups, which every server serves, then the resources'
+    // own.
     let names: Vec<&str> = apis.body["groups"]
         .as_array()
         .unwrap()
@@ -35,11 +36,12 @@ async fn discovery_documents() {
         [
             "authentication.k8s.io",
             "authorization.k8s.io",
+            "coordination.k8s.io",
             "demo.krest.dev"
         ]
     );
     assert_eq!(
-        apis.body["groups"][2]["preferredVersion"]["groupVersion"],
+        apis.body["groups"][3]["preferredVersion"]["groupVersion"],
         "demo.krest.dev/v1"
     );
     let group = get(&s, "/apis/demo.krest.dev").await;
@@ -90,8 +92,12 @@ async fn aggregated_discovery_when_asked() {
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     );
     assert_eq!(apis.body["kind"], "APIGroupDiscoveryList");
-    assert_eq!(apis.body["items"][2]["metadata"]["name"], "demo.krest.dev");
-    let version = &apis.body["items"][2]["versions"][0];
+    assert_eq!(
+        apis.body["items"][2]["metadata"]["name"],
+        "coordination.k8s.io"
+    );
+    assert_eq!(apis.body["items"][3]["metadata"]["name"], "demo.krest.dev");
+    let version = &apis.body["items"][3]["versions"][0];
     assert_eq!(version["version"], "v1");
     assert_eq!(version["freshness"], "Current");
     let widgets = &version["resources"][0];

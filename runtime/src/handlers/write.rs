@@ -639,14 +639,14 @@ const PATCH_TYPES: [&str; 2] = [
 /// The most operations a JSON patch may have (kube-apiserver's limit).
 const MAX_JSON_PATCH_OPS: usize = 10_000;
 
-/// Strategic merge patch: only for the built-in Namespace, which kubectl patches no other way.
+/// Strategic merge patch: only for the built-in kinds kubectl patches no other way.
 const STRATEGIC_MERGE_PATCH: &str = "application/strategic-merge-patch+json";
 
 /// A parsed PATCH body.
 pub(crate) enum Patch {
     Json(crate::patch::JsonPatch),
     Merge(Value),
-    /// A strategic merge patch of a Namespace.
+    /// A strategic merge patch of a built-in kind.
     Strategic(Value),
 }
 
@@ -654,7 +654,7 @@ pub(crate) enum Patch {
 pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
     let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
     let strategic =
-        media == STRATEGIC_MERGE_PATCH && crate::builtin::namespace::is_namespace(ctx.model());
+        media == STRATEGIC_MERGE_PATCH && crate::builtin::strategic_merge_patch(ctx.model());
     if !PATCH_TYPES.contains(&media.as_str()) && !strategic {
         return Err(Status::unsupported_media_type(&PATCH_TYPES));
     }

@@ -134,6 +134,8 @@ pub struct ServerBuilder {
     group_filters: Vec<(String, Filter)>,
     route_filters: Vec<(String, Filter)>,
     ops: bool,
+    /// Whether the built-in kinds every server serves (Lease) are added when building.
+    builtins: bool,
     watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
     tokens: Option<TokenFile>,
@@ -169,6 +171,7 @@ impl Server {
             group_filters: Vec::new(),
             route_filters: Vec::new(),
             ops: true,
+            builtins: true,
             watch_window: crate::watch::WindowLimits::default(),
             compaction: Some(DEFAULT_COMPACTION),
             tokens: None,
@@ -190,6 +193,7 @@ impl Server {
     pub fn ops(&self) -> Result<Server, BuildError> {
         ServerBuilder {
             ops: false,
+            builtins: false,
             custom: crate::server::health::routes(
                 self.state.health.clone(),
                 self.state.write_budget.clone(),
@@ -264,6 +268,14 @@ impl ServerBuilder {
     /// `kube-system` and `kube-public` exist from the start.
     pub fn namespaces(self) -> Self {
         self.resource::<crate::Namespace>()
+    }
+
+    /// Leaves out the built-in kinds every server otherwise serves: the `coordination.k8s.io/v1`
+    /// [`Lease`](crate::Lease) that leader-elected controllers need. (The Namespace is served only
+    /// when [`namespaces`](Self::namespaces) asks for it.)
+    pub fn without_builtins(mut self) -> Self {
+        self.builtins = false;
+        self
     }
 
     /// Uses `store` (the default is an in-memory store: nothing survives the process).
@@ -397,8 +409,20 @@ impl ServerBuilder {
         self
     }
 
+    /// Whether `model`'s group, version and plural are registered already.
+    fn serves(&self, model: &crate::codegen::ResourceModel) -> bool {
+        self.resources.iter().any(|e| {
+            e.model.group == model.group
+                && e.model.version == model.version
+                && e.model.plural == model.plural
+        })
+    }
+
     /// Checks the registrations and compiles the router.
-    pub fn build(self) -> Result<Server, BuildError> {
+    pub fn build(mut self) -> Result<Server, BuildError> {
+        if self.builtins && !self.serves(&crate::Lease::MODEL) {
+            self = self.resource::<crate::Lease>();
+        }
         if !self.missing_paths.is_empty() {
             return Err(BuildError::MissingPath(self.missing_paths));
         }
