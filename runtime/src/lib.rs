@@ -36,6 +36,7 @@ pub mod admission;
 mod apply;
 pub mod auth;
 mod builtin;
+mod cohabit;
 mod decode;
 mod discovery;
 mod encode;
@@ -72,6 +73,7 @@ mod yaml;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use builtin::event::{Event, EventSeries, EventSource, EventsEvent, ObjectReference};
 pub use builtin::lease::{Lease, LeaseSpec};
 pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use krest_codegen as codegen;

@@ -20,7 +20,10 @@ async fn discovery_documents() {
     assert_eq!(api.body["kind"], "APIVersions");
     assert_eq!(api.body["versions"], json!(["v1"]));
     let core = get(&s, "/api/v1").await;
-    assert_eq!(core.body["resources"], json!([]));
+    assert_eq!(
+        core.body["resources"][0]["name"], "events",
+        "the built-in core Event"
+    );
     let apis = get(&s, "/apis").await;
     assert_eq!(apis.body["kind"], "APIGroupList");
     // The review kinds' and the Lease's groups, which every server serves, then the resources'
@@ -37,7 +40,8 @@ async fn discovery_documents() {
             "authentication.k8s.io",
             "authorization.k8s.io",
             "coordination.k8s.io",
-            "demo.krest.dev"
+            "demo.krest.dev",
+            "events.k8s.io"
         ]
     );
     assert_eq!(
@@ -109,11 +113,12 @@ async fn aggregated_discovery_when_asked() {
     );
     assert_eq!(widgets["subresources"][1]["responseKind"]["kind"], "Scale");
     let core = send(&s, "GET", "/api", &[("accept", accept)], None).await;
+    let core_resources = &core.body["items"][0]["versions"][0]["resources"];
     assert_eq!(
-        core.body["items"],
-        json!([]),
-        "no core resources: an empty core list"
+        core_resources[0]["resource"], "events",
+        "the built-in core Event is the only core resource"
     );
+    assert_eq!(core_resources.as_array().unwrap().len(), 1);
     let legacy = get(&s, "/apis").await;
     assert_eq!(legacy.body["kind"], "APIGroupList");
 }

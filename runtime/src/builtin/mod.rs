@@ -1,8 +1,9 @@
 //! The kinds every krest server serves besides the user's: the core Namespace, the
-//! `coordination.k8s.io` Lease, and the authentication and authorization reviews
+//! `coordination.k8s.io` Lease, the Events (core and `events.k8s.io`), and the authentication and authorization reviews
 //! (SelfSubjectReview, TokenReview, the access and rules reviews), with the protobuf decoding
 //! kubectl's typed clients need for them.
 
+pub(crate) mod event;
 pub(crate) mod lease;
 pub(crate) mod namespace;
 pub(crate) mod reviews;

@@ -271,7 +271,9 @@ impl ServerBuilder {
     }
 
     /// Leaves out the built-in kinds every server otherwise serves: the `coordination.k8s.io/v1`
-    /// [`Lease`](crate::Lease) that leader-elected controllers need. (The Namespace is served only
+    /// [`Lease`](crate::Lease) that leader-elected controllers need, and the core `v1`
+    /// [`Event`](crate::Event) with its `events.k8s.io/v1` view
+    /// [`EventsEvent`](crate::EventsEvent). (The Namespace is served only
     /// when [`namespaces`](Self::namespaces) asks for it.)
     pub fn without_builtins(mut self) -> Self {
         self.builtins = false;
@@ -420,8 +422,16 @@ impl ServerBuilder {
 
     /// Checks the registrations and compiles the router.
     pub fn build(mut self) -> Result<Server, BuildError> {
-        if self.builtins && !self.serves(&crate::Lease::MODEL) {
-            self = self.resource::<crate::Lease>();
+        if self.builtins {
+            if !self.serves(&crate::Lease::MODEL) {
+                self = self.resource::<crate::Lease>();
+            }
+            if !self.serves(&crate::Event::MODEL) {
+                self = self.resource::<crate::Event>();
+            }
+            if !self.serves(&crate::EventsEvent::MODEL) {
+                self = self.resource::<crate::EventsEvent>();
+            }
         }
         if !self.missing_paths.is_empty() {
             return Err(BuildError::MissingPath(self.missing_paths));
