@@ -54,6 +54,8 @@ pub struct ServeFlags {
     pub store_history_bytes: Option<usize>,
     /// `--log-requests`: one log line per request (see [`crate::logging`]).
     pub log_requests: bool,
+    /// `--event-ttl DURATION`: how long an Event is kept after its last write (default 1h).
+    pub event_ttl: std::time::Duration,
 }
 
 impl Default for ServeFlags {
@@ -75,6 +77,7 @@ impl Default for ServeFlags {
             watch_window_bytes: crate::watch::WindowLimits::default().bytes,
             store_history_bytes: None,
             log_requests: false,
+            event_ttl: crate::server::DEFAULT_EVENT_TTL,
         }
     }
 }
@@ -304,6 +307,16 @@ const FLAGS: &[Flag] = &[
         },
     },
     Flag {
+        name: "--event-ttl",
+        value: "DURATION",
+        default: |f| show_duration(f.event_ttl),
+        help: "how long an Event is kept after its last write; the store deletes it then",
+        set: |f, name, v| {
+            f.event_ttl = duration_flag(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
         name: "--watch-window-bytes",
         value: "BYTES",
         default: |f| show_bytes(f.watch_window_bytes),
@@ -505,7 +518,8 @@ impl ServeFlags {
         }
         builder = builder
             .limits(self.limits.clone())
-            .watch_window_bytes(self.watch_window_bytes);
+            .watch_window_bytes(self.watch_window_bytes)
+            .event_ttl(self.event_ttl);
         match (&self.tls_cert_file, &self.tls_private_key_file) {
             (None, None) if self.client_ca_file.is_some() => {
                 Err("--client-ca-file needs --tls-cert-file and --tls-private-key-file".into())

@@ -210,3 +210,32 @@ async fn tables_and_validation() {
     let refused = json(&s, "POST", CORE, bad).await;
     assert_eq!(refused.code, 422, "{}", refused.text);
 }
+
+#[tokio::test]
+async fn events_expire_after_the_event_ttl_and_other_kinds_do_not() {
+    let s = krest::Server::builder()
+        .resource::<Widget>()
+        .event_ttl(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        json(&s, "POST", CORE, core_event("gone.1", "w", "Scaled"))
+            .await
+            .code,
+        201
+    );
+    let widget = json(&s, "POST", WIDGETS, widget("stays", "red", 1)).await;
+    assert_eq!(widget.code, 201, "{}", widget.text);
+    let deadline = started + std::time::Duration::from_secs(10);
+    while get(&s, &format!("{NEW}/gone.1")).await.code == 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the event never expired"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert_eq!(get(&s, &format!("{CORE}/gone.1")).await.code, 404);
+    assert_eq!(get(&s, &format!("{WIDGETS}/stays")).await.code, 200);
+}

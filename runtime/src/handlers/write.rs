@@ -295,12 +295,13 @@ pub(crate) async fn insert(
     let mut value = checked.value;
     if !dry_run {
         let key = ctx.key(&name);
-        match ctx
-            .registry()
-            .store
-            .create(&key, encode_for_store(&value, ctx.model())?)
-            .await
-        {
+        let bytes = encode_for_store(&value, ctx.model())?;
+        let store = &ctx.registry().store;
+        let created = match ctx.entry().expiry {
+            Some(ttl) => store.create_expiring(&key, bytes, ttl).await,
+            None => store.create(&key, bytes).await,
+        };
+        match created {
             Ok(revision) => set_resource_version(&mut value, revision),
             Err(StoreError::AlreadyExists) if generated => {
                 let mut status = Status::already_exists(&model, &name);
@@ -464,14 +465,16 @@ pub(crate) async fn commit(
             .map_err(|e| conflict_or(e, &model, &name))?;
         set_resource_version(&mut value, revision);
     } else {
-        let revision = store
-            .update(
-                &old_kv.key,
-                encode_for_store(&value, ctx.model())?,
-                old_kv.mod_revision,
-            )
-            .await
-            .map_err(|e| conflict_or(e, &model, &name))?;
+        let bytes = encode_for_store(&value, ctx.model())?;
+        let updated = match ctx.entry().expiry {
+            Some(ttl) => {
+                store
+                    .update_expiring(&old_kv.key, bytes, old_kv.mod_revision, ttl)
+                    .await
+            }
+            None => store.update(&old_kv.key, bytes, old_kv.mod_revision).await,
+        };
+        let revision = updated.map_err(|e| conflict_or(e, &model, &name))?;
         set_resource_version(&mut value, revision);
     }
     Ok(Updated {

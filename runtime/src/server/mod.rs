@@ -48,6 +48,9 @@ use crate::server::recovery::Recovered;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
 
+/// How long an Event lives after its last write by default (kube-apiserver's `--event-ttl`).
+pub const DEFAULT_EVENT_TTL: Duration = Duration::from_secs(3600);
+
 /// How often the store's history is compacted by default.
 const DEFAULT_COMPACTION: Duration = Duration::from_secs(300);
 
@@ -134,8 +137,10 @@ pub struct ServerBuilder {
     group_filters: Vec<(String, Filter)>,
     route_filters: Vec<(String, Filter)>,
     ops: bool,
-    /// Whether the built-in kinds every server serves (Lease) are added when building.
+    /// Whether the built-in kinds every server serves (Lease, Events) are added when building.
     builtins: bool,
+    /// How long Events live after their last write.
+    event_ttl: Duration,
     watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
     tokens: Option<TokenFile>,
@@ -172,6 +177,7 @@ impl Server {
             route_filters: Vec::new(),
             ops: true,
             builtins: true,
+            event_ttl: DEFAULT_EVENT_TTL,
             watch_window: crate::watch::WindowLimits::default(),
             compaction: Some(DEFAULT_COMPACTION),
             tokens: None,
@@ -258,6 +264,7 @@ impl ServerBuilder {
                 .deprecation()
                 .and_then(|text| crate::response::warning_value(&text)),
             shape: std::sync::OnceLock::new(),
+            expiry: None,
         });
         self
     }
@@ -277,6 +284,14 @@ impl ServerBuilder {
     /// when [`namespaces`](Self::namespaces) asks for it.)
     pub fn without_builtins(mut self) -> Self {
         self.builtins = false;
+        self
+    }
+
+    /// How long an Event (core `v1` or `events.k8s.io/v1`) is kept after its last write
+    /// (`--event-ttl`, default one hour, as kube-apiserver): the store itself deletes it then
+    /// (see [`Store::create_expiring`]).
+    pub fn event_ttl(mut self, ttl: Duration) -> Self {
+        self.event_ttl = ttl;
         self
     }
 
@@ -431,6 +446,11 @@ impl ServerBuilder {
             }
             if !self.serves(&crate::EventsEvent::MODEL) {
                 self = self.resource::<crate::EventsEvent>();
+            }
+        }
+        for entry in &mut self.resources {
+            if crate::builtin::event::is_event(&entry.model) {
+                entry.expiry = Some(self.event_ttl);
             }
         }
         if !self.missing_paths.is_empty() {

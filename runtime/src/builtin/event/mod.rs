@@ -24,6 +24,11 @@ use crate::codegen::{PrinterColumn, ResourceModel, Scope, VerbSet};
 use crate::resource::ObjectMeta;
 use crate::schema::schema_for;
 
+/// Whether `model` is one of the Event APIs (whose objects expire after `--event-ttl`).
+pub(crate) fn is_event(model: &ResourceModel) -> bool {
+    (model.group.is_empty() || model.group == "events.k8s.io") && model.plural == "events"
+}
+
 /// ObjectReference contains enough information to let you inspect or modify the referred
 /// object.
 #[derive(schemars::JsonSchema, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
