@@ -41,6 +41,7 @@ mod decode;
 mod discovery;
 mod encode;
 pub mod flags;
+mod gc;
 pub mod handlers;
 mod json;
 pub mod logging;

@@ -122,6 +122,9 @@ pub struct State {
     pub(crate) tls: Option<crate::TlsConfig>,
     compaction: Option<Duration>,
     compacting: std::sync::Once,
+    /// Whether the garbage collector runs (off with `without_builtins`).
+    collects_garbage: bool,
+    controllers: std::sync::Once,
     router: Router,
     targets: Vec<(Target, Option<HttpService>)>,
 }
@@ -210,6 +213,15 @@ impl Server {
         .build()
     }
 
+    /// Starts what the server runs besides answering requests: the garbage collector, which
+    /// deletes objects whose owners are gone and finishes foreground and orphan deletions.
+    /// Serving starts it; call this to use [`Server::handle`] without serving. Once per
+    /// server; it needs a tokio runtime, and does nothing with
+    /// [`without_builtins`](ServerBuilder::without_builtins).
+    pub fn start_controllers(&self) {
+        self.state.start_controllers();
+    }
+
     /// The shared state.
     pub fn state(&self) -> &Arc<State> {
         &self.state
@@ -277,7 +289,8 @@ impl ServerBuilder {
         self.resource::<crate::Namespace>()
     }
 
-    /// Leaves out the built-in kinds every server otherwise serves: the `coordination.k8s.io/v1`
+    /// Leaves out the built-in kinds every server otherwise serves, and the garbage collector
+    /// (see [`Server::start_controllers`]): the `coordination.k8s.io/v1`
     /// [`Lease`](crate::Lease) that leader-elected controllers need, and the core `v1`
     /// [`Event`](crate::Event) with its `events.k8s.io/v1` view
     /// [`EventsEvent`](crate::EventsEvent). (The Namespace is served only
@@ -585,6 +598,8 @@ impl ServerBuilder {
             tls: self.tls,
             compaction: self.compaction,
             compacting: std::sync::Once::new(),
+            collects_garbage: self.builtins,
+            controllers: std::sync::Once::new(),
             router,
             targets,
         });
@@ -904,6 +919,17 @@ impl State {
             Some(Ok(slot)) => Ok(Some(slot)),
             _ => Err(Status::timeout()),
         }
+    }
+
+    /// Starts the server's own controllers once: the garbage collector (`gc/`).
+    pub(crate) fn start_controllers(self: &Arc<Self>) {
+        if !self.collects_garbage {
+            return;
+        }
+        let registry = self.registry.clone();
+        self.controllers.call_once(|| {
+            crate::gc::start(registry);
+        });
     }
 
     /// Starts the periodic compaction once per server.
