@@ -76,7 +76,13 @@ fn kubectl_cascades() {
                 eventually("the orphaning owner goes", || !exists(&owner));
                 for child in &children {
                     assert!(exists(child), "{child} was deleted");
-                    let refs = k.ok(&["get", "widget", child, "-o", "jsonpath={.metadata.ownerReferences}"]);
+                    let refs = k.ok(&[
+                        "get",
+                        "widget",
+                        child,
+                        "-o",
+                        "jsonpath={.metadata.ownerReferences}",
+                    ]);
                     assert_eq!(refs, "", "{child} still refers to its owner");
                 }
             }
@@ -85,7 +91,11 @@ fn kubectl_cascades() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-async fn make(api: &Api<DynamicObject>, name: &str, owner: Option<&DynamicObject>) -> DynamicObject {
+async fn make(
+    api: &Api<DynamicObject>,
+    name: &str,
+    owner: Option<&DynamicObject>,
+) -> DynamicObject {
     let mut object = json!({
         "apiVersion": "demo.krest.dev/v1", "kind": "Widget",
         "metadata": {"name": name, "namespace": "default"},

@@ -284,9 +284,10 @@ async fn read(registry: &Registry, key: &str) -> Result<Option<(KeyValue, Value)
 /// Writes `value` back over `kv` (or deletes it, when it is marked for deletion and no
 /// finalizer is left). `Ok(false)` on a conflict: read again.
 async fn write_back(registry: &Registry, kv: &KeyValue, value: &Value) -> Result<bool, StoreError> {
-    let meta = &value["metadata"];
-    let finalizers = meta["finalizers"].as_array().is_some_and(|f| !f.is_empty());
-    let deleting = meta.get("deletionTimestamp").is_some_and(|t| !t.is_null());
+    let finalizers = crate::builtin::namespace::lifecycle::finalizers_left(value);
+    let deleting = value["metadata"]
+        .get("deletionTimestamp")
+        .is_some_and(|t| !t.is_null());
     let result = if deleting && !finalizers {
         registry
             .store
@@ -383,7 +384,11 @@ async fn remove_finalizer(registry: &Registry, key: &str, name: &str) -> Result<
 
 /// Deletes the object at `key` with `policy`, as a DELETE with that `propagationPolicy` would:
 /// marked (with the policy's finalizer) while finalizers remain, removed otherwise.
-async fn delete(registry: &Registry, key: &str, policy: Propagation) -> Result<(), StoreError> {
+pub(crate) async fn delete(
+    registry: &Registry,
+    key: &str,
+    policy: Propagation,
+) -> Result<(), StoreError> {
     edit(registry, key, |value| {
         if value["metadata"]
             .get("deletionTimestamp")

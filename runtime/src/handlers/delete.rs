@@ -169,9 +169,8 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
         check_preconditions(&model, name, options, &value)?;
         admit_delete(ctx, name, &value)?;
         let changed = set_propagation_finalizers(&mut value, options.propagation);
-        let finalizers = value["metadata"]["finalizers"]
-            .as_array()
-            .is_some_and(|f| !f.is_empty());
+        // A Namespace's `spec.finalizers` hold it too.
+        let finalizers = crate::builtin::namespace::lifecycle::finalizers_left(&value);
         if finalizers {
             let deleting = value["metadata"]
                 .get("deletionTimestamp")
@@ -194,11 +193,8 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                 .await
             {
                 Ok(revision) => {
+                    // A terminating namespace: the namespace controller deletes its content.
                     set_resource_version(&mut value, revision);
-                    if namespace {
-                        // Terminating: its contents go now, new ones are refused.
-                        crate::builtin::namespace::delete_contents(ctx.registry(), name).await?;
-                    }
                     return Ok(Deleted::Pending(value));
                 }
                 Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,
@@ -213,9 +209,6 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
         match store.delete(&key, Some(kv.mod_revision)).await {
             Ok((revision, _)) => {
                 set_resource_version(&mut value, revision);
-                if crate::builtin::namespace::is_namespace(&model) {
-                    crate::builtin::namespace::delete_contents(ctx.registry(), name).await?;
-                }
                 return Ok(Deleted::Gone(value));
             }
             Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,

@@ -455,9 +455,8 @@ pub(crate) async fn commit(
     let deleting = value["metadata"]
         .get("deletionTimestamp")
         .is_some_and(|t| !t.is_null());
-    let finalizers_left = value["metadata"]["finalizers"]
-        .as_array()
-        .is_some_and(|f| !f.is_empty());
+    // A Namespace's `spec.finalizers` hold it too.
+    let finalizers_left = crate::builtin::namespace::lifecycle::finalizers_left(&value);
     if deleting && !finalizers_left {
         let (revision, _) = store
             .delete(&old_kv.key, Some(old_kv.mod_revision))

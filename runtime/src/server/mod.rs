@@ -214,10 +214,11 @@ impl Server {
     }
 
     /// Starts what the server runs besides answering requests: the garbage collector, which
-    /// deletes objects whose owners are gone and finishes foreground and orphan deletions.
-    /// Serving starts it; call this to use [`Server::handle`] without serving. Once per
-    /// server; it needs a tokio runtime, and does nothing with
-    /// [`without_builtins`](ServerBuilder::without_builtins).
+    /// deletes objects whose owners are gone and finishes foreground and orphan deletions (not
+    /// with [`without_builtins`](ServerBuilder::without_builtins)), and, with namespaces, the
+    /// namespace controller, which empties terminating namespaces. Serving starts them; call
+    /// this to use [`Server::handle`] without serving. Once per server; it needs a tokio
+    /// runtime.
     pub fn start_controllers(&self) {
         self.state.start_controllers();
     }
@@ -470,6 +471,16 @@ impl ServerBuilder {
             return Err(BuildError::MissingPath(self.missing_paths));
         }
         check_unique(&self.resources)?;
+        let namespaces = self
+            .resources
+            .iter()
+            .any(|e| crate::builtin::namespace::is_namespace(&e.model));
+        if namespaces {
+            // The Namespace's own write rules run before the user's admission.
+            self.admission
+                .mutating
+                .insert(0, Arc::new(crate::builtin::namespace::lifecycle::Strategy));
+        }
         let mut router = Router::new();
         let mut targets: Vec<(Target, Option<HttpService>)> = Vec::new();
         let mut names: Vec<(String, String)> = Vec::new();
@@ -537,6 +548,7 @@ impl ServerBuilder {
         for (method, template, handler) in builtins
             .into_iter()
             .chain(crate::builtin::reviews::routes(access.clone()))
+            .chain(namespaces.then(crate::builtin::namespace::lifecycle::finalize_route))
             .chain(self.custom)
         {
             router.insert(method, &template)?;
@@ -923,12 +935,15 @@ impl State {
 
     /// Starts the server's own controllers once: the garbage collector (`gc/`).
     pub(crate) fn start_controllers(self: &Arc<Self>) {
-        if !self.collects_garbage {
-            return;
-        }
         let registry = self.registry.clone();
+        let collects_garbage = self.collects_garbage;
         self.controllers.call_once(|| {
-            crate::gc::start(registry);
+            if collects_garbage {
+                crate::gc::start(registry.clone());
+            }
+            if crate::builtin::namespace::served(&registry) {
+                crate::builtin::namespace::lifecycle::start(registry);
+            }
         });
     }
 
