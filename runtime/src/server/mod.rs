@@ -284,8 +284,10 @@ impl ServerBuilder {
 
     /// Serves the built-in core `v1` [`Namespace`](crate::Namespace) (`kubectl create
     /// namespace`, `kubectl get namespaces`). With it, namespaced objects can only be created in
-    /// a namespace that exists, deleting a namespace deletes its contents, and `default`,
-    /// `kube-system` and `kube-public` exist from the start.
+    /// a namespace that exists and is not terminating, deleting a namespace terminates it as
+    /// Kubernetes does (its content deleted by the namespace controller, then the namespace;
+    /// see docs/controllers.md), and `default`, `kube-system` and `kube-public` exist from the
+    /// start.
     pub fn namespaces(self) -> Self {
         self.resource::<crate::Namespace>()
     }
