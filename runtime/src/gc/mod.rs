@@ -14,6 +14,7 @@
 //! It lives beside `builtin/` (not inside it): it serves no kind, but uses every kind the
 //! registry holds, and the deletion rules of `handlers/delete.rs`.
 
+pub(crate) mod election;
 pub(crate) mod graph;
 
 use std::collections::{HashSet, VecDeque};

@@ -51,6 +51,10 @@ use crate::store::{MemoryStore, Store};
 /// How long an Event lives after its last write by default (kube-apiserver's `--event-ttl`).
 pub const DEFAULT_EVENT_TTL: Duration = Duration::from_secs(3600);
 
+/// How long the controllers' Lease holds without renewal by default
+/// (kube-controller-manager's `--leader-elect-lease-duration`).
+pub const DEFAULT_CONTROLLER_LEASE: Duration = Duration::from_secs(15);
+
 /// How often the store's history is compacted by default.
 const DEFAULT_COMPACTION: Duration = Duration::from_secs(300);
 
@@ -124,7 +128,10 @@ pub struct State {
     compacting: std::sync::Once,
     /// Whether the garbage collector runs (off with `without_builtins`).
     collects_garbage: bool,
-    controllers: std::sync::Once,
+    /// How long the controllers' lease lasts without renewal.
+    controller_lease: Duration,
+    /// The election of the server that runs the controllers, once started.
+    elector: std::sync::OnceLock<Arc<crate::gc::election::Elector>>,
     router: Router,
     targets: Vec<(Target, Option<HttpService>)>,
 }
@@ -144,6 +151,8 @@ pub struct ServerBuilder {
     builtins: bool,
     /// How long Events live after their last write.
     event_ttl: Duration,
+    /// How long the controllers' Lease lasts without renewal.
+    controller_lease: Duration,
     watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
     tokens: Option<TokenFile>,
@@ -181,6 +190,7 @@ impl Server {
             ops: true,
             builtins: true,
             event_ttl: DEFAULT_EVENT_TTL,
+            controller_lease: DEFAULT_CONTROLLER_LEASE,
             watch_window: crate::watch::WindowLimits::default(),
             compaction: Some(DEFAULT_COMPACTION),
             tokens: None,
@@ -221,6 +231,17 @@ impl Server {
     /// runtime.
     pub fn start_controllers(&self) {
         self.state.start_controllers();
+    }
+
+    /// Whether this server runs the controllers now: it holds the Lease
+    /// `kube-system/krest-controllers` (see [`ServerBuilder::controller_lease`]).
+    pub fn leads_controllers(&self) -> bool {
+        self.state.elector.get().is_some_and(|e| e.leading())
+    }
+
+    /// This server's `holderIdentity` in the controllers' Lease, once the controllers started.
+    pub fn controller_identity(&self) -> Option<&str> {
+        self.state.elector.get().map(|e| e.identity.as_str())
     }
 
     /// The shared state.
@@ -308,6 +329,16 @@ impl ServerBuilder {
     /// (see [`Store::create_expiring`]).
     pub fn event_ttl(mut self, ttl: Duration) -> Self {
         self.event_ttl = ttl;
+        self
+    }
+
+    /// How long the Lease `kube-system/krest-controllers` holds without renewal
+    /// (`--leader-elect-lease-duration`, default 15 s). Of the servers sharing a store, the
+    /// one holding it runs the garbage collector and the namespace controller; when it stops
+    /// renewing, another takes over this long after its last renewal. A leader that cannot
+    /// renew for two thirds of it stops its controllers first.
+    pub fn controller_lease(mut self, lease: Duration) -> Self {
+        self.controller_lease = lease;
         self
     }
 
@@ -613,7 +644,8 @@ impl ServerBuilder {
             compaction: self.compaction,
             compacting: std::sync::Once::new(),
             collects_garbage: self.builtins,
-            controllers: std::sync::Once::new(),
+            controller_lease: self.controller_lease,
+            elector: std::sync::OnceLock::new(),
             router,
             targets,
         });
@@ -936,16 +968,32 @@ impl State {
     }
 
     /// Starts the server's own controllers once: the garbage collector (`gc/`).
+    /// The controllers run on the server that holds their Lease (`gc/election.rs`): with one
+    /// server, at once; with several on one store, on one of them at a time.
     pub(crate) fn start_controllers(self: &Arc<Self>) {
-        let registry = self.registry.clone();
-        let collects_garbage = self.collects_garbage;
-        self.controllers.call_once(|| {
-            if collects_garbage {
-                crate::gc::start(registry.clone());
-            }
-            if crate::builtin::namespace::served(&registry) {
-                crate::builtin::namespace::lifecycle::start(registry);
-            }
+        let namespaces = crate::builtin::namespace::served(&self.registry);
+        if !self.collects_garbage && !namespaces {
+            return;
+        }
+        self.elector.get_or_init(|| {
+            let registry = self.registry.clone();
+            let collects_garbage = self.collects_garbage;
+            let controllers = move || {
+                let mut tasks = Vec::new();
+                if collects_garbage {
+                    tasks.push(crate::gc::start(registry.clone()));
+                }
+                if namespaces {
+                    tasks.push(crate::builtin::namespace::lifecycle::start(
+                        registry.clone(),
+                    ));
+                }
+                tasks
+            };
+            let timing = crate::gc::election::Timing {
+                lease: self.controller_lease,
+            };
+            crate::gc::election::start(self.registry.clone(), timing, controllers)
         });
     }
 

@@ -175,7 +175,7 @@ async fn write_back(
 
 /// Starts the namespace controller: every [`PERIOD`], each terminating namespace has its
 /// content deleted, its conditions updated, and its `kubernetes` finalizer removed once empty.
-pub(crate) fn start(registry: Arc<Registry>) {
+pub(crate) fn start(registry: Arc<Registry>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if let Err(e) = terminate_all(&registry).await {
@@ -183,7 +183,7 @@ pub(crate) fn start(registry: Arc<Registry>) {
             }
             tokio::time::sleep(PERIOD).await;
         }
-    });
+    })
 }
 
 async fn terminate_all(registry: &Registry) -> Result<(), StoreError> {
