@@ -191,3 +191,26 @@ async fn without_builtins_there_is_no_lease() {
     let own = Server::builder().resource::<krest::Lease>().build();
     assert!(own.is_ok());
 }
+
+/// Clients re-encode `creationTimestamp` (the Python client writes `+00:00` for `Z`): an update
+/// ignores it, as kube-apiserver's BeforeUpdate does; a changed uid is still refused.
+#[tokio::test]
+async fn an_update_ignores_a_reencoded_creation_timestamp() {
+    let s = server();
+    let created = json(&s, "POST", LEASES, lease("ts", "a")).await;
+    let stamp = created.body["metadata"]["creationTimestamp"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut update = created.body.clone();
+    update["metadata"]["creationTimestamp"] = json!(stamp.replace('Z', "+00:00"));
+    update["spec"]["holderIdentity"] = json!("b");
+    let r = json(&s, "PUT", &format!("{LEASES}/ts"), update.clone()).await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert_eq!(r.body["metadata"]["creationTimestamp"], json!(stamp));
+    update["metadata"]["resourceVersion"] = r.body["metadata"]["resourceVersion"].clone();
+    update["metadata"]["uid"] = json!("another");
+    let r = json(&s, "PUT", &format!("{LEASES}/ts"), update).await;
+    assert_eq!(r.code, 422, "{}", r.text);
+    assert!(r.text.contains("metadata.uid"), "{}", r.text);
+}

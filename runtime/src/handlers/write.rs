@@ -543,11 +543,16 @@ fn preserve_system_fields(
             meta.get(field).filter(|v| !v.is_null()),
             old_meta.get(field),
         ) {
-            (Some(given), Some(old)) if given != old => causes.push(Cause::invalid(
-                &format!("metadata.{field}"),
-                given.as_str().unwrap_or(""),
-                "field is immutable",
-            )),
+            // A changed uid is refused; a changed creationTimestamp is ignored, as
+            // kube-apiserver's BeforeUpdate does (clients re-encode it: the Python client
+            // sends `+00:00` for `Z`).
+            (Some(given), Some(old)) if given != old && field == "uid" => {
+                causes.push(Cause::invalid(
+                    &format!("metadata.{field}"),
+                    given.as_str().unwrap_or(""),
+                    "field is immutable",
+                ))
+            }
             _ => {}
         }
         match old_meta.get(field) {
