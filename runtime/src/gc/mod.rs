@@ -44,6 +44,8 @@ pub(crate) fn start(registry: Arc<Registry>) -> tokio::task::JoinHandle<()> {
 /// The collector's state for one run: its index and the objects queued for a look.
 struct Collector {
     registry: Arc<Registry>,
+    /// `group/plural` of each namespaced resource's store keys (`core/events`).
+    namespaced: HashSet<String>,
     graph: Graph,
     queue: VecDeque<Box<str>>,
     queued: HashSet<Box<str>>,
@@ -51,8 +53,18 @@ struct Collector {
 
 impl Collector {
     fn new(registry: Arc<Registry>) -> Collector {
+        let namespaced = registry
+            .resources
+            .iter()
+            .filter(|e| e.model.namespaced())
+            .map(|e| {
+                let prefix = crate::stored::key(&e.model, None, "");
+                prefix.trim_matches('/').to_string()
+            })
+            .collect();
         Collector {
             registry,
+            namespaced,
             graph: Graph::default(),
             queue: VecDeque::new(),
             queued: HashSet::new(),
@@ -146,18 +158,13 @@ impl Collector {
 
     /// Whether objects stored under `key` live in namespaces.
     fn namespaced(&self, key: &str) -> bool {
-        let mut parts = key.split('/').skip(1);
-        let (Some(group), Some(plural)) = (parts.next(), parts.next()) else {
-            return false;
-        };
-        self.registry.resources.iter().any(|e| {
-            let entry_group = if e.model.group.is_empty() {
-                "core"
-            } else {
-                &e.model.group
-            };
-            entry_group == group && e.model.plural == plural && e.model.namespaced()
-        })
+        let rest = key.strip_prefix('/').unwrap_or(key);
+        // `group/plural`: up to the second slash.
+        let end = rest
+            .match_indices('/')
+            .nth(1)
+            .map_or(rest.len(), |(i, _)| i);
+        self.namespaced.contains(&rest[..end])
     }
 
     fn upsert(&mut self, kv: &KeyValue) {
