@@ -173,6 +173,19 @@ async fn recorder_publishes_and_every_client_sees_it() {
         table.contains("Failed") && table.contains("no capacity"),
         "{table}"
     );
+    let explained = k.ok(&["explain", "events.involvedObject.name"]);
+    assert!(explained.contains("KIND:       Event"), "{explained}");
+    assert!(explained.contains("FIELD: name <string>"), "{explained}");
+    let explained = k.ok(&[
+        "explain",
+        "events.note",
+        "--api-version",
+        "events.k8s.io/v1",
+    ]);
+    assert!(
+        explained.contains("GROUP:      events.k8s.io"),
+        "{explained}"
+    );
     let new_api = k.ok(&["get", "events.events.k8s.io", "-n", "default", "-o", "name"]);
     assert_eq!(new_api.lines().count(), 2, "{new_api}");
     let _ = std::fs::remove_dir_all(&dir);
