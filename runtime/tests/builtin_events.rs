@@ -205,6 +205,38 @@ async fn tables_and_validation() {
     .await;
     assert_eq!(missing.code, 422, "{}", missing.text);
     assert!(missing.text.contains("eventTime"), "{}", missing.text);
+    // kube-apiserver's rules for new Events: who reported it, and no deprecated fields.
+    let unreported = json(
+        &s,
+        "POST",
+        NEW,
+        json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "y"},
+               "eventTime": "2026-01-02T03:04:05.000000Z", "type": "Normal", "reason": "R",
+               "action": "A", "deprecatedCount": 4,
+               "regarding": {"kind": "Widget", "name": "t", "namespace": "default"}}),
+    )
+    .await;
+    assert_eq!(unreported.code, 422, "{}", unreported.text);
+    let fields: Vec<&str> = unreported.body["details"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["reportingController", "reportingInstance", "count"]
+    );
+    // An old-style core event about an object in another namespace.
+    let mut elsewhere = core_event("elsewhere", "t", "Scaled");
+    elsewhere["involvedObject"]["namespace"] = json!("other");
+    let refused = json(&s, "POST", CORE, elsewhere).await;
+    assert_eq!(refused.code, 422, "{}", refused.text);
+    assert!(
+        refused.text.contains("does not match event.namespace"),
+        "{}",
+        refused.text
+    );
     let mut bad = core_event("bad", "t", "Scaled");
     bad["lastTimestamp"] = json!("yesterday");
     let refused = json(&s, "POST", CORE, bad).await;

@@ -176,7 +176,10 @@ async fn recorder_publishes_and_every_client_sees_it() {
     // kubectl describe lists an object's events by involved object.
     let described = k.ok(&["describe", "widget", "red", "-n", "default"]);
     let events = described.split("Events:").nth(1).unwrap_or("");
-    assert!(events.contains("Failed") && events.contains("no capacity"), "{described}");
+    assert!(
+        events.contains("Failed") && events.contains("no capacity"),
+        "{described}"
+    );
     assert!(!events.contains("Scaled"), "{described}");
     let explained = k.ok(&["explain", "events.involvedObject.name"]);
     assert!(explained.contains("KIND:       Event"), "{explained}");

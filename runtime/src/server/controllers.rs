@@ -91,10 +91,19 @@ impl ServerBuilder {
                 self = self.resource::<crate::EventsEvent>();
             }
         }
+        let mut events = false;
         for entry in &mut self.resources {
             if crate::builtin::event::is_event(&entry.model) {
                 entry.expiry = Some(self.event_ttl);
+                events = true;
             }
+        }
+        if events {
+            // kube-apiserver's validation of new Events, before the user's admission.
+            self.admission.validating.insert(
+                0,
+                Arc::new(crate::builtin::event::validation::EventValidation),
+            );
         }
         self
     }

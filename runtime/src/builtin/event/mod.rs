@@ -14,6 +14,7 @@
 //! `regarding.*`, `reason`, `reportingController` and `type` on the new one.
 
 mod routes;
+pub(crate) mod validation;
 
 use std::borrow::Cow;
 
