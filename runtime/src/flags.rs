@@ -54,6 +54,11 @@ pub struct ServeFlags {
     pub store_history_bytes: Option<usize>,
     /// `--log-requests`: one log line per request (see [`crate::logging`]).
     pub log_requests: bool,
+    /// `--event-ttl DURATION`: how long an Event is kept after its last write (default 1h).
+    pub event_ttl: std::time::Duration,
+    /// `--leader-elect-lease-duration DURATION`: how long the controllers' Lease holds without
+    /// renewal (default 15s).
+    pub leader_elect_lease_duration: std::time::Duration,
 }
 
 impl Default for ServeFlags {
@@ -75,6 +80,8 @@ impl Default for ServeFlags {
             watch_window_bytes: crate::watch::WindowLimits::default().bytes,
             store_history_bytes: None,
             log_requests: false,
+            event_ttl: crate::server::DEFAULT_EVENT_TTL,
+            leader_elect_lease_duration: crate::server::DEFAULT_CONTROLLER_LEASE,
         }
     }
 }
@@ -304,6 +311,26 @@ const FLAGS: &[Flag] = &[
         },
     },
     Flag {
+        name: "--event-ttl",
+        value: "DURATION",
+        default: |f| show_duration(f.event_ttl),
+        help: "how long an Event is kept after its last write; the store deletes it then",
+        set: |f, name, v| {
+            f.event_ttl = duration_flag(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
+        name: "--leader-elect-lease-duration",
+        value: "DURATION",
+        default: |f| show_duration(f.leader_elect_lease_duration),
+        help: "of the servers sharing a store, the garbage collector and namespace controller run on the one holding their Lease; another takes over this long after it stops renewing",
+        set: |f, name, v| {
+            f.leader_elect_lease_duration = duration_flag(name, &v)?;
+            Ok(())
+        },
+    },
+    Flag {
         name: "--watch-window-bytes",
         value: "BYTES",
         default: |f| show_bytes(f.watch_window_bytes),
@@ -505,7 +532,9 @@ impl ServeFlags {
         }
         builder = builder
             .limits(self.limits.clone())
-            .watch_window_bytes(self.watch_window_bytes);
+            .watch_window_bytes(self.watch_window_bytes)
+            .event_ttl(self.event_ttl)
+            .controller_lease(self.leader_elect_lease_duration);
         match (&self.tls_cert_file, &self.tls_private_key_file) {
             (None, None) if self.client_ca_file.is_some() => {
                 Err("--client-ca-file needs --tls-cert-file and --tls-private-key-file".into())

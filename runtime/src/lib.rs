@@ -36,10 +36,12 @@ pub mod admission;
 mod apply;
 pub mod auth;
 mod builtin;
+mod cohabit;
 mod decode;
 mod discovery;
 mod encode;
 pub mod flags;
+mod gc;
 pub mod handlers;
 mod json;
 pub mod logging;
@@ -72,6 +74,8 @@ mod yaml;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use builtin::event::{Event, EventSeries, EventSource, EventsEvent, ObjectReference};
+pub use builtin::lease::{Lease, LeaseSpec};
 pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use krest_codegen as codegen;
 pub use krest_macros::JsonSchema;

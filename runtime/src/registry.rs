@@ -27,6 +27,9 @@ pub(crate) struct ResourceEntry {
     pub deprecation: Option<http::HeaderValue>,
     /// The kind's shape for field ownership, compiled from `validator`'s schema on first use.
     pub shape: std::sync::OnceLock<crate::apply::Type>,
+    /// How long an object lives after its last write, deleted by the store then (Events'
+    /// `--event-ttl`); `None` for good.
+    pub expiry: Option<std::time::Duration>,
 }
 
 impl ResourceEntry {

@@ -50,15 +50,20 @@ fn group_key(model: &ResourceModel) -> &str {
 /// kinds), or, with an empty `name`, the prefix of its collection:
 /// `/{group}/{plural}/{namespace}/{name}`, with `core` for the core group. One allocation of
 /// the right size: this is on every request's path.
+///
+/// A kind stored as another kind's objects (`cohabit.rs`) has that kind's keys.
 pub(crate) fn key(model: &ResourceModel, namespace: Option<&str>, name: &str) -> String {
-    let group = group_key(model);
+    let (group, plural) = match crate::cohabit::of(model) {
+        Some(stored) => (stored.group, stored.plural),
+        None => (group_key(model), &*model.plural),
+    };
     let namespace_len = namespace.map_or(0, |ns| ns.len() + 1);
     let mut key =
-        String::with_capacity(3 + group.len() + model.plural.len() + namespace_len + name.len());
+        String::with_capacity(3 + group.len() + plural.len() + namespace_len + name.len());
     key.push('/');
     key.push_str(group);
     key.push('/');
-    key.push_str(&model.plural);
+    key.push_str(plural);
     key.push('/');
     if let Some(ns) = namespace {
         key.push_str(ns);
@@ -74,7 +79,8 @@ pub(crate) fn key(model: &ResourceModel, namespace: Option<&str>, name: &str) ->
 /// Objects are stored in their kind's storage version (or in the one that was the storage
 /// version when they were written); every version of the kind serves them with its own
 /// `apiVersion` and nothing else changed, as a CRD's conversion strategy `None` does. Fields a
-/// version does not know are dropped when it writes, by the typed round trip.
+/// version does not know are dropped when it writes, by the typed round trip. A kind stored as
+/// another kind's objects (`cohabit.rs`) converts them into its own shape.
 pub fn decode_stored(kv: &KeyValue, model: &ResourceModel) -> Result<Value, StoredError> {
     let mut value: Value = serde_json::from_slice(&kv.value).map_err(|e| StoredError::Corrupt {
         key: kv.key.clone(),
@@ -88,6 +94,9 @@ pub fn decode_stored(kv: &KeyValue, model: &ResourceModel) -> Result<Value, Stor
 fn served_as(value: &mut Value, revision: u64, model: &ResourceModel) {
     set_resource_version(value, revision);
     if let Some(object) = value.as_object_mut() {
+        if let Some(stored) = crate::cohabit::of(model) {
+            (stored.from_stored)(object);
+        }
         let served = object
             .get("apiVersion")
             .and_then(Value::as_str)
@@ -125,7 +134,7 @@ pub fn set_resource_version(value: &mut Value, revision: u64) {
 /// storage version.
 pub fn encode_for_store(value: &Value, model: &ResourceModel) -> Result<Bytes, StoredError> {
     match value.as_object() {
-        Some(object) => Written::for_store(object, None, model).to_bytes(),
+        Some(object) => store_bytes(object, None, model),
         None => serde_json::to_vec(value)
             .map(Bytes::from)
             .map_err(|e| StoredError::Encode(e.to_string())),
@@ -194,7 +203,7 @@ impl Object {
     /// The bytes to store, as [`encode_for_store`] writes them, with the managed fields.
     pub fn encode(&self, model: &ResourceModel) -> Result<Bytes, StoredError> {
         match self.value.as_object() {
-            Some(object) => Written::for_store(object, self.managed.as_deref(), model).to_bytes(),
+            Some(object) => store_bytes(object, self.managed.as_deref(), model),
             None => encode_for_store(&self.value, model),
         }
     }
@@ -288,6 +297,31 @@ impl<'de> serde::de::Visitor<'de> for SplitMeta<'_> {
         }
         Ok(Value::Object(out))
     }
+}
+
+/// The bytes to store for an object and its managed fields.
+fn store_bytes(
+    object: &serde_json::Map<String, Value>,
+    managed: Option<&RawValue>,
+    model: &ResourceModel,
+) -> Result<Bytes, StoredError> {
+    if let Some(stored) = crate::cohabit::of(model) {
+        // Stored in another kind's shape: converted on a copy.
+        let mut copy = object.clone();
+        (stored.to_stored)(&mut copy);
+        copy.insert(
+            "apiVersion".into(),
+            Value::String(stored.api_version.into()),
+        );
+        return Written {
+            object: &copy,
+            managed,
+            api_version: None,
+            resource_version: false,
+        }
+        .to_bytes();
+    }
+    Written::for_store(object, managed, model).to_bytes()
 }
 
 /// An object written straight from its parts, without copying it: `metadata` with the managed
@@ -393,6 +427,10 @@ pub fn splice_resource_version(
     revision: u64,
     model: &ResourceModel,
 ) -> Option<Vec<u8>> {
+    if crate::cohabit::of(model).is_some() {
+        // Stored in another kind's shape: only `decode_stored` converts it.
+        return None;
+    }
     let at = metadata_start(stored)?;
     let mut out = Vec::with_capacity(
         stored.len() + spliced_len(stored, at, revision) + model.group.len() + model.version.len(),
@@ -404,6 +442,9 @@ pub fn splice_resource_version(
 /// [`splice_resource_version`] appended to `out`; `false` (and nothing written) when `stored`
 /// has no `"metadata":{`.
 pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &ResourceModel) -> bool {
+    if crate::cohabit::of(model).is_some() {
+        return false;
+    }
     match metadata_start(stored) {
         Some(at) => {
             splice_at(out, stored, at, revision, model);

@@ -1,5 +1,8 @@
 //! The built-in core `v1` Namespace, without sockets: served at `/api/v1/namespaces`,
-//! NamespaceLifecycle on create, and deleting a namespace deletes what is in it.
+//! NamespaceLifecycle on create, and termination: deleting a namespace marks it `Terminating`
+//! (`spec.finalizers: [kubernetes]`), the namespace controller deletes its content honouring
+//! each object's finalizers and reports progress in conditions, `/finalize` edits the spec's
+//! finalizers, and the namespace goes once it is empty.
 
 mod common;
 
@@ -142,17 +145,58 @@ async fn without_namespaces_any_namespace_goes() {
     assert_eq!(get(&s, NAMESPACES).await.code, 404);
 }
 
+/// Polls `uri` until `check` holds on the reply, for at most ten seconds.
+async fn wait_until(s: &Server, uri: &str, check: impl Fn(&Reply) -> bool) -> Reply {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = get(s, uri).await;
+        if check(&r) {
+            return r;
+        }
+        assert!(std::time::Instant::now() < deadline, "{uri}: {}", r.text);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+fn condition<'a>(ns: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
+    ns["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == kind))
+        .unwrap_or(&serde_json::Value::Null)
+}
+
 #[tokio::test]
-async fn deleting_a_namespace_deletes_its_contents() {
+async fn deleting_a_namespace_terminates_it() {
     let s = server_with_namespaces();
+    s.start_controllers();
     for ns in ["doomed", "kept"] {
-        json(&s, "POST", NAMESPACES, namespace(ns)).await;
+        let r = json(&s, "POST", NAMESPACES, namespace(ns)).await;
+        assert_eq!(
+            r.body["spec"]["finalizers"],
+            json!(["kubernetes"]),
+            "{}",
+            r.text
+        );
         for name in ["a", "b"] {
             let r = json(&s, "POST", &widgets_in(ns), widget(name, "red", 1)).await;
             assert_eq!(r.code, 201, "{}", r.text);
         }
     }
-    // One object holds a finalizer: it is marked for deletion, not removed.
+    // An update cannot change the spec's finalizers: only /finalize can.
+    let r = patch(
+        &s,
+        &format!("{NAMESPACES}/kept"),
+        "application/merge-patch+json",
+        json!({"spec": {"finalizers": []}}),
+    )
+    .await;
+    assert_eq!(
+        r.body["spec"]["finalizers"],
+        json!(["kubernetes"]),
+        "{}",
+        r.text
+    );
+    // One object holds a finalizer.
     let r = patch(
         &s,
         &format!("{}/b", widgets_in("doomed")),
@@ -173,16 +217,46 @@ async fn deleting_a_namespace_deletes_its_contents() {
     .await;
     assert_eq!(r.code, 200, "{}", r.text);
     assert_eq!(
-        get(&s, &format!("{}/a", widgets_in("doomed"))).await.code,
-        200
+        get(&s, &format!("{NAMESPACES}/doomed")).await.body["status"]["phase"],
+        "Active"
     );
 
     let r = send(&s, "DELETE", &format!("{NAMESPACES}/doomed"), &[], None).await;
     assert_eq!(r.code, 200, "{}", r.text);
-    assert_eq!(get(&s, &format!("{NAMESPACES}/doomed")).await.code, 404);
+    assert_eq!(r.body["status"]["phase"], "Terminating");
+    assert!(r.body["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(r.body["spec"]["finalizers"], json!(["kubernetes"]));
+    // New content is refused; what is there goes, but the held object keeps the namespace.
+    let refused = json(&s, "POST", &widgets_in("doomed"), widget("c", "red", 1)).await;
     assert_eq!(
-        get(&s, &format!("{}/a", widgets_in("doomed"))).await.code,
-        404
+        (refused.code, refused.reason()),
+        (403, "Forbidden"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        refused.body["message"],
+        "unable to create new content in namespace doomed because it is being terminated"
+    );
+    wait_until(&s, &format!("{}/a", widgets_in("doomed")), |r| {
+        r.code == 404
+    })
+    .await;
+    let ns = wait_until(&s, &format!("{NAMESPACES}/doomed"), |r| {
+        condition(&r.body, "NamespaceFinalizersRemaining")["status"] == "True"
+    })
+    .await;
+    assert_eq!(
+        condition(&ns.body, "NamespaceFinalizersRemaining")["message"],
+        "Some content in the namespace has finalizers remaining: demo.krest.dev/hold in 1 resource instances"
+    );
+    assert_eq!(
+        condition(&ns.body, "NamespaceContentRemaining")["message"],
+        "Some resources are remaining: widgets.demo.krest.dev has 1 resource instances"
+    );
+    assert_eq!(
+        condition(&ns.body, "NamespaceDeletionContentFailure")["status"],
+        "False"
     );
     let held = get(&s, &format!("{}/b", widgets_in("doomed"))).await;
     assert!(
@@ -190,10 +264,67 @@ async fn deleting_a_namespace_deletes_its_contents() {
         "{}",
         held.text
     );
+    // Updates in a terminating namespace still work: the holder lets go.
+    let r = patch(
+        &s,
+        &format!("{}/b", widgets_in("doomed")),
+        "application/merge-patch+json",
+        json!({"metadata": {"finalizers": null}}),
+    )
+    .await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    wait_until(&s, &format!("{NAMESPACES}/doomed"), |r| r.code == 404).await;
     let kept = get(&s, &widgets_in("kept")).await;
     assert_eq!(kept.body["items"].as_array().unwrap().len(), 2);
+    // Re-created, the namespace is empty: nothing survived.
+    json(&s, "POST", NAMESPACES, namespace("doomed")).await;
+    assert_eq!(
+        get(&s, &widgets_in("doomed")).await.body["items"],
+        json!([])
+    );
+}
 
-    let r = json(&s, "POST", &widgets_in("doomed"), widget("c", "red", 1)).await;
+#[tokio::test]
+async fn finalize_edits_the_spec_finalizers() {
+    let s = server_with_namespaces();
+    // No controller runs here: /finalize is what lets the namespace go.
+    json(&s, "POST", NAMESPACES, namespace("fin")).await;
+    let r = send(&s, "DELETE", &format!("{NAMESPACES}/fin"), &[], None).await;
+    assert_eq!(r.body["status"]["phase"], "Terminating");
+    let mut body = r.body.clone();
+    body["spec"]["finalizers"] = json!(["example.com/extra", "kubernetes"]);
+    let r = json(
+        &s,
+        "PUT",
+        &format!("{NAMESPACES}/fin/finalize"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert_eq!(
+        r.body["spec"]["finalizers"],
+        json!(["example.com/extra", "kubernetes"])
+    );
+    body["spec"]["finalizers"] = json!(["not a finalizer"]);
+    let r = json(
+        &s,
+        "PUT",
+        &format!("{NAMESPACES}/fin/finalize"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(r.code, 422, "{}", r.text);
+    body["spec"]["finalizers"] = json!([]);
+    let r = json(&s, "PUT", &format!("{NAMESPACES}/fin/finalize"), body).await;
+    assert_eq!(r.code, 200, "{}", r.text);
+    assert_eq!(get(&s, &format!("{NAMESPACES}/fin")).await.code, 404);
+    let r = json(
+        &s,
+        "PUT",
+        &format!("{NAMESPACES}/fin/finalize"),
+        namespace("fin"),
+    )
+    .await;
     assert_eq!(r.code, 404, "{}", r.text);
 }
 
@@ -232,8 +363,9 @@ async fn namespaces_take_strategic_merge_patches() {
 }
 
 #[tokio::test]
-async fn a_namespace_with_finalizers_terminates_first() {
+async fn a_namespace_with_metadata_finalizers_waits_for_them_too() {
     let s = server_with_namespaces();
+    s.start_controllers();
     let mut ns = namespace("slow");
     ns["metadata"]["finalizers"] = json!(["demo.krest.dev/wait"]);
     json(&s, "POST", NAMESPACES, ns).await;
@@ -242,15 +374,19 @@ async fn a_namespace_with_finalizers_terminates_first() {
     let r = send(&s, "DELETE", &format!("{NAMESPACES}/slow"), &[], None).await;
     assert_eq!(r.code, 200, "{}", r.text);
     assert_eq!(r.body["status"]["phase"], "Terminating");
+    wait_until(&s, &format!("{}/a", widgets_in("slow")), |r| r.code == 404).await;
+    // Empty, the `kubernetes` finalizer goes; the metadata one still holds it.
+    let r = wait_until(&s, &format!("{NAMESPACES}/slow"), |r| {
+        r.body["spec"].get("finalizers").is_none()
+    })
+    .await;
     assert_eq!(
-        get(&s, &format!("{}/a", widgets_in("slow"))).await.code,
-        404
+        r.body["metadata"]["finalizers"],
+        json!(["demo.krest.dev/wait"])
     );
-    let r = json(&s, "POST", &widgets_in("slow"), widget("b", "red", 1)).await;
-    assert_eq!((r.code, r.reason()), (403, "Forbidden"));
     assert_eq!(
-        r.body["message"],
-        "unable to create new content in namespace slow because it is being terminated"
+        condition(&r.body, "NamespaceContentRemaining")["status"],
+        "False"
     );
 
     // Removing the last finalizer finishes the deletion.

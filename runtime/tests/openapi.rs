@@ -37,7 +37,15 @@ async fn index_lists_each_group_version_with_the_hash_of_its_document() {
     assert_eq!(r.headers["content-type"], "application/json");
     let paths = r.body["paths"].as_object().unwrap();
     let keys: Vec<&String> = paths.keys().collect();
-    assert_eq!(keys, ["api/v1", "apis/demo.krest.dev/v1"]);
+    assert_eq!(
+        keys,
+        [
+            "api/v1",
+            "apis/coordination.k8s.io/v1",
+            "apis/demo.krest.dev/v1",
+            "apis/events.k8s.io/v1"
+        ]
+    );
     for (key, entry) in paths {
         let url = entry["serverRelativeURL"].as_str().unwrap();
         let (path, hash) = url.split_once("?hash=").unwrap();
@@ -181,7 +189,11 @@ async fn every_route_is_an_operation() {
 
 fn check_namespace_ops(doc: &Value) {
     let ops = operations(doc);
-    assert_eq!(ops.len(), krest::Namespace::ROUTES.len());
+    // The Namespace's, and the built-in core Event's.
+    assert_eq!(
+        ops.len(),
+        krest::Namespace::ROUTES.len() + krest::Event::ROUTES.len()
+    );
     let (path, _, op) = &ops["readCoreV1Namespace"];
     assert_eq!(path, "/api/v1/namespaces/{name}");
     assert_eq!(

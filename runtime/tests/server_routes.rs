@@ -20,10 +20,14 @@ async fn discovery_documents() {
     assert_eq!(api.body["kind"], "APIVersions");
     assert_eq!(api.body["versions"], json!(["v1"]));
     let core = get(&s, "/api/v1").await;
-    assert_eq!(core.body["resources"], json!([]));
+    assert_eq!(
+        core.body["resources"][0]["name"], "events",
+        "the built-in core Event"
+    );
     let apis = get(&s, "/apis").await;
     assert_eq!(apis.body["kind"], "APIGroupList");
-    // The review kinds' groups, which every server serves, then the resources' own.
+    // The review kinds' and the Lease's groups, which every server serves, then the resources'
+    // own.
     let names: Vec<&str> = apis.body["groups"]
         .as_array()
         .unwrap()
@@ -35,11 +39,13 @@ async fn discovery_documents() {
         [
             "authentication.k8s.io",
             "authorization.k8s.io",
-            "demo.krest.dev"
+            "coordination.k8s.io",
+            "demo.krest.dev",
+            "events.k8s.io"
         ]
     );
     assert_eq!(
-        apis.body["groups"][2]["preferredVersion"]["groupVersion"],
+        apis.body["groups"][3]["preferredVersion"]["groupVersion"],
         "demo.krest.dev/v1"
     );
     let group = get(&s, "/apis/demo.krest.dev").await;
@@ -90,8 +96,12 @@ async fn aggregated_discovery_when_asked() {
         "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
     );
     assert_eq!(apis.body["kind"], "APIGroupDiscoveryList");
-    assert_eq!(apis.body["items"][2]["metadata"]["name"], "demo.krest.dev");
-    let version = &apis.body["items"][2]["versions"][0];
+    assert_eq!(
+        apis.body["items"][2]["metadata"]["name"],
+        "coordination.k8s.io"
+    );
+    assert_eq!(apis.body["items"][3]["metadata"]["name"], "demo.krest.dev");
+    let version = &apis.body["items"][3]["versions"][0];
     assert_eq!(version["version"], "v1");
     assert_eq!(version["freshness"], "Current");
     let widgets = &version["resources"][0];
@@ -103,11 +113,12 @@ async fn aggregated_discovery_when_asked() {
     );
     assert_eq!(widgets["subresources"][1]["responseKind"]["kind"], "Scale");
     let core = send(&s, "GET", "/api", &[("accept", accept)], None).await;
+    let core_resources = &core.body["items"][0]["versions"][0]["resources"];
     assert_eq!(
-        core.body["items"],
-        json!([]),
-        "no core resources: an empty core list"
+        core_resources[0]["resource"], "events",
+        "the built-in core Event is the only core resource"
     );
+    assert_eq!(core_resources.as_array().unwrap().len(), 1);
     let legacy = get(&s, "/apis").await;
     assert_eq!(legacy.body["kind"], "APIGroupList");
 }

@@ -1,4 +1,7 @@
-//! DELETE of one object and of a collection, with finalizers and preconditions.
+//! DELETE of one object and of a collection, with finalizers, preconditions and the garbage
+//! collector's `propagationPolicy` (`orphanDependents`, deprecated, too): `Foreground` and
+//! `Orphan` leave the object marked for deletion with the `foregroundDeletion` or `orphan`
+//! finalizer, which the collector (`gc/`) removes when its dependents are done with.
 
 use http::Response;
 use serde_json::{json, Value};
@@ -21,6 +24,56 @@ struct Options {
     uid: Option<String>,
     resource_version: Option<String>,
     dry_run: bool,
+    /// `propagationPolicy`, or what `orphanDependents` says; `None`: the object's own
+    /// finalizers decide (dependents are collected in the background).
+    propagation: Option<Propagation>,
+}
+
+/// What happens to an object's dependents when it is deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Propagation {
+    /// The owner goes once its reference is removed from every dependent.
+    Orphan,
+    /// The owner goes now; the garbage collector deletes the dependents afterwards.
+    Background,
+    /// The dependents that block the owner go first, then the owner.
+    Foreground,
+}
+
+/// Adds the finalizer `policy` asks for and removes the other garbage-collection one, as
+/// kube-apiserver's `deletionFinalizersForGarbageCollection` does (`Background` removes both;
+/// no policy changes nothing). Returns whether the finalizers changed.
+pub(crate) fn set_propagation_finalizers(value: &mut Value, policy: Option<Propagation>) -> bool {
+    const ORPHAN: &str = "orphan";
+    const FOREGROUND: &str = "foregroundDeletion";
+    let Some(policy) = policy else {
+        return false;
+    };
+    let (add, remove): (Option<&str>, &[&str]) = match policy {
+        Propagation::Orphan => (Some(ORPHAN), &[FOREGROUND]),
+        Propagation::Foreground => (Some(FOREGROUND), &[ORPHAN]),
+        Propagation::Background => (None, &[ORPHAN, FOREGROUND]),
+    };
+    let meta = &mut value["metadata"];
+    let mut finalizers: Vec<Value> = meta["finalizers"].as_array().cloned().unwrap_or_default();
+    let before = finalizers.clone();
+    finalizers.retain(|f| !remove.iter().any(|r| f == r));
+    if let Some(add) = add {
+        if !finalizers.iter().any(|f| f == add) {
+            finalizers.push(json!(add));
+        }
+    }
+    if finalizers == before {
+        return false;
+    }
+    if finalizers.is_empty() {
+        if let Some(meta) = meta.as_object_mut() {
+            meta.remove("finalizers");
+        }
+    } else {
+        meta["finalizers"] = Value::Array(finalizers);
+    }
+    true
 }
 
 async fn options(ctx: &mut Ctx) -> Result<Options, Status> {
@@ -31,7 +84,16 @@ async fn options(ctx: &mut Ctx) -> Result<Options, Status> {
     let q = ctx.query();
     q.int("gracePeriodSeconds")?;
     let propagation = q.text("propagationPolicy").map(|p| p.into_owned());
-    let orphan = q.get("orphanDependents").is_some();
+    let mut orphan = match q.text("orphanDependents").as_deref() {
+        None => None,
+        Some("true" | "1" | "") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(other) => {
+            return Err(Status::bad_request(format!(
+                "orphanDependents: invalid value {other:?}: must be true or false"
+            )))
+        }
+    };
     let body = ctx.body().await?;
     let mut propagation_body = None;
     if !body.iter().all(u8::is_ascii_whitespace) {
@@ -54,6 +116,9 @@ async fn options(ctx: &mut Ctx) -> Result<Options, Status> {
             .get("propagationPolicy")
             .and_then(Value::as_str)
             .map(str::to_string);
+        if let Some(value) = body.get("orphanDependents").and_then(Value::as_bool) {
+            orphan = Some(value);
+        }
     }
     if let Some(p) = propagation.or(propagation_body) {
         if !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
@@ -63,13 +128,24 @@ async fn options(ctx: &mut Ctx) -> Result<Options, Status> {
                 format!("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""),
             ));
         }
-        if orphan {
+        if orphan.is_some() {
             return Err(Status::new(
                 422,
                 "Invalid",
                 "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Invalid value: \"\": orphanDependents and deletionPropagation cannot be both set",
             ));
         }
+        options.propagation = Some(match p.as_str() {
+            "Orphan" => Propagation::Orphan,
+            "Foreground" => Propagation::Foreground,
+            _ => Propagation::Background,
+        });
+    } else if let Some(orphan) = orphan {
+        options.propagation = Some(if orphan {
+            Propagation::Orphan
+        } else {
+            Propagation::Background
+        });
     }
     Ok(options)
 }
@@ -93,17 +169,19 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
         let mut value = object.into_value();
         check_preconditions(&model, name, options, &value)?;
         admit_delete(ctx, name, &value)?;
-        let finalizers = value["metadata"]["finalizers"]
-            .as_array()
-            .is_some_and(|f| !f.is_empty());
+        let changed = set_propagation_finalizers(&mut value, options.propagation);
+        // A Namespace's `spec.finalizers` hold it too.
+        let finalizers = crate::builtin::namespace::lifecycle::finalizers_left(&value);
         if finalizers {
-            if value["metadata"]
+            let deleting = value["metadata"]
                 .get("deletionTimestamp")
-                .is_some_and(|t| !t.is_null())
-            {
+                .is_some_and(|t| !t.is_null());
+            if deleting && !changed {
                 return Ok(Deleted::Pending(value));
             }
-            mark_deleting(&mut value);
+            if !deleting {
+                mark_deleting(&mut value);
+            }
             let namespace = crate::builtin::namespace::is_namespace(&model);
             if namespace {
                 value["status"]["phase"] = json!("Terminating");
@@ -116,11 +194,8 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
                 .await
             {
                 Ok(revision) => {
+                    // A terminating namespace: the namespace controller deletes its content.
                     set_resource_version(&mut value, revision);
-                    if namespace {
-                        // Terminating: its contents go now, new ones are refused.
-                        crate::builtin::namespace::delete_contents(ctx.registry(), name).await?;
-                    }
                     return Ok(Deleted::Pending(value));
                 }
                 Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,
@@ -135,9 +210,6 @@ async fn delete_one(ctx: &Ctx, name: &str, options: &Options) -> Result<Deleted,
         match store.delete(&key, Some(kv.mod_revision)).await {
             Ok((revision, _)) => {
                 set_resource_version(&mut value, revision);
-                if crate::builtin::namespace::is_namespace(&model) {
-                    crate::builtin::namespace::delete_contents(ctx.registry(), name).await?;
-                }
                 return Ok(Deleted::Gone(value));
             }
             Err(StoreError::Conflict { .. }) if options.resource_version.is_none() => continue,

@@ -6,7 +6,7 @@
 //! entry (its decoder and schema validator, made once per kind by `ServerBuilder::resource`).
 
 mod context;
-mod delete;
+pub(crate) mod delete;
 pub(crate) mod object;
 mod read;
 mod subresource;

@@ -287,12 +287,13 @@ pub(crate) async fn insert(
     let mut object = checked.object;
     if !dry_run {
         let key = ctx.key(&name);
-        match ctx
-            .registry()
-            .store
-            .create(&key, object.encode(ctx.model())?)
-            .await
-        {
+        let bytes = object.encode(ctx.model())?;
+        let store = &ctx.registry().store;
+        let created = match ctx.entry().expiry {
+            Some(ttl) => store.create_expiring(&key, bytes, ttl).await,
+            None => store.create(&key, bytes).await,
+        };
+        match created {
             Ok(revision) => set_resource_version(&mut object.value, revision),
             Err(StoreError::AlreadyExists) if generated => {
                 let mut status = Status::already_exists(&model, &name);
@@ -456,9 +457,8 @@ pub(crate) async fn commit(
     let deleting = value["metadata"]
         .get("deletionTimestamp")
         .is_some_and(|t| !t.is_null());
-    let finalizers_left = value["metadata"]["finalizers"]
-        .as_array()
-        .is_some_and(|f| !f.is_empty());
+    // A Namespace's `spec.finalizers` hold it too.
+    let finalizers_left = crate::builtin::namespace::lifecycle::finalizers_left(&value);
     if deleting && !finalizers_left {
         let (revision, _) = store
             .delete(&old_kv.key, Some(old_kv.mod_revision))
@@ -467,10 +467,15 @@ pub(crate) async fn commit(
         set_resource_version(value, revision);
     } else {
         let bytes = object.encode(ctx.model())?;
-        let revision = store
-            .update(&old_kv.key, bytes, old_kv.mod_revision)
-            .await
-            .map_err(|e| conflict_or(e, &model, &name))?;
+        let updated = match ctx.entry().expiry {
+            Some(ttl) => {
+                store
+                    .update_expiring(&old_kv.key, bytes, old_kv.mod_revision, ttl)
+                    .await
+            }
+            None => store.update(&old_kv.key, bytes, old_kv.mod_revision).await,
+        };
+        let revision = updated.map_err(|e| conflict_or(e, &model, &name))?;
         set_resource_version(&mut object.value, revision);
     }
     Ok(Updated {
@@ -543,11 +548,16 @@ fn preserve_system_fields(
             meta.get(field).filter(|v| !v.is_null()),
             old_meta.get(field),
         ) {
-            (Some(given), Some(old)) if given != old => causes.push(Cause::invalid(
-                &format!("metadata.{field}"),
-                given.as_str().unwrap_or(""),
-                "field is immutable",
-            )),
+            // A changed uid is refused; a changed creationTimestamp is ignored, as
+            // kube-apiserver's BeforeUpdate does (clients re-encode it: the Python client
+            // sends `+00:00` for `Z`).
+            (Some(given), Some(old)) if given != old && field == "uid" => {
+                causes.push(Cause::invalid(
+                    &format!("metadata.{field}"),
+                    given.as_str().unwrap_or(""),
+                    "field is immutable",
+                ))
+            }
             _ => {}
         }
         match old_meta.get(field) {
@@ -642,14 +652,14 @@ const PATCH_TYPES: [&str; 2] = [
 /// The most operations a JSON patch may have (kube-apiserver's limit).
 const MAX_JSON_PATCH_OPS: usize = 10_000;
 
-/// Strategic merge patch: only for the built-in Namespace, which kubectl patches no other way.
+/// Strategic merge patch: only for the built-in kinds kubectl patches no other way.
 const STRATEGIC_MERGE_PATCH: &str = "application/strategic-merge-patch+json";
 
 /// A parsed PATCH body.
 pub(crate) enum Patch {
     Json(crate::patch::JsonPatch),
     Merge(Value),
-    /// A strategic merge patch of a Namespace.
+    /// A strategic merge patch of a built-in kind.
     Strategic(Value),
 }
 
@@ -657,7 +667,7 @@ pub(crate) enum Patch {
 pub(crate) async fn read_patch(ctx: &mut Ctx) -> Result<Patch, Status> {
     let media = crate::negotiate::media_type(ctx.header(http::header::CONTENT_TYPE));
     let strategic =
-        media == STRATEGIC_MERGE_PATCH && crate::builtin::namespace::is_namespace(ctx.model());
+        media == STRATEGIC_MERGE_PATCH && crate::builtin::strategic_merge_patch(ctx.model());
     if !PATCH_TYPES.contains(&media.as_str()) && !strategic {
         return Err(Status::unsupported_media_type(&PATCH_TYPES));
     }

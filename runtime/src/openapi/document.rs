@@ -238,14 +238,14 @@ fn operation(model: &ResourceModel, action: &Action, object: &str, list: &str) -
         }
         ActionVerb::Patch => {
             // Only what krest applies: no strategic merge patch (kubectl would compute one)
-            // but for the built-in Namespace; server-side apply.
+            // but for the built-in kinds kubectl knows; server-side apply.
             let patch = reference(&format!("{META}.Patch"));
             op["requestBody"] = json!({"content": {
                 "application/apply-patch+yaml": {"schema": patch},
                 "application/json-patch+json": {"schema": patch},
                 "application/merge-patch+json": {"schema": patch},
             }, "required": true});
-            if crate::builtin::namespace::is_namespace(model) {
+            if crate::builtin::strategic_merge_patch(model) {
                 op["requestBody"]["content"]["application/strategic-merge-patch+json"] =
                     json!({"schema": patch});
             }

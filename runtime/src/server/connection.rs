@@ -58,6 +58,7 @@ impl Server {
         }
         crate::server::accept::raise_open_files_limit();
         self.state.start_compaction();
+        self.state.start_controllers();
         if crate::builtin::namespace::served(&self.state.registry) {
             if let Err(e) = crate::builtin::namespace::bootstrap(&self.state.registry).await {
                 tracing::warn!(error = %e, "creating the system namespaces failed");

@@ -8,6 +8,7 @@
 
 pub(crate) mod accept;
 pub(crate) mod connection;
+mod controllers;
 pub(crate) mod health;
 pub(crate) mod http2;
 pub(crate) mod idle;
@@ -47,6 +48,8 @@ use crate::server::outbound::{Budget, Outbound};
 use crate::server::recovery::Recovered;
 use crate::status::Status;
 use crate::store::{MemoryStore, Store};
+
+pub use controllers::{DEFAULT_CONTROLLER_LEASE, DEFAULT_EVENT_TTL};
 
 /// How often the store's history is compacted by default.
 const DEFAULT_COMPACTION: Duration = Duration::from_secs(300);
@@ -119,6 +122,12 @@ pub struct State {
     pub(crate) tls: Option<crate::TlsConfig>,
     compaction: Option<Duration>,
     compacting: std::sync::Once,
+    /// Whether the garbage collector runs (off with `without_builtins`).
+    collects_garbage: bool,
+    /// How long the controllers' lease lasts without renewal.
+    controller_lease: Duration,
+    /// The election of the server that runs the controllers, once started.
+    elector: std::sync::OnceLock<Arc<crate::gc::election::Elector>>,
     router: Router,
     targets: Vec<(Target, Option<HttpService>)>,
 }
@@ -134,6 +143,12 @@ pub struct ServerBuilder {
     group_filters: Vec<(String, Filter)>,
     route_filters: Vec<(String, Filter)>,
     ops: bool,
+    /// Whether the built-in kinds every server serves (Lease, Events) are added when building.
+    builtins: bool,
+    /// How long Events live after their last write.
+    event_ttl: Duration,
+    /// How long the controllers' Lease lasts without renewal.
+    controller_lease: Duration,
     watch_window: crate::watch::WindowLimits,
     compaction: Option<Duration>,
     tokens: Option<TokenFile>,
@@ -169,6 +184,9 @@ impl Server {
             group_filters: Vec::new(),
             route_filters: Vec::new(),
             ops: true,
+            builtins: true,
+            event_ttl: DEFAULT_EVENT_TTL,
+            controller_lease: DEFAULT_CONTROLLER_LEASE,
             watch_window: crate::watch::WindowLimits::default(),
             compaction: Some(DEFAULT_COMPACTION),
             tokens: None,
@@ -190,6 +208,7 @@ impl Server {
     pub fn ops(&self) -> Result<Server, BuildError> {
         ServerBuilder {
             ops: false,
+            builtins: false,
             custom: crate::server::health::routes(
                 self.state.health.clone(),
                 self.state.write_budget.clone(),
@@ -254,14 +273,17 @@ impl ServerBuilder {
                 .deprecation()
                 .and_then(|text| crate::response::warning_value(&text)),
             shape: std::sync::OnceLock::new(),
+            expiry: None,
         });
         self
     }
 
     /// Serves the built-in core `v1` [`Namespace`](crate::Namespace) (`kubectl create
     /// namespace`, `kubectl get namespaces`). With it, namespaced objects can only be created in
-    /// a namespace that exists, deleting a namespace deletes its contents, and `default`,
-    /// `kube-system` and `kube-public` exist from the start.
+    /// a namespace that exists and is not terminating, deleting a namespace terminates it as
+    /// Kubernetes does (its content deleted by the namespace controller, then the namespace;
+    /// see docs/controllers.md), and `default`, `kube-system` and `kube-public` exist from the
+    /// start.
     pub fn namespaces(self) -> Self {
         self.resource::<crate::Namespace>()
     }
@@ -398,11 +420,22 @@ impl ServerBuilder {
     }
 
     /// Checks the registrations and compiles the router.
-    pub fn build(self) -> Result<Server, BuildError> {
+    pub fn build(mut self) -> Result<Server, BuildError> {
+        self = self.with_builtins();
         if !self.missing_paths.is_empty() {
             return Err(BuildError::MissingPath(self.missing_paths));
         }
         check_unique(&self.resources)?;
+        let namespaces = self
+            .resources
+            .iter()
+            .any(|e| crate::builtin::namespace::is_namespace(&e.model));
+        if namespaces {
+            // The Namespace's own write rules run before the user's admission.
+            self.admission
+                .mutating
+                .insert(0, Arc::new(crate::builtin::namespace::lifecycle::Strategy));
+        }
         let mut router = Router::new();
         let mut targets: Vec<(Target, Option<HttpService>)> = Vec::new();
         let mut names: Vec<(String, String)> = Vec::new();
@@ -470,6 +503,7 @@ impl ServerBuilder {
         for (method, template, handler) in builtins
             .into_iter()
             .chain(crate::builtin::reviews::routes(access.clone()))
+            .chain(namespaces.then(crate::builtin::namespace::lifecycle::finalize_route))
             .chain(self.custom)
         {
             router.insert(method, &template)?;
@@ -531,6 +565,9 @@ impl ServerBuilder {
             tls: self.tls,
             compaction: self.compaction,
             compacting: std::sync::Once::new(),
+            collects_garbage: self.builtins,
+            controller_lease: self.controller_lease,
+            elector: std::sync::OnceLock::new(),
             router,
             targets,
         });
@@ -852,6 +889,7 @@ impl State {
         }
     }
 
+    /// Starts the server's own controllers once: the garbage collector (`gc/`).
     /// Starts the periodic compaction once per server.
     pub(crate) fn start_compaction(self: &Arc<Self>) {
         let Some(interval) = self.compaction else {

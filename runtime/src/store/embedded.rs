@@ -51,6 +51,9 @@ const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
 const BATCHES: TableDefinition<u64, u64> = TableDefinition::new("batches");
 /// `revision`, `compacted`.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Keys written with a TTL: (deadline in Unix milliseconds, key) -> the revision the TTL was
+/// given with. The writer deletes each key at its deadline unless it was written since.
+const EXPIRY: TableDefinition<(u64, &str), u64> = TableDefinition::new("expiry");
 
 /// How many undelivered events a watcher may have before the store closes it.
 const WATCH_QUEUE: usize = 4096;
@@ -134,6 +137,8 @@ enum Op {
     Update(String, Bytes, u64, Reply<u64>),
     Delete(String, Option<u64>, Reply<(u64, KeyValue)>),
     Compact(u64, Reply<()>),
+    /// A create or update whose key expires this long after the write.
+    Expiring(Box<Op>, Duration),
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -193,6 +198,7 @@ impl EmbeddedStore {
                 txn.open_table(KEYS).map_err(backend)?;
                 let log = txn.open_table(LOG).map_err(backend)?;
                 txn.open_table(BATCHES).map_err(backend)?;
+                txn.open_table(EXPIRY).map_err(backend)?;
                 let mut meta = txn.open_table(META).map_err(backend)?;
                 // A store written before the log's size was kept: count it once.
                 if meta.get("log_bytes").map_err(backend)?.is_none() {
@@ -528,6 +534,39 @@ impl Store for EmbeddedStore {
         }
         let key = key.to_string();
         self.send(move |reply| Op::Update(key, value, expected, reply))
+    }
+
+    fn create_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        if let Err(e) = super::check_size(&value) {
+            return Box::pin(async { Err(e) });
+        }
+        if !fits(key.as_bytes()) {
+            return Box::pin(async { Err(too_large()) });
+        }
+        let key = key.to_string();
+        self.send(move |reply| Op::Expiring(Box::new(Op::Create(key, value, reply)), ttl))
+    }
+
+    fn update_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        expected: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        if let Err(e) = super::check_size(&value) {
+            return Box::pin(async { Err(e) });
+        }
+        if !fits(key.as_bytes()) {
+            return Box::pin(async { Err(too_large()) });
+        }
+        let key = key.to_string();
+        self.send(move |reply| Op::Expiring(Box::new(Op::Update(key, value, expected, reply)), ttl))
     }
 
     fn delete<'a>(

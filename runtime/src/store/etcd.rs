@@ -4,7 +4,8 @@
 
 use bytes::Bytes;
 use etcd_client::{
-    Client, Compare, CompareOp, EventType, GetOptions, Txn, TxnOp, TxnOpResponse, WatchOptions,
+    Client, Compare, CompareOp, EventType, GetOptions, PutOptions, Txn, TxnOp, TxnOpResponse,
+    WatchOptions,
 };
 use tokio::sync::mpsc;
 
@@ -27,6 +28,72 @@ pub struct EtcdStore {
 }
 
 impl EtcdStore {
+    /// Creates `key`, attached to `lease` if given.
+    async fn create_with(&self, key: &str, value: Bytes, lease: Option<i64>) -> Result<u64> {
+        super::check_size(&value)?;
+        let full = self.full(key);
+        let txn = Txn::new()
+            .when([Compare::create_revision(full.clone(), CompareOp::Equal, 0)])
+            .and_then([TxnOp::put(full, value.to_vec(), put_options(lease))]);
+        let mut kv = self.client.kv_client();
+        let response = kv.txn(txn).await.map_err(backend)?;
+        if !response.succeeded() {
+            return Err(StoreError::AlreadyExists);
+        }
+        Ok(response.header().map_or(0, |h| h.revision()) as u64)
+    }
+
+    /// Replaces `key` at revision `expected`, attached to `lease` if given (a put without one
+    /// detaches the key from any lease it had).
+    async fn update_with(
+        &self,
+        key: &str,
+        value: Bytes,
+        expected: u64,
+        lease: Option<i64>,
+    ) -> Result<u64> {
+        super::check_size(&value)?;
+        let full = self.full(key);
+        // A write of the bytes already stored is a no-op, as in kube-apiserver's etcd3
+        // store: compare first, then swap.
+        match self.get(key).await? {
+            None => return Err(StoreError::NotFound),
+            Some(current) if current.mod_revision != expected => {
+                return Err(StoreError::Conflict {
+                    current: current.mod_revision,
+                })
+            }
+            Some(current) if current.value == value => return Ok(current.mod_revision),
+            Some(_) => {}
+        }
+        let txn = Txn::new()
+            .when([Compare::mod_revision(
+                full.clone(),
+                CompareOp::Equal,
+                expected as i64,
+            )])
+            .and_then([TxnOp::put(full.clone(), value.to_vec(), put_options(lease))])
+            .or_else([TxnOp::get(full, None)]);
+        let mut kv = self.client.kv_client();
+        let response = kv.txn(txn).await.map_err(backend)?;
+        if response.succeeded() {
+            return Ok(response.header().map_or(0, |h| h.revision()) as u64);
+        }
+        match current_of(&response.op_responses()) {
+            Some(current) => Err(StoreError::Conflict { current }),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    /// A new lease of `ttl` (whole seconds, at least one), as kube-apiserver grants one for an
+    /// Event's TTL.
+    async fn lease(&self, ttl: std::time::Duration) -> Result<i64> {
+        let seconds = i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX);
+        let mut leases = self.client.lease_client();
+        let granted = leases.grant(seconds, None).await.map_err(backend)?;
+        Ok(granted.id())
+    }
+
     /// Connects to `endpoints` (`http://127.0.0.1:2379`, ...), keeping keys under `root`.
     pub async fn connect(endpoints: &[String], root: &str) -> Result<EtcdStore> {
         let client = Client::connect(endpoints, None).await.map_err(backend)?;
@@ -158,18 +225,18 @@ impl Store for EtcdStore {
     }
 
     fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.create_with(key, value, None))
+    }
+
+    fn create_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: std::time::Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
-            super::check_size(&value)?;
-            let full = self.full(key);
-            let txn = Txn::new()
-                .when([Compare::create_revision(full.clone(), CompareOp::Equal, 0)])
-                .and_then([TxnOp::put(full, value.to_vec(), None)]);
-            let mut kv = self.client.kv_client();
-            let response = kv.txn(txn).await.map_err(backend)?;
-            if !response.succeeded() {
-                return Err(StoreError::AlreadyExists);
-            }
-            Ok(response.header().map_or(0, |h| h.revision()) as u64)
+            let lease = self.lease(ttl).await?;
+            self.create_with(key, value, Some(lease)).await
         })
     }
 
@@ -179,38 +246,19 @@ impl Store for EtcdStore {
         value: Bytes,
         expected: u64,
     ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.update_with(key, value, expected, None))
+    }
+
+    fn update_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        expected: u64,
+        ttl: std::time::Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
-            super::check_size(&value)?;
-            let full = self.full(key);
-            // A write of the bytes already stored is a no-op, as in kube-apiserver's etcd3
-            // store: compare first, then swap.
-            match self.get(key).await? {
-                None => return Err(StoreError::NotFound),
-                Some(current) if current.mod_revision != expected => {
-                    return Err(StoreError::Conflict {
-                        current: current.mod_revision,
-                    })
-                }
-                Some(current) if current.value == value => return Ok(current.mod_revision),
-                Some(_) => {}
-            }
-            let txn = Txn::new()
-                .when([Compare::mod_revision(
-                    full.clone(),
-                    CompareOp::Equal,
-                    expected as i64,
-                )])
-                .and_then([TxnOp::put(full.clone(), value.to_vec(), None)])
-                .or_else([TxnOp::get(full, None)]);
-            let mut kv = self.client.kv_client();
-            let response = kv.txn(txn).await.map_err(backend)?;
-            if response.succeeded() {
-                return Ok(response.header().map_or(0, |h| h.revision()) as u64);
-            }
-            match current_of(&response.op_responses()) {
-                Some(current) => Err(StoreError::Conflict { current }),
-                None => Err(StoreError::NotFound),
-            }
+            let lease = self.lease(ttl).await?;
+            self.update_with(key, value, expected, Some(lease)).await
         })
     }
 
@@ -387,4 +435,9 @@ fn current_of(responses: &[TxnOpResponse]) -> Option<u64> {
         TxnOpResponse::Get(get) => get.kvs().first().map(|kv| kv.mod_revision() as u64),
         _ => None,
     })
+}
+
+/// The options of a put: attached to `lease`, if given.
+fn put_options(lease: Option<i64>) -> Option<PutOptions> {
+    lease.map(|id| PutOptions::new().with_lease(id))
 }

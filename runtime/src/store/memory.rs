@@ -1,8 +1,11 @@
 //! The in-memory store: for tests and `--store memory`. Nothing survives a restart.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Bound;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -19,10 +22,13 @@ const WATCH_QUEUE: usize = 4096;
 pub(crate) const DEFAULT_HISTORY_BYTES: usize = 64 << 20;
 
 /// The in-memory [`Store`]. Reads (get, list, the current revision) share the lock; writes take
-/// it alone.
+/// it alone. Keys written with a TTL are deleted by a task that sleeps until the earliest
+/// expiry (started with the first such write; it ends with the store).
 #[derive(Default)]
 pub struct MemoryStore {
-    inner: RwLock<Inner>,
+    inner: Arc<RwLock<Inner>>,
+    /// Wakes the expiry task when an earlier deadline arrives; `None` until it runs.
+    sweeper: std::sync::Mutex<Option<Arc<tokio::sync::Notify>>>,
 }
 
 #[derive(Default)]
@@ -39,6 +45,9 @@ struct Inner {
     watchers: Vec<(String, mpsc::Sender<Result<WatchItem>>)>,
     /// The newest revision, published after its change is in every watcher's queue.
     published: Published,
+    /// Keys written with a TTL: when, which, and the revision the TTL belongs to (a later
+    /// write leaves the entry stale, and it then deletes nothing).
+    expiry: BTreeSet<(Instant, String, u64)>,
 }
 
 struct Published(tokio::sync::watch::Sender<u64>);
@@ -73,9 +82,70 @@ impl MemoryStore {
     fn read(&self) -> RwLockReadGuard<'_, Inner> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Records that `key`, written at `revision`, expires `ttl` from now, and makes sure the
+    /// expiry task runs and knows.
+    fn expire(&self, key: &str, revision: u64, ttl: Duration) {
+        let deadline = Instant::now() + ttl;
+        self.lock()
+            .expiry
+            .insert((deadline, key.to_string(), revision));
+        let mut sweeper = self.sweeper.lock().unwrap_or_else(|e| e.into_inner());
+        match &*sweeper {
+            Some(notify) => notify.notify_one(),
+            None => {
+                let notify = Arc::new(tokio::sync::Notify::new());
+                tokio::spawn(sweep(Arc::downgrade(&self.inner), notify.clone()));
+                *sweeper = Some(notify);
+            }
+        }
+    }
+}
+
+/// The expiry task: deletes each key whose time is up and that was not written since, then
+/// sleeps until the next deadline or a new, possibly earlier one. Ends with the store.
+async fn sweep(inner: Weak<RwLock<Inner>>, notify: Arc<tokio::sync::Notify>) {
+    loop {
+        let next = {
+            let Some(inner) = inner.upgrade() else { return };
+            let mut inner = inner.write().unwrap_or_else(|e| e.into_inner());
+            inner.expire_due(Instant::now());
+            inner.expiry.first().map(|(at, _, _)| *at)
+        };
+        match next {
+            Some(at) => {
+                let _ = tokio::time::timeout_at(at, notify.notified()).await;
+            }
+            // Nothing to expire: wait for a write with a TTL, checking now and then that the
+            // store is still there.
+            None => {
+                let _ = tokio::time::timeout(Duration::from_secs(60), notify.notified()).await;
+            }
+        }
+    }
 }
 
 impl Inner {
+    /// Deletes the keys whose expiry is at or before `now` and that are still at the revision
+    /// their TTL was given with.
+    fn expire_due(&mut self, now: Instant) {
+        while let Some((at, key, revision)) = self.expiry.first().cloned() {
+            if at > now {
+                return;
+            }
+            self.expiry.pop_first();
+            if let Some(current) = self.keys.get(&key).filter(|kv| kv.mod_revision == revision) {
+                let current = current.clone();
+                self.commit(
+                    EventKind::Deleted,
+                    &key,
+                    current.value.clone(),
+                    Some(current),
+                );
+            }
+        }
+    }
+
     fn commit(&mut self, kind: EventKind, key: &str, value: Bytes, prev: Option<KeyValue>) -> u64 {
         self.revision += 1;
         let revision = self.revision;
@@ -237,6 +307,35 @@ impl Store for MemoryStore {
             }
         });
         Box::pin(async move { result })
+    }
+
+    fn create_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let revision = self.create(key, value).await?;
+            self.expire(key, revision, ttl);
+            Ok(revision)
+        })
+    }
+
+    fn update_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        expected: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let revision = self.update(key, value, expected).await?;
+            if revision != expected {
+                self.expire(key, revision, ttl);
+            }
+            Ok(revision)
+        })
     }
 
     fn update<'a>(

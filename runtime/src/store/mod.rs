@@ -271,6 +271,36 @@ pub trait Store: Send + Sync + 'static {
         expected: u64,
     ) -> BoxFuture<'a, Result<u64>>;
 
+    /// [`create`](Self::create) of a key that expires: `ttl` after this write it is deleted
+    /// (a Deleted event, like any delete), unless it was written again meanwhile. Another
+    /// write with a TTL starts the time again; one without (plain `update`) keeps the key.
+    /// kube-apiserver gives Events a TTL this way. etcd attaches the key to a lease; the
+    /// embedded store keeps an expiry index in its file (a restart resumes it); the memory
+    /// store keeps one in memory, swept by a timer. The default keeps the key for good.
+    fn create_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        ttl: std::time::Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        let _ = ttl;
+        self.create(key, value)
+    }
+
+    /// [`update`](Self::update), and the key expires `ttl` after this write, as
+    /// [`create_expiring`](Self::create_expiring) says. Writing the bytes already stored is
+    /// still a no-op, and leaves the time the key has as it was.
+    fn update_expiring<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+        expected: u64,
+        ttl: std::time::Duration,
+    ) -> BoxFuture<'a, Result<u64>> {
+        let _ = ttl;
+        self.update(key, value, expected)
+    }
+
     /// Deletes `key`, if `expected` is given only at that revision (else
     /// [`StoreError::Conflict`]); [`StoreError::NotFound`] if it does not exist. Returns the
     /// deletion's revision (a new one, which the Deleted event carries too) and the last value.

@@ -1,10 +1,11 @@
 //! The built-in core `v1` [`Namespace`], and what serving it turns on: namespaced objects may
 //! only be created in a namespace that exists and is not being deleted (kube-apiserver's
-//! `NamespaceLifecycle` admission), and deleting a namespace deletes what is in it, in the same
-//! request (the work of kube-controller-manager's namespace controller). A namespace with
-//! `metadata.finalizers` goes `Terminating` first: its contents are deleted and new ones refused
-//! (403) until the finalizers are removed. Contained objects that have finalizers of their own
-//! are marked for deletion, as a DELETE of them would.
+//! `NamespaceLifecycle` admission: 403 in a terminating one), and namespaces terminate as
+//! Kubernetes' do (`lifecycle.rs`): created with `spec.finalizers: [kubernetes]`, deleting one
+//! marks it `Terminating`, and the namespace controller deletes its content (each object's
+//! finalizers honoured), reports progress in `status.conditions`, and removes the `kubernetes`
+//! finalizer once the namespace is empty (`PUT .../finalize` edits that list too); the
+//! namespace goes when no finalizer is left.
 //!
 //! kubectl treats Namespace as one of its built-in kinds: its typed client sends it as protobuf
 //! (`kubectl create namespace`) and `kubectl apply` patches it with a strategic merge patch, so
@@ -14,6 +15,7 @@
 //! `.resource::<krest::Namespace>()`). The server then creates `default`, `kube-system` and
 //! `kube-public` when it starts, as kube-apiserver does.
 
+pub(crate) mod lifecycle;
 pub(crate) mod protobuf;
 
 use serde::{Deserialize, Serialize};
@@ -22,7 +24,7 @@ use serde_json::{json, Value};
 use crate::registry::Registry;
 use crate::schema::{object_schema, schema_for};
 use crate::status::Status;
-use crate::store::{ListOptions, StoreError};
+use crate::store::StoreError;
 use crate::Resource as _;
 
 /// The namespaces a server with namespaces always has.
@@ -110,7 +112,12 @@ pub(crate) async fn bootstrap(registry: &Registry) -> Result<(), StoreError> {
 
 /// Creates namespace `name` unless it exists.
 async fn ensure(registry: &Registry, name: &str) -> Result<(), StoreError> {
-    let mut namespace = Namespace::new(name, NamespaceSpec::default());
+    let mut namespace = Namespace::new(
+        name,
+        NamespaceSpec {
+            finalizers: vec![lifecycle::FINALIZER.into()],
+        },
+    );
     namespace.status = Some(NamespaceStatus {
         phase: Some("Active".into()),
     });
@@ -177,70 +184,4 @@ pub(crate) fn strategic_merge(target: &mut Value, patch: &Value) {
 /// Whether `model` is the core Namespace.
 pub(crate) fn is_namespace(model: &crate::codegen::ResourceModel) -> bool {
     model.group.is_empty() && model.plural == "namespaces"
-}
-
-/// Deletes every object of every namespaced resource in `namespace`: removed at once, or
-/// marked for deletion when finalizers remain (their owners finish the job).
-pub(crate) async fn delete_contents(registry: &Registry, namespace: &str) -> Result<(), Status> {
-    for entry in registry.resources.iter().filter(|e| e.model.namespaced()) {
-        let prefix = crate::stored::key(&entry.model, Some(namespace), "");
-        let mut start = None;
-        loop {
-            let page = registry
-                .store
-                .list(
-                    &prefix,
-                    ListOptions {
-                        revision: None,
-                        limit: 500,
-                        start: start.take(),
-                    },
-                )
-                .await
-                .map_err(Status::from)?;
-            for kv in &page.items {
-                delete_one(registry, kv).await?;
-            }
-            match page.next_key {
-                Some(next) => start = Some(next),
-                None => break,
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn delete_one(registry: &Registry, kv: &crate::store::KeyValue) -> Result<(), Status> {
-    let mut value: Value = serde_json::from_slice(&kv.value).map_err(|e| {
-        Status::from(crate::stored::StoredError::Corrupt {
-            key: kv.key.clone(),
-            error: e.to_string(),
-        })
-    })?;
-    let meta = &mut value["metadata"];
-    let finalizers = meta["finalizers"].as_array().is_some_and(|f| !f.is_empty());
-    let result = if !finalizers {
-        registry
-            .store
-            .delete(&kv.key, Some(kv.mod_revision))
-            .await
-            .map(|_| ())
-    } else if meta.get("deletionTimestamp").is_some_and(|t| !t.is_null()) {
-        Ok(())
-    } else {
-        meta["deletionTimestamp"] = json!(crate::validation::rfc3339_now());
-        meta["deletionGracePeriodSeconds"] = json!(0);
-        let bytes = serde_json::to_vec(&value)
-            .map_err(|e| Status::from(crate::stored::StoredError::Encode(e.to_string())))?;
-        registry
-            .store
-            .update(&kv.key, bytes.into(), kv.mod_revision)
-            .await
-            .map(|_| ())
-    };
-    match result {
-        // Changed or deleted by someone else meanwhile: their write wins.
-        Ok(()) | Err(StoreError::NotFound | StoreError::Conflict { .. }) => Ok(()),
-        Err(e) => Err(Status::from(e)),
-    }
 }

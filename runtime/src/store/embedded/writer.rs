@@ -8,7 +8,7 @@ use bytes::Bytes;
 use redb::{Durability, ReadableDatabase, ReadableTable, Table};
 
 use super::codec::{decode_entry, encode_entry, Change};
-use super::{backend, corrupt, EmbeddedOptions, Op, Shared, BATCHES, KEYS, LOG, META};
+use super::{backend, corrupt, EmbeddedOptions, Op, Shared, BATCHES, EXPIRY, KEYS, LOG, META};
 use crate::store::{Event, EventKind, KeyValue, Result, StoreError, WatchItem};
 
 /// The most writes one transaction carries.
@@ -38,6 +38,8 @@ type Outcome = Result<(u64, Option<KeyValue>)>;
 struct Committed {
     outcomes: Vec<Outcome>,
     events: Vec<Event>,
+    /// The earliest expiry left (Unix milliseconds), if any key has a TTL.
+    next_expiry: Option<u64>,
 }
 
 /// Runs until every [`super::EmbeddedStore`] handle to the channel is gone: takes every write
@@ -55,19 +57,31 @@ pub(super) fn write_loop(
     let tick = options
         .keep_for
         .map(|age| (age / 2).clamp(Duration::from_millis(10), Duration::from_secs(60)));
+    // Keys with a TTL: the writer also wakes up at the earliest deadline to delete them.
+    let mut next_expiry = first_expiry(shared);
     loop {
-        let first = match tick {
+        let until_expiry =
+            next_expiry.map(|at| Duration::from_millis(at.saturating_sub(unix_millis())));
+        let wait = match (tick, until_expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let first = match wait {
             None => match rx.recv() {
                 Ok(op) => op,
                 Err(_) => return,
             },
-            Some(tick) => match rx.recv_timeout(tick) {
+            Some(wait) => match rx.recv_timeout(wait) {
                 Ok(op) => op,
                 Err(RecvTimeoutError::Timeout) => {
-                    if stopped.is_none() && age_compaction_due(shared, options) {
+                    let expiring = next_expiry.is_some_and(|at| at <= unix_millis());
+                    if stopped.is_none() && (expiring || age_compaction_due(shared, options)) {
                         let start = revision;
                         match commit_batch(shared, &[], &mut revision, options) {
-                            Ok(done) => publish(shared, revision, &done),
+                            Ok(done) => {
+                                next_expiry = done.next_expiry;
+                                publish(shared, revision, &done);
+                            }
                             Err(failure) => {
                                 revision = start;
                                 if failure.fatal {
@@ -97,6 +111,7 @@ pub(super) fn write_loop(
         let start = revision;
         match commit_batch(shared, &batch, &mut revision, options) {
             Ok(done) => {
+                next_expiry = done.next_expiry;
                 publish(shared, revision, &done);
                 for (op, outcome) in batch.into_iter().zip(done.outcomes) {
                     answer(op, outcome);
@@ -139,8 +154,17 @@ fn publish(shared: &Shared, revision: u64, done: &Committed) {
     shared.published.send_replace(revision);
 }
 
+/// The earliest expiry in the store, read when the writer starts.
+fn first_expiry(shared: &Shared) -> Option<u64> {
+    let txn = shared.db.begin_read().ok()?;
+    let expiry = txn.open_table(EXPIRY).ok()?;
+    let first = expiry.first().ok()??;
+    Some(first.0.value().0)
+}
+
 fn answer(op: Op, outcome: Outcome) {
     match op {
+        Op::Expiring(op, _) => answer(*op, outcome),
         Op::Create(_, _, reply) | Op::Update(_, _, _, reply) => {
             let _ = reply.send(outcome.map(|(rev, _)| rev));
         }
@@ -276,6 +300,8 @@ impl Tables<'_> {
             },
             // Handled by the batch, after every write.
             Op::Compact(..) => (Ok((0, None)), None),
+            // The batch records the expiry of what this writes.
+            Op::Expiring(op, _) => self.apply(op, revision)?,
         })
     }
 }
@@ -294,6 +320,7 @@ fn commit_batch(
     txn.set_durability(Durability::Immediate).map_err(backend)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut events = Vec::new();
+    let next_expiry;
     {
         let mut meta = txn.open_table(META).map_err(backend)?;
         let mut tables = Tables {
@@ -305,18 +332,51 @@ fn commit_batch(
                 .map_or(0, |g| g.value()),
         };
         let mut batches = txn.open_table(BATCHES).map_err(backend)?;
+        let mut expiry = txn.open_table(EXPIRY).map_err(backend)?;
+        let now = unix_millis();
         let mut compact_to = 0;
         for op in batch {
             let (outcome, event) = tables.apply(op, revision)?;
             if let Op::Compact(to, _) = op {
                 compact_to = compact_to.max(*to);
             }
+            if let (Op::Expiring(op, ttl), Some(event)) = (op, &event) {
+                let key = match &**op {
+                    Op::Create(key, ..) | Op::Update(key, ..) => key.as_str(),
+                    _ => "",
+                };
+                let at = now.saturating_add(millis(*ttl));
+                expiry.insert((at, key), event.revision).map_err(backend)?;
+            }
             outcomes.push(outcome);
             events.extend(event);
         }
+        // Keys whose time is up go, unless written since their TTL was given.
+        let mut due = Vec::new();
+        for entry in expiry.range(..=(now, "\u{10ffff}")).map_err(backend)? {
+            let (at_key, rev) = entry.map_err(backend)?;
+            let (at, key) = at_key.value();
+            due.push((at, key.to_string(), rev.value()));
+        }
+        for (at, key, rev) in due {
+            expiry.remove((at, key.as_str())).map_err(backend)?;
+            if let Some(current) = tables.current(&key)?.filter(|c| c.mod_revision == rev) {
+                let event = tables.write(
+                    revision,
+                    EventKind::Deleted,
+                    &key,
+                    &current.value,
+                    Some(&current),
+                )?;
+                events.push(event);
+            }
+        }
+        next_expiry = expiry
+            .first()
+            .map_err(backend)?
+            .map(|(at_key, _)| at_key.value().0);
         // Commit times are kept only for age-based compaction: without it, one tree less to
         // write per commit.
-        let now = unix_millis();
         if *revision > start && options.keep_for.is_some() {
             batches.insert(*revision, now).map_err(backend)?;
         }
@@ -381,5 +441,9 @@ fn commit_batch(
         error: backend(e),
         fatal: true,
     })?;
-    Ok(Committed { outcomes, events })
+    Ok(Committed {
+        outcomes,
+        events,
+        next_expiry,
+    })
 }
