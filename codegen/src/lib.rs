@@ -19,6 +19,8 @@
 //! ```
 
 mod actions;
+#[cfg(feature = "cel")]
+pub mod cel;
 #[cfg(feature = "generate")]
 mod builder;
 mod check;
