@@ -432,10 +432,19 @@ impl<'a> Checker<'a> {
                 })
             }
             Expr::Call(call) => {
-                let target = match &call.target {
-                    Some(t) => Some(self.walk(t)?),
-                    None => None,
+                // `ip.isCanonical(s)`, `format.dns1123Label()`: a namespaced function, when
+                // the namespace is no variable.
+                let namespaced = match call.target.as_deref().map(|t| &t.expr) {
+                    Some(Expr::Ident(ns)) if !self.scope.iter().any(|(n, _, _)| n == ns) => {
+                        Some(format!("{ns}.{}", call.func_name))
+                    }
+                    _ => None,
                 };
+                let target = match (&call.target, &namespaced) {
+                    (Some(t), None) => Some(self.walk(t)?),
+                    _ => None,
+                };
+                let name = namespaced.as_deref().unwrap_or(&call.func_name);
                 let mut args = Vec::with_capacity(call.args.len());
                 for a in &call.args {
                     args.push(self.walk(a)?);
@@ -445,7 +454,7 @@ impl<'a> Checker<'a> {
                     .chain(&args)
                     .fold(0u64, |acc, c| acc.saturating_add(c.cost));
                 let (ty, own, size) =
-                    super::library::signature(&call.func_name, target.as_ref(), &args)?;
+                    super::library::signature(name, target.as_ref(), &args)?;
                 Ok(Checked {
                     ty,
                     cost: inner.saturating_add(own),

@@ -35,6 +35,7 @@
 mod default;
 mod format;
 pub(crate) mod paths;
+mod rules;
 mod structural;
 mod validate;
 
