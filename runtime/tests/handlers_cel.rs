@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 )]
 pub struct RouteSpec {
     #[serde(flatten)]
+    /// Every field, as written.
     pub fields: serde_json::Map<String, Value>,
 }
 
@@ -250,6 +251,7 @@ async fn the_status_subresource_runs_the_status_rules() {
 #[resource(group = "cel.krest.dev", version = "v1", schema = unbounded_schema)]
 pub struct UnboundedSpec {
     #[serde(default)]
+    /// Items.
     pub items: Vec<String>,
 }
 

@@ -123,9 +123,15 @@ pub fn signature<'a>(
                 "bytes" => Ty::Bytes,
                 _ => Ty::Dyn,
             };
-            Ok((ty, 1 + tenth(arg_size(0)), arg_size(0)))
+            // cel-go charges a traversal for conversions between strings and bytes only.
+            let cost = if matches!(name, "string" | "bytes") {
+                1 + tenth(arg_size(0))
+            } else {
+                1
+            };
+            Ok((ty, cost, arg_size(0)))
         }
-        ("duration", None) if args.len() == 1 => Ok((Ty::Int, 1 + tenth(arg_size(0)), 1)),
+        ("duration", None) if args.len() == 1 => Ok((Ty::Int, 1, 1)),
         ("contains" | "startsWith" | "endsWith", Some(_)) if args.len() == 1 => Ok((
             Ty::Bool,
             1 + tenth(target_size + arg_size(0)),
