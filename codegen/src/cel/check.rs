@@ -400,7 +400,12 @@ impl<'a> Checker<'a> {
                     }
                 };
                 let n = range.size;
-                let item_size = size_of(&item_ty, MAX_REQUEST_BYTES);
+                // A map's keys are kube-apiserver's declared `string` type, which has no
+                // maximum size (unlike a string property): estimated as empty.
+                let item_size = match range.ty.resolve() {
+                    Ty::Map(_) | Ty::Schema(..) => 0,
+                    _ => size_of(&item_ty, MAX_REQUEST_BYTES),
+                };
                 let init = self.walk(&c.accu_init)?;
                 let depth = self.scope.len();
                 match &c.iter_var2 {

@@ -18,6 +18,8 @@
 //!   schema's total cost ([`schema::check_rules`]).
 
 pub mod check;
+#[cfg(feature = "yaml")]
+pub mod crd;
 pub mod library;
 pub mod schema;
 

@@ -14,6 +14,8 @@ pub struct Problem {
     pub path: String,
     /// The rule's expression (empty for the schema's total).
     pub rule: String,
+    /// The rule's index in its node's `x-kubernetes-validations`.
+    pub index: usize,
     /// Why.
     pub message: String,
 }
@@ -52,6 +54,7 @@ pub fn node_rules(node: &Json, cardinality: u64, path: &str) -> NodeRules {
             out.problems.push(Problem {
                 path: format!("{at}.rule"),
                 rule: String::new(),
+                index: i,
                 message: "Required value".into(),
             });
             continue;
@@ -66,6 +69,7 @@ pub fn node_rules(node: &Json, cardinality: u64, path: &str) -> NodeRules {
             Err(e) => out.problems.push(Problem {
                 path: format!("{at}.{}", e.field),
                 rule: rule.rule.clone(),
+                index: i,
                 message: e.message,
             }),
         }
@@ -89,6 +93,7 @@ pub fn check_rules(schema: &Json) -> Vec<Problem> {
         problems.push(Problem {
             path: "openAPIV3Schema".into(),
             rule: String::new(),
+            index: 0,
             message: cost_message(
                 "x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema",
                 total,
@@ -147,6 +152,7 @@ fn walk(
                     problems.push(Problem {
                         path: format!("{path}.{key}[{i}].x-kubernetes-validations"),
                         rule: String::new(),
+                        index: 0,
                         message: "Forbidden: x-kubernetes-validations is not allowed in allOf, anyOf, oneOf or not".into(),
                     });
                 }

@@ -109,6 +109,7 @@ pub(super) fn check_total(total: u64, problems: &mut Vec<Problem>) {
         problems.push(Problem {
             path: "openAPIV3Schema".into(),
             rule: String::new(),
+            index: 0,
             message: crate::codegen::cel::cost_message(
                 "x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema",
                 total,
