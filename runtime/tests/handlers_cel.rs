@@ -283,3 +283,51 @@ fn a_rule_over_the_cost_limit_is_refused_when_the_server_is_built() {
     );
     assert!(text.contains("(rule: self.all(a, self.all(b, a == b)))"), "{text}");
 }
+
+/// A derived kind with rules declared on the spec type and on its fields.
+#[derive(Resource, schemars::JsonSchema, Clone, Debug, Serialize, Deserialize)]
+#[resource(
+    group = "cel.krest.dev",
+    version = "v1",
+    namespaced,
+    rule("self.minReplicas <= self.replicas", message = "minReplicas must not exceed replicas"),
+    rule = "!has(self.owner) || self.owner != 'nobody'"
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolSpec {
+    /// The replicas.
+    #[resource(rule("self >= 0", message = "replicas must not be negative", reason = "FieldValueForbidden"))]
+    pub replicas: i32,
+    /// The fewest replicas.
+    pub min_replicas: i32,
+    /// Who owns the pool; fixed once set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[resource(rule("self == oldSelf", message = "owner is immutable"))]
+    #[schemars(length(max = 63))]
+    pub owner: Option<String>,
+}
+
+#[tokio::test]
+async fn derived_kinds_run_the_rules_of_their_attributes() {
+    let s = Server::builder().resource::<Pool>().build().unwrap();
+    let pools = "/apis/cel.krest.dev/v1/namespaces/default/pools";
+    let pool = |name: &str, spec: Value| {
+        json!({"apiVersion": "cel.krest.dev/v1", "kind": "Pool", "metadata": {"name": name}, "spec": spec})
+    };
+    let r = json(&s, "POST", pools, pool("a", json!({"replicas": 2, "minReplicas": 1, "owner": "me"}))).await;
+    assert_eq!(r.code, 201, "{}", r.text);
+    let r = json(&s, "POST", pools, pool("b", json!({"replicas": -1, "minReplicas": 1, "owner": "nobody"}))).await;
+    assert_eq!(
+        causes(&r),
+        vec![
+            ("spec".into(), "FieldValueInvalid".into(), "Invalid value: \"object\": minReplicas must not exceed replicas".into()),
+            ("spec".into(), "FieldValueInvalid".into(), "Invalid value: \"object\": failed rule: !has(self.owner) || self.owner != 'nobody'".into()),
+            ("spec.replicas".into(), "FieldValueForbidden".into(), "Forbidden: replicas must not be negative".into()),
+        ]
+    );
+    let r = patch(&s, &format!("{pools}/a"), "application/merge-patch+json", json!({"spec": {"owner": "you"}})).await;
+    assert_eq!(
+        causes(&r),
+        vec![("spec.owner".into(), "FieldValueInvalid".into(), "Invalid value: \"string\": owner is immutable".into())]
+    );
+}

@@ -182,6 +182,22 @@ impl Program {
     /// run on one object) is within [`PER_RULE_COST_LIMIT`], `messageExpression` is a string,
     /// `reason` and `fieldPath` are valid.
     pub fn compile(rule: &Rule, schema: &Json, cardinality: u64) -> Result<Program, RuleError> {
+        Program::compile_with(rule, schema, Some(cardinality))
+    }
+
+    /// What [`Program::compile`] checks except the cost, and the `fieldPath` when `schema`
+    /// declares no properties: for rules checked before their schema's bounds are known (the
+    /// derive checks attribute rules against the Rust types; the cost is checked when the
+    /// server is built).
+    pub fn check(rule: &Rule, schema: &Json) -> Result<(), RuleError> {
+        Program::compile_with(rule, schema, None).map(|_| ())
+    }
+
+    fn compile_with(
+        rule: &Rule,
+        schema: &Json,
+        cardinality: Option<u64>,
+    ) -> Result<Program, RuleError> {
         let program = env().compile(&rule.rule).map_err(|e| RuleError {
             field: "rule",
             message: format!("compilation failed: {e}"),
@@ -199,8 +215,8 @@ impl Program {
                 message: "compilation failed: cel expression must evaluate to a bool".into(),
             });
         }
-        let total = checked.cost.saturating_mul(cardinality.max(1));
-        if total > PER_RULE_COST_LIMIT {
+        let total = checked.cost.saturating_mul(cardinality.unwrap_or(1).max(1));
+        if cardinality.is_some() && total > PER_RULE_COST_LIMIT {
             return Err(RuleError {
                 field: "rule",
                 message: cost_message("estimated rule cost", total, PER_RULE_COST_LIMIT),
@@ -243,7 +259,8 @@ impl Program {
                 });
             }
         }
-        if let Some(path) = &rule.field_path {
+        let declared = schema.get("properties").is_some();
+        if let Some(path) = rule.field_path.as_ref().filter(|_| cardinality.is_some() || declared) {
             field_path(path, schema).map_err(|message| RuleError {
                 field: "fieldPath",
                 message,
