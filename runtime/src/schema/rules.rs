@@ -26,17 +26,19 @@ pub(super) enum ListType {
 }
 
 /// Compiles the rules of `schema` into `node` and the nodes below it, with their cardinality
-/// (how many times a rule may run on one object); rules that do not compile and a total over
-/// kube-apiserver's limit become `problems`. Returns the total estimated cost.
+/// (how many times a rule may run on one object); rules that do not compile become `problems`,
+/// and `count` counts those that do. Returns the total estimated cost.
 pub(super) fn attach(
     node: &mut Node,
     schema: &Value,
     cardinality: u64,
     path: &str,
     problems: &mut Vec<Problem>,
+    count: &mut usize,
 ) -> u64 {
     let rules = node_rules(schema, cardinality, path);
     problems.extend(rules.problems);
+    *count += rules.programs.len();
     let mut total = rules.cost;
     if !rules.programs.is_empty() {
         node.rules = rules.programs;
@@ -69,6 +71,7 @@ pub(super) fn attach(
                     cardinality,
                     &format!("{path}.properties[{name}]"),
                     problems,
+                    count,
                 ));
                 below |= sub.checks_below;
             }
@@ -82,6 +85,7 @@ pub(super) fn attach(
             children,
             &format!("{path}.items"),
             problems,
+            count,
         ));
         below |= items.checks_below;
     }
@@ -95,6 +99,7 @@ pub(super) fn attach(
             children,
             &format!("{path}.additionalProperties"),
             problems,
+            count,
         ));
         below |= additional.checks_below;
     }
