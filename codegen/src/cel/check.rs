@@ -486,9 +486,16 @@ fn is_type_name(name: &str) -> bool {
 /// The property of `schema` a rule names `field` (escaped), and its name in objects.
 fn schema_field<'a>(schema: &'a Json, field: &str) -> Option<(&'a Json, &'a str)> {
     if let Some(properties) = schema.get("properties").and_then(Json::as_object) {
-        for (name, sub) in properties {
-            if super::escape(name).as_deref() == Some(field) {
+        if let Some((name, sub)) = properties.get_key_value(field) {
+            if matches!(super::escape(name), Some(std::borrow::Cow::Borrowed(_))) {
                 return Some((sub, name));
+            }
+        }
+        if field.contains("__") {
+            for (name, sub) in properties {
+                if super::escape(name).as_deref() == Some(field) {
+                    return Some((sub, name));
+                }
             }
         }
     }

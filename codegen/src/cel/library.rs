@@ -7,8 +7,9 @@
 //! [`signature`] is each function's type and cost for the checker; [`extension`] registers the
 //! implementations.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, RwLock};
 
 use cel::common::types::{CelOptional, DYN_TYPE, LIST_TYPE, STRING_TYPE};
 use cel::common::value::{CowVal, Val};
@@ -264,6 +265,10 @@ impl Ty<'_> {
 /// Registers the Kubernetes libraries on `env`.
 pub fn extension(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_overload("duration", "k8s_duration", vec![STRING_TYPE], duration)?;
+    // `matches`, with the compiled patterns kept (the `cel` crate's compiles the pattern on
+    // every call).
+    env.add_overload("matches", "matches", vec![STRING_TYPE, STRING_TYPE], matches)?;
+    env.add_member_overload("matches", "matches_string", STRING_TYPE, vec![STRING_TYPE], matches)?;
     env.add_member_overload("find", "k8s_find", STRING_TYPE, vec![STRING_TYPE], find)?;
     env.add_member_overload("findAll", "k8s_find_all", STRING_TYPE, vec![STRING_TYPE], find_all)?;
     env.add_member_overload(
@@ -390,11 +395,37 @@ function!(find_all, "findAll", |a| {
     )))
 });
 
-fn regex(pattern: &str) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| e.to_string())
+function!(matches, "matches", |a| {
+    let re = regex(string_arg(&a, 1)?)?;
+    Ok(Value::Bool(re.is_match(string_arg(&a, 0)?)))
+});
+
+/// The patterns compiled so far: rules' patterns are nearly always literals, so a few dozen.
+static PATTERNS: LazyLock<RwLock<HashMap<String, Arc<regex::Regex>>>> =
+    LazyLock::new(Default::default);
+
+/// At most this many patterns are kept; past that the cache starts over.
+const MAX_PATTERNS: usize = 1024;
+
+/// `pattern` compiled (RE2 syntax, as cel-go's; linear in time), from the cache when it was
+/// compiled before.
+fn regex(pattern: &str) -> Result<Arc<regex::Regex>, String> {
+    if let Some(re) = PATTERNS.read().ok().and_then(|p| p.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Arc::new(
+        regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| e.to_string())?,
+    );
+    if let Ok(mut patterns) = PATTERNS.write() {
+        if patterns.len() >= MAX_PATTERNS {
+            patterns.clear();
+        }
+        patterns.insert(pattern.to_string(), re.clone());
+    }
+    Ok(re)
 }
 
 fn list(a: &[Value]) -> Result<&[Value], String> {

@@ -9,8 +9,8 @@
 //! - [`Rule`] is one entry of `x-kubernetes-validations`; [`Program::compile`] parses it (with the
 //!   `cel` crate), type-checks it against the schema it sits on and estimates its cost
 //!   ([`check`]), as apiextensions' `cel.Compile` does.
-//! - [`Program::evaluate`] binds `self` (and `oldSelf`) to the value at the rule's place,
-//!   converted as kube-apiserver converts it ([`to_cel`]: escaped property names, int-or-string,
+//! - [`evaluate_node`] binds `self` (and `oldSelf`) to the value at the rules' place,
+//!   converted as kube-apiserver converts it ([`to_val`]: escaped property names, int-or-string,
 //!   preserve-unknown-fields), and reports the failure as kube-apiserver words it.
 //! - [`library`] holds the Kubernetes CEL libraries CRD rules use beyond the `cel` crate's
 //!   standard and extension libraries.
@@ -23,12 +23,15 @@ pub mod crd;
 pub mod library;
 pub mod schema;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
-use cel::common::types::CelOptional;
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelOptional, CelString,
+    CelUInt,
+};
 use cel::common::value::Val;
-use cel::objects::{Key, Map};
 use cel::{Context, Env};
 use serde_json::Value as Json;
 
@@ -287,9 +290,7 @@ impl Program {
     }
 
     /// Evaluates the rule on `value` (the value at the rule's place, of `schema`), with `old`
-    /// the value at the same place before an update. A transition rule without an old value is
-    /// skipped unless `optionalOldSelf` is set. The evaluation's cost, estimated with the
-    /// actual sizes of the values, is taken from `budget` first.
+    /// the value at the same place before an update: [`evaluate_node`] for one rule.
     pub fn evaluate(
         &self,
         value: &Json,
@@ -297,11 +298,22 @@ impl Program {
         old: Option<&Json>,
         budget: &mut Budget,
     ) -> Outcome {
-        if self.transition && old.is_none() && !self.rule.optional_old_self {
-            return Outcome::Pass;
-        }
-        let cost = check::runtime_cost(self.program.expression(), schema, value, old)
-            .min(self.cost);
+        let mut outcome = Outcome::Pass;
+        evaluate_node(std::slice::from_ref(self), value, schema, old, budget, |o| {
+            outcome = o
+        });
+        outcome
+    }
+
+    /// Runs the rule in `context` (where `self`, and `oldSelf` if needed, are bound).
+    fn run(&self, context: &Context, schema: &Json, value: &Json, old: Option<&Json>, budget: &mut Budget) -> Outcome {
+        // A rule whose estimate is small is charged its estimate; a larger one its estimate
+        // with the actual sizes of the values, which is what bounds the work.
+        let cost = if self.cost <= CHEAP_RULE {
+            self.cost
+        } else {
+            check::runtime_cost(self.program.expression(), schema, value, old).min(self.cost)
+        };
         if cost > budget.remaining {
             budget.remaining = 0;
             return Outcome::OutOfBudget(Failure {
@@ -314,24 +326,9 @@ impl Program {
             });
         }
         budget.remaining -= cost;
-        let root = Context::with_env(env().clone());
-        let mut context = root.new_inner_scope();
-        bind(&mut context, "self", to_cel(value, schema));
-        if self.transition {
-            let old = old.map(|old| to_cel(old, schema));
-            if self.rule.optional_old_self {
-                let optional = match old.and_then(|o| Box::<dyn Val>::try_from(o).ok()) {
-                    Some(val) => CelOptional::of(val),
-                    None => CelOptional::none(),
-                };
-                context.add_variable_as_val("oldSelf", Box::new(optional));
-            } else if let Some(old) = old {
-                bind(&mut context, "oldSelf", old);
-            }
-        }
-        let detail = match self.program.execute(&context) {
+        let detail = match self.program.execute(context) {
             Ok(cel::Value::Bool(true)) => return Outcome::Pass,
-            Ok(cel::Value::Bool(false)) => self.failure_message(&context),
+            Ok(cel::Value::Bool(false)) => self.failure_message(context),
             Ok(other) => format!(
                 "rule evaluation error: expected a boolean, got {}",
                 other.type_of()
@@ -379,9 +376,58 @@ impl Program {
     }
 }
 
-fn bind(context: &mut Context, name: &str, value: cel::Value) {
-    if let Ok(val) = Box::<dyn Val>::try_from(value) {
-        context.add_variable_as_val(name, val);
+/// Rules whose estimated cost is at most this are charged it without estimating again with
+/// the actual sizes (which costs more than running them).
+const CHEAP_RULE: u64 = 1_000;
+
+/// Evaluates `programs`, the rules of one schema node, on `value` (of `schema`), with `old`
+/// the value at the same place before an update: `self` is converted and bound once for all.
+/// A transition rule without an old value is skipped unless `optionalOldSelf` is set. Each
+/// evaluation's cost is taken from `budget` first; `report` gets each failure, and the last
+/// outcome is an [`Outcome::OutOfBudget`] when the budget ran out.
+pub fn evaluate_node(
+    programs: &[Program],
+    value: &Json,
+    schema: &Json,
+    old: Option<&Json>,
+    budget: &mut Budget,
+    mut report: impl FnMut(Outcome),
+) {
+    let root = Context::with_env(env().clone());
+    let mut context = root.new_inner_scope();
+    context.add_variable_as_val("self", to_val(value, schema));
+    let transition = programs
+        .iter()
+        .any(|p| p.transition && !p.rule.optional_old_self);
+    if let (true, Some(old)) = (transition, old) {
+        context.add_variable_as_val("oldSelf", to_val(old, schema));
+    }
+    let optional = programs.iter().any(|p| p.rule.optional_old_self);
+    let mut with_optional = context.new_inner_scope();
+    if optional {
+        let val = match old {
+            Some(old) => CelOptional::of(to_val(old, schema)),
+            None => CelOptional::none(),
+        };
+        with_optional.add_variable_as_val("oldSelf", Box::new(val));
+    }
+    for program in programs {
+        if program.transition && old.is_none() && !program.rule.optional_old_self {
+            continue;
+        }
+        let scope = if program.rule.optional_old_self {
+            &with_optional
+        } else {
+            &context
+        };
+        match program.run(scope, schema, value, old, budget) {
+            Outcome::Pass => {}
+            Outcome::Fail(f) => report(Outcome::Fail(f)),
+            Outcome::OutOfBudget(f) => {
+                report(Outcome::OutOfBudget(f));
+                return;
+            }
+        }
     }
 }
 
@@ -411,13 +457,17 @@ const RESERVED: [&str; 20] = [
 
 /// A property name as rules spell it, as apiextensions escapes it (`namespace` is
 /// `__namespace__`, `a-b` is `a__dash__b`); `None` for a name no rule can reach.
-pub fn escape(name: &str) -> Option<String> {
+pub fn escape(name: &str) -> Option<Cow<'_, str>> {
     if RESERVED.contains(&name) || name == "while" {
-        return Some(format!("__{name}__"));
+        return Some(Cow::Owned(format!("__{name}__")));
     }
     let first = name.chars().next()?;
     if !(first.is_ascii_alphabetic() || first == '_') {
         return None;
+    }
+    let plain = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain && !name.contains("__") {
+        return Some(Cow::Borrowed(name));
     }
     let mut out = String::with_capacity(name.len());
     let mut chars = name.chars().peekable();
@@ -434,32 +484,33 @@ pub fn escape(name: &str) -> Option<String> {
             _ => return None,
         }
     }
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 /// `value`, of `schema`, as the CEL value a rule sees: objects with declared properties are
 /// maps keyed by the escaped names, maps (`additionalProperties`) keep their keys, `number`s are
-/// doubles, int-or-string stays what it is, and unknown fields are as JSON has them.
-pub fn to_cel(value: &Json, schema: &Json) -> cel::Value {
+/// doubles, int-or-string stays what it is, and unknown fields are as JSON has them. Strings
+/// are borrowed from `value`.
+pub fn to_val<'a>(value: &'a Json, schema: &Json) -> Box<dyn Val + 'a> {
     match value {
-        Json::Null => cel::Value::Null,
-        Json::Bool(b) => cel::Value::Bool(*b),
+        Json::Null => Box::new(CelNull),
+        Json::Bool(b) => Box::new(CelBool::from(*b)),
         Json::Number(n) => {
             if type_word(schema) == "number" {
-                cel::Value::Float(n.as_f64().unwrap_or(0.0))
+                Box::new(CelDouble::from(n.as_f64().unwrap_or(0.0)))
             } else if let Some(i) = n.as_i64() {
-                cel::Value::Int(i)
+                Box::new(CelInt::from(i))
             } else if let Some(u) = n.as_u64() {
-                cel::Value::UInt(u)
+                Box::new(CelUInt::from(u))
             } else {
-                cel::Value::Float(n.as_f64().unwrap_or(0.0))
+                Box::new(CelDouble::from(n.as_f64().unwrap_or(0.0)))
             }
         }
-        Json::String(s) => cel::Value::String(Arc::new(s.clone())),
+        Json::String(s) => Box::new(CelString::from(s.as_str())),
         Json::Array(items) => {
             let item_schema = schema.get("items").unwrap_or(&Json::Null);
-            cel::Value::List(Arc::new(
-                items.iter().map(|i| to_cel(i, item_schema)).collect(),
+            Box::new(CelList::from(
+                items.iter().map(|i| to_val(i, item_schema)).collect::<Vec<_>>(),
             ))
         }
         Json::Object(fields) => {
@@ -467,44 +518,48 @@ pub fn to_cel(value: &Json, schema: &Json) -> cel::Value {
             let additional = schema.get("additionalProperties").filter(|a| a.is_object());
             let embedded =
                 schema.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true));
-            let mut map: HashMap<Key, cel::Value> = HashMap::with_capacity(fields.len());
+            let mut map: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> =
+                HashMap::with_capacity(fields.len());
             for (name, field) in fields {
                 if let Some(sub) = properties.and_then(|p| p.get(name)) {
-                    if let Some(key) = escape(name) {
-                        map.insert(Key::String(Arc::new(key)), to_cel(field, sub));
+                    match escape(name) {
+                        Some(Cow::Borrowed(_)) => {
+                            map.insert(CelMapKey::from(name.as_str()), to_val(field, sub));
+                        }
+                        Some(Cow::Owned(key)) => {
+                            map.insert(CelMapKey::from(key), to_val(field, sub));
+                        }
+                        None => {}
                     }
                 } else if let Some(sub) = additional {
-                    map.insert(Key::String(Arc::new(name.clone())), to_cel(field, sub));
+                    map.insert(CelMapKey::from(name.as_str()), to_val(field, sub));
                 } else if embedded && matches!(name.as_str(), "apiVersion" | "kind" | "metadata")
                 {
-                    let meta = if name == "metadata" {
+                    let val = if name == "metadata" {
                         embedded_metadata(field)
                     } else {
-                        to_cel(field, &Json::Null)
+                        to_val(field, &Json::Null)
                     };
-                    map.insert(Key::String(Arc::new(name.clone())), meta);
+                    map.insert(CelMapKey::from(name.as_str()), val);
                 } else if properties.is_none() {
                     // Preserved unknown fields: as they are.
-                    map.insert(Key::String(Arc::new(name.clone())), to_cel(field, &Json::Null));
+                    map.insert(CelMapKey::from(name.as_str()), to_val(field, &Json::Null));
                 }
             }
-            cel::Value::Map(Map { map: Arc::new(map) })
+            Box::new(CelMap::from(map))
         }
     }
 }
 
 /// The metadata of an embedded resource as rules see it: `name` and `generateName` only.
-fn embedded_metadata(meta: &Json) -> cel::Value {
-    let mut map: HashMap<Key, cel::Value> = HashMap::new();
+fn embedded_metadata(meta: &Json) -> Box<dyn Val + '_> {
+    let mut map: HashMap<CelMapKey<'_>, Box<dyn Val + '_>> = HashMap::new();
     for key in ["name", "generateName"] {
         if let Some(Json::String(s)) = meta.get(key) {
-            map.insert(
-                Key::String(Arc::new(key.into())),
-                cel::Value::String(Arc::new(s.clone())),
-            );
+            map.insert(CelMapKey::from(key), Box::new(CelString::from(s.as_str())));
         }
     }
-    cel::Value::Map(Map { map: Arc::new(map) })
+    Box::new(CelMap::from(map))
 }
 
 /// A rule's `fieldPath` (`.spec.host`, `.map['key']`, `.list[0]`... kube-apiserver allows

@@ -292,3 +292,4 @@ fn escaping_follows_apiextensions() {
     assert_eq!(escape("1a"), None);
     assert_eq!(escape("a b"), None);
 }
+

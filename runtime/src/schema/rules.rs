@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use crate::codegen::cel::schema::{child_cardinality, node_rules, Problem};
-use crate::codegen::cel::{Budget, Outcome, PER_SCHEMA_COST_LIMIT};
+use crate::codegen::cel::{evaluate_node, Budget, Outcome, PER_SCHEMA_COST_LIMIT};
 use crate::status::Cause;
 
 use super::validate::Node;
@@ -289,7 +289,7 @@ fn embedded(fields: &Map<String, Value>, path: &str, causes: &mut Vec<Cause>) {
 }
 
 /// Evaluates the rules at and below `node` on `value`, with `old` the value at the same place
-/// before an update. Stops when the budget runs out.
+/// before an update. Stops, returning false, when the budget runs out: no rule runs after.
 pub(super) fn evaluate(
     node: &Node,
     value: &Value,
@@ -297,44 +297,53 @@ pub(super) fn evaluate(
     path: &mut String,
     causes: &mut Vec<Cause>,
     budget: &mut Budget,
-) {
-    if !node.checks_below || value.is_null() || budget.remaining == 0 {
-        return;
+) -> bool {
+    if !node.checks_below || value.is_null() {
+        return true;
     }
     if let Some(schema) = &node.rule_schema {
-        for program in &node.rules {
-            let failure = match program.evaluate(value, schema, old, budget) {
-                Outcome::Pass => continue,
-                Outcome::Fail(failure) => failure,
-                Outcome::OutOfBudget(failure) => {
-                    causes.push(cause(path, failure));
-                    return;
-                }
-            };
-            causes.push(cause(path, failure));
+        let mut out_of_budget = false;
+        evaluate_node(&node.rules, value, schema, old, budget, |outcome| match outcome {
+            Outcome::Fail(failure) => causes.push(cause(path, failure)),
+            Outcome::OutOfBudget(failure) => {
+                out_of_budget = true;
+                causes.push(cause(path, failure));
+            }
+            Outcome::Pass => {}
+        });
+        if out_of_budget {
+            return false;
         }
     }
     match value {
         Value::Array(items) => {
             let Some(item_node) = node.items.as_deref() else {
-                return;
+                return true;
             };
             let old_items = old.and_then(Value::as_array);
             for (i, item) in items.iter().enumerate() {
                 let old_item = old_items.and_then(|olds| correlate(&node.list_type, item, olds));
                 let len = path.len();
                 path.push_str(&format!("[{i}]"));
-                evaluate(item_node, item, old_item, path, causes, budget);
+                let go_on = evaluate(item_node, item, old_item, path, causes, budget);
                 path.truncate(len);
+                if !go_on {
+                    return false;
+                }
             }
+            true
         }
         Value::Object(fields) => {
+            let mut go_on = true;
             each_field(node, fields, path, |sub, name, field, path| {
-                let old_field = old.and_then(|o| o.get(name));
-                evaluate(sub, field, old_field, path, causes, budget);
+                if go_on {
+                    let old_field = old.and_then(|o| o.get(name));
+                    go_on = evaluate(sub, field, old_field, path, causes, budget);
+                }
             });
+            go_on
         }
-        _ => {}
+        _ => true,
     }
 }
 

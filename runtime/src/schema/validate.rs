@@ -295,7 +295,8 @@ impl Validator {
             causes.push(super::rules::not_checked());
         } else {
             let mut budget = krest_codegen::cel::Budget::default();
-            super::rules::evaluate(
+            // Whether the budget ran out is in the causes.
+            let _ = super::rules::evaluate(
                 &self.root,
                 value,
                 old,
