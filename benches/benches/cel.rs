@@ -129,7 +129,10 @@ fn creates(c: &mut Criterion) {
         .unwrap();
     let mut group = c.benchmark_group("httproute_create");
     group.measurement_time(Duration::from_secs(8));
-    for (label, api) in [("with_rules", "ruled.krest.dev"), ("without_rules", "plain.krest.dev")] {
+    for (label, api) in [
+        ("with_rules", "ruled.krest.dev"),
+        ("without_rules", "plain.krest.dev"),
+    ] {
         group.bench_function(label, |b| {
             b.iter_custom(|iters| {
                 rt.block_on(async {

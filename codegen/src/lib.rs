@@ -19,10 +19,10 @@
 //! ```
 
 mod actions;
-#[cfg(feature = "cel")]
-pub mod cel;
 #[cfg(feature = "generate")]
 mod builder;
+#[cfg(feature = "cel")]
+pub mod cel;
 mod check;
 #[cfg(feature = "yaml")]
 pub mod crd;

@@ -49,7 +49,9 @@ fn builder_error(yaml: &str) -> String {
     let file = dir.path().join("thing.yaml");
     match Builder::new().schemas(&file).read() {
         Ok(_) => panic!("accepted:\n{yaml}"),
-        Err(e) => e.to_string().replace(&file.display().to_string(), "thing.yaml"),
+        Err(e) => e
+            .to_string()
+            .replace(&file.display().to_string(), "thing.yaml"),
     }
 }
 
@@ -59,7 +61,9 @@ const AT: &str = "spec.versions[0].schema.openAPIV3Schema.properties.spec.x-kube
 fn a_rule_that_does_not_parse_names_file_line_and_rule() {
     let e = builder_error(&crd("                - rule: self.replicas >\n"));
     assert!(
-        e.starts_with(&format!("thing.yaml:23: {AT}[0].rule: compilation failed: ERROR: <input>:1:")),
+        e.starts_with(&format!(
+            "thing.yaml:23: {AT}[0].rule: compilation failed: ERROR: <input>:1:"
+        )),
         "{e}"
     );
     assert!(e.ends_with("(rule: self.replicas >)"), "{e}");
@@ -99,7 +103,10 @@ fn the_rules_of_real_crds_pass() {
 #[test]
 fn krest_routes_and_new_refuse_a_bad_rule() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &crd("                - rule: self.nothing == 1\n"));
+    write(
+        dir.path(),
+        &crd("                - rule: self.nothing == 1\n"),
+    );
     let routes = Command::new(env!("CARGO_BIN_EXE_krest"))
         .arg("routes")
         .arg(dir.path())
@@ -108,7 +115,10 @@ fn krest_routes_and_new_refuse_a_bad_rule() {
     assert!(!routes.status.success());
     let stderr = String::from_utf8_lossy(&routes.stderr);
     assert!(stderr.contains("thing.yaml:23: "), "{stderr}");
-    assert!(stderr.contains("undefined field 'nothing' (rule: self.nothing == 1)"), "{stderr}");
+    assert!(
+        stderr.contains("undefined field 'nothing' (rule: self.nothing == 1)"),
+        "{stderr}"
+    );
     let out = dir.path().join("crate");
     let new = Command::new(env!("CARGO_BIN_EXE_krest"))
         .args(["new", "demo", "--schemas"])

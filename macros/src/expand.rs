@@ -21,7 +21,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                 tokens
             }
         },
-        Err(Failed { mut errors, partial }) => {
+        Err(Failed {
+            mut errors,
+            partial,
+        }) => {
             if let Some(more) = rule_errors {
                 errors.combine(more);
             }

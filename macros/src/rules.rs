@@ -59,7 +59,9 @@ pub fn rules(input: &DeriveInput) -> (Vec<Declared>, Option<syn::Error>) {
         if let Fields::Named(named) = &data.fields {
             for (i, field) in named.named.iter().enumerate() {
                 for attr in field.attrs.iter().filter(|a| a.path().is_ident("resource")) {
-                    let found = fields.as_ref().and_then(|f| f.iter().find(|(_, index, _)| *index == i));
+                    let found = fields
+                        .as_ref()
+                        .and_then(|f| f.iter().find(|(_, index, _)| *index == i));
                     let result = attr.parse_nested_meta(|meta| {
                         if !meta.path.is_ident("rule") {
                             return Err(meta.error("unknown field attribute; expected `rule`"));
@@ -176,7 +178,10 @@ fn check(rule: &Rule, schema: &Value, spans: &Spans) -> syn::Result<()> {
             _ => None,
         }
         .unwrap_or(spans.rule);
-        syn::Error::new(span, format!("invalid CEL rule: {}: {}", e.field, e.message))
+        syn::Error::new(
+            span,
+            format!("invalid CEL rule: {}: {}", e.field, e.message),
+        )
     })
 }
 

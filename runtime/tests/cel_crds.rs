@@ -24,7 +24,9 @@ const ISSUERS: &str = "/apis/cert-manager.io/v1/namespaces/default/issuers";
 fn server() -> krest::Server {
     let builder = krest::Server::builder();
     let builder = httproutes::register(builder);
-    issuers::register(builder).build().expect("every rule compiles within the cost limits")
+    issuers::register(builder)
+        .build()
+        .expect("every rule compiles within the cost limits")
 }
 
 fn route(name: &str, spec: Value) -> Value {
@@ -56,6 +58,13 @@ pub fn valid_route() -> Value {
     })
 }
 
+/// What a case is, how it breaks the valid route, and the cause it expects (field, message).
+type Case = (
+    &'static str,
+    Box<dyn Fn(&mut Value)>,
+    (&'static str, &'static str),
+);
+
 fn messages(r: &Reply) -> Vec<(String, String)> {
     assert_eq!(r.code, 422, "{}", r.text);
     r.body["details"]["causes"]
@@ -77,7 +86,7 @@ async fn httproute_rules_accept_valid_routes_and_refuse_invalid_ones() {
     let r = json(&s, "POST", ROUTES, route("ok", valid_route())).await;
     assert_eq!(r.code, 201, "{}", r.text);
 
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, (&str, &str))> = vec![
+    let cases: Vec<Case> = vec![
         (
             "same parent, one without a section name",
             Box::new(|s: &mut Value| s["parentRefs"][1] = json!({"name": "gw"})),
@@ -151,12 +160,28 @@ async fn issuer_rules_accept_one_venafi_backend_only() {
     };
     let tpp = json!({"url": "https://tpp.example.com", "credentialsRef": {"name": "c"}});
     let cloud = json!({"apiTokenSecretRef": {"name": "t", "key": "k"}});
-    let r = json(&s, "POST", ISSUERS, issuer("one", json!({"zone": "z", "tpp": tpp}))).await;
+    let r = json(
+        &s,
+        "POST",
+        ISSUERS,
+        issuer("one", json!({"zone": "z", "tpp": tpp})),
+    )
+    .await;
     assert_eq!(r.code, 201, "{}", r.text);
-    let r = json(&s, "POST", ISSUERS, issuer("two", json!({"zone": "z", "tpp": tpp, "cloud": cloud}))).await;
+    let r = json(
+        &s,
+        "POST",
+        ISSUERS,
+        issuer("two", json!({"zone": "z", "tpp": tpp, "cloud": cloud})),
+    )
+    .await;
     assert_eq!(
         messages(&r),
-        vec![("spec.venafi".into(), "Invalid value: \"object\": exactly one of tpp, cloud, or ngts must be configured".into())]
+        vec![(
+            "spec.venafi".into(),
+            "Invalid value: \"object\": exactly one of tpp, cloud, or ngts must be configured"
+                .into()
+        )]
     );
     let r = json(&s, "POST", ISSUERS, issuer("none", json!({"zone": "z"}))).await;
     assert_eq!(messages(&r).len(), 1, "{}", r.text);

@@ -105,6 +105,9 @@ fn causes(r: &Reply) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// An expected cause: field, reason, message.
+type Expected = (&'static str, &'static str, &'static str);
+
 fn with(base: Value, patch: Value) -> Value {
     let mut out = base;
     for (k, v) in patch.as_object().unwrap() {
@@ -117,7 +120,7 @@ fn with(base: Value, patch: Value) -> Value {
 async fn create_answers_201_or_422_with_one_cause_per_failed_rule() {
     let s = server();
     // (spec, expected causes)
-    let table: Vec<(Value, Vec<(&str, &str, &str)>)> = vec![
+    let table: Vec<(Value, Vec<Expected>)> = vec![
         (valid(), vec![]),
         (
             with(valid(), json!({"minReplicas": 5})),
@@ -192,11 +195,23 @@ async fn create_answers_201_or_422_with_one_cause_per_failed_rule() {
 #[tokio::test]
 async fn a_type_error_keeps_the_rules_from_running() {
     let s = server();
-    let r = json(&s, "POST", ROUTES, route("t", with(valid(), json!({"replicas": "three", "minReplicas": 9})))).await;
+    let r = json(
+        &s,
+        "POST",
+        ROUTES,
+        route(
+            "t",
+            with(valid(), json!({"replicas": "three", "minReplicas": 9})),
+        ),
+    )
+    .await;
     let c = causes(&r);
     assert_eq!(c.len(), 2, "{c:?}");
     assert!(c[0].2.contains("must be of type integer"), "{c:?}");
-    assert!(c[1].2.contains("some validation rules were not checked"), "{c:?}");
+    assert!(
+        c[1].2.contains("some validation rules were not checked"),
+        "{c:?}"
+    );
 }
 
 #[tokio::test]
@@ -211,22 +226,57 @@ async fn update_patch_and_apply_run_the_rules_and_transition_rules() {
     let r = json(&s, "PUT", &item, changed).await;
     assert_eq!(
         causes(&r),
-        vec![("spec".into(), "FieldValueInvalid".into(), "Invalid value: \"object\": mode is immutable".into())]
+        vec![(
+            "spec".into(),
+            "FieldValueInvalid".into(),
+            "Invalid value: \"object\": mode is immutable".into()
+        )]
     );
     // Merge patch.
-    let r = patch(&s, &item, "application/merge-patch+json", json!({"spec": {"minReplicas": 7}})).await;
-    assert_eq!(causes(&r)[0].2, "Invalid value: \"object\": minReplicas must not exceed replicas");
-    let r = patch(&s, &item, "application/merge-patch+json", json!({"spec": {"replicas": 7}})).await;
+    let r = patch(
+        &s,
+        &item,
+        "application/merge-patch+json",
+        json!({"spec": {"minReplicas": 7}}),
+    )
+    .await;
+    assert_eq!(
+        causes(&r)[0].2,
+        "Invalid value: \"object\": minReplicas must not exceed replicas"
+    );
+    let r = patch(
+        &s,
+        &item,
+        "application/merge-patch+json",
+        json!({"spec": {"replicas": 7}}),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
     // Server-side apply.
     let applied = route("u", with(valid(), json!({"host": "x.test"})));
-    let r = patch(&s, &format!("{item}?fieldManager=me&force=true"), "application/apply-patch+yaml", applied).await;
+    let r = patch(
+        &s,
+        &format!("{item}?fieldManager=me&force=true"),
+        "application/apply-patch+yaml",
+        applied,
+    )
+    .await;
     assert_eq!(
         causes(&r),
-        vec![("spec.host".into(), "FieldValueForbidden".into(), "Forbidden: host x.test is not under example.com".into())]
+        vec![(
+            "spec.host".into(),
+            "FieldValueForbidden".into(),
+            "Forbidden: host x.test is not under example.com".into()
+        )]
     );
     // A valid update passes the transition rule.
-    let r = patch(&s, &item, "application/merge-patch+json", json!({"spec": {"host": "b.example.com"}})).await;
+    let r = patch(
+        &s,
+        &item,
+        "application/merge-patch+json",
+        json!({"spec": {"host": "b.example.com"}}),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
 }
 
@@ -236,12 +286,28 @@ async fn the_status_subresource_runs_the_status_rules() {
     let r = json(&s, "POST", ROUTES, route("st", valid())).await;
     assert_eq!(r.code, 201, "{}", r.text);
     let status = format!("{ROUTES}/st/status");
-    let r = patch(&s, &status, "application/merge-patch+json", json!({"status": {"ready": -1}})).await;
+    let r = patch(
+        &s,
+        &status,
+        "application/merge-patch+json",
+        json!({"status": {"ready": -1}}),
+    )
+    .await;
     assert_eq!(
         causes(&r),
-        vec![("status".into(), "FieldValueInvalid".into(), "Invalid value: \"object\": ready must not be negative".into())]
+        vec![(
+            "status".into(),
+            "FieldValueInvalid".into(),
+            "Invalid value: \"object\": ready must not be negative".into()
+        )]
     );
-    let r = patch(&s, &status, "application/merge-patch+json", json!({"status": {"ready": 2}})).await;
+    let r = patch(
+        &s,
+        &status,
+        "application/merge-patch+json",
+        json!({"status": {"ready": 2}}),
+    )
+    .await;
     assert_eq!(r.code, 200, "{}", r.text);
     assert_eq!(r.body["status"]["ready"], 2);
 }
@@ -281,7 +347,10 @@ fn a_rule_over_the_cost_limit_is_refused_when_the_server_is_built() {
         text.starts_with("cel.krest.dev/v1 Unbounded: openAPIV3Schema.properties[spec].properties[items].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x"),
         "{text}"
     );
-    assert!(text.contains("(rule: self.all(a, self.all(b, a == b)))"), "{text}");
+    assert!(
+        text.contains("(rule: self.all(a, self.all(b, a == b)))"),
+        "{text}"
+    );
 }
 
 /// A derived kind with rules declared on the spec type and on its fields.
@@ -290,13 +359,20 @@ fn a_rule_over_the_cost_limit_is_refused_when_the_server_is_built() {
     group = "cel.krest.dev",
     version = "v1",
     namespaced,
-    rule("self.minReplicas <= self.replicas", message = "minReplicas must not exceed replicas"),
+    rule(
+        "self.minReplicas <= self.replicas",
+        message = "minReplicas must not exceed replicas"
+    ),
     rule = "!has(self.owner) || self.owner != 'nobody'"
 )]
 #[serde(rename_all = "camelCase")]
 pub struct PoolSpec {
     /// The replicas.
-    #[resource(rule("self >= 0", message = "replicas must not be negative", reason = "FieldValueForbidden"))]
+    #[resource(rule(
+        "self >= 0",
+        message = "replicas must not be negative",
+        reason = "FieldValueForbidden"
+    ))]
     pub replicas: i32,
     /// The fewest replicas.
     pub min_replicas: i32,
@@ -311,12 +387,25 @@ pub struct PoolSpec {
 async fn derived_kinds_run_the_rules_of_their_attributes() {
     let s = Server::builder().resource::<Pool>().build().unwrap();
     let pools = "/apis/cel.krest.dev/v1/namespaces/default/pools";
-    let pool = |name: &str, spec: Value| {
-        json!({"apiVersion": "cel.krest.dev/v1", "kind": "Pool", "metadata": {"name": name}, "spec": spec})
-    };
-    let r = json(&s, "POST", pools, pool("a", json!({"replicas": 2, "minReplicas": 1, "owner": "me"}))).await;
+    let pool = |name: &str, spec: Value| json!({"apiVersion": "cel.krest.dev/v1", "kind": "Pool", "metadata": {"name": name}, "spec": spec});
+    let r = json(
+        &s,
+        "POST",
+        pools,
+        pool("a", json!({"replicas": 2, "minReplicas": 1, "owner": "me"})),
+    )
+    .await;
     assert_eq!(r.code, 201, "{}", r.text);
-    let r = json(&s, "POST", pools, pool("b", json!({"replicas": -1, "minReplicas": 1, "owner": "nobody"}))).await;
+    let r = json(
+        &s,
+        "POST",
+        pools,
+        pool(
+            "b",
+            json!({"replicas": -1, "minReplicas": 1, "owner": "nobody"}),
+        ),
+    )
+    .await;
     assert_eq!(
         causes(&r),
         vec![
@@ -325,9 +414,19 @@ async fn derived_kinds_run_the_rules_of_their_attributes() {
             ("spec.replicas".into(), "FieldValueForbidden".into(), "Forbidden: replicas must not be negative".into()),
         ]
     );
-    let r = patch(&s, &format!("{pools}/a"), "application/merge-patch+json", json!({"spec": {"owner": "you"}})).await;
+    let r = patch(
+        &s,
+        &format!("{pools}/a"),
+        "application/merge-patch+json",
+        json!({"spec": {"owner": "you"}}),
+    )
+    .await;
     assert_eq!(
         causes(&r),
-        vec![("spec.owner".into(), "FieldValueInvalid".into(), "Invalid value: \"string\": owner is immutable".into())]
+        vec![(
+            "spec.owner".into(),
+            "FieldValueInvalid".into(),
+            "Invalid value: \"string\": owner is immutable".into()
+        )]
     );
 }

@@ -143,7 +143,11 @@ impl<'a> Actual<'a> {
     }
 
     fn values(&self) -> Actual<'a> {
-        self.flat_map(|v| v.as_object().map(|m| m.values().collect()).unwrap_or_default())
+        self.flat_map(|v| {
+            v.as_object()
+                .map(|m| m.values().collect())
+                .unwrap_or_default()
+        })
     }
 
     fn field(&self, name: &str) -> Actual<'a> {
@@ -315,17 +319,17 @@ impl<'a> Checker<'a> {
                 c.cost = 0;
                 c
             }),
-            Expr::Ident(name) => {
-                match self.scope.iter().rev().find(|(n, _, _)| n == name) {
-                    Some((_, ty, size)) => Ok(Checked {
-                        ty: ty.clone(),
-                        cost: 1,
-                        size: size_of(ty, *size),
-                    }),
-                    None if is_type_name(name) => Ok(leaf(Ty::Dyn, 1)),
-                    None => Err(format!("undeclared reference to '{name}' (in container '')")),
-                }
-            }
+            Expr::Ident(name) => match self.scope.iter().rev().find(|(n, _, _)| n == name) {
+                Some((_, ty, size)) => Ok(Checked {
+                    ty: ty.clone(),
+                    cost: 1,
+                    size: size_of(ty, *size),
+                }),
+                None if is_type_name(name) => Ok(leaf(Ty::Dyn, 1)),
+                None => Err(format!(
+                    "undeclared reference to '{name}' (in container '')"
+                )),
+            },
             Expr::Select(select) => {
                 let operand = self.walk(&select.operand)?;
                 let field = select.field.as_str();
@@ -458,8 +462,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .chain(&args)
                     .fold(0u64, |acc, c| acc.saturating_add(c.cost));
-                let (ty, own, size) =
-                    super::library::signature(name, target.as_ref(), &args)?;
+                let (ty, own, size) = super::library::signature(name, target.as_ref(), &args)?;
                 Ok(Checked {
                     ty,
                     cost: inner.saturating_add(own),
@@ -478,8 +481,17 @@ fn leaf<'a>(ty: Ty<'a>, size: u64) -> Checked<'a> {
 fn is_type_name(name: &str) -> bool {
     matches!(
         name,
-        "int" | "uint" | "double" | "string" | "bool" | "bytes" | "list" | "map" | "null_type"
-            | "type" | "dyn"
+        "int"
+            | "uint"
+            | "double"
+            | "string"
+            | "bool"
+            | "bytes"
+            | "list"
+            | "map"
+            | "null_type"
+            | "type"
+            | "dyn"
     )
 }
 
@@ -517,10 +529,7 @@ fn schema_field<'a>(schema: &'a Json, field: &str) -> Option<(&'a Json, &'a str)
 pub(super) fn operands(op: &str, left: &Checked, right: &Checked) -> Result<(), String> {
     if let (Some(l), Some(r)) = (left.ty.scalar(), right.ty.scalar()) {
         let numeric = |t: &str| matches!(t, "int" | "uint" | "double");
-        let comparison = matches!(
-            op,
-            "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_"
-        );
+        let comparison = matches!(op, "_==_" | "_!=_" | "_<_" | "_<=_" | "_>_" | "_>=_");
         if l != r && !(comparison && numeric(l) && numeric(r)) {
             return Err(format!(
                 "found no matching overload for '{op}' applied to '({l}, {r})'"

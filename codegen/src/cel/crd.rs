@@ -39,7 +39,14 @@ fn check_version(file: &str, version: &CrdVersion) -> Result<()> {
     Ok(())
 }
 
-fn walk(file: &str, node: &Node, cardinality: u64, path: &str, depth: usize, total: &mut u64) -> Result<()> {
+fn walk(
+    file: &str,
+    node: &Node,
+    cardinality: u64,
+    path: &str,
+    depth: usize,
+    total: &mut u64,
+) -> Result<()> {
     if depth > 128 {
         return Ok(());
     }
@@ -67,7 +74,14 @@ fn walk(file: &str, node: &Node, cardinality: u64, path: &str, depth: usize, tot
     }
     if let Some(properties) = node.get("properties").and_then(Node::as_map) {
         for (name, sub) in properties {
-            walk(file, sub, cardinality, &format!("{path}.properties.{name}"), depth + 1, total)?;
+            walk(
+                file,
+                sub,
+                cardinality,
+                &format!("{path}.properties.{name}"),
+                depth + 1,
+                total,
+            )?;
         }
     }
     let counted = |json: &Json| child_cardinality(json, cardinality);
@@ -75,9 +89,19 @@ fn walk(file: &str, node: &Node, cardinality: u64, path: &str, depth: usize, tot
         let c = counted(&bounds(node));
         walk(file, items, c, &format!("{path}.items"), depth + 1, total)?;
     }
-    if let Some(additional) = node.get("additionalProperties").filter(|a| a.as_map().is_some()) {
+    if let Some(additional) = node
+        .get("additionalProperties")
+        .filter(|a| a.as_map().is_some())
+    {
         let c = counted(&bounds(node));
-        walk(file, additional, c, &format!("{path}.additionalProperties"), depth + 1, total)?;
+        walk(
+            file,
+            additional,
+            c,
+            &format!("{path}.additionalProperties"),
+            depth + 1,
+            total,
+        )?;
     }
     Ok(())
 }

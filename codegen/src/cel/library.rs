@@ -133,11 +133,9 @@ pub fn signature<'a>(
             Ok((ty, cost, arg_size(0)))
         }
         ("duration", None) if args.len() == 1 => Ok((Ty::Int, 1, 1)),
-        ("contains" | "startsWith" | "endsWith", Some(_)) if args.len() == 1 => Ok((
-            Ty::Bool,
-            1 + tenth(target_size + arg_size(0)),
-            1,
-        )),
+        ("contains" | "startsWith" | "endsWith", Some(_)) if args.len() == 1 => {
+            Ok((Ty::Bool, 1 + tenth(target_size + arg_size(0)), 1))
+        }
         ("matches", Some(_)) if args.len() == 1 => Ok((
             Ty::Bool,
             1 + tenth(target_size) * tenth(arg_size(0)).max(1),
@@ -159,8 +157,8 @@ pub fn signature<'a>(
             target_size,
         )),
         (
-            "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring" | "charAt"
-            | "reverse" | "format",
+            "lowerAscii" | "upperAscii" | "trim" | "replace" | "substring" | "charAt" | "reverse"
+            | "format",
             Some(_),
         ) => string_fn(Ty::String),
         ("indexOf" | "lastIndexOf", Some(t)) => match resolved(t) {
@@ -196,9 +194,9 @@ pub fn signature<'a>(
             Ok((Ty::Bool, 1 + tenth(arg_size(0)), 1))
         }
         (f, None)
-            if f
-                .strip_prefix("format.")
-                .is_some_and(|n| FORMAT_FUNCTIONS.iter().any(|(name, _)| *name == n)) => {
+            if f.strip_prefix("format.")
+                .is_some_and(|n| FORMAT_FUNCTIONS.iter().any(|(name, _)| *name == n)) =>
+        {
             Ok((Ty::Opaque(kinds::FORMAT), 1, 1))
         }
         ("validate", Some(_)) => Ok((
@@ -207,9 +205,17 @@ pub fn signature<'a>(
             1,
         )),
         (
-            "isInteger" | "isGreaterThan" | "isLessThan" | "isUnspecified" | "isLoopback"
-            | "isLinkLocalMulticast" | "isLinkLocalUnicast" | "isGlobalUnicast" | "containsIP"
-            | "containsCIDR" | "hasValue",
+            "isInteger"
+            | "isGreaterThan"
+            | "isLessThan"
+            | "isUnspecified"
+            | "isLoopback"
+            | "isLinkLocalMulticast"
+            | "isLinkLocalUnicast"
+            | "isGlobalUnicast"
+            | "containsIP"
+            | "containsCIDR"
+            | "hasValue",
             Some(_),
         ) => Ok((Ty::Bool, 1, 1)),
         (
@@ -234,13 +240,13 @@ pub fn signature<'a>(
             _ => Ok((Ty::Dyn, 1, t.size)),
         },
         ("or", Some(t)) => Ok((t.ty.clone(), 1, t.size)),
-        ("optional.of" | "optional.ofNonZeroValue", None) if args.len() == 1 => Ok((
-            Ty::Optional(Box::new(args[0].ty.clone())),
-            1,
-            args[0].size,
-        )),
+        ("optional.of" | "optional.ofNonZeroValue", None) if args.len() == 1 => {
+            Ok((Ty::Optional(Box::new(args[0].ty.clone())), 1, args[0].size))
+        }
         ("optional.none", None) => Ok((Ty::Optional(Box::new(Ty::Dyn)), 1, 1)),
-        (name, _) => Err(format!("undeclared reference to '{name}' (in container '')")),
+        (name, _) => Err(format!(
+            "undeclared reference to '{name}' (in container '')"
+        )),
     }
 }
 
@@ -267,10 +273,27 @@ pub fn extension(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_overload("duration", "k8s_duration", vec![STRING_TYPE], duration)?;
     // `matches`, with the compiled patterns kept (the `cel` crate's compiles the pattern on
     // every call).
-    env.add_overload("matches", "matches", vec![STRING_TYPE, STRING_TYPE], matches)?;
-    env.add_member_overload("matches", "matches_string", STRING_TYPE, vec![STRING_TYPE], matches)?;
+    env.add_overload(
+        "matches",
+        "matches",
+        vec![STRING_TYPE, STRING_TYPE],
+        matches,
+    )?;
+    env.add_member_overload(
+        "matches",
+        "matches_string",
+        STRING_TYPE,
+        vec![STRING_TYPE],
+        matches,
+    )?;
     env.add_member_overload("find", "k8s_find", STRING_TYPE, vec![STRING_TYPE], find)?;
-    env.add_member_overload("findAll", "k8s_find_all", STRING_TYPE, vec![STRING_TYPE], find_all)?;
+    env.add_member_overload(
+        "findAll",
+        "k8s_find_all",
+        STRING_TYPE,
+        vec![STRING_TYPE],
+        find_all,
+    )?;
     env.add_member_overload(
         "findAll",
         "k8s_find_all_n",
@@ -286,7 +309,13 @@ pub fn extension(env: &mut Env) -> Result<(), DeclarationError> {
     ] {
         env.add_member_overload(name, &format!("k8s_list_{name}"), LIST_TYPE, vec![], f)?;
     }
-    env.add_member_overload("indexOf", "k8s_list_index_of", LIST_TYPE, vec![DYN_TYPE], index_of)?;
+    env.add_member_overload(
+        "indexOf",
+        "k8s_list_index_of",
+        LIST_TYPE,
+        vec![DYN_TYPE],
+        index_of,
+    )?;
     env.add_member_overload(
         "lastIndexOf",
         "k8s_list_last_index_of",
@@ -363,16 +392,23 @@ fn opaque<T: Opaque>(value: T) -> Value {
 macro_rules! function {
     ($name:ident, $cel:literal, |$a:ident| $body:expr) => {
         fn $name<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result0<'b, 'v> {
-            let $a = values(&args)?;
-            let result = (|| -> Result<Value, String> { $body })();
-            lift($cel, result)
+            #[allow(clippy::redundant_closure_call)]
+            fn body($a: Vec<Value>) -> Result<Value, String> {
+                $body
+            }
+            lift($cel, body(values(&args)?))
         }
     };
 }
 
-function!(duration, "duration", |a| kinds::parse_duration(string_arg(&a, 0)?)
-    .map(Value::Int)
-    .ok_or_else(|| format!("invalid duration {:?}", string_arg(&a, 0).unwrap_or(""))));
+function!(duration, "duration", |a| kinds::parse_duration(string_arg(
+    &a, 0
+)?)
+.map(Value::Int)
+.ok_or_else(|| format!(
+    "invalid duration {:?}",
+    string_arg(&a, 0).unwrap_or("")
+)));
 
 function!(find, "find", |a| {
     let re = regex(string_arg(&a, 1)?)?;
@@ -479,7 +515,10 @@ fn extreme(a: &[Value], want: std::cmp::Ordering) -> Result<Value, String> {
 }
 
 function!(list_min, "min", |a| extreme(&a, std::cmp::Ordering::Less));
-function!(list_max, "max", |a| extreme(&a, std::cmp::Ordering::Greater));
+function!(list_max, "max", |a| extreme(
+    &a,
+    std::cmp::Ordering::Greater
+));
 
 function!(index_of, "indexOf", |a| {
     let items = list(&a)?;
@@ -493,22 +532,33 @@ function!(last_index_of, "lastIndexOf", |a| {
     Ok(Value::Int(found.map_or(-1, |i| i as i64)))
 });
 
-function!(quantity, "quantity", |a| Quantity::parse(string_arg(&a, 0)?).map(opaque));
+function!(quantity, "quantity", |a| Quantity::parse(string_arg(
+    &a, 0
+)?)
+.map(opaque));
 function!(is_quantity, "isQuantity", |a| Ok(Value::Bool(
     Quantity::parse(string_arg(&a, 0)?).is_ok()
 )));
 function!(ip, "ip", |a| Ip::parse(string_arg(&a, 0)?).map(opaque));
-function!(is_ip, "isIP", |a| Ok(Value::Bool(Ip::parse(string_arg(&a, 0)?).is_ok())));
+function!(is_ip, "isIP", |a| Ok(Value::Bool(
+    Ip::parse(string_arg(&a, 0)?).is_ok()
+)));
 function!(ip_is_canonical, "ip.isCanonical", |a| {
     let text = string_arg(&a, 0)?;
     let parsed = Ip::parse(text)?;
     Ok(Value::Bool(parsed.0.to_string() == text))
 });
-function!(cidr, "cidr", |a| Cidr::parse(string_arg(&a, 0)?).map(opaque));
-function!(is_cidr, "isCIDR", |a| Ok(Value::Bool(Cidr::parse(string_arg(&a, 0)?).is_ok())));
+function!(cidr, "cidr", |a| Cidr::parse(string_arg(&a, 0)?)
+    .map(opaque));
+function!(is_cidr, "isCIDR", |a| Ok(Value::Bool(
+    Cidr::parse(string_arg(&a, 0)?).is_ok()
+)));
 function!(url, "url", |a| Url::parse(string_arg(&a, 0)?).map(opaque));
-function!(is_url, "isURL", |a| Ok(Value::Bool(Url::parse(string_arg(&a, 0)?).is_ok())));
-function!(semver, "semver", |a| Semver::parse(string_arg(&a, 0)?).map(opaque));
+function!(is_url, "isURL", |a| Ok(Value::Bool(
+    Url::parse(string_arg(&a, 0)?).is_ok()
+)));
+function!(semver, "semver", |a| Semver::parse(string_arg(&a, 0)?)
+    .map(opaque));
 function!(is_semver, "isSemver", |a| Ok(Value::Bool(
     Semver::parse(string_arg(&a, 0)?).is_ok()
 )));
@@ -585,9 +635,9 @@ fn member<'b, 'v>(name: &str, args: Vec<CowVal<'b, 'v>>) -> Result0<'b, 'v> {
     match kinds::call_member(name, receiver.as_ref(), &a[1..]) {
         Ok(kinds::Member::Value(v)) => lift(name, Ok(v)),
         Ok(kinds::Member::Optional(None)) => Ok(CowVal::owned(CelOptional::none())),
-        Ok(kinds::Member::Optional(Some(v))) => Ok(CowVal::owned(CelOptional::of(
-            Box::<dyn Val>::try_from(v)?,
-        ))),
+        Ok(kinds::Member::Optional(Some(v))) => {
+            Ok(CowVal::owned(CelOptional::of(Box::<dyn Val>::try_from(v)?)))
+        }
         Err(message) => Err(ExecutionError::function_error(name, message)),
     }
 }
@@ -604,9 +654,7 @@ pub(super) fn parse_ip(text: &str) -> Result<IpAddr, String> {
         .map_err(|_| format!("IP Address {text:?} parse error during conversion from string"))?;
     if let IpAddr::V6(v6) = addr {
         if v6.to_ipv4_mapped().is_some() {
-            return Err(format!(
-                "IPv4-mapped IPv6 address {text:?} is not allowed"
-            ));
+            return Err(format!("IPv4-mapped IPv6 address {text:?} is not allowed"));
         }
     }
     Ok(addr)

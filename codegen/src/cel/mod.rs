@@ -206,12 +206,16 @@ impl Program {
             message: format!("compilation failed: {e}"),
         })?;
         let transition = check::references(program.expression(), "oldSelf");
-        let checked =
-            check::check(program.expression(), schema, transition, rule.optional_old_self)
-                .map_err(|e| RuleError {
-                    field: "rule",
-                    message: format!("compilation failed: ERROR: <input>:1:1: {e}"),
-                })?;
+        let checked = check::check(
+            program.expression(),
+            schema,
+            transition,
+            rule.optional_old_self,
+        )
+        .map_err(|e| RuleError {
+            field: "rule",
+            message: format!("compilation failed: ERROR: <input>:1:1: {e}"),
+        })?;
         if !checked.ty.maybe_bool() {
             return Err(RuleError {
                 field: "rule",
@@ -231,11 +235,18 @@ impl Program {
                     field: "messageExpression",
                     message: format!("messageExpression compilation failed: {e}"),
                 })?;
-                let checked = check::check(program.expression(), schema, transition, rule.optional_old_self)
-                    .map_err(|e| RuleError {
-                        field: "messageExpression",
-                        message: format!("messageExpression compilation failed: ERROR: <input>:1:1: {e}"),
-                    })?;
+                let checked = check::check(
+                    program.expression(),
+                    schema,
+                    transition,
+                    rule.optional_old_self,
+                )
+                .map_err(|e| RuleError {
+                    field: "messageExpression",
+                    message: format!(
+                        "messageExpression compilation failed: ERROR: <input>:1:1: {e}"
+                    ),
+                })?;
                 if !checked.ty.maybe_string() {
                     return Err(RuleError {
                         field: "messageExpression",
@@ -263,7 +274,11 @@ impl Program {
             }
         }
         let declared = schema.get("properties").is_some();
-        if let Some(path) = rule.field_path.as_ref().filter(|_| cardinality.is_some() || declared) {
+        if let Some(path) = rule
+            .field_path
+            .as_ref()
+            .filter(|_| cardinality.is_some() || declared)
+        {
             field_path(path, schema).map_err(|message| RuleError {
                 field: "fieldPath",
                 message,
@@ -299,14 +314,26 @@ impl Program {
         budget: &mut Budget,
     ) -> Outcome {
         let mut outcome = Outcome::Pass;
-        evaluate_node(std::slice::from_ref(self), value, schema, old, budget, |o| {
-            outcome = o
-        });
+        evaluate_node(
+            std::slice::from_ref(self),
+            value,
+            schema,
+            old,
+            budget,
+            |o| outcome = o,
+        );
         outcome
     }
 
     /// Runs the rule in `context` (where `self`, and `oldSelf` if needed, are bound).
-    fn run(&self, context: &Context, schema: &Json, value: &Json, old: Option<&Json>, budget: &mut Budget) -> Outcome {
+    fn run(
+        &self,
+        context: &Context,
+        schema: &Json,
+        value: &Json,
+        old: Option<&Json>,
+        budget: &mut Budget,
+    ) -> Outcome {
         // A rule whose estimate is small is charged its estimate; a larger one its estimate
         // with the actual sizes of the values, which is what bounds the work.
         let cost = if self.cost <= CHEAP_RULE {
@@ -451,8 +478,26 @@ pub fn cost_message(what: &str, cost: u64, limit: u64) -> String {
 
 /// CEL's reserved words: a property so named is `__name__` in a rule.
 const RESERVED: [&str; 20] = [
-    "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
-    "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void",
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
 ];
 
 /// A property name as rules spell it, as apiextensions escapes it (`namespace` is
@@ -510,14 +555,16 @@ pub fn to_val<'a>(value: &'a Json, schema: &Json) -> Box<dyn Val + 'a> {
         Json::Array(items) => {
             let item_schema = schema.get("items").unwrap_or(&Json::Null);
             Box::new(CelList::from(
-                items.iter().map(|i| to_val(i, item_schema)).collect::<Vec<_>>(),
+                items
+                    .iter()
+                    .map(|i| to_val(i, item_schema))
+                    .collect::<Vec<_>>(),
             ))
         }
         Json::Object(fields) => {
             let properties = schema.get("properties").and_then(Json::as_object);
             let additional = schema.get("additionalProperties").filter(|a| a.is_object());
-            let embedded =
-                schema.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true));
+            let embedded = schema.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true));
             let mut map: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> =
                 HashMap::with_capacity(fields.len());
             for (name, field) in fields {
@@ -533,8 +580,7 @@ pub fn to_val<'a>(value: &'a Json, schema: &Json) -> Box<dyn Val + 'a> {
                     }
                 } else if let Some(sub) = additional {
                     map.insert(CelMapKey::from(name.as_str()), to_val(field, sub));
-                } else if embedded && matches!(name.as_str(), "apiVersion" | "kind" | "metadata")
-                {
+                } else if embedded && matches!(name.as_str(), "apiVersion" | "kind" | "metadata") {
                     let val = if name == "metadata" {
                         embedded_metadata(field)
                     } else {

@@ -45,7 +45,10 @@ pub struct NodeRules {
 /// `path` (for problems).
 pub fn node_rules(node: &Json, cardinality: u64, path: &str) -> NodeRules {
     let mut out = NodeRules::default();
-    let Some(entries) = node.get("x-kubernetes-validations").and_then(Json::as_array) else {
+    let Some(entries) = node
+        .get("x-kubernetes-validations")
+        .and_then(Json::as_array)
+    else {
         return out;
     };
     for (i, entry) in entries.iter().enumerate() {
@@ -132,7 +135,14 @@ fn walk(
     }
     if let Some(items) = node.get("items") {
         let c = child_cardinality(node, cardinality);
-        walk(items, c, &format!("{path}.items"), depth + 1, problems, total);
+        walk(
+            items,
+            c,
+            &format!("{path}.items"),
+            depth + 1,
+            problems,
+            total,
+        );
     }
     if let Some(additional) = node.get("additionalProperties").filter(|a| a.is_object()) {
         let c = child_cardinality(node, cardinality);

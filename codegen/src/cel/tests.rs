@@ -23,12 +23,18 @@ fn strings() -> Json {
 
 #[test]
 fn scalars_bind_self() {
-    assert_eq!(run("self > 1", json!({"type": "integer"}), json!(2)), Ok(()));
+    assert_eq!(
+        run("self > 1", json!({"type": "integer"}), json!(2)),
+        Ok(())
+    );
     assert_eq!(
         run("self > 1", json!({"type": "integer"}), json!(1)),
         Err("Invalid value: \"integer\": failed rule: self > 1".into())
     );
-    assert_eq!(run("self == 1.5", json!({"type": "number"}), json!(1.5)), Ok(()));
+    assert_eq!(
+        run("self == 1.5", json!({"type": "number"}), json!(1.5)),
+        Ok(())
+    );
     assert_eq!(run("self.startsWith('a')", strings(), json!("abc")), Ok(()));
     assert_eq!(run("self", json!({"type": "boolean"}), json!(true)), Ok(()));
 }
@@ -80,26 +86,94 @@ fn objects_lists_maps_and_macros() {
         Some(Box::leak(format!("failed rule: {rule}").into_boxed_str()))
     };
     table(&[
-        ("self.minReplicas <= self.replicas", json!({"replicas": 3, "minReplicas": 1}), None),
-        ("self.minReplicas <= self.replicas", json!({"replicas": 1, "minReplicas": 3}), fail("self.minReplicas <= self.replicas")),
+        (
+            "self.minReplicas <= self.replicas",
+            json!({"replicas": 3, "minReplicas": 1}),
+            None,
+        ),
+        (
+            "self.minReplicas <= self.replicas",
+            json!({"replicas": 1, "minReplicas": 3}),
+            fail("self.minReplicas <= self.replicas"),
+        ),
         ("has(self.name)", json!({}), fail("has(self.name)")),
         ("has(self.name)", json!({"name": "a"}), None),
-        ("self.__namespace__ == 'ns'", json!({"namespace": "ns"}), None),
+        (
+            "self.__namespace__ == 'ns'",
+            json!({"namespace": "ns"}),
+            None,
+        ),
         ("self.x__dash__y == 'z'", json!({"x-y": "z"}), None),
-        ("self.tags.all(t, t.size() < 5)", json!({"tags": ["a", "bb"]}), None),
-        ("self.tags.all(t, t.size() < 5)", json!({"tags": ["a", "bbbbbb"]}), fail("self.tags.all(t, t.size() < 5)")),
-        ("self.tags.exists(t, t == 'x')", json!({"tags": ["x"]}), None),
-        ("self.tags.exists_one(t, t == 'x')", json!({"tags": ["x", "x"]}), fail("self.tags.exists_one(t, t == 'x')")),
-        ("self.tags.map(t, t + '!').exists(t, t == 'a!')", json!({"tags": ["a"]}), None),
-        ("self.tags.filter(t, t.startsWith('a')).size() == 2", json!({"tags": ["ab", "ac", "b"]}), None),
-        ("self.labels.all(k, k.startsWith('app'))", json!({"labels": {"app": "x", "appname": "y"}}), None),
-        ("self.labels['app'] == 'x'", json!({"labels": {"app": "x"}}), None),
-        ("'app' in self.labels", json!({"labels": {"app": "x"}}), None),
-        ("self.extra.anything == 1", json!({"extra": {"anything": 1}}), None),
-        ("self.refs.all(r, r.kind != '' || has(r.group))", json!({"refs": [{"kind": "Service"}, {"group": "g", "kind": ""}]}), None),
-        ("self.port == 80 || self.port == 'http'", json!({"port": "http"}), None),
-        ("self.port == 80 || self.port == 'http'", json!({"port": 80}), None),
-        ("self.port == 80 || self.port == 'http'", json!({"port": 81}), fail("self.port == 80 || self.port == 'http'")),
+        (
+            "self.tags.all(t, t.size() < 5)",
+            json!({"tags": ["a", "bb"]}),
+            None,
+        ),
+        (
+            "self.tags.all(t, t.size() < 5)",
+            json!({"tags": ["a", "bbbbbb"]}),
+            fail("self.tags.all(t, t.size() < 5)"),
+        ),
+        (
+            "self.tags.exists(t, t == 'x')",
+            json!({"tags": ["x"]}),
+            None,
+        ),
+        (
+            "self.tags.exists_one(t, t == 'x')",
+            json!({"tags": ["x", "x"]}),
+            fail("self.tags.exists_one(t, t == 'x')"),
+        ),
+        (
+            "self.tags.map(t, t + '!').exists(t, t == 'a!')",
+            json!({"tags": ["a"]}),
+            None,
+        ),
+        (
+            "self.tags.filter(t, t.startsWith('a')).size() == 2",
+            json!({"tags": ["ab", "ac", "b"]}),
+            None,
+        ),
+        (
+            "self.labels.all(k, k.startsWith('app'))",
+            json!({"labels": {"app": "x", "appname": "y"}}),
+            None,
+        ),
+        (
+            "self.labels['app'] == 'x'",
+            json!({"labels": {"app": "x"}}),
+            None,
+        ),
+        (
+            "'app' in self.labels",
+            json!({"labels": {"app": "x"}}),
+            None,
+        ),
+        (
+            "self.extra.anything == 1",
+            json!({"extra": {"anything": 1}}),
+            None,
+        ),
+        (
+            "self.refs.all(r, r.kind != '' || has(r.group))",
+            json!({"refs": [{"kind": "Service"}, {"group": "g", "kind": ""}]}),
+            None,
+        ),
+        (
+            "self.port == 80 || self.port == 'http'",
+            json!({"port": "http"}),
+            None,
+        ),
+        (
+            "self.port == 80 || self.port == 'http'",
+            json!({"port": 80}),
+            None,
+        ),
+        (
+            "self.port == 80 || self.port == 'http'",
+            json!({"port": 81}),
+            fail("self.port == 80 || self.port == 'http'"),
+        ),
         ("size(self.tags) == 2", json!({"tags": ["a", "b"]}), None),
     ]);
 }
@@ -180,7 +254,12 @@ fn message_message_expression_reason_and_field_path() {
     );
     rule.field_path = Some(".replicas".into());
     let program = Program::compile(&rule, &schema, 1).unwrap();
-    match program.evaluate(&json!({"replicas": 0}), &schema, None, &mut Budget::default()) {
+    match program.evaluate(
+        &json!({"replicas": 0}),
+        &schema,
+        None,
+        &mut Budget::default(),
+    ) {
         Outcome::Fail(f) => {
             assert_eq!(f.field_path, "replicas");
             assert_eq!(f.reason, "FieldValueDuplicate");
@@ -195,10 +274,16 @@ fn message_message_expression_reason_and_field_path() {
     labels.field_path = Some(".labels['app']".into());
     let program = Program::compile(&labels, &schema, 1).unwrap();
     assert_eq!(program.rule().field_path.as_deref(), Some(".labels['app']"));
-    assert_eq!(field_path(".labels['app']", &schema), Ok("labels[app]".into()));
+    assert_eq!(
+        field_path(".labels['app']", &schema),
+        Ok("labels[app]".into())
+    );
     let mut bad = Rule::new("true");
     bad.reason = Some("Nope".into());
-    assert_eq!(Program::compile(&bad, &schema, 1).unwrap_err().field, "reason");
+    assert_eq!(
+        Program::compile(&bad, &schema, 1).unwrap_err().field,
+        "reason"
+    );
 }
 
 #[test]
@@ -206,21 +291,42 @@ fn transition_rules() {
     let schema = object();
     let rule = Rule::new("self.replicas >= oldSelf.replicas");
     // Create: no old value, a transition rule is not evaluated.
-    assert_eq!(run_rule(&rule, schema.clone(), json!({"replicas": 1}), None), Ok(()));
     assert_eq!(
-        run_rule(&rule, schema.clone(), json!({"replicas": 1}), Some(json!({"replicas": 2}))),
+        run_rule(&rule, schema.clone(), json!({"replicas": 1}), None),
+        Ok(())
+    );
+    assert_eq!(
+        run_rule(
+            &rule,
+            schema.clone(),
+            json!({"replicas": 1}),
+            Some(json!({"replicas": 2}))
+        ),
         Err("Invalid value: \"object\": failed rule: self.replicas >= oldSelf.replicas".into())
     );
     assert_eq!(
-        run_rule(&rule, schema.clone(), json!({"replicas": 3}), Some(json!({"replicas": 2}))),
+        run_rule(
+            &rule,
+            schema.clone(),
+            json!({"replicas": 3}),
+            Some(json!({"replicas": 2}))
+        ),
         Ok(())
     );
     let mut optional = Rule::new("!oldSelf.hasValue() || self.name == oldSelf.value().name");
     optional.optional_old_self = true;
     optional.message = Some("name is immutable".into());
-    assert_eq!(run_rule(&optional, schema.clone(), json!({"name": "a"}), None), Ok(()));
     assert_eq!(
-        run_rule(&optional, schema.clone(), json!({"name": "a"}), Some(json!({"name": "b"}))),
+        run_rule(&optional, schema.clone(), json!({"name": "a"}), None),
+        Ok(())
+    );
+    assert_eq!(
+        run_rule(
+            &optional,
+            schema.clone(),
+            json!({"name": "a"}),
+            Some(json!({"name": "b"}))
+        ),
         Err("Invalid value: \"object\": name is immutable".into())
     );
 }
@@ -229,26 +335,60 @@ fn transition_rules() {
 fn bad_rules_are_refused_at_compile_time() {
     let schema = object();
     let refused = |rule: &str| Program::compile(&Rule::new(rule), &schema, 1).unwrap_err();
-    assert!(refused("self.replicas >").message.starts_with("compilation failed: ERROR: <input>:1:"));
-    assert!(refused("self.nope == 1").message.contains("undefined field 'nope'"), "{}", refused("self.nope == 1"));
-    assert!(refused("self.replicas == 'x'").message.contains("found no matching overload for '_==_' applied to '(int, string)'"));
-    assert!(refused("nothing == 1").message.contains("undeclared reference to 'nothing'"));
-    assert!(refused("self.name.frobnicate()").message.contains("undeclared reference to 'frobnicate'"));
-    assert_eq!(refused("self.replicas + 1").message, "compilation failed: cel expression must evaluate to a bool");
+    assert!(refused("self.replicas >")
+        .message
+        .starts_with("compilation failed: ERROR: <input>:1:"));
+    assert!(
+        refused("self.nope == 1")
+            .message
+            .contains("undefined field 'nope'"),
+        "{}",
+        refused("self.nope == 1")
+    );
+    assert!(refused("self.replicas == 'x'")
+        .message
+        .contains("found no matching overload for '_==_' applied to '(int, string)'"));
+    assert!(refused("nothing == 1")
+        .message
+        .contains("undeclared reference to 'nothing'"));
+    assert!(refused("self.name.frobnicate()")
+        .message
+        .contains("undeclared reference to 'frobnicate'"));
+    assert_eq!(
+        refused("self.replicas + 1").message,
+        "compilation failed: cel expression must evaluate to a bool"
+    );
     let mut rule = Rule::new("true");
     rule.message_expression = Some("self.replicas".into());
-    assert_eq!(Program::compile(&rule, &schema, 1).unwrap_err().field, "messageExpression");
+    assert_eq!(
+        Program::compile(&rule, &schema, 1).unwrap_err().field,
+        "messageExpression"
+    );
 }
 
 #[test]
 fn unbounded_rules_are_refused_and_bounded_ones_accepted() {
     let unbounded = json!({"type": "array", "items": {"type": "string"}});
-    let e = Program::compile(&Rule::new("self.all(a, self.all(b, a != b || a == b))"), &unbounded, 1)
-        .unwrap_err();
+    let e = Program::compile(
+        &Rule::new("self.all(a, self.all(b, a != b || a == b))"),
+        &unbounded,
+        1,
+    )
+    .unwrap_err();
     assert_eq!(e.field, "rule");
-    assert!(e.message.starts_with("Forbidden: estimated rule cost exceeds budget by factor of"), "{e}");
-    let bounded = json!({"type": "array", "maxItems": 16, "items": {"type": "string", "maxLength": 64}});
-    let program = Program::compile(&Rule::new("self.all(a, self.all(b, a != b || a == b))"), &bounded, 1).unwrap();
+    assert!(
+        e.message
+            .starts_with("Forbidden: estimated rule cost exceeds budget by factor of"),
+        "{e}"
+    );
+    let bounded =
+        json!({"type": "array", "maxItems": 16, "items": {"type": "string", "maxLength": 64}});
+    let program = Program::compile(
+        &Rule::new("self.all(a, self.all(b, a != b || a == b))"),
+        &bounded,
+        1,
+    )
+    .unwrap();
     assert!(program.cost < 10_000, "{}", program.cost);
     // The schema's total: one rule times the items it runs on.
     let many = json!({"type": "array", "items": {
@@ -258,12 +398,18 @@ fn unbounded_rules_are_refused_and_bounded_ones_accepted() {
     }});
     let problems = schema::check_rules(&many);
     assert!(!problems.is_empty());
-    assert!(problems.iter().all(|p| p.message.contains("exceeds budget")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.message.contains("exceeds budget")),
+        "{problems:?}"
+    );
 }
 
 #[test]
 fn the_runtime_budget_stops_evaluation() {
-    let schema = json!({"type": "array", "maxItems": 1000, "items": {"type": "string", "maxLength": 1000}});
+    let schema =
+        json!({"type": "array", "maxItems": 1000, "items": {"type": "string", "maxLength": 1000}});
     let program = Program::compile(&Rule::new("self.all(a, a.contains('x'))"), &schema, 1).unwrap();
     let value = json!(vec!["y".repeat(1000); 1000]);
     let mut budget = Budget { remaining: 1000 };
@@ -287,9 +433,11 @@ fn the_runtime_budget_stops_evaluation() {
 #[test]
 fn escaping_follows_apiextensions() {
     assert_eq!(escape("namespace").as_deref(), Some("__namespace__"));
-    assert_eq!(escape("a-b.c/d").as_deref(), Some("a__dash__b__dot__c__slash__d"));
+    assert_eq!(
+        escape("a-b.c/d").as_deref(),
+        Some("a__dash__b__dot__c__slash__d")
+    );
     assert_eq!(escape("a__b").as_deref(), Some("a__underscores__b"));
     assert_eq!(escape("1a"), None);
     assert_eq!(escape("a b"), None);
 }
-

@@ -267,7 +267,12 @@ fn embedded(fields: &Map<String, Value>, path: &str, causes: &mut Vec<Cause>) {
         }
     };
     for key in ["apiVersion", "kind"] {
-        if fields.get(key).and_then(Value::as_str).unwrap_or("").is_empty() {
+        if fields
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
             causes.push(Cause::new(
                 "FieldValueRequired",
                 child(key),
@@ -303,14 +308,21 @@ pub(super) fn evaluate(
     }
     if let Some(schema) = &node.rule_schema {
         let mut out_of_budget = false;
-        evaluate_node(&node.rules, value, schema, old, budget, |outcome| match outcome {
-            Outcome::Fail(failure) => causes.push(cause(path, failure)),
-            Outcome::OutOfBudget(failure) => {
-                out_of_budget = true;
-                causes.push(cause(path, failure));
-            }
-            Outcome::Pass => {}
-        });
+        evaluate_node(
+            &node.rules,
+            value,
+            schema,
+            old,
+            budget,
+            |outcome| match outcome {
+                Outcome::Fail(failure) => causes.push(cause(path, failure)),
+                Outcome::OutOfBudget(failure) => {
+                    out_of_budget = true;
+                    causes.push(cause(path, failure));
+                }
+                Outcome::Pass => {}
+            },
+        );
         if out_of_budget {
             return false;
         }
@@ -349,7 +361,11 @@ pub(super) fn evaluate(
 
 /// The old item an item of a list corresponds to: by key in a keyed list, by value in a set;
 /// none in an atomic list, as in kube-apiserver.
-fn correlate<'a>(list_type: &Option<ListType>, item: &Value, olds: &'a [Value]) -> Option<&'a Value> {
+fn correlate<'a>(
+    list_type: &Option<ListType>,
+    item: &Value,
+    olds: &'a [Value],
+) -> Option<&'a Value> {
     match list_type {
         Some(ListType::Set) => olds.iter().find(|o| *o == item),
         Some(ListType::Map(keys)) => olds

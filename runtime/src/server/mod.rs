@@ -252,9 +252,12 @@ impl ServerBuilder {
         self.missing_paths
             .extend(crate::schema::paths::missing_paths(&R::MODEL, &schema));
         let validator = Validator::new(schema);
-        self.invalid_rules.extend(validator.rule_problems().iter().map(|p| {
-            format!("{} {}: {p}", R::MODEL.api_version(), R::MODEL.kind)
-        }));
+        self.invalid_rules.extend(
+            validator
+                .rule_problems()
+                .iter()
+                .map(|p| format!("{} {}: {p}", R::MODEL.api_version(), R::MODEL.kind)),
+        );
         self.resources.push(ResourceEntry {
             model: R::MODEL,
             routes: R::ROUTES,

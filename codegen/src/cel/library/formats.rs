@@ -28,7 +28,7 @@ pub(super) fn validate(format: &str, value: &str) -> Vec<String> {
         "dns1123Label" | "dns1123LabelPrefix" => {
             max(63, &mut errors);
             prefixed = value_for(format.ends_with("Prefix"));
-            if !label(prefixed, false) && !(prefixed.is_empty() && format.ends_with("Prefix")) {
+            if !(label(prefixed, false) || prefixed.is_empty() && format.ends_with("Prefix")) {
                 errors.push(DNS1123_LABEL.into());
             }
         }
@@ -93,10 +93,11 @@ pub(super) fn validate(format: &str, value: &str) -> Vec<String> {
             }
         }
         "byte" => {
-            let ok = value.len() % 4 == 0
-                && value.trim_end_matches('=').chars().all(|c| {
-                    c.is_ascii_alphanumeric() || c == '+' || c == '/'
-                });
+            let ok = value.len().is_multiple_of(4)
+                && value
+                    .trim_end_matches('=')
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/');
             if !ok {
                 errors.push("invalid base64".into());
             }

@@ -74,7 +74,9 @@ impl Quantity {
     /// Parses a quantity as Kubernetes writes them: a signed decimal number and a suffix,
     /// binary (`Ki`...`Ei`), decimal (`n`, `u`, `m`, `k`, `M`...`E`) or an exponent (`e3`).
     pub fn parse(text: &str) -> Result<Quantity, String> {
-        let bad = || "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".to_string();
+        let bad = || {
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".to_string()
+        };
         let (negative, rest) = match text.as_bytes().first() {
             Some(b'-') => (true, &text[1..]),
             Some(b'+') => (false, &text[1..]),
@@ -150,7 +152,11 @@ impl Ip {
 impl Cidr {
     /// Parses a CIDR (`10.0.0.0/8`, `fd00::/8`).
     pub fn parse(text: &str) -> Result<Cidr, String> {
-        let err = || format!("network address parse error during conversion from string: invalid CIDR {text:?}");
+        let err = || {
+            format!(
+                "network address parse error during conversion from string: invalid CIDR {text:?}"
+            )
+        };
         let (addr, bits) = text.split_once('/').ok_or_else(err)?;
         let addr = parse_ip(addr).map_err(|_| err())?;
         let bits: u8 = bits.parse().map_err(|_| err())?;
@@ -193,7 +199,9 @@ impl Cidr {
 impl Url {
     /// Parses an absolute URL or an absolute path, as Go's `url.ParseRequestURI`.
     pub fn parse(text: &str) -> Result<Url, String> {
-        let err = || format!("URL parse error during conversion from string: parse {text:?}: invalid URI for request");
+        let err = || {
+            format!("URL parse error during conversion from string: parse {text:?}: invalid URI for request")
+        };
         if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(err());
         }
@@ -207,7 +215,10 @@ impl Url {
             });
         }
         let (scheme, after) = rest.split_once(':').ok_or_else(err)?;
-        let valid_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        let valid_scheme = scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
             && scheme
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
@@ -273,15 +284,13 @@ fn unescape(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -383,7 +392,9 @@ pub(crate) fn call_member(
             }
         };
         return match name {
-            "isInteger" => value(Value::Bool(q.0 % NANO == 0 && i64::try_from(q.0 / NANO).is_ok())),
+            "isInteger" => value(Value::Bool(
+                q.0 % NANO == 0 && i64::try_from(q.0 / NANO).is_ok(),
+            )),
             "asInteger" => {
                 if q.0 % NANO != 0 {
                     return Err("cannot convert value to integer".into());
@@ -395,8 +406,12 @@ pub(crate) fn call_member(
             }
             "asApproximateFloat" => value(Value::Float(q.0 as f64 / NANO as f64)),
             "sign" => value(Value::Int(q.0.signum() as i64)),
-            "add" => value(opaque(Quantity(q.0.checked_add(other()?).ok_or("overflow")?))),
-            "sub" => value(opaque(Quantity(q.0.checked_sub(other()?).ok_or("overflow")?))),
+            "add" => value(opaque(Quantity(
+                q.0.checked_add(other()?).ok_or("overflow")?,
+            ))),
+            "sub" => value(opaque(Quantity(
+                q.0.checked_sub(other()?).ok_or("overflow")?,
+            ))),
             "isGreaterThan" => value(Value::Bool(q.0 > other()?)),
             "isLessThan" => value(Value::Bool(q.0 < other()?)),
             "compareTo" => value(int(q.0.cmp(&other()?))),
