@@ -1,8 +1,9 @@
 //! The CEL rules of real CRDs, through servers of the kinds krest-codegen generates from them
 //! (the goldens of `codegen/tests/generated/`): the Gateway API HTTPRoute (dozens of rules:
 //! macros, `duration`, escaped `namespace`, nested list cardinalities within kube-apiserver's
-//! cost limits) and cert-manager's Issuer. Valid objects are created, invalid ones answered
-//! 422 with the CRD's messages at kube-apiserver's field paths.
+//! cost limits) and cert-manager's Issuer; the Gateway's rules compile in the same server.
+//! Valid objects are created, invalid ones answered 422 with the CRD's messages at
+//! kube-apiserver's field paths.
 
 #![allow(dead_code, missing_docs)]
 
@@ -16,6 +17,9 @@ mod httproutes {
 }
 mod issuers {
     include!("../../codegen/tests/generated/cert-manager.io_issuers/mod.rs");
+}
+mod gateways {
+    include!("../../codegen/tests/generated/gateway.networking.k8s.io_gateways/mod.rs");
 }
 
 const ROUTES: &str = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes";
