@@ -88,7 +88,10 @@ pub fn signature<'a>(
             Ok((resolved(&args[0]), 1, 1))
         }
         ("-_", None) => Ok((args.first().map_or(Ty::Dyn, resolved), 1, 1)),
-        ("_[_]" | "_[?_]", None) if args.len() == 2 => {
+        // `a.?b`: an optional of the field, if `a` has it.
+        ("_?._", None) if args.len() == 2 => Ok((Ty::Optional(Box::new(Ty::Dyn)), 1, arg_size(0))),
+        ("_[?_]", None) if args.len() == 2 => Ok((Ty::Optional(Box::new(Ty::Dyn)), 1, arg_size(0))),
+        ("_[_]", None) if args.len() == 2 => {
             let ty = match resolved(&args[0]) {
                 Ty::List(item) | Ty::Map(item) => *item,
                 Ty::Dyn | Ty::Schema(..) => Ty::Dyn,

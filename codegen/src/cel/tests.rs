@@ -175,6 +175,12 @@ fn objects_lists_maps_and_macros() {
             fail("self.port == 80 || self.port == 'http'"),
         ),
         ("size(self.tags) == 2", json!({"tags": ["a", "b"]}), None),
+        ("self.?name.orValue('none') == 'none'", json!({}), None),
+        (
+            "self.labels[?'app'].hasValue()",
+            json!({"labels": {"app": "x"}}),
+            None,
+        ),
     ]);
 }
 
