@@ -567,8 +567,14 @@ pub fn to_val<'a>(value: &'a Json, schema: &Json) -> Box<dyn Val + 'a> {
             let embedded = schema.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true));
             let mut map: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> =
                 HashMap::with_capacity(fields.len());
+            // The object itself (a CRD's `openAPIV3Schema`): its metadata is open in the
+            // schema, and rules see only its name and generateName, as in kube-apiserver.
+            let root =
+                properties.is_some_and(|p| p.contains_key("apiVersion") && p.contains_key("kind"));
             for (name, field) in fields {
-                if let Some(sub) = properties.and_then(|p| p.get(name)) {
+                if root && name == "metadata" {
+                    map.insert(CelMapKey::from("metadata"), embedded_metadata(field));
+                } else if let Some(sub) = properties.and_then(|p| p.get(name)) {
                     match escape(name) {
                         Some(Cow::Borrowed(_)) => {
                             map.insert(CelMapKey::from(name.as_str()), to_val(field, sub));

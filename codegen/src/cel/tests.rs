@@ -447,3 +447,20 @@ fn escaping_follows_apiextensions() {
     assert_eq!(escape("1a"), None);
     assert_eq!(escape("a b"), None);
 }
+
+#[test]
+fn the_object_s_metadata_is_its_name_and_generate_name() {
+    let schema = json!({"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": {"type": "object"}, "spec": {"type": "object"},
+    }});
+    let object = json!({"apiVersion": "v1", "kind": "K", "metadata": {"name": "a", "labels": {"x": "y"}}, "spec": {}});
+    assert_eq!(
+        run(
+            "self.metadata.name == 'a' && !has(self.metadata.labels)",
+            schema,
+            object
+        ),
+        Ok(())
+    );
+}
