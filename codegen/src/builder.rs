@@ -149,7 +149,11 @@ impl Builder {
         let mut crds = Vec::new();
         for file in self.files()? {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, &e))?;
-            crds.extend(read_crds(&file.display().to_string(), &text)?);
+            for crd in read_crds(&file.display().to_string(), &text)? {
+                // The rules, as kube-apiserver checks them when the CRD is created.
+                crate::cel::crd::check_crd(&crd)?;
+                crds.push(crd);
+            }
         }
         Ok(crds)
     }

@@ -21,6 +21,8 @@
 mod actions;
 #[cfg(feature = "generate")]
 mod builder;
+#[cfg(feature = "cel")]
+pub mod cel;
 mod check;
 #[cfg(feature = "yaml")]
 pub mod crd;

@@ -16,7 +16,7 @@ use syn::{Data, DeriveInput, Ident, LitInt, LitStr, Token};
 const ATTRIBUTES: &str = "`group`, `version`, `kind`, `plural`, `singular`, `namespaced`, \
     `cluster`, `short_names`, `categories`, `verbs`, `status`, `scale`, `subresource`, \
     `printer_column`, `selectable_fields`, `field`, `deprecated`, `storage_version`, `schema`, \
-    `crate`";
+    `rule`, `crate`";
 
 /// Top-level names an extra `field(...)` cannot take: the object's own members.
 const RESERVED_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
@@ -321,7 +321,7 @@ fn parse_one(
     let span = meta.path.span();
     let repeatable = matches!(
         key.as_str(),
-        "subresource" | "printer_column" | "field" | "selectable_fields"
+        "subresource" | "printer_column" | "field" | "selectable_fields" | "rule"
     );
     if !repeatable && !seen.insert(key.clone()) {
         errors.at(span, format!("`{key}` specified more than once"));
@@ -479,6 +479,13 @@ fn parse_one(
         "crate" => {
             raw.krate = Some(string(meta)?.parse()?);
         }
+        // Read, checked and emitted by `rules.rs`.
+        "rule" if meta.input.peek(syn::token::Paren) => {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            content.parse::<proc_macro2::TokenStream>()?;
+        }
+        "rule" => skip_value(meta)?,
         _ => {
             errors.at(
                 span,

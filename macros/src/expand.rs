@@ -11,9 +11,23 @@ use crate::attr::{Failed, Input};
 
 /// Expands `#[derive(Resource)]`: parse, check, emit.
 pub fn derive(input: &DeriveInput) -> TokenStream {
+    let (rules, rule_errors) = crate::rules::rules(input);
     match Input::from_syn(input) {
-        Ok(input) => impl_resource(&input),
-        Err(Failed { errors, partial }) => {
+        Ok(input) => match rule_errors {
+            None => impl_resource(&input, &rules),
+            Some(errors) => {
+                let mut tokens = errors.to_compile_error();
+                tokens.extend(fallback(input));
+                tokens
+            }
+        },
+        Err(Failed {
+            mut errors,
+            partial,
+        }) => {
+            if let Some(more) = rule_errors {
+                errors.combine(more);
+            }
             let mut tokens = errors.to_compile_error();
             if let Some(partial) = partial {
                 tokens.extend(fallback(*partial));
@@ -105,7 +119,7 @@ fn fallback(mut input: Input<'_>) -> TokenStream {
     }
 }
 
-fn impl_resource(input: &Input<'_>) -> TokenStream {
+fn impl_resource(input: &Input<'_>, rules: &[crate::rules::Declared]) -> TokenStream {
     let krate = &input.krate;
     let private = quote!(#krate::__private);
     let codegen = quote!(#private::codegen);
@@ -160,6 +174,16 @@ fn impl_resource(input: &Input<'_>) -> TokenStream {
     let deserialize = deserialize_tokens(input, &object, &status_repr, &status_from);
     let spec_check = quote_spanned!(spec.span()=> __assert_data::<#spec>(););
     let schema_fn = schema_tokens(input, &private);
+    let schema_fn = if rules.is_empty() {
+        schema_fn
+    } else {
+        let adds = crate::rules::tokens(rules, &private);
+        quote! {
+            let mut schema = { #schema_fn };
+            #adds
+            schema
+        }
+    };
 
     let (structure, constructor) = object_tokens(input, &object);
 

@@ -4,6 +4,7 @@
 mod attr;
 mod expand;
 mod paths;
+mod rules;
 mod schema;
 #[cfg(test)]
 mod tests;

@@ -116,7 +116,7 @@ pub fn spec_fields(input: &DeriveInput) -> Option<Vec<String>> {
 }
 
 /// serde's `rename_all` applied to a snake_case field name.
-fn rename(field: &str, rule: &str) -> Option<String> {
+pub(crate) fn rename(field: &str, rule: &str) -> Option<String> {
     let pascal: String = field
         .split('_')
         .map(|word| {

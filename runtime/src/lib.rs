@@ -108,7 +108,7 @@ pub mod __private {
     pub use crate::resource::{serialize_object, Data, ObjectRepr};
     pub use crate::response::HandlerFuture;
     pub use crate::route::{Call, Route};
-    pub use crate::schema::{object_schema, schema_for};
+    pub use crate::schema::{add_rule, object_schema, schema_for};
     pub use krest_codegen as codegen;
     pub use schemars;
     pub use serde;

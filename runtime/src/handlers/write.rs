@@ -184,7 +184,7 @@ pub(crate) fn check_object(
             problems.join(", ")
         )));
     }
-    let causes = entry.validator.validate(&decoded.value);
+    let causes = entry.validator.validate(&decoded.value, old);
     if !causes.is_empty() {
         return Err(Status::invalid(model, name, causes));
     }

@@ -35,6 +35,7 @@
 mod default;
 mod format;
 pub(crate) mod paths;
+mod rules;
 mod structural;
 mod validate;
 
@@ -112,4 +113,43 @@ pub fn object_schema(
         "required": ["spec"],
         "properties": properties,
     })
+}
+
+/// Adds a rule declared with `#[resource(rule ...)]` to `schema` (an object's): to the spec's
+/// `x-kubernetes-validations`, or to its property `field`'s. Called by the derive.
+#[allow(clippy::too_many_arguments)]
+#[doc(hidden)]
+pub fn add_rule(
+    schema: &mut Value,
+    field: Option<&str>,
+    rule: &str,
+    message: Option<&str>,
+    message_expression: Option<&str>,
+    reason: Option<&str>,
+    field_path: Option<&str>,
+    optional_old_self: bool,
+) {
+    let mut target = &mut schema["properties"]["spec"];
+    if let Some(field) = field {
+        target = &mut target["properties"][field];
+    }
+    let mut entry = Map::new();
+    entry.insert("rule".into(), rule.into());
+    for (key, value) in [
+        ("message", message),
+        ("messageExpression", message_expression),
+        ("reason", reason),
+        ("fieldPath", field_path),
+    ] {
+        if let Some(value) = value {
+            entry.insert(key.into(), value.into());
+        }
+    }
+    if optional_old_self {
+        entry.insert("optionalOldSelf".into(), true.into());
+    }
+    match &mut target["x-kubernetes-validations"] {
+        Value::Array(rules) => rules.push(Value::Object(entry)),
+        other => *other = Value::Array(vec![Value::Object(entry)]),
+    }
 }

@@ -20,6 +20,10 @@ const MAX_CAUSES: usize = 64;
 pub struct Validator {
     schema: Value,
     root: Node,
+    /// The rules of the schema that do not compile, or cost too much.
+    problems: Vec<krest_codegen::cel::schema::Problem>,
+    /// Whether the schema has CEL rules (kube-apiserver's CEL validator exists).
+    has_rules: bool,
 }
 
 /// What a node's `type` allows.
@@ -104,6 +108,16 @@ pub(super) struct Node {
     /// Whether any node below (or this one's properties) has a default: defaulting skips the
     /// subtrees that have none.
     pub(super) defaults_below: bool,
+    /// The compiled `x-kubernetes-validations`, and the schema they were compiled for (set by
+    /// [`super::rules::attach`]).
+    pub(super) rules: Vec<krest_codegen::cel::Program>,
+    pub(super) rule_schema: Option<Value>,
+    /// `x-kubernetes-list-type: set` or `map`.
+    pub(super) list_type: Option<super::rules::ListType>,
+    /// `x-kubernetes-embedded-resource`.
+    pub(super) embedded: bool,
+    /// Whether this node or one below has rules, a set or keyed list, or an embedded resource.
+    pub(super) checks_below: bool,
 }
 
 impl Node {
@@ -200,6 +214,11 @@ impl Node {
             one_of: branches("oneOf"),
             not: s.get("not").filter(|n| n.is_object() && deeper).map(child),
             defaults_below,
+            rules: Vec::new(),
+            rule_schema: None,
+            list_type: None,
+            embedded: false,
+            checks_below: false,
         }
     }
 }
@@ -222,8 +241,30 @@ fn compile_pattern(pattern: &str) -> Option<Regex> {
 impl Validator {
     /// Compiles `schema` (already structural).
     pub fn new(schema: Value) -> Validator {
-        let root = Node::compile(&schema, 0);
-        Validator { schema, root }
+        let mut root = Node::compile(&schema, 0);
+        let mut problems = Vec::new();
+        let mut rules = 0;
+        let total = super::rules::attach(
+            &mut root,
+            &schema,
+            1,
+            "openAPIV3Schema",
+            &mut problems,
+            &mut rules,
+        );
+        super::rules::check_total(total, &mut problems);
+        Validator {
+            schema,
+            root,
+            problems,
+            has_rules: rules > 0,
+        }
+    }
+
+    /// The schema's `x-kubernetes-validations` rules that kube-apiserver would refuse: they do
+    /// not compile, or their estimated cost is over its limits.
+    pub fn rule_problems(&self) -> &[krest_codegen::cel::schema::Problem] {
+        &self.problems
     }
 
     /// The schema.
@@ -237,10 +278,34 @@ impl Validator {
         super::default::apply(&self.root, value);
     }
 
-    /// Every violation of the schema in `value`.
-    pub fn validate(&self, value: &Value) -> Vec<Cause> {
+    /// Every violation of the schema in `value`, in kube-apiserver's order: value validations,
+    /// list uniqueness and embedded resources, then (unless a blocking cause came before) the
+    /// CEL rules, with `old` (the stored object, on updates) for transition rules.
+    pub fn validate(&self, value: &Value, old: Option<&Value>) -> Vec<Cause> {
         let mut causes = Vec::new();
         check(&self.root, value, &mut String::new(), &mut causes);
+        if !self.root.checks_below {
+            return causes;
+        }
+        super::rules::structure(&self.root, value, &mut String::new(), &mut causes);
+        if !self.has_rules {
+            return causes;
+        }
+        if super::rules::blocking(&causes) {
+            causes.push(super::rules::not_checked());
+        } else {
+            let mut budget = krest_codegen::cel::Budget::default();
+            // Whether the budget ran out is in the causes.
+            let _ = super::rules::evaluate(
+                &self.root,
+                value,
+                old,
+                &mut String::new(),
+                &mut causes,
+                &mut budget,
+            );
+        }
+        causes.truncate(MAX_CAUSES);
         causes
     }
 }
@@ -588,7 +653,7 @@ mod tests {
         let mut schema = schema;
         super::super::structural(&mut schema);
         Validator::new(schema)
-            .validate(&value)
+            .validate(&value, None)
             .into_iter()
             .map(|c| c.message)
             .collect()

@@ -83,6 +83,10 @@ pub enum BuildError {
     /// schema has no field for.
     #[error("{}", .0.join("\n"))]
     MissingPath(Vec<String>),
+    /// A kind's `x-kubernetes-validations` rule does not compile, or its estimated cost is
+    /// over kube-apiserver's limits (each line: the kind, the rule's place, why).
+    #[error("{}", .0.join("\n"))]
+    InvalidRules(Vec<String>),
 }
 
 /// What a matched route leads to.
@@ -138,6 +142,7 @@ pub struct ServerBuilder {
     resources: Vec<ResourceEntry>,
     /// Paths of the resources' attributes their schemas have no field for.
     missing_paths: Vec<String>,
+    invalid_rules: Vec<String>,
     custom: Vec<(Method, String, CustomHandler)>,
     server_filters: Vec<Filter>,
     group_filters: Vec<(String, Filter)>,
@@ -179,6 +184,7 @@ impl Server {
             store: None,
             resources: Vec::new(),
             missing_paths: Vec::new(),
+            invalid_rules: Vec::new(),
             custom: Vec::new(),
             server_filters: Vec::new(),
             group_filters: Vec::new(),
@@ -264,11 +270,18 @@ impl ServerBuilder {
         let schema = crate::schema::structural_object::<R>();
         self.missing_paths
             .extend(crate::schema::paths::missing_paths(&R::MODEL, &schema));
+        let validator = Validator::new(schema);
+        self.invalid_rules.extend(
+            validator
+                .rule_problems()
+                .iter()
+                .map(|p| format!("{} {}: {p}", R::MODEL.api_version(), R::MODEL.kind)),
+        );
         self.resources.push(ResourceEntry {
             model: R::MODEL,
             routes: R::ROUTES,
             decoder: Decoder::of::<R>(),
-            validator: Validator::new(schema),
+            validator,
             deprecation: R::MODEL
                 .deprecation()
                 .and_then(|text| crate::response::warning_value(&text)),
@@ -424,6 +437,9 @@ impl ServerBuilder {
         self = self.with_builtins();
         if !self.missing_paths.is_empty() {
             return Err(BuildError::MissingPath(self.missing_paths));
+        }
+        if !self.invalid_rules.is_empty() {
+            return Err(BuildError::InvalidRules(self.invalid_rules));
         }
         check_unique(&self.resources)?;
         let namespaces = self

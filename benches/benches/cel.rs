@@ -1,0 +1,161 @@
+//! The cost of CEL validation rules: server time of a create of a Gateway API HTTPRoute (the
+//! CRD's schema with its rules) against the same kind with its rules removed, in process
+//! (`Server::handle`, memory store); and the time to build a server, which compiles the rules.
+//! Both kinds decode the object the same way (a spec of any fields), so the difference is the
+//! rules' evaluation.
+//!
+//! Run with: `cargo bench -p krest-benches --bench cel`
+
+#![allow(missing_docs)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion};
+use http_body_util::{BodyExt, Full};
+use krest::{Body, Resource, Server};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+#[allow(dead_code, clippy::all)]
+mod generated {
+    include!("../../codegen/tests/generated/gateway.networking.k8s.io_httproutes/mod.rs");
+}
+
+/// The HTTPRoute CRD's `v1` schema, rules and all.
+fn with_rules() -> Value {
+    generated::gateway_networking_k8s_io_v1::HTTPRouteSpec::crd_schema()
+}
+
+/// The same schema without its `x-kubernetes-validations`.
+fn without_rules() -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                map.remove("x-kubernetes-validations");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut schema = with_rules();
+    strip(&mut schema);
+    schema
+}
+
+mod ruled {
+    use super::*;
+
+    #[derive(Resource, Clone, Debug, Serialize, Deserialize)]
+    #[resource(group = "ruled.krest.dev", version = "v1", kind = "HTTPRoute", plural = "httproutes", namespaced, status = Value, schema = with_rules)]
+    pub struct RuledSpec {
+        #[serde(flatten)]
+        pub fields: Map<String, Value>,
+    }
+}
+
+mod plain {
+    use super::*;
+
+    #[derive(Resource, Clone, Debug, Serialize, Deserialize)]
+    #[resource(group = "plain.krest.dev", version = "v1", kind = "HTTPRoute", plural = "httproutes", namespaced, status = Value, schema = without_rules)]
+    pub struct PlainSpec {
+        #[serde(flatten)]
+        pub fields: Map<String, Value>,
+    }
+}
+
+use plain::HTTPRoute as Plain;
+use ruled::HTTPRoute as Ruled;
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// An HTTPRoute that most of the CRD's rules look at: three parents, two rules with matches,
+/// filters, backends and timeouts.
+fn route(group: &str, name: &str) -> Value {
+    json!({
+        "apiVersion": format!("{group}/v1"),
+        "kind": "HTTPRoute",
+        "metadata": {"name": name},
+        "spec": {
+            "parentRefs": [
+                {"name": "gw", "sectionName": "http"},
+                {"name": "gw", "sectionName": "https"},
+                {"name": "other", "namespace": "infra"},
+            ],
+            "hostnames": ["app.example.com"],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/api"}}, {"path": {"type": "Exact", "value": "/health"}}],
+                    "filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]}}],
+                    "backendRefs": [{"name": "api", "port": 8080}, {"name": "api-v2", "port": 8080, "weight": 10}],
+                    "timeouts": {"request": "10s", "backendRequest": "5s"},
+                },
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/old"}}],
+                    "filters": [{"type": "RequestRedirect", "requestRedirect": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"}, "statusCode": 301}}],
+                },
+            ],
+        },
+    })
+}
+
+async fn create(server: &Server, group: &str) -> u16 {
+    let name = format!("r-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let body = Bytes::from(serde_json::to_vec(&route(group, &name)).unwrap());
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("/apis/{group}/v1/namespaces/default/httproutes"))
+        .header("content-type", "application/json")
+        .body::<Body>(Full::new(body).map_err(|never| match never {}).boxed())
+        .unwrap();
+    let response = server.handle(request).await;
+    let code = response.status().as_u16();
+    response.into_body().collect().await.unwrap();
+    code
+}
+
+fn creates(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = Server::builder()
+        .resource::<Ruled>()
+        .resource::<Plain>()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("httproute_create");
+    group.measurement_time(Duration::from_secs(8));
+    for (label, api) in [
+        ("with_rules", "ruled.krest.dev"),
+        ("without_rules", "plain.krest.dev"),
+    ] {
+        group.bench_function(label, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        assert_eq!(create(&server, api).await, 201);
+                    }
+                    start.elapsed()
+                })
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("server_build");
+    group.bench_function("httproute_with_rules", |b| {
+        b.iter(|| Server::builder().resource::<Ruled>().build().unwrap())
+    });
+    group.bench_function("httproute_without_rules", |b| {
+        b.iter(|| Server::builder().resource::<Plain>().build().unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, creates);
+criterion_main!(benches);

@@ -1,0 +1,466 @@
+//! Rules compiled and evaluated against values, one table per library and option.
+
+use serde_json::{json, Value as Json};
+
+use super::*;
+
+/// Compiles `rule` on `schema` and evaluates it on `value`: `Ok(())` or the failure's message.
+fn run(rule: &str, schema: Json, value: Json) -> Result<(), String> {
+    run_rule(&Rule::new(rule), schema, value, None)
+}
+
+fn run_rule(rule: &Rule, schema: Json, value: Json, old: Option<Json>) -> Result<(), String> {
+    let program = Program::compile(rule, &schema, 1).map_err(|e| format!("compile: {e}"))?;
+    match program.evaluate(&value, &schema, old.as_ref(), &mut Budget::default()) {
+        Outcome::Pass => Ok(()),
+        Outcome::Fail(f) | Outcome::OutOfBudget(f) => Err(f.message),
+    }
+}
+
+fn strings() -> Json {
+    json!({"type": "string", "maxLength": 64})
+}
+
+#[test]
+fn scalars_bind_self() {
+    assert_eq!(
+        run("self > 1", json!({"type": "integer"}), json!(2)),
+        Ok(())
+    );
+    assert_eq!(
+        run("self > 1", json!({"type": "integer"}), json!(1)),
+        Err("Invalid value: \"integer\": failed rule: self > 1".into())
+    );
+    assert_eq!(
+        run("self == 1.5", json!({"type": "number"}), json!(1.5)),
+        Ok(())
+    );
+    assert_eq!(run("self.startsWith('a')", strings(), json!("abc")), Ok(()));
+    assert_eq!(run("self", json!({"type": "boolean"}), json!(true)), Ok(()));
+}
+
+fn object() -> Json {
+    json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 63},
+            "replicas": {"type": "integer"},
+            "minReplicas": {"type": "integer"},
+            "namespace": {"type": "string", "maxLength": 63},
+            "x-y": {"type": "string", "maxLength": 10},
+            "port": {"x-kubernetes-int-or-string": true},
+            "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 20}},
+            "labels": {"type": "object", "maxProperties": 10, "additionalProperties": {"type": "string", "maxLength": 20}},
+            "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+            "refs": {"type": "array", "maxItems": 8, "items": {
+                "type": "object",
+                "properties": {"kind": {"type": "string", "maxLength": 20}, "group": {"type": "string", "maxLength": 20}},
+            }},
+            "size": {"type": "string", "maxLength": 20},
+            "addr": {"type": "string", "maxLength": 50},
+            "link": {"type": "string", "maxLength": 200},
+            "version": {"type": "string", "maxLength": 20},
+            "timeout": {"type": "string", "maxLength": 20},
+        }
+    })
+}
+
+/// (rule, value, expected): `None` passes, `Some(message)` fails with it.
+fn table(rows: &[(&str, Json, Option<&str>)]) {
+    for (rule, value, expected) in rows {
+        let got = run(rule, object(), value.clone());
+        match expected {
+            None => assert_eq!(got, Ok(()), "{rule} on {value}"),
+            Some(message) => assert_eq!(
+                got,
+                Err(format!("Invalid value: \"object\": {message}")),
+                "{rule} on {value}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn objects_lists_maps_and_macros() {
+    let fail = |rule: &'static str| -> Option<&'static str> {
+        Some(Box::leak(format!("failed rule: {rule}").into_boxed_str()))
+    };
+    table(&[
+        (
+            "self.minReplicas <= self.replicas",
+            json!({"replicas": 3, "minReplicas": 1}),
+            None,
+        ),
+        (
+            "self.minReplicas <= self.replicas",
+            json!({"replicas": 1, "minReplicas": 3}),
+            fail("self.minReplicas <= self.replicas"),
+        ),
+        ("has(self.name)", json!({}), fail("has(self.name)")),
+        ("has(self.name)", json!({"name": "a"}), None),
+        (
+            "self.__namespace__ == 'ns'",
+            json!({"namespace": "ns"}),
+            None,
+        ),
+        ("self.x__dash__y == 'z'", json!({"x-y": "z"}), None),
+        (
+            "self.tags.all(t, t.size() < 5)",
+            json!({"tags": ["a", "bb"]}),
+            None,
+        ),
+        (
+            "self.tags.all(t, t.size() < 5)",
+            json!({"tags": ["a", "bbbbbb"]}),
+            fail("self.tags.all(t, t.size() < 5)"),
+        ),
+        (
+            "self.tags.exists(t, t == 'x')",
+            json!({"tags": ["x"]}),
+            None,
+        ),
+        (
+            "self.tags.exists_one(t, t == 'x')",
+            json!({"tags": ["x", "x"]}),
+            fail("self.tags.exists_one(t, t == 'x')"),
+        ),
+        (
+            "self.tags.map(t, t + '!').exists(t, t == 'a!')",
+            json!({"tags": ["a"]}),
+            None,
+        ),
+        (
+            "self.tags.filter(t, t.startsWith('a')).size() == 2",
+            json!({"tags": ["ab", "ac", "b"]}),
+            None,
+        ),
+        (
+            "self.labels.all(k, k.startsWith('app'))",
+            json!({"labels": {"app": "x", "appname": "y"}}),
+            None,
+        ),
+        (
+            "self.labels['app'] == 'x'",
+            json!({"labels": {"app": "x"}}),
+            None,
+        ),
+        (
+            "'app' in self.labels",
+            json!({"labels": {"app": "x"}}),
+            None,
+        ),
+        (
+            "self.extra.anything == 1",
+            json!({"extra": {"anything": 1}}),
+            None,
+        ),
+        (
+            "self.refs.all(r, r.kind != '' || has(r.group))",
+            json!({"refs": [{"kind": "Service"}, {"group": "g", "kind": ""}]}),
+            None,
+        ),
+        (
+            "self.port == 80 || self.port == 'http'",
+            json!({"port": "http"}),
+            None,
+        ),
+        (
+            "self.port == 80 || self.port == 'http'",
+            json!({"port": 80}),
+            None,
+        ),
+        (
+            "self.port == 80 || self.port == 'http'",
+            json!({"port": 81}),
+            fail("self.port == 80 || self.port == 'http'"),
+        ),
+        ("size(self.tags) == 2", json!({"tags": ["a", "b"]}), None),
+        ("self.?name.orValue('none') == 'none'", json!({}), None),
+        (
+            "self.labels[?'app'].hasValue()",
+            json!({"labels": {"app": "x"}}),
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn kubernetes_libraries() {
+    let ok = |rule: &'static str, value: Json| (rule, value, None);
+    table(&[
+        // strings
+        ok("self.name.lowerAscii() == 'abc'", json!({"name": "ABC"})),
+        ok("self.name.split('-') == ['a', 'b']", json!({"name": "a-b"})),
+        ok("self.tags.join(',') == 'a,b'", json!({"tags": ["a", "b"]})),
+        ok("self.name.replace('a', 'b') == 'bb'", json!({"name": "ab"})),
+        ok("self.name.indexOf('b') == 1 && self.name.substring(1) == 'bc'", json!({"name": "abc"})),
+        ok("self.name.trim() == 'a'", json!({"name": " a "})),
+        // lists
+        ok("self.tags.isSorted() && self.tags.indexOf('b') == 1", json!({"tags": ["a", "b"]})),
+        ok("[1, 2, 3].sum() == 6 && [3, 1].min() == 1 && [3, 1].max() == 3", json!({})),
+        // regex
+        ok("self.name.matches('^[a-z]+$')", json!({"name": "abc"})),
+        ok("self.name.find('[0-9]+') == '12' && self.name.findAll('[0-9]').size() == 3", json!({"name": "a12b3"})),
+        // quantity
+        ok("quantity(self.size).isGreaterThan(quantity('500Mi'))", json!({"size": "1Gi"})),
+        ok("quantity(self.size).compareTo(quantity('1000m')) == 0", json!({"size": "1"})),
+        ok("isQuantity(self.size) == false", json!({"size": "1Gb"})),
+        ok("quantity('1.5k').asInteger() == 1500 && quantity('1.5').isInteger() == false", json!({})),
+        ok("quantity('1Ki').add(quantity('1')).asInteger() == 1025 && quantity('2').sub(1).asInteger() == 1", json!({})),
+        // ip and cidr
+        ok("isIP(self.addr) && ip(self.addr).family() == 4 && ip(self.addr).isLoopback()", json!({"addr": "127.0.0.1"})),
+        ok("ip('fe80::1').isLinkLocalUnicast() && ip('8.8.8.8').isGlobalUnicast()", json!({})),
+        ok("cidr(self.addr).containsIP('10.1.2.3') && cidr(self.addr).prefixLength() == 8", json!({"addr": "10.0.0.0/8"})),
+        ok("cidr('10.0.0.0/8').containsCIDR(cidr('10.1.0.0/16')) && !isCIDR('10.0.0.0/33')", json!({})),
+        ok("!isIP('::ffff:1.2.3.4') && ip.isCanonical('::1')", json!({})),
+        // url
+        ok("isURL(self.link) && url(self.link).getScheme() == 'https' && url(self.link).getHostname() == 'example.com' && url(self.link).getPort() == '8443'", json!({"link": "https://example.com:8443/a?x=1"})),
+        ok("url(self.link).getEscapedPath() == '/a' && url(self.link).getQuery()['x'] == ['1']", json!({"link": "https://example.com/a?x=1"})),
+        ok("!isURL('not a url')", json!({})),
+        // semver
+        ok("isSemver(self.version) && semver(self.version).major() == 1 && semver(self.version).isGreaterThan(semver('1.2.3-rc.1'))", json!({"version": "1.2.3"})),
+        ok("!isSemver('v1.2')", json!({})),
+        // format
+        ok("!format.dns1123Label().validate(self.name).hasValue()", json!({"name": "my-name"})),
+        ok("format.dns1123Label().validate(self.name).hasValue()", json!({"name": "My_Name"})),
+        ok("format.dns1123Subdomain().validate('example.com') == optional.none()", json!({})),
+        // duration
+        ok("duration(self.timeout) > duration('1s') && duration('1h') == duration('60m')", json!({"timeout": "1500ms"})),
+    ]);
+}
+
+#[test]
+fn message_message_expression_reason_and_field_path() {
+    let schema = object();
+    let mut rule = Rule::new("self.replicas > 0");
+    rule.message = Some("replicas must be positive".into());
+    assert_eq!(
+        run_rule(&rule, schema.clone(), json!({"replicas": 0}), None),
+        Err("Invalid value: \"object\": replicas must be positive".into())
+    );
+    rule.message_expression = Some("'replicas is ' + string(self.replicas)".into());
+    assert_eq!(
+        run_rule(&rule, schema.clone(), json!({"replicas": -1}), None),
+        Err("Invalid value: \"object\": replicas is -1".into())
+    );
+    rule.reason = Some("FieldValueForbidden".into());
+    assert_eq!(
+        run_rule(&rule, schema.clone(), json!({"replicas": -1}), None),
+        Err("Forbidden: replicas is -1".into())
+    );
+    rule.reason = Some("FieldValueRequired".into());
+    assert_eq!(
+        run_rule(&rule, schema.clone(), json!({"replicas": -1}), None),
+        Err("Required value: replicas is -1".into())
+    );
+    rule.reason = Some("FieldValueDuplicate".into());
+    assert_eq!(
+        run_rule(&rule, schema.clone(), json!({"replicas": -1}), None),
+        Err("Duplicate value: \"object\"".into())
+    );
+    rule.field_path = Some(".replicas".into());
+    let program = Program::compile(&rule, &schema, 1).unwrap();
+    match program.evaluate(
+        &json!({"replicas": 0}),
+        &schema,
+        None,
+        &mut Budget::default(),
+    ) {
+        Outcome::Fail(f) => {
+            assert_eq!(f.field_path, "replicas");
+            assert_eq!(f.reason, "FieldValueDuplicate");
+        }
+        other => panic!("{other:?}"),
+    }
+    rule.field_path = Some(".nothing".into());
+    let e = Program::compile(&rule, &schema, 1).unwrap_err();
+    assert_eq!(e.field, "fieldPath");
+    assert!(e.message.contains("does not refer to a valid field"), "{e}");
+    let mut labels = Rule::new("true");
+    labels.field_path = Some(".labels['app']".into());
+    let program = Program::compile(&labels, &schema, 1).unwrap();
+    assert_eq!(program.rule().field_path.as_deref(), Some(".labels['app']"));
+    assert_eq!(
+        field_path(".labels['app']", &schema),
+        Ok("labels[app]".into())
+    );
+    let mut bad = Rule::new("true");
+    bad.reason = Some("Nope".into());
+    assert_eq!(
+        Program::compile(&bad, &schema, 1).unwrap_err().field,
+        "reason"
+    );
+}
+
+#[test]
+fn transition_rules() {
+    let schema = object();
+    let rule = Rule::new("self.replicas >= oldSelf.replicas");
+    // Create: no old value, a transition rule is not evaluated.
+    assert_eq!(
+        run_rule(&rule, schema.clone(), json!({"replicas": 1}), None),
+        Ok(())
+    );
+    assert_eq!(
+        run_rule(
+            &rule,
+            schema.clone(),
+            json!({"replicas": 1}),
+            Some(json!({"replicas": 2}))
+        ),
+        Err("Invalid value: \"object\": failed rule: self.replicas >= oldSelf.replicas".into())
+    );
+    assert_eq!(
+        run_rule(
+            &rule,
+            schema.clone(),
+            json!({"replicas": 3}),
+            Some(json!({"replicas": 2}))
+        ),
+        Ok(())
+    );
+    let mut optional = Rule::new("!oldSelf.hasValue() || self.name == oldSelf.value().name");
+    optional.optional_old_self = true;
+    optional.message = Some("name is immutable".into());
+    assert_eq!(
+        run_rule(&optional, schema.clone(), json!({"name": "a"}), None),
+        Ok(())
+    );
+    assert_eq!(
+        run_rule(
+            &optional,
+            schema.clone(),
+            json!({"name": "a"}),
+            Some(json!({"name": "b"}))
+        ),
+        Err("Invalid value: \"object\": name is immutable".into())
+    );
+}
+
+#[test]
+fn bad_rules_are_refused_at_compile_time() {
+    let schema = object();
+    let refused = |rule: &str| Program::compile(&Rule::new(rule), &schema, 1).unwrap_err();
+    assert!(refused("self.replicas >")
+        .message
+        .starts_with("compilation failed: ERROR: <input>:1:"));
+    assert!(
+        refused("self.nope == 1")
+            .message
+            .contains("undefined field 'nope'"),
+        "{}",
+        refused("self.nope == 1")
+    );
+    assert!(refused("self.replicas == 'x'")
+        .message
+        .contains("found no matching overload for '_==_' applied to '(int, string)'"));
+    assert!(refused("nothing == 1")
+        .message
+        .contains("undeclared reference to 'nothing'"));
+    assert!(refused("self.name.frobnicate()")
+        .message
+        .contains("undeclared reference to 'frobnicate'"));
+    assert_eq!(
+        refused("self.replicas + 1").message,
+        "compilation failed: cel expression must evaluate to a bool"
+    );
+    let mut rule = Rule::new("true");
+    rule.message_expression = Some("self.replicas".into());
+    assert_eq!(
+        Program::compile(&rule, &schema, 1).unwrap_err().field,
+        "messageExpression"
+    );
+}
+
+#[test]
+fn unbounded_rules_are_refused_and_bounded_ones_accepted() {
+    let unbounded = json!({"type": "array", "items": {"type": "string"}});
+    let e = Program::compile(
+        &Rule::new("self.all(a, self.all(b, a != b || a == b))"),
+        &unbounded,
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(e.field, "rule");
+    assert!(
+        e.message
+            .starts_with("Forbidden: estimated rule cost exceeds budget by factor of"),
+        "{e}"
+    );
+    let bounded =
+        json!({"type": "array", "maxItems": 16, "items": {"type": "string", "maxLength": 64}});
+    let program = Program::compile(
+        &Rule::new("self.all(a, self.all(b, a != b || a == b))"),
+        &bounded,
+        1,
+    )
+    .unwrap();
+    assert!(program.cost < 10_000, "{}", program.cost);
+    // The schema's total: one rule times the items it runs on.
+    let many = json!({"type": "array", "items": {
+        "type": "object",
+        "properties": {"s": {"type": "string"}},
+        "x-kubernetes-validations": [{"rule": "self.s.matches('^a+$')"}],
+    }});
+    let problems = schema::check_rules(&many);
+    assert!(!problems.is_empty());
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.message.contains("exceeds budget")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn the_runtime_budget_stops_evaluation() {
+    let schema =
+        json!({"type": "array", "maxItems": 1000, "items": {"type": "string", "maxLength": 1000}});
+    let program = Program::compile(&Rule::new("self.all(a, a.contains('x'))"), &schema, 1).unwrap();
+    let value = json!(vec!["y".repeat(1000); 1000]);
+    let mut budget = Budget { remaining: 1000 };
+    match program.evaluate(&value, &schema, None, &mut budget) {
+        Outcome::OutOfBudget(f) => assert!(
+            f.message.contains("running out of cost budget"),
+            "{}",
+            f.message
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Small actual values cost little, whatever the bounds.
+    let mut budget = Budget { remaining: 1000 };
+    assert_eq!(
+        program.evaluate(&json!(["x"]), &schema, None, &mut budget),
+        Outcome::Pass
+    );
+    assert!(budget.remaining > 900);
+}
+
+#[test]
+fn escaping_follows_apiextensions() {
+    assert_eq!(escape("namespace").as_deref(), Some("__namespace__"));
+    assert_eq!(
+        escape("a-b.c/d").as_deref(),
+        Some("a__dash__b__dot__c__slash__d")
+    );
+    assert_eq!(escape("a__b").as_deref(), Some("a__underscores__b"));
+    assert_eq!(escape("1a"), None);
+    assert_eq!(escape("a b"), None);
+}
+
+#[test]
+fn the_object_s_metadata_is_its_name_and_generate_name() {
+    let schema = json!({"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": {"type": "object"}, "spec": {"type": "object"},
+    }});
+    let object = json!({"apiVersion": "v1", "kind": "K", "metadata": {"name": "a", "labels": {"x": "y"}}, "spec": {}});
+    assert_eq!(
+        run(
+            "self.metadata.name == 'a' && !has(self.metadata.labels)",
+            schema,
+            object
+        ),
+        Ok(())
+    );
+}
