@@ -42,6 +42,7 @@ mod encode;
 pub mod flags;
 pub mod handlers;
 mod json;
+pub mod jsonpath;
 pub mod logging;
 mod metrics;
 mod negotiate;

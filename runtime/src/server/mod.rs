@@ -243,6 +243,7 @@ impl ServerBuilder {
     /// Serves the resource `R` with its generated route table.
     pub fn resource<R: Resource>(mut self) -> Self {
         let schema = crate::schema::structural_object::<R>();
+        crate::table::compile(&R::MODEL);
         self.missing_paths
             .extend(crate::schema::paths::missing_paths(&R::MODEL, &schema));
         self.resources.push(ResourceEntry {
