@@ -393,9 +393,29 @@ fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -
     if let Some((conversion, cp)) = spec.get(&sp, "conversion")? {
         if let Some(strategy) = conversion.optional_string(&cp, "strategy")? {
             let path = join(&cp, "strategy");
-            match strategy.as_str() {
-                "None" => {}
-                "Webhook" => {
+            let webhook = conversion.get(&cp, "webhook")?;
+            match (strategy.as_str(), &webhook) {
+                ("None", None) => {}
+                ("None", Some((node, wp))) => {
+                    return Err(node.error(
+                        wp,
+                        "`webhook` should not be set when `strategy` is not `Webhook`",
+                    ))
+                }
+                ("Webhook", None) => {
+                    return Err(conversion.error(
+                        &join(&cp, "webhook"),
+                        "`webhook` is required when `strategy` is `Webhook`",
+                    ))
+                }
+                ("Webhook", Some((node, wp))) => {
+                    let versions = node.strings(wp, "conversionReviewVersions")?;
+                    if !versions.iter().any(|v| v == "v1" || v == "v1beta1") {
+                        return Err(node.error(
+                            &join(wp, "conversionReviewVersions"),
+                            "`conversionReviewVersions` must include at least one of `v1`, `v1beta1`",
+                        ));
+                    }
                     webhook_conversion = true;
                     warnings.push(Error::new(
                         file,
@@ -404,7 +424,7 @@ fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -
                         "conversion strategy `Webhook`: krest calls no webhook; it serves every served version from the stored object with its `apiVersion` changed, as `strategy: None` does, so fields that differ between versions are not converted",
                     ));
                 }
-                other => {
+                (other, _) => {
                     return Err(Error::new(
                         file,
                         find_line(document, &path),

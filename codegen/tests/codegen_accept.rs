@@ -144,6 +144,20 @@ fn what_kube_apiserver_refuses_is_refused_with_its_reason() {
         refusal(&crd("kind: Widget, plural: widgets", "").replace("  scope:", "  conversion: {strategy: Magic}\n  scope:")),
         "bad.yaml:6: spec.conversion.strategy: conversion strategy `Magic` is not one of `None`, `Webhook`"
     );
+    let webhook = |config: &str| {
+        crd("kind: Widget, plural: widgets", "").replace(
+            "  scope:",
+            &format!("  conversion:\n    strategy: Webhook\n{config}  scope:"),
+        )
+    };
+    assert_eq!(
+        refusal(&webhook("")),
+        "bad.yaml:7: spec.conversion.webhook: `webhook` is required when `strategy` is `Webhook`"
+    );
+    assert_eq!(
+        refusal(&webhook("    webhook: {conversionReviewVersions: [v2]}\n")),
+        "bad.yaml:8: spec.conversion.webhook.conversionReviewVersions: `conversionReviewVersions` must include at least one of `v1`, `v1beta1`"
+    );
     let selectable = "      selectableFields:\n        - jsonPath: .metadata.labels\n";
     assert_eq!(
         refusal(&crd("kind: Widget, plural: widgets", selectable)),

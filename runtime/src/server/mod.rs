@@ -244,8 +244,11 @@ impl ServerBuilder {
     pub fn resource<R: Resource>(mut self) -> Self {
         let schema = crate::schema::structural_object::<R>();
         crate::table::compile(&R::MODEL);
-        self.missing_paths
-            .extend(crate::schema::paths::missing_paths(&R::MODEL, &schema));
+        let (missing, columns) = crate::schema::paths::missing_paths(&R::MODEL, &schema);
+        self.missing_paths.extend(missing);
+        for column in columns {
+            tracing::warn!("{column} (kube-apiserver serves the column empty, and so does krest)");
+        }
         self.resources.push(ResourceEntry {
             model: R::MODEL,
             routes: R::ROUTES,
