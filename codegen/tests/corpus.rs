@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use krest_codegen::render::render_module;
 use krest_codegen::schema::build_modules;
-use krest_codegen::{actions, read_crds, ActionVerb, Builder, Crd};
+use krest_codegen::{actions, ActionVerb, Builder, Crd};
 
 fn crds_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crds")
