@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::crd::{read_crds, Crd};
+use crate::crd::{read_crds, read_crds_keep_going, Crd};
 use crate::diff::{Api, Baseline, Report};
 use crate::error::{Error, Result};
 use crate::render::{render_index, render_module};
@@ -51,6 +51,7 @@ pub struct Builder {
     rerun_if_changed: bool,
     baseline: Option<PathBuf>,
     allowed: Vec<String>,
+    keep_going: bool,
 }
 
 /// What [`Builder::generate`] did.
@@ -60,6 +61,22 @@ pub struct Generated {
     pub files: Vec<PathBuf>,
     /// The files whose text changed (and so were written).
     pub written: Vec<PathBuf>,
+    /// What kube-apiserver accepts but krest has an opinion on (see [`Crd::warnings`]).
+    pub warnings: Vec<Error>,
+    /// With [`Builder::keep_going`]: each CustomResourceDefinition left out, and why.
+    pub refused: Vec<Error>,
+}
+
+/// The CRDs of a [`Builder`]'s schemas that generate, with what was said of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Read {
+    /// The CRDs that generate, in file-name order.
+    pub crds: Vec<Crd>,
+    /// Their warnings.
+    pub warnings: Vec<Error>,
+    /// With [`Builder::keep_going`], the CRDs (or whole files) left out, each with its error;
+    /// without it, always empty (reading fails at the first).
+    pub refused: Vec<Error>,
 }
 
 impl Builder {
@@ -72,7 +89,18 @@ impl Builder {
             rerun_if_changed: std::env::var_os("OUT_DIR").is_some(),
             baseline: None,
             allowed: Vec::new(),
+            keep_going: false,
         }
+    }
+
+    /// Goes on past a CustomResourceDefinition that krest refuses (kube-apiserver would refuse
+    /// it, or krest cannot serve it): the others generate, and [`Generated::refused`] lists
+    /// each left out with its file, line, field and reason (a build script prints them as
+    /// `cargo:warning`). Off by default: the first refusal is the error.
+    #[must_use]
+    pub fn keep_going(mut self, keep_going: bool) -> Builder {
+        self.keep_going = keep_going;
+        self
     }
 
     /// Adds a directory of CRD YAML files, or one file.
@@ -89,7 +117,8 @@ impl Builder {
         self
     }
 
-    /// Whether to print `cargo:rerun-if-changed` lines (by default, only in build scripts).
+    /// Whether to print `cargo:rerun-if-changed` lines, and each warning and refusal as a
+    /// `cargo:warning` (by default, only in build scripts).
     #[must_use]
     pub fn rerun_if_changed(mut self, print: bool) -> Builder {
         self.rerun_if_changed = print;
@@ -144,18 +173,65 @@ impl Builder {
         baseline.check(&Api::from_crds(crds)).map(Some)
     }
 
-    /// Reads every CRD of the schema paths, in file-name order.
+    /// Reads every CRD of the schema paths, in file-name order (with
+    /// [`keep_going`](Builder::keep_going), those that generate).
     pub fn read(&self) -> Result<Vec<Crd>> {
+        Ok(self.read_all()?.crds)
+    }
+
+    /// Reads every CRD of the schema paths, in file-name order, with their warnings and, with
+    /// [`keep_going`](Builder::keep_going), the CRDs left out. A CRD is left out (without
+    /// `keep_going`, is the error) when kube-apiserver would refuse it, when its names conflict
+    /// with an earlier CRD of its group (kube-apiserver's naming controller would not establish
+    /// it, [`crate::naming`]), or when krest cannot generate its types.
+    pub fn read_all(&self) -> Result<Read> {
         let mut crds = Vec::new();
+        let mut refused = Vec::new();
         for file in self.files()? {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, &e))?;
-            for crd in read_crds(&file.display().to_string(), &text)? {
+            let name = file.display().to_string();
+            let (read, errors) = if self.keep_going {
+                read_crds_keep_going(&name, &text)
+            } else {
+                (read_crds(&name, &text)?, Vec::new())
+            };
+            refused.extend(errors);
+            for crd in read {
                 // The rules, as kube-apiserver checks them when the CRD is created.
-                crate::cel::crd::check_crd(&crd)?;
-                crds.push(crd);
+                match crate::cel::crd::check_crd(&crd) {
+                    Ok(()) => crds.push(crd),
+                    Err(e) if self.keep_going => refused.push(e),
+                    Err(e) => return Err(e),
+                }
             }
         }
-        Ok(crds)
+        let (crds, conflicts) = crate::naming::establish(crds);
+        if let Some(first) = conflicts.first().filter(|_| !self.keep_going) {
+            return Err(first.clone());
+        }
+        refused.extend(conflicts);
+        let mut generating = Vec::with_capacity(crds.len());
+        for crd in crds {
+            // Each CRD's types alone, so that one that cannot generate is left out by itself
+            // (without `keep_going`, rendering reports the first).
+            match self
+                .keep_going
+                .then(|| build_modules(std::slice::from_ref(&crd)))
+            {
+                Some(Err(e)) => refused.push(e),
+                _ => generating.push(crd),
+            }
+        }
+        refused.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        let warnings = generating
+            .iter()
+            .flat_map(|c| c.warnings.iter().cloned())
+            .collect();
+        Ok(Read {
+            crds: generating,
+            warnings,
+            refused,
+        })
     }
 
     /// Renders every group-version: `(file name, source)`, the index last.
@@ -212,9 +288,22 @@ impl Builder {
                 println!("cargo:rerun-if-changed={}", baseline.display());
             }
         }
-        let crds = self.read()?;
+        let read = self.read_all()?;
+        if self.rerun_if_changed {
+            for problem in &read.warnings {
+                println!("cargo:warning=krest: warning: {problem}");
+            }
+            for problem in &read.refused {
+                println!("cargo:warning=krest: left out: {problem}");
+            }
+        }
+        let crds = read.crds;
         self.check_crds(&crds)?;
-        let mut generated = Generated::default();
+        let mut generated = Generated {
+            warnings: read.warnings,
+            refused: read.refused,
+            ..Generated::default()
+        };
         for (name, source) in self.render_crds(&crds)? {
             let path = out_dir.join(&name);
             if write_file_if_changed(&path, &source)? {

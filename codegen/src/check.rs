@@ -35,6 +35,20 @@ pub enum Field {
     StorageVersion,
 }
 
+/// How serious a [`Problem`] is, judged against kube-apiserver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// kube-apiserver refuses such a CustomResourceDefinition (its CRD validation,
+    /// `apiextensions-apiserver/pkg/apis/apiextensions/validation`): the message gives its reason.
+    Refused,
+    /// kube-apiserver accepts it, but krest cannot serve it as written; the message says what to
+    /// change.
+    Unsupported,
+    /// kube-apiserver accepts it and krest serves it: an opinion of krest's, reported as a
+    /// warning (a short name equal to the singular, a printer column named twice).
+    Warning,
+}
+
 /// One thing wrong with a model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -42,91 +56,160 @@ pub struct Problem {
     pub field: Field,
     /// What is wrong, lower case, naming the attribute in backticks.
     pub message: String,
+    /// Whether it stops generation (`Refused`, `Unsupported`) or is a warning.
+    pub severity: Severity,
 }
 
-/// Every problem with `model`; empty when it is valid.
+impl Problem {
+    /// Whether generation stops on it (anything but a [`Severity::Warning`]).
+    pub fn is_error(&self) -> bool {
+        self.severity != Severity::Warning
+    }
+}
+
+/// Why kube-apiserver refuses a name that is not a DNS-1035 label (`IsDNS1035Label`), in
+/// krest's words.
+fn dns_1035_reason(name: &str) -> &'static str {
+    if name.len() > 63 {
+        "must be at most 63 characters (a DNS-1035 label)"
+    } else {
+        "must be a lower-case DNS-1035 label (a-z, 0-9 and `-`, starting with a letter and \
+         ending with a letter or digit)"
+    }
+}
+
+/// Every problem with `model`, errors and warnings (see [`Severity`]); empty when it is valid.
+///
+/// The rules are kube-apiserver's CRD validation and its naming controller: what it refuses is
+/// [`Severity::Refused`] with its reason, what it accepts but krest cannot serve is
+/// [`Severity::Unsupported`], and krest's stricter opinions are [`Severity::Warning`]s.
 pub fn check(model: &ResourceModel) -> Vec<Problem> {
+    use Severity::{Refused, Unsupported, Warning};
     let mut problems = Vec::new();
-    let mut bad = |field, message: String| problems.push(Problem { field, message });
+    let mut bad = |field, severity, message: String| {
+        problems.push(Problem {
+            field,
+            message,
+            severity,
+        })
+    };
 
     if !model.group.is_empty() && !is_dns_subdomain(&model.group) {
         bad(
             Field::Group,
+            Refused,
             format!(
                 "`group` must be a lower-case DNS subdomain such as `example.com`, found `{}`",
                 model.group
             ),
         );
     }
-    if !is_kube_version(&model.version) {
+    if !is_dns_1035_label(&model.version) {
         bad(
             Field::Version,
+            Refused,
             format!(
-                "`version` must look like `v1`, `v1beta2` or `v2alpha1`, found `{}`",
+                "`version` {} such as `v1` or `v1beta2`, found `{}`",
+                dns_1035_reason(&model.version),
+                model.version
+            ),
+        );
+    } else if !is_kube_version(&model.version) {
+        bad(
+            Field::Version,
+            Warning,
+            format!(
+                "version `{}` does not look like `v1`, `v1beta2` or `v2alpha1`: discovery lists \
+                 it after every version that does, alphabetically",
                 model.version
             ),
         );
     }
-    if !is_kind(&model.kind) {
+    if !is_dns_1035_label(&model.kind.to_ascii_lowercase()) {
         bad(
             Field::Kind,
+            Refused,
             format!(
-                "`kind` must be an upper-camel-case identifier such as `Widget`, found `{}`",
+                "`kind` may have mixed case, but otherwise {}, found `{}`",
+                dns_1035_reason(&model.kind),
+                model.kind
+            ),
+        );
+    } else if !is_kind(&model.kind) {
+        bad(
+            Field::Kind,
+            Unsupported,
+            format!(
+                "`kind` must be an upper-camel-case identifier such as `Widget`, found `{}`: \
+                 krest names Rust types after it",
                 model.kind
             ),
         );
     }
-    if !is_dns_label(&model.plural) {
+    if !is_dns_1035_label(&model.plural) {
         bad(
             Field::Plural,
+            Refused,
             format!(
-                "`plural` must be a lower-case DNS label (a-z, 0-9, `-`), found `{}`",
+                "`plural` {}, found `{}`",
+                dns_1035_reason(&model.plural),
                 model.plural
             ),
         );
     }
-    if !is_dns_label(&model.singular) {
+    if !is_dns_1035_label(&model.singular) {
         bad(
             Field::Singular,
+            Refused,
             format!(
-                "`singular` must be a lower-case DNS label (a-z, 0-9, `-`), found `{}`",
+                "`singular` {}, found `{}`",
+                dns_1035_reason(&model.singular),
                 model.singular
             ),
         );
     }
     for (i, name) in model.short_names.iter().enumerate() {
-        if !is_dns_label(name) {
+        if !is_dns_1035_label(name) {
             bad(
                 Field::ShortName(i),
-                format!("short name `{name}` must be a lower-case DNS label"),
+                Refused,
+                format!("short name `{name}` {}", dns_1035_reason(name)),
             );
         } else if model.short_names[..i].contains(name) {
             bad(
                 Field::ShortName(i),
+                Warning,
                 format!("short name `{name}` is listed twice"),
             );
         } else if **name == *model.plural || **name == *model.singular {
             bad(
                 Field::ShortName(i),
+                Warning,
                 format!("short name `{name}` repeats the plural or singular name"),
             );
         }
     }
     for (i, name) in model.categories.iter().enumerate() {
-        if !is_dns_label(name) {
+        if !is_dns_1035_label(name) {
             bad(
                 Field::Category(i),
-                format!("category `{name}` must be a lower-case DNS label"),
+                Refused,
+                format!("category `{name}` {}", dns_1035_reason(name)),
             );
         } else if model.categories[..i].contains(name) {
             bad(
                 Field::Category(i),
+                Warning,
                 format!("category `{name}` is listed twice"),
             );
         }
     }
     if model.verbs.bits() == 0 {
-        bad(Field::Verbs, "`verbs` must name at least one verb".into());
+        bad(
+            Field::Verbs,
+            Unsupported,
+            "`verbs` must name at least one verb".into(),
+        );
     }
     // kube-apiserver's Patcher is a Getter and an Updater: PATCH reads, patches and updates.
     if model.verbs.contains(Verb::Patch)
@@ -134,6 +217,7 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
     {
         bad(
             Field::Verbs,
+            Unsupported,
             "verb `patch` needs `get` and `update`: a patch reads the object and updates it".into(),
         );
     }
@@ -141,12 +225,16 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
         if !model.status {
             bad(
                 Field::Scale,
-                "`scale` needs a `status` subresource: add `status = YourStatusType`".into(),
+                Unsupported,
+                "`scale` needs a `status` subresource: add `status = YourStatusType` (in a CRD, \
+                 `subresources.status: {}`)"
+                    .into(),
             );
         }
         if !scale.spec_replicas_path.starts_with(".spec.") {
             bad(
                 Field::Scale,
+                Refused,
                 format!(
                     "`spec_replicas` must be a path under `.spec`, found `{}`",
                     scale.spec_replicas_path
@@ -156,6 +244,7 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
         if !scale.status_replicas_path.starts_with(".status.") {
             bad(
                 Field::Scale,
+                Refused,
                 format!(
                     "`status_replicas` must be a path under `.status`, found `{}`",
                     scale.status_replicas_path
@@ -163,9 +252,10 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
             );
         }
         if let Some(path) = &scale.label_selector_path {
-            if !path.starts_with(".spec.") && !path.starts_with(".status.") {
+            if !path.is_empty() && !path.starts_with(".spec.") && !path.starts_with(".status.") {
                 bad(
                     Field::Scale,
+                    Refused,
                     format!(
                         "`label_selector` must be a path under `.spec` or `.status`, found `{path}`"
                     ),
@@ -178,22 +268,26 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
         if !is_dns_label(name) {
             bad(
                 Field::Connect(i),
+                Unsupported,
                 format!("subresource name `{name}` must be a lower-case DNS label"),
             );
         } else if name == "status" || name == "scale" {
             bad(
                 Field::Connect(i),
+                Unsupported,
                 format!("subresource `{name}` is built in: use the `{name}` attribute"),
             );
         } else if model.connect[..i].iter().any(|c| c.name == *name) {
             bad(
                 Field::Connect(i),
+                Unsupported,
                 format!("subresource `{name}` is declared twice"),
             );
         }
         if connect.methods.is_empty() {
             bad(
                 Field::Connect(i),
+                Unsupported,
                 format!("subresource `{name}` must answer at least one method"),
             );
         }
@@ -201,6 +295,7 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
             if connect.methods[..j].contains(m) {
                 bad(
                     Field::Connect(i),
+                    Unsupported,
                     format!("subresource `{name}` lists method `{m}` twice"),
                 );
             }
@@ -210,12 +305,14 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
         if column.name.is_empty() {
             bad(
                 Field::PrinterColumn(i),
+                Refused,
                 "printer column `name` must not be empty".into(),
             );
         }
         if !PRINTER_COLUMN_TYPES.contains(&&*column.type_) {
             bad(
                 Field::PrinterColumn(i),
+                Refused,
                 format!(
                     "printer column type `{}` is not one of {}",
                     column.type_,
@@ -223,9 +320,21 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
                 ),
             );
         }
+        if !column.format.is_empty() && !PRINTER_COLUMN_FORMATS.contains(&&*column.format) {
+            bad(
+                Field::PrinterColumn(i),
+                Refused,
+                format!(
+                    "printer column format `{}` is not one of {}",
+                    column.format,
+                    PRINTER_COLUMN_FORMATS.map(|t| format!("`{t}`")).join(", ")
+                ),
+            );
+        }
         if !column.json_path.starts_with('.') {
             bad(
                 Field::PrinterColumn(i),
+                Refused,
                 format!(
                     "printer column `json_path` must start with `.`, found `{}`",
                     column.json_path
@@ -238,13 +347,19 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
         {
             bad(
                 Field::PrinterColumn(i),
-                format!("printer column `{}` is declared twice", column.name),
+                Warning,
+                format!(
+                    "printer column `{}` is declared twice: tables carry both columns, as \
+                     kube-apiserver serves them",
+                    column.name
+                ),
             );
         }
     }
     if model.selectable_fields.len() > MAX_SELECTABLE_FIELDS {
         bad(
             Field::SelectableField(MAX_SELECTABLE_FIELDS),
+            Refused,
             format!(
                 "at most {MAX_SELECTABLE_FIELDS} selectable fields are allowed, found {}",
                 model.selectable_fields.len()
@@ -255,16 +370,22 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
         if !is_simple_json_path(path) {
             bad(
                 Field::SelectableField(i),
+                Refused,
                 format!("selectable field `{path}` must be a simple path such as `.spec.color`"),
             );
-        } else if path == ".metadata.name" || path == ".metadata.namespace" {
+        } else if path == ".metadata" || path.starts_with(".metadata.") {
             bad(
                 Field::SelectableField(i),
-                format!("selectable field `{path}` is always selectable; leave it out"),
+                Refused,
+                format!(
+                    "selectable field `{path}` must not point to fields in metadata \
+                     (`.metadata.name` and `.metadata.namespace` are always selectable)"
+                ),
             );
         } else if model.selectable_fields[..i].contains(path) {
             bad(
                 Field::SelectableField(i),
+                Refused,
                 format!("selectable field `{path}` is declared twice"),
             );
         }
@@ -273,17 +394,37 @@ pub fn check(model: &ResourceModel) -> Vec<Problem> {
         if storage == &model.version {
             bad(
                 Field::StorageVersion,
+                Unsupported,
                 "`storage_version` names this version; leave it out when objects are stored in it"
                     .into(),
             );
-        } else if !is_kube_version(storage) {
+        } else if !is_dns_1035_label(storage) {
             bad(
                 Field::StorageVersion,
-                format!("`storage_version` must look like `v1`, `v1beta2` or `v2alpha1`, found `{storage}`"),
+                Refused,
+                format!("`storage_version` `{storage}` {}", dns_1035_reason(storage)),
             );
         }
     }
     problems
+}
+
+/// The printer column formats kube-apiserver allows.
+pub const PRINTER_COLUMN_FORMATS: [&str; 8] = [
+    "int32",
+    "int64",
+    "float",
+    "double",
+    "byte",
+    "date",
+    "date-time",
+    "password",
+];
+
+/// An RFC 1035 label, what kube-apiserver wants of a CRD's names and versions: at most 63 of
+/// `a-z0-9-`, starting with a letter and ending alphanumeric.
+pub fn is_dns_1035_label(s: &str) -> bool {
+    s.len() <= 63 && s.starts_with(|c: char| c.is_ascii_lowercase()) && is_dns_label_pattern(s)
 }
 
 /// How many selectable fields a kind may have, as kube-apiserver allows for a CRD version.
@@ -407,7 +548,7 @@ mod tests {
                 ),
                 (
                     Field::SelectableField(2),
-                    "selectable field `.metadata.name` is always selectable; leave it out"
+                    "selectable field `.metadata.name` must not point to fields in metadata (`.metadata.name` and `.metadata.namespace` are always selectable)"
                 ),
                 (
                     Field::SelectableField(3),
@@ -427,14 +568,13 @@ mod tests {
             .map(|i| format!(".spec.f{i}").into())
             .collect::<Vec<_>>()
             .into();
-        model.storage_version = Some("one".into());
+        model.storage_version = Some("1".into());
         let messages: Vec<_> = check(&model).into_iter().map(|p| p.message).collect();
         assert_eq!(
             messages,
             vec![
                 "at most 8 selectable fields are allowed, found 9".to_string(),
-                "`storage_version` must look like `v1`, `v1beta2` or `v2alpha1`, found `one`"
-                    .into(),
+                format!("`storage_version` `1` {}", dns_1035_reason("1")),
             ]
         );
     }

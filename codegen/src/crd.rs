@@ -57,6 +57,8 @@ pub struct Crd {
     pub plural: String,
     /// `spec.names.singular` (the lower-case kind when not given).
     pub singular: String,
+    /// `spec.names.listKind` (`<kind>List` when not given).
+    pub list_kind: String,
     /// `spec.names.shortNames`.
     pub short_names: Vec<String>,
     /// `spec.names.categories`.
@@ -65,9 +67,14 @@ pub struct Crd {
     pub scope: Scope,
     /// `spec.versions`, in document order.
     pub versions: Vec<CrdVersion>,
-    /// `spec.conversion.strategy` is `Webhook`: a webhook converts between versions. Only
-    /// [`read_crd_definitions`] accepts such a CRD; krest itself converts by copying fields.
+    /// `spec.conversion.strategy` is `Webhook`: a webhook converts between versions. krest
+    /// serves every served version of such a CRD, converting as `strategy: None` does (the
+    /// stored object with its `apiVersion` changed), and warns.
     pub webhook_conversion: bool,
+    /// What kube-apiserver accepts in this CRD but krest has an opinion on: a short name that
+    /// repeats the singular, a printer column named twice, a webhook conversion krest does not
+    /// call. Printed as warnings (`cargo:warning` in a build script).
+    pub warnings: Vec<Error>,
 }
 
 /// One entry of a CRD's `spec.versions`.
@@ -167,6 +174,27 @@ pub fn read_crds(file: &str, text: &str) -> Result<Vec<Crd>> {
         .enumerate()
         .map(|(i, document)| read_crd(file, i, document, false))
         .collect()
+}
+
+/// Reads every CustomResourceDefinition of `file` as [`read_crds`] does, but goes on past a CRD
+/// krest cannot serve: the CRDs read, and an error for each document refused (or one for the
+/// whole file when it is not YAML). What `--keep-going` and [`Builder::keep_going`] use.
+///
+/// [`Builder::keep_going`]: crate::Builder::keep_going
+pub fn read_crds_keep_going(file: &str, text: &str) -> (Vec<Crd>, Vec<Error>) {
+    let documents = match parse_documents(file, text) {
+        Ok(documents) => documents,
+        Err(e) => return (Vec::new(), vec![e]),
+    };
+    let mut crds = Vec::new();
+    let mut errors = Vec::new();
+    for (i, document) in documents.iter().enumerate() {
+        match read_crd(file, i, document, false) {
+            Ok(crd) => crds.push(crd),
+            Err(e) => errors.push(e),
+        }
+    }
+    (crds, errors)
 }
 
 /// Reads CustomResourceDefinitions as [`read_crds`] does, but also those krest cannot serve as
@@ -340,15 +368,70 @@ fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -
             ))
         }
     };
+    let mut warnings = Vec::new();
+    let list_kind = names.optional_string(&np, "listKind")?;
+    if let Some(list_kind) = &list_kind {
+        let path = join(&np, "listKind");
+        if *list_kind == kind {
+            return Err(Error::new(
+                file,
+                find_line(document, &path),
+                path,
+                format!("`listKind` `{list_kind}`: kind and listKind may not be the same"),
+            ));
+        }
+        if *list_kind != format!("{kind}List") {
+            warnings.push(Error::new(
+                file,
+                find_line(document, &path),
+                path,
+                format!("`listKind` `{list_kind}` is not `{kind}List`: krest serves lists of `{kind}` as `{kind}List`"),
+            ));
+        }
+    }
     let mut webhook_conversion = false;
     if let Some((conversion, cp)) = spec.get(&sp, "conversion")? {
         if let Some(strategy) = conversion.optional_string(&cp, "strategy")? {
-            webhook_conversion = strategy == "Webhook";
-            if strategy != "None" && !(definitions_only && webhook_conversion) {
-                return Err(conversion.error(
-                    &cp,
-                    format!("conversion strategy `{strategy}` is not supported: krest converts between versions by copying fields (`strategy: None`)"),
-                ));
+            let path = join(&cp, "strategy");
+            let webhook = conversion.get(&cp, "webhook")?;
+            match (strategy.as_str(), &webhook) {
+                ("None", None) => {}
+                ("None", Some((node, wp))) => {
+                    return Err(node.error(
+                        wp,
+                        "`webhook` should not be set when `strategy` is not `Webhook`",
+                    ))
+                }
+                ("Webhook", None) => {
+                    return Err(conversion.error(
+                        &join(&cp, "webhook"),
+                        "`webhook` is required when `strategy` is `Webhook`",
+                    ))
+                }
+                ("Webhook", Some((node, wp))) => {
+                    let versions = node.strings(wp, "conversionReviewVersions")?;
+                    if !versions.iter().any(|v| v == "v1" || v == "v1beta1") {
+                        return Err(node.error(
+                            &join(wp, "conversionReviewVersions"),
+                            "`conversionReviewVersions` must include at least one of `v1`, `v1beta1`",
+                        ));
+                    }
+                    webhook_conversion = true;
+                    warnings.push(Error::new(
+                        file,
+                        find_line(document, &path),
+                        path,
+                        "conversion strategy `Webhook`: krest calls no webhook; it serves every served version from the stored object with its `apiVersion` changed, as `strategy: None` does, so fields that differ between versions are not converted",
+                    ));
+                }
+                (other, _) => {
+                    return Err(Error::new(
+                        file,
+                        find_line(document, &path),
+                        path,
+                        format!("conversion strategy `{other}` is not one of `None`, `Webhook`"),
+                    ))
+                }
             }
         }
     }
@@ -383,7 +466,8 @@ fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -
             );
         }
     }
-    let crd = Crd {
+    let list_kind = list_kind.unwrap_or_else(|| format!("{kind}List"));
+    let mut crd = Crd {
         file: file.to_string(),
         line: document.line,
         names_line: names.node.line,
@@ -392,15 +476,18 @@ fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -
         kind,
         plural,
         singular,
+        list_kind,
         short_names,
         categories,
         scope,
         versions,
         webhook_conversion,
+        warnings,
     };
+    let mut model_warnings = Vec::new();
     for version in crd.versions.iter().filter(|_| !definitions_only) {
         let model = crd.model(version);
-        if let Some(problem) = check(&model).into_iter().next() {
+        for problem in check(&model) {
             let path = match problem.field {
                 Field::Group => gp.clone(),
                 Field::Version => join(&version.path(), "name"),
@@ -418,14 +505,18 @@ fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -
                 }
                 Field::StorageVersion | Field::Verbs | Field::Connect(_) => version.path(),
             };
-            return Err(Error::new(
-                file,
-                find_line(document, &path),
-                path,
-                problem.message,
-            ));
+            let is_error = problem.is_error();
+            let error = Error::new(file, find_line(document, &path), path, problem.message);
+            if is_error {
+                return Err(error);
+            }
+            // Names are checked once per version: warn once.
+            if !model_warnings.contains(&error) {
+                model_warnings.push(error);
+            }
         }
     }
+    crd.warnings.extend(model_warnings);
     let expected = format!("{}.{}", crd.plural, crd.group);
     if !crd.name.is_empty() && crd.name != expected {
         return Err(Error::new(
@@ -558,8 +649,7 @@ fn read_column(column: At<'_>, path: &str) -> Result<PrinterColumn> {
             .node
             .as_i64()
             .and_then(|v| i32::try_from(v).ok())
-            .filter(|v| *v >= 0)
-            .ok_or_else(|| p.error(&pp, "`priority` must be a non-negative 32-bit integer"))?,
+            .ok_or_else(|| p.error(&pp, "`priority` must be a 32-bit integer"))?,
     };
     Ok(PrinterColumn {
         name: name.string(&np)?.into(),

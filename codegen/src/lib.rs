@@ -34,6 +34,8 @@ mod error;
 mod ident;
 mod model;
 pub mod names;
+#[cfg(feature = "yaml")]
+pub mod naming;
 #[cfg(feature = "generate")]
 pub mod render;
 #[cfg(feature = "cli")]
@@ -47,13 +49,13 @@ pub mod yaml;
 
 pub use actions::{actions, Action, ActionVerb, Param, Params, SubresourceKind};
 #[cfg(feature = "generate")]
-pub use builder::{write_file_if_changed, Builder, Generated};
+pub use builder::{write_file_if_changed, Builder, Generated, Read};
 pub use check::{
-    check, is_dns_label, is_dns_label_pattern, is_dns_subdomain, is_kind, is_kube_version, Field,
-    Problem,
+    check, is_dns_1035_label, is_dns_label, is_dns_label_pattern, is_dns_subdomain, is_kind,
+    is_kube_version, Field, Problem, Severity, PRINTER_COLUMN_FORMATS,
 };
 #[cfg(feature = "yaml")]
-pub use crd::{read_crd_definitions, read_crds, Crd, CrdVersion};
+pub use crd::{read_crd_definitions, read_crds, read_crds_keep_going, Crd, CrdVersion};
 pub use discovery::{discovery, DiscoveryResource};
 #[cfg(feature = "yaml")]
 pub use error::{Error, Result};

@@ -36,6 +36,9 @@ pub struct NewCrate {
     pub out: PathBuf,
     /// The krest checkout to depend on by path; `None` for registry versions.
     pub krest: Option<PathBuf>,
+    /// Leave out the CRDs krest refuses, here and in the crate's `build.rs`
+    /// ([`Builder::keep_going`]), instead of failing.
+    pub keep_going: bool,
 }
 
 #[derive(Template)]
@@ -54,6 +57,7 @@ struct CargoToml<'a> {
 #[template(path = "new/build.rs.j2", escape = "none")]
 struct BuildRs<'a> {
     name: &'a str,
+    keep_going: bool,
 }
 
 #[derive(Template)]
@@ -96,6 +100,7 @@ impl NewCrate {
             schemas: Some(schemas.into()),
             out: out.into(),
             krest: krest_checkout(),
+            keep_going: false,
         }
     }
 
@@ -107,6 +112,7 @@ impl NewCrate {
             schemas: None,
             out: out.into(),
             krest: krest_checkout(),
+            keep_going: false,
         }
     }
 
@@ -122,10 +128,12 @@ impl NewCrate {
                 "a crate name is letters, digits, `-` and `_`, starting with a letter",
             ));
         }
-        let builder = self
-            .schemas
-            .as_ref()
-            .map(|schemas| Builder::new().schemas(schemas).rerun_if_changed(false));
+        let builder = self.schemas.as_ref().map(|schemas| {
+            Builder::new()
+                .schemas(schemas)
+                .rerun_if_changed(false)
+                .keep_going(self.keep_going)
+        });
         let mut kinds: Vec<String> = Vec::new();
         let mut resources: Vec<String> = Vec::new();
         match &builder {
@@ -198,7 +206,13 @@ impl NewCrate {
         };
         files.push((
             PathBuf::from("build.rs"),
-            render(&BuildRs { name: &self.name }, "build.rs")?,
+            render(
+                &BuildRs {
+                    name: &self.name,
+                    keep_going: self.keep_going,
+                },
+                "build.rs",
+            )?,
         ));
         files.push((
             PathBuf::from("src/main.rs"),

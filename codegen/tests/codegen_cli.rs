@@ -471,6 +471,61 @@ fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
         "{table}"
     );
     assert!(table.contains("web-tls"), "{table}");
+    // cert-manager's READY column is a JSONPath filter,
+    // `.status.conditions[?(@.type=="Ready")].status`: empty until the condition is there.
+    // Each cell of the `web` row, cut at the header's column starts.
+    let row = |table: &str| -> Vec<String> {
+        let header = table.lines().next().unwrap_or_default();
+        let starts: Vec<usize> = header
+            .char_indices()
+            .filter(|(i, c)| *c != ' ' && (*i == 0 || header.as_bytes()[i - 1] == b' '))
+            .map(|(i, _)| i)
+            .collect();
+        let line = table
+            .lines()
+            .find(|l| l.starts_with("web "))
+            .unwrap_or_default();
+        starts
+            .iter()
+            .enumerate()
+            .map(|(n, start)| {
+                let end = starts
+                    .get(n + 1)
+                    .copied()
+                    .unwrap_or(line.len())
+                    .min(line.len());
+                line.get(*start..end).unwrap_or_default().trim().to_string()
+            })
+            .collect()
+    };
+    // kubectl prints an empty cell as nothing.
+    assert_eq!(row(&table)[..3], ["web", "", "web-tls"], "{table}");
+    kubectl(
+        &server,
+        &home,
+        &[
+            "patch",
+            "certificate",
+            "web",
+            "-n",
+            "default",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            r#"{"status":{"conditions":[{"type":"Issuing","status":"False","reason":"Done"},{"type":"Ready","status":"True","reason":"Ready","message":"Certificate is up to date and has not expired"}]}}"#,
+        ],
+    );
+    let table = kubectl(&server, &home, &["get", "certs", "-n", "default"]);
+    assert_eq!(row(&table)[..3], ["web", "True", "web-tls"], "{table}");
+    let wide = kubectl(
+        &server,
+        &home,
+        &["get", "certs", "-n", "default", "-o", "wide"],
+    );
+    assert!(
+        wide.contains("STATUS") && wide.contains("Certificate is up to date and has not expired"),
+        "{wide}"
+    );
 }
 
 /// `krest crd` runs a crate's CRD printer (here `examples/from-yaml/examples/print_crds.rs`,

@@ -84,7 +84,7 @@ fn names_kubernetes_rejects_are_errors_at_their_path() {
         .replace("plural: things", "plural: Things");
     assert_eq!(
         error(&yaml),
-        "bad.yaml:7: spec.names.plural: `plural` must be a lower-case DNS label (a-z, 0-9, `-`), found `Things`"
+        "bad.yaml:7: spec.names.plural: `plural` must be a lower-case DNS-1035 label (a-z, 0-9 and `-`, starting with a letter and ending with a letter or digit), found `Things`"
     );
     let yaml = crd_with_spec_properties("                a: {type: string}\n")
         .replace("group: bad.krest.dev", "group: bad");

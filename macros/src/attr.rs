@@ -206,7 +206,9 @@ impl<'a> Input<'a> {
         }
         model.storage_version = raw.storage_version.map(Str::from);
 
-        for problem in check(&model) {
+        // What kube-apiserver accepts (krest's warnings) the derive accepts too: generated code
+        // reproduces CRDs that have them.
+        for problem in check(&model).into_iter().filter(|p| p.is_error()) {
             let span = match problem.field {
                 Field::Group => spans.group,
                 Field::Version => spans.version,

@@ -44,6 +44,7 @@ pub mod flags;
 mod gc;
 pub mod handlers;
 mod json;
+pub mod jsonpath;
 pub mod logging;
 mod metrics;
 mod negotiate;

@@ -1,11 +1,55 @@
 //! Table output (`meta.k8s.io/v1` Table) for `kubectl get`: the resource's printer columns.
+//!
+//! A column's `jsonPath` is full JSONPath as kube-apiserver evaluates it ([`crate::jsonpath`]):
+//! filters (`.status.conditions[?(@.type=="Ready")].status`), `[*]`, indexes and `..`. Paths
+//! are parsed once, when the server is built ([`compile`]), and looked up by text per row. As
+//! kube-apiserver's table convertor for custom resources does, a cell holds the first value
+//! the path finds (a `[*]` column shows the first element), and is empty when the path finds
+//! nothing or fails.
 
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
 use crate::codegen::ResourceModel;
+use crate::jsonpath::JsonPath;
 use crate::negotiate::IncludeObject;
+
+/// Every printer column path of the built servers, parsed (`None` when it does not parse).
+type Paths = RwLock<HashMap<Box<str>, Option<Arc<JsonPath>>>>;
+
+fn paths() -> &'static Paths {
+    static PATHS: OnceLock<Paths> = OnceLock::new();
+    PATHS.get_or_init(Paths::default)
+}
+
+/// Parses the printer column paths of `model`, once, when a server serving it is built. A
+/// path that does not parse is logged and its cells are empty (kube-apiserver would not serve
+/// such a CRD's tables at all).
+pub(crate) fn compile(model: &ResourceModel) {
+    for column in model.printer_columns.iter() {
+        if compiled(&column.json_path).is_none() {
+            tracing::warn!(
+                kind = %model.kind, column = %column.name, json_path = %column.json_path,
+                "printer column path does not parse: its cells are empty"
+            );
+        }
+    }
+}
+
+/// The parsed `path`, parsing it on first sight (a model not built into a server, in tests).
+fn compiled(path: &str) -> Option<Arc<JsonPath>> {
+    if let Some(found) = paths().read().ok().and_then(|p| p.get(path).cloned()) {
+        return found;
+    }
+    let parsed = JsonPath::parse(path).ok().map(Arc::new);
+    if let Ok(mut map) = paths().write() {
+        map.insert(path.into(), parsed.clone());
+    }
+    parsed
+}
 
 const NAME_DESCRIPTION: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
 const AGE_DESCRIPTION: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
@@ -21,10 +65,10 @@ pub fn table(
     let mut columns = vec![json!({
         "name": "Name", "type": "string", "format": "name", "description": NAME_DESCRIPTION, "priority": 0,
     })];
-    let mut paths: Vec<(&str, &str)> = Vec::new();
+    let mut paths: Vec<(Option<Arc<JsonPath>>, &str)> = Vec::new();
     if model.printer_columns.is_empty() {
         columns.push(json!({"name": "Age", "type": "date", "format": "", "description": AGE_DESCRIPTION, "priority": 0}));
-        paths.push((".metadata.creationTimestamp", "date"));
+        paths.push((compiled(".metadata.creationTimestamp"), "date"));
     }
     for c in model.printer_columns.iter() {
         let description = if c.description.is_empty() {
@@ -42,7 +86,7 @@ pub fn table(
         columns.push(json!({
             "name": c.name, "type": c.type_, "format": c.format, "description": description, "priority": c.priority,
         }));
-        paths.push((&c.json_path, &c.type_));
+        paths.push((compiled(&c.json_path), &c.type_));
     }
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -52,7 +96,12 @@ pub fn table(
         .map(|object| {
             let mut cells = vec![object["metadata"]["name"].clone()];
             for (path, type_) in &paths {
-                cells.push(cell(get_path(object, path), type_, now));
+                // The first value found, as kube-apiserver takes `results[0][0]`.
+                let first = path
+                    .as_ref()
+                    .and_then(|p| p.find(object).ok())
+                    .and_then(|found| found.first().copied());
+                cells.push(cell(first, type_, now));
             }
             let mut row = json!({"cells": cells});
             match include {
@@ -88,26 +137,34 @@ pub fn table(
     })
 }
 
+/// A cell as kube-apiserver's table convertor makes it: `string` columns print any value as
+/// kubectl's JSONPath prints it; the others keep a value of their type (an integer column
+/// truncates a float, a number column widens an integer) and are empty otherwise; a `date`
+/// is an age, `<unknown>` when empty and `<invalid>` when it is not a time.
 fn cell(value: Option<&Value>, type_: &str, now: i64) -> Value {
     let Some(value) = value.filter(|v| !v.is_null()) else {
         return Value::Null;
     };
-    match type_ {
-        "date" => match value.as_str().and_then(parse_rfc3339) {
-            Some(at) => json!(human_duration(now - at)),
-            None => json!("<unknown>"),
+    match (type_, value) {
+        ("string", _) => crate::jsonpath::print(value).map_or(Value::Null, Value::String),
+        ("integer", Value::Number(n)) => match n.as_i64() {
+            Some(i) => json!(i),
+            // Go's int64(float64): toward zero, saturating.
+            None => n.as_f64().map_or(Value::Null, |f| json!(f as i64)),
         },
-        "integer" if value.is_i64() || value.is_u64() => value.clone(),
-        "number" if value.is_number() => value.clone(),
-        "boolean" if value.is_boolean() => value.clone(),
-        "string" => match value {
-            Value::String(_) => value.clone(),
-            other => json!(other.to_string()),
-        },
-        _ => match value {
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => value.clone(),
-            other => json!(other.to_string()),
-        },
+        ("number", Value::Number(n)) => n.as_f64().map_or(Value::Null, |f| json!(f)),
+        ("boolean", Value::Bool(_)) => value.clone(),
+        ("date", Value::String(text)) => {
+            if text.is_empty() || text == "null" {
+                json!("<unknown>")
+            } else {
+                match parse_rfc3339(text) {
+                    Some(at) => json!(human_duration(now - at)),
+                    None => json!("<invalid>"),
+                }
+            }
+        }
+        _ => Value::Null,
     }
 }
 
@@ -282,5 +339,111 @@ mod tests {
         assert_eq!(t["rows"][0]["cells"], json!(["a", 3]));
         assert!(t["rows"][0].get("object").is_none());
         assert_eq!(t["metadata"]["resourceVersion"], "7");
+    }
+
+    fn column(name: &str, type_: &str, json_path: &str) -> crate::codegen::PrinterColumn {
+        crate::codegen::PrinterColumn {
+            name: name.to_string().into(),
+            type_: type_.to_string().into(),
+            format: "".into(),
+            json_path: json_path.to_string().into(),
+            priority: 0,
+            description: "".into(),
+        }
+    }
+
+    #[test]
+    fn full_jsonpath_columns_as_kube_apiserver_fills_them() {
+        let mut model = ResourceModel::new("cert-manager.io", "v1", "Certificate");
+        model.printer_columns = vec![
+            // cert-manager's READY, SECRET and STATUS columns.
+            column(
+                "Ready",
+                "string",
+                ".status.conditions[?(@.type==\"Ready\")].status",
+            ),
+            column("Secret", "string", ".spec.secretName"),
+            column(
+                "Status",
+                "string",
+                ".status.conditions[?(@.type==\"Ready\")].message",
+            ),
+            // A name used twice: both columns, as kube-apiserver serves them.
+            column(
+                "Ready",
+                "string",
+                ".status.conditions[?(@.type==\"Issuing\")].status",
+            ),
+            // `[*]`: the first value only.
+            column("DNS", "string", ".spec.dnsNames[*]"),
+            column("Names", "string", ".spec.dnsNames"),
+            column(
+                "Gen",
+                "integer",
+                ".status.conditions[-1].observedGeneration",
+            ),
+            column("Ratio", "integer", ".status.ratio"),
+            column("Count", "number", ".status.count"),
+            column("Count", "string", ".status.count"),
+            column("Bad", "integer", ".spec.secretName"),
+            column("Renew", "date", ".status.renewalTime"),
+            column("Never", "date", ".status.never"),
+            column(
+                "Missing",
+                "string",
+                ".status.conditions[?(@.type==\"Gone\")].status",
+            ),
+            column("Deep", "string", "..reason"),
+        ]
+        .into();
+        let object = json!({
+            "metadata": {"name": "web"},
+            "spec": {"secretName": "web-tls", "dnsNames": ["a.example", "b.example"]},
+            "status": {
+                "conditions": [
+                    {"type": "Issuing", "status": "False", "reason": "Done", "observedGeneration": 1},
+                    {"type": "Ready", "status": "True", "message": "Certificate is up to date", "observedGeneration": 2},
+                ],
+                "ratio": 2.9,
+                "count": 3,
+                "renewalTime": "not a time",
+                "never": "",
+            },
+        });
+        let t = table(&model, &[object], IncludeObject::None, None);
+        let names: Vec<&str> = t["columnDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Name", "Ready", "Secret", "Status", "Ready", "DNS", "Names", "Gen", "Ratio",
+                "Count", "Count", "Bad", "Renew", "Never", "Missing", "Deep"
+            ]
+        );
+        assert_eq!(
+            t["rows"][0]["cells"],
+            json!([
+                "web",
+                "True",
+                "web-tls",
+                "Certificate is up to date",
+                "False",
+                "a.example",
+                "[\"a.example\",\"b.example\"]",
+                2,
+                2,
+                3.0,
+                "3",
+                null,
+                "<invalid>",
+                "<unknown>",
+                null,
+                "Done"
+            ])
+        );
     }
 }

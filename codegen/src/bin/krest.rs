@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use krest_codegen::scaffold::NewCrate;
-use krest_codegen::{actions, Builder, Error};
+use krest_codegen::{actions, Builder, Error, Read};
 
 /// A subcommand: its synopsis, one line of meaning, and its options. The option parser and
 /// `--help` read the same table, [`COMMANDS`].
@@ -30,16 +30,25 @@ struct Cmd {
     options: &'static [(&'static str, &'static str, &'static str, &'static str)],
 }
 
+/// `--keep-going`, an option of `routes`, `new` and `generate`.
+const KEEP_GOING: (&str, &str, &str, &str) = (
+    "--keep-going",
+    "",
+    "off",
+    "go on past a CRD krest refuses: the others generate, each refusal is printed (file:line, \
+     field, reason), and the exit code is 1",
+);
+
 const ROUTES: Cmd = Cmd {
     name: "routes",
-    synopsis: "DIR...",
+    synopsis: "DIR... [--keep-going]",
     about: "print the route table (method, path, verb, operation id) of the CRDs in DIR",
-    options: &[],
+    options: &[KEEP_GOING],
 };
 
 const NEW: Cmd = Cmd {
     name: "new",
-    synopsis: "NAME --schemas DIR [--out DIR]",
+    synopsis: "NAME --schemas DIR [--out DIR] [--keep-going]",
     about: "write a server crate serving the CRDs in DIR",
     options: &[
         (
@@ -49,12 +58,13 @@ const NEW: Cmd = Cmd {
             "the CRDs (a folder of .yaml/.yml files, or one file)",
         ),
         ("--out", "DIR", "NAME", "where the crate goes"),
+        KEEP_GOING,
     ],
 };
 
 const GENERATE: Cmd = Cmd {
     name: "generate",
-    synopsis: "--schemas DIR --out DIR",
+    synopsis: "--schemas DIR --out DIR [--keep-going]",
     about: "write the Rust types of the CRDs in DIR, as a build script would",
     options: &[
         (
@@ -64,6 +74,7 @@ const GENERATE: Cmd = Cmd {
             "the CRDs (a folder of .yaml/.yml files, or one file)",
         ),
         ("--out", "DIR", "", "where the files go"),
+        KEEP_GOING,
     ],
 };
 
@@ -110,6 +121,15 @@ impl Cmd {
         self.options.iter().map(|o| o.0).collect()
     }
 
+    /// The names of its options that take no value (`--keep-going`).
+    fn flags(&self) -> Vec<&'static str> {
+        self.options
+            .iter()
+            .filter(|o| o.1.is_empty())
+            .map(|o| o.0)
+            .collect()
+    }
+
     /// `krest NAME --help`: synopsis, meaning, and each option with its default.
     fn help(&self) -> String {
         let mut text = format!(
@@ -121,9 +141,12 @@ impl Cmd {
         }
         for (name, value, default, meaning) in self.options {
             let default = if default.is_empty() { "none" } else { default };
-            text.push_str(&format!(
-                "  {name} {value}\n      {meaning} (default: {default})\n"
-            ));
+            let name = if value.is_empty() {
+                (*name).to_string()
+            } else {
+                format!("{name} {value}")
+            };
+            text.push_str(&format!("  {name}\n      {meaning} (default: {default})\n"));
         }
         text.push_str("  -h, --help\n      print this help\n");
         text
@@ -144,12 +167,14 @@ fn usage() -> String {
 }
 
 /// A failure: a usage mistake (exit 2) or an error (exit 1); for `diff`, an unreadable input
-/// (exit 2) or a breaking change (exit 1, the report said it).
+/// (exit 2) or a breaking change (exit 1, the report said it); with `--keep-going`, CRDs left
+/// out (exit 1, each was printed).
 enum Failure {
     Usage(String),
     Error(String),
     Unreadable(String),
     Breaking,
+    LeftOut(usize),
 }
 
 impl From<Error> for Failure {
@@ -175,6 +200,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Breaking) => ExitCode::FAILURE,
+        Err(Failure::LeftOut(n)) => {
+            eprintln!("krest: error: {n} CustomResourceDefinition(s) left out (--keep-going)");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -208,18 +237,29 @@ fn run(args: &[String]) -> Result<(), Failure> {
 struct Args {
     positional: Vec<String>,
     options: Vec<(String, String)>,
+    flags: Vec<String>,
 }
 
 impl Args {
     fn parse(args: &[String], known: &[&str]) -> Result<Args, Failure> {
+        Args::parse_with_flags(args, known, &[])
+    }
+
+    /// As [`Args::parse`], with options in `flags` taking no value.
+    fn parse_with_flags(args: &[String], known: &[&str], flags: &[&str]) -> Result<Args, Failure> {
         let mut out = Args {
             positional: Vec::new(),
             options: Vec::new(),
+            flags: Vec::new(),
         };
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             if !arg.starts_with("--") {
                 out.positional.push(arg.clone());
+                continue;
+            }
+            if flags.contains(&arg.as_str()) {
+                out.flags.push(arg.clone());
                 continue;
             }
             let (name, value) = match arg.split_once('=') {
@@ -239,6 +279,10 @@ impl Args {
         Ok(out)
     }
 
+    fn flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|f| f == name)
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         self.options
             .iter()
@@ -253,16 +297,35 @@ impl Args {
     }
 }
 
+/// Prints the warnings and refusals of a read; with refusals, the failure to return once the
+/// rest is done.
+fn report(read: &Read) -> Result<(), Failure> {
+    for warning in &read.warnings {
+        eprintln!("krest: warning: {warning}");
+    }
+    for refused in &read.refused {
+        eprintln!("krest: error: {refused}");
+    }
+    match read.refused.len() {
+        0 => Ok(()),
+        n => Err(Failure::LeftOut(n)),
+    }
+}
+
 fn routes(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &ROUTES.known())?;
+    let args = Args::parse_with_flags(args, &ROUTES.known(), &ROUTES.flags())?;
     if args.positional.is_empty() {
         return Err(Failure::Usage("`routes` needs a directory of CRDs".into()));
     }
-    let mut builder = Builder::new().rerun_if_changed(false);
+    let mut builder = Builder::new()
+        .rerun_if_changed(false)
+        .keep_going(args.flag("--keep-going"));
     for dir in &args.positional {
         builder = builder.schemas(dir);
     }
-    let crds = builder.read()?;
+    let read = builder.read_all()?;
+    let outcome = report(&read);
+    let crds = read.crds;
     let mut out = String::new();
     for crd in &crds {
         for version in crd.served() {
@@ -276,19 +339,32 @@ fn routes(args: &[String]) -> Result<(), Failure> {
         }
     }
     print!("{out}");
-    Ok(())
+    outcome
 }
 
 fn new(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &NEW.known())?;
+    let args = Args::parse_with_flags(args, &NEW.known(), &NEW.flags())?;
     let [name] = args.positional.as_slice() else {
         return Err(Failure::Usage("`new` needs exactly one NAME".into()));
     };
+    let keep_going = args.flag("--keep-going");
     let out = PathBuf::from(args.get("--out").unwrap_or(name));
+    let mut outcome = Ok(());
     let krate = match args.get("--schemas") {
         Some(schemas) => {
             announce(schemas)?;
-            NewCrate::new(name.clone(), schemas, &out)
+            let read = Builder::new()
+                .schemas(schemas)
+                .rerun_if_changed(false)
+                .keep_going(keep_going)
+                .read_all()?;
+            outcome = report(&read);
+            let mut krate = NewCrate::new(name.clone(), schemas, &out);
+            krate.keep_going = keep_going;
+            krate
+        }
+        None if keep_going => {
+            return Err(Failure::Usage("--keep-going needs --schemas".into()));
         }
         None => NewCrate::derive(name.clone(), &out),
     };
@@ -299,7 +375,7 @@ fn new(args: &[String]) -> Result<(), Failure> {
         out.display(),
         out.join("Cargo.toml").display()
     );
-    Ok(())
+    outcome
 }
 
 /// Progress: the schema files about to be read, with their sizes (large CRDs take seconds).
@@ -318,7 +394,7 @@ fn announce(schemas: &str) -> Result<(), Failure> {
 }
 
 fn generate(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &GENERATE.known())?;
+    let args = Args::parse_with_flags(args, &GENERATE.known(), &GENERATE.flags())?;
     if !args.positional.is_empty() {
         return Err(Failure::Usage(format!(
             "unexpected argument {:?}",
@@ -332,7 +408,13 @@ fn generate(args: &[String]) -> Result<(), Failure> {
         .schemas(schemas)
         .out_dir(out)
         .rerun_if_changed(false)
+        .keep_going(args.flag("--keep-going"))
         .generate()?;
+    let outcome = report(&Read {
+        crds: Vec::new(),
+        warnings: generated.warnings.clone(),
+        refused: generated.refused.clone(),
+    });
     for file in &generated.files {
         let state = if generated.written.contains(file) {
             "wrote"
@@ -341,7 +423,7 @@ fn generate(args: &[String]) -> Result<(), Failure> {
         };
         eprintln!("krest: {state} {}", file.display());
     }
-    Ok(())
+    outcome
 }
 
 fn crd(args: &[String]) -> Result<(), Failure> {

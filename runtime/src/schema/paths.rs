@@ -2,22 +2,24 @@
 //! selector, selectable fields), checked against its schema when a server is built. The
 //! derive checks what it can see (the spec's own fields) at compile time; a path into a type it
 //! cannot see (`.status.readyReplicas`, `.spec.template.replicas`) is checked here, so that a
-//! typo fails `Server::build` with a message rather than serving an always-empty column.
+//! typo fails `Server::build` with a message. A printer column is the exception:
+//! kube-apiserver serves a column whose path the schema lacks (its cells are empty), and real
+//! CRDs have them (Velero's PodVolumeBackup `Node`), so such a column is a warning, logged when
+//! the server is built.
 
 use serde_json::Value;
 
 use crate::codegen::ResourceModel;
 
 /// Every path of `model` that `schema` (the object's structural schema) has no field for, each
-/// with what to write instead.
-pub(crate) fn missing_paths(model: &ResourceModel, schema: &Value) -> Vec<String> {
+/// with what to write instead: the errors, and the printer columns (warnings).
+pub(crate) fn missing_paths(model: &ResourceModel, schema: &Value) -> (Vec<String>, Vec<String>) {
+    let columns: Vec<(String, &str)> = model
+        .printer_columns
+        .iter()
+        .map(|c| (format!("printer column `{}`", c.name), &*c.json_path))
+        .collect();
     let mut named: Vec<(String, &str)> = Vec::new();
-    for column in model.printer_columns.iter() {
-        named.push((
-            format!("printer column `{}`", column.name),
-            &column.json_path,
-        ));
-    }
     if let Some(scale) = &model.scale {
         named.push(("scale `spec_replicas`".into(), &scale.spec_replicas_path));
         named.push((
@@ -31,6 +33,13 @@ pub(crate) fn missing_paths(model: &ResourceModel, schema: &Value) -> Vec<String
     for field in model.selectable_fields.iter() {
         named.push(("selectable field".into(), field));
     }
+    (
+        problems(model, schema, named),
+        problems(model, schema, columns),
+    )
+}
+
+fn problems(model: &ResourceModel, schema: &Value, named: Vec<(String, &str)>) -> Vec<String> {
     let mut problems = Vec::new();
     for (what, path) in named {
         if let Some((known, missing)) = find(schema, path) {

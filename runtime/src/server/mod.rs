@@ -268,8 +268,12 @@ impl ServerBuilder {
     /// Serves the resource `R` with its generated route table.
     pub fn resource<R: Resource>(mut self) -> Self {
         let schema = crate::schema::structural_object::<R>();
-        self.missing_paths
-            .extend(crate::schema::paths::missing_paths(&R::MODEL, &schema));
+        crate::table::compile(&R::MODEL);
+        let (missing, columns) = crate::schema::paths::missing_paths(&R::MODEL, &schema);
+        self.missing_paths.extend(missing);
+        for column in columns {
+            tracing::warn!("{column} (kube-apiserver serves the column empty, and so does krest)");
+        }
         let validator = Validator::new(schema);
         self.invalid_rules.extend(
             validator
