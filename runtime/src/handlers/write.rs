@@ -458,7 +458,7 @@ pub(crate) async fn commit(
         .get("deletionTimestamp")
         .is_some_and(|t| !t.is_null());
     // A Namespace's `spec.finalizers` hold it too.
-    let finalizers_left = crate::builtin::namespace::lifecycle::finalizers_left(&value);
+    let finalizers_left = crate::builtin::namespace::lifecycle::finalizers_left(value);
     if deleting && !finalizers_left {
         let (revision, _) = store
             .delete(&old_kv.key, Some(old_kv.mod_revision))
