@@ -52,7 +52,7 @@ impl ServerBuilder {
 
     /// How long an Event (core `v1` or `events.k8s.io/v1`) is kept after its last write
     /// (`--event-ttl`, default one hour, as kube-apiserver): the store itself deletes it then
-    /// (see [`Store::create_expiring`]).
+    /// (see [`Store::create_expiring`](crate::store::Store::create_expiring)).
     pub fn event_ttl(mut self, ttl: Duration) -> Self {
         self.event_ttl = ttl;
         self

@@ -41,6 +41,8 @@ pub struct ObjectReference {
     /// If referring to a piece of an object instead of an entire object, this string should
     /// contain a valid JSON/Go field access statement, such as
     /// desiredState.manifest.containers[2].
+    // The text is kube-apiserver's, served as the field's description: `[2]` is not a link.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_path: Option<String>,
     /// Kind of the referent.
