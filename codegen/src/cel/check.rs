@@ -253,6 +253,18 @@ pub fn static_size(schema: &Json) -> u64 {
             let item = schema.get("items").map_or(1, min_serialized_size);
             (MAX_REQUEST_BYTES - 2) / (item + 1)
         }),
+        // An object of named properties (kube-apiserver's object type, not a map) holds at
+        // most those.
+        Some("object")
+            if !schema
+                .get("additionalProperties")
+                .is_some_and(Json::is_object) =>
+        {
+            schema
+                .get("properties")
+                .and_then(Json::as_object)
+                .map_or(0, |p| p.len() as u64)
+        }
         Some("object") => bound("maxProperties").unwrap_or_else(|| {
             let value = schema
                 .get("additionalProperties")
@@ -264,11 +276,30 @@ pub fn static_size(schema: &Json) -> u64 {
     }
 }
 
-/// The fewest bytes a value of `schema` takes in JSON, as kube-apiserver counts them.
-fn min_serialized_size(schema: &Json) -> u64 {
+/// The fewest bytes a value of `schema` takes in JSON, as kube-apiserver counts them: an
+/// object holds at least its required properties that have no default (the request must send
+/// them), each with its quoted name, a colon and a comma.
+pub(super) fn min_serialized_size(schema: &Json) -> u64 {
     match schema.get("type").and_then(Json::as_str) {
         Some("string") => 2 + schema.get("minLength").and_then(Json::as_u64).unwrap_or(0),
-        Some("array") | Some("object") => 2,
+        Some("boolean") => 4,
+        Some("object") => {
+            let properties = schema.get("properties");
+            let required = schema
+                .get("required")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str);
+            2 + required
+                .filter_map(|name| {
+                    let property = properties?.get(name)?;
+                    let sent = property.get("default").is_none();
+                    sent.then(|| name.len() as u64 + min_serialized_size(property) + 4)
+                })
+                .sum::<u64>()
+        }
+        Some("array") => 2,
         _ => 1,
     }
 }
@@ -348,9 +379,11 @@ impl<'a> Checker<'a> {
                     }
                 };
                 if select.test {
+                    // A presence test costs its operand only: kube-apiserver estimates with
+                    // cel-go's `PresenceTestHasCost(false)`.
                     return Ok(Checked {
                         ty: Ty::Bool,
-                        cost: operand.cost + 1,
+                        cost: operand.cost,
                         size: 1,
                     });
                 }
@@ -458,10 +491,14 @@ impl<'a> Checker<'a> {
                 for a in &call.args {
                     args.push(self.walk(a)?);
                 }
-                let inner: u64 = target
-                    .iter()
-                    .chain(&args)
-                    .fold(0u64, |acc, c| acc.saturating_add(c.cost));
+                let inner: u64 = match (name, args.as_slice()) {
+                    // A conditional runs its condition and one branch (cel-go's estimate).
+                    ("_?_:_", [cond, yes, no]) => cond.cost.saturating_add(yes.cost.max(no.cost)),
+                    _ => target
+                        .iter()
+                        .chain(&args)
+                        .fold(0u64, |acc, c| acc.saturating_add(c.cost)),
+                };
                 let (ty, own, size) = super::library::signature(name, target.as_ref(), &args)?;
                 Ok(Checked {
                     ty,

@@ -114,15 +114,10 @@ fn bounds(node: &Node) -> Json {
             out.insert(key.into(), value);
         }
     }
+    // The items' whole schema: their smallest size counts their required properties.
     for key in ["items", "additionalProperties"] {
-        if let Some(sub) = node.get(key) {
-            let mut inner = serde_json::Map::new();
-            for k in ["type", "minLength"] {
-                if let Some(value) = sub.get(k).and_then(|v| v.to_json().ok()) {
-                    inner.insert(k.into(), value);
-                }
-            }
-            out.insert(key.into(), Json::Object(inner));
+        if let Some(sub) = node.get(key).and_then(|v| v.to_json().ok()) {
+            out.insert(key.into(), sub);
         }
     }
     Json::Object(out)

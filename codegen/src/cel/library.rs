@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, LazyLock, RwLock};
 
-use cel::common::types::{CelOptional, DYN_TYPE, LIST_TYPE, STRING_TYPE};
+use cel::common::types::{CelOptional, DYN_TYPE, INT_TYPE, LIST_TYPE, STRING_TYPE};
 use cel::common::value::{CowVal, Val};
 use cel::objects::{Key, Opaque};
 use cel::{DeclarationError, Env, ExecutionError, Value};
@@ -43,7 +43,9 @@ pub fn signature<'a>(
                     ));
                 }
             }
-            Ok((Ty::Bool, 1, 1))
+            // cel-go counts `&&` and `||` as the cost of their operands only.
+            let own = u64::from(!matches!(name, "_&&_" | "_||_"));
+            Ok((Ty::Bool, own, 1))
         }
         ("_?_:_", None) if args.len() == 3 => {
             if !args[0].ty.maybe_bool() {
@@ -136,6 +138,12 @@ pub fn signature<'a>(
             Ok((ty, cost, arg_size(0)))
         }
         ("duration", None) if args.len() == 1 => Ok((Ty::Int, 1, 1)),
+        // A duration's parts (durations are integer nanoseconds here).
+        ("getHours" | "getMinutes" | "getSeconds" | "getMilliseconds", Some(t))
+            if args.is_empty() && matches!(resolved(t), Ty::Int | Ty::Dyn) =>
+        {
+            Ok((Ty::Int, 1, 1))
+        }
         ("contains" | "startsWith" | "endsWith", Some(_)) if args.len() == 1 => {
             Ok((Ty::Bool, 1 + tenth(target_size + arg_size(0)), 1))
         }
@@ -274,6 +282,28 @@ impl Ty<'_> {
 /// Registers the Kubernetes libraries on `env`.
 pub fn extension(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_overload("duration", "k8s_duration", vec![STRING_TYPE], duration)?;
+    env.add_member_overload("getHours", "k8s_duration_hours", INT_TYPE, vec![], hours)?;
+    env.add_member_overload(
+        "getMinutes",
+        "k8s_duration_minutes",
+        INT_TYPE,
+        vec![],
+        minutes,
+    )?;
+    env.add_member_overload(
+        "getSeconds",
+        "k8s_duration_seconds",
+        INT_TYPE,
+        vec![],
+        seconds,
+    )?;
+    env.add_member_overload(
+        "getMilliseconds",
+        "k8s_duration_milliseconds",
+        INT_TYPE,
+        vec![],
+        milliseconds,
+    )?;
     // `matches`, with the compiled patterns kept (the `cel` crate's compiles the pattern on
     // every call).
     env.add_overload(
@@ -412,6 +442,21 @@ function!(duration, "duration", |a| kinds::parse_duration(string_arg(
     "invalid duration {:?}",
     string_arg(&a, 0).unwrap_or("")
 )));
+
+/// A duration's whole `unit`s (in nanoseconds), truncated towards zero as Go's are.
+fn duration_in(a: &[Value], unit: i64) -> Result<Value, String> {
+    match a.first() {
+        Some(Value::Int(nanos)) => Ok(Value::Int(nanos / unit)),
+        _ => Err("no such overload".into()),
+    }
+}
+
+function!(hours, "getHours", |a| duration_in(&a, 3_600_000_000_000));
+function!(minutes, "getMinutes", |a| duration_in(&a, 60_000_000_000));
+function!(seconds, "getSeconds", |a| duration_in(&a, 1_000_000_000));
+function!(milliseconds, "getMilliseconds", |a| duration_in(
+    &a, 1_000_000
+));
 
 function!(find, "find", |a| {
     let re = regex(string_arg(&a, 1)?)?;

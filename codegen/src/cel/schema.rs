@@ -3,7 +3,8 @@
 
 use serde_json::Value as Json;
 
-use super::check::static_size;
+use super::check::min_serialized_size;
+use super::MAX_REQUEST_BYTES;
 use super::{cost_message, Program, Rule, PER_SCHEMA_COST_LIMIT};
 
 /// A rule refused, with its place in the schema.
@@ -44,6 +45,7 @@ pub struct NodeRules {
 /// Compiles the rules of `node`, which may be evaluated `cardinality` times on one object, at
 /// `path` (for problems).
 pub fn node_rules(node: &Json, cardinality: u64, path: &str) -> NodeRules {
+    let cardinality = effective_cardinality(node, cardinality);
     let mut out = NodeRules::default();
     let Some(entries) = node
         .get("x-kubernetes-validations")
@@ -80,10 +82,32 @@ pub fn node_rules(node: &Json, cardinality: u64, path: &str) -> NodeRules {
     out
 }
 
-/// How many times a rule on the items (or values) of `node` may run per evaluation of `node`:
-/// its `maxItems` (`maxProperties`), or as many as fit in a request.
+/// The cardinality of a node under a list or map without `maxItems` (`maxProperties`):
+/// [`node_rules`] then bounds it by how many of the node fit in a request.
+pub const UNBOUNDED: u64 = u64::MAX;
+
+/// How many times a rule on the items (or values) of `node` may run on one object: the
+/// product of `maxItems` (`maxProperties`) down from the root, or [`UNBOUNDED`] below a list
+/// or map without one, as kube-apiserver counts it.
 pub fn child_cardinality(node: &Json, cardinality: u64) -> u64 {
-    cardinality.saturating_mul(static_size(node).max(1))
+    let key = match node.get("type").and_then(Json::as_str) {
+        Some("array") => "maxItems",
+        _ => "maxProperties",
+    };
+    match node.get(key).and_then(Json::as_u64) {
+        Some(bound) if cardinality != UNBOUNDED => cardinality.saturating_mul(bound.max(1)),
+        _ => UNBOUNDED,
+    }
+}
+
+/// A node's cardinality as a rule's cost is multiplied by: the bounded product, or, below an
+/// unbounded list or map, how many values of the node fit in a request (kube-apiserver's
+/// `maxCardinality` of the node's smallest serialized size).
+fn effective_cardinality(node: &Json, cardinality: u64) -> u64 {
+    if cardinality != UNBOUNDED {
+        return cardinality;
+    }
+    MAX_REQUEST_BYTES / (min_serialized_size(node) + 1)
 }
 
 /// Compiles every rule of `schema` (a CRD's `openAPIV3Schema`, or a kind's schema) and checks

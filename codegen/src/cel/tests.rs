@@ -226,6 +226,13 @@ fn kubernetes_libraries() {
         ok("format.dns1123Subdomain().validate('example.com') == optional.none()", json!({})),
         // duration
         ok("duration(self.timeout) > duration('1s') && duration('1h') == duration('60m')", json!({"timeout": "1500ms"})),
+        ok("duration(self.timeout).getSeconds() == 90 && duration(self.timeout).getMinutes() == 1", json!({"timeout": "1m30s"})),
+        ok("duration('-1500ms').getSeconds() == -1 && duration('2h').getHours() == 2 && duration('1s').getMilliseconds() == 1000", json!({})),
+        (
+            "duration(self.timeout).getSeconds() >= 120",
+            json!({"timeout": "1m59s"}),
+            Some("failed rule: duration(self.timeout).getSeconds() >= 120"),
+        ),
     ]);
 }
 
