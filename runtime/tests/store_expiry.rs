@@ -106,68 +106,18 @@ async fn embedded_expiry_survives_a_restart() {
 }
 
 #[cfg(feature = "etcd")]
-mod etcd {
-    use std::net::TcpListener;
-    use std::process::{Child, Command, Stdio};
+#[path = "common/etcd.rs"]
+mod etcd_process;
 
+#[cfg(feature = "etcd")]
+mod etcd {
+    use super::etcd_process::start_etcd;
     use super::*;
     use krest::store::EtcdStore;
 
-    struct Etcd {
-        child: Child,
-        dir: std::path::PathBuf,
-        endpoint: String,
-    }
-
-    impl Drop for Etcd {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-
-    fn free_port() -> u16 {
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
-    fn start_etcd() -> Etcd {
-        let (client, peer) = (free_port(), free_port());
-        let dir = std::env::temp_dir().join(format!("krest-etcd-expiry-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let endpoint = format!("http://127.0.0.1:{client}");
-        let peer_url = format!("http://127.0.0.1:{peer}");
-        let child = Command::new("etcd")
-            .args(["--name", "expiry", "--data-dir"])
-            .arg(&dir)
-            .args(["--listen-client-urls", &endpoint])
-            .args(["--advertise-client-urls", &endpoint])
-            .args(["--listen-peer-urls", &peer_url])
-            .args(["--initial-advertise-peer-urls", &peer_url])
-            .args(["--initial-cluster", &format!("expiry={peer_url}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("etcd is installed (scripts/test.sh installs Debian's etcd-server)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", client)).is_err() {
-            assert!(Instant::now() < deadline, "etcd did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Etcd {
-            child,
-            dir,
-            endpoint,
-        }
-    }
-
     #[tokio::test]
     async fn etcd_expires_keys_through_leases() {
-        let etcd = start_etcd();
+        let etcd = start_etcd("expiry");
         let store = EtcdStore::connect(std::slice::from_ref(&etcd.endpoint), "/krest")
             .await
             .unwrap();
