@@ -498,16 +498,13 @@ fn same_object(old: &Object, new: &Object) -> bool {
         && a.len() == b.len()
         && a.iter()
             .all(|(key, value)| match (key.as_str(), b.get(key)) {
-                ("metadata", Some(other)) => {
-                    let strip = |m: &Value| {
-                        let mut m = m.clone();
-                        if let Some(m) = m.as_object_mut() {
-                            m.remove("resourceVersion");
-                        }
-                        m
-                    };
-                    strip(value) == strip(other)
-                }
+                ("metadata", Some(other)) => match (value.as_object(), other.as_object()) {
+                    (Some(a), Some(b)) => {
+                        let kept = |(k, _): &(&String, &Value)| *k != "resourceVersion";
+                        a.iter().filter(kept).eq(b.iter().filter(kept))
+                    }
+                    _ => value == other,
+                },
                 (_, Some(other)) => value == other,
                 (_, None) => false,
             })
