@@ -77,9 +77,17 @@ fn main() {
         <gateways::gateway_networking_k8s_io_v1beta1::Gateway as Resource>::MODEL.version,
         "v1beta1"
     );
-    assert_eq!(<argo::argoproj_io_v1alpha1::Application as Resource>::MODEL.short_names.len(), 2);
+    assert_eq!(
+        <argo::argoproj_io_v1alpha1::Application as Resource>::MODEL
+            .short_names
+            .len(),
+        2
+    );
     assert!(<versions::Pool as Resource>::MODEL.scale.is_some());
-    assert_eq!(*<versions::Pool as Resource>::MODEL.selectable_fields, [".spec.class"]);
+    assert_eq!(
+        *<versions::Pool as Resource>::MODEL.selectable_fields,
+        [".spec.class"]
+    );
     let beta = <versions::versions_krest_dev_v1beta1::Pool as Resource>::MODEL;
     assert_eq!(beta.storage_version.as_deref(), Some("v1"));
     assert_eq!(
@@ -104,7 +112,13 @@ fn main() {
     });
     let app: argo::argoproj_io_v1alpha1::Application =
         serde_json::from_value(application.clone()).expect("an Application decodes");
-    assert_eq!(app.operation.as_ref().and_then(|o| o.initiated_by.as_ref()).and_then(|i| i.username.as_deref()), Some("admin"));
+    assert_eq!(
+        app.operation
+            .as_ref()
+            .and_then(|o| o.initiated_by.as_ref())
+            .and_then(|i| i.username.as_deref()),
+        Some("admin")
+    );
     assert_eq!(serde_json::to_value(&app).unwrap(), application);
     assert!(!<argo::argoproj_io_v1alpha1::Application as Resource>::MODEL.status);
 
@@ -144,7 +158,10 @@ fn main() {
     .expect("a Thing decodes");
     let spec = &thing.spec;
     assert_eq!(spec.port, Some(types::IntOrString::String("http".into())));
-    assert_eq!(spec.limits.as_ref().unwrap()["cpu"], types::IntOrString::Int(2));
+    assert_eq!(
+        spec.limits.as_ref().unwrap()["cpu"],
+        types::IntOrString::Int(2)
+    );
     assert_eq!(spec.mode, types::ThingSpecMode::Http2);
     assert_eq!(spec.odd.as_deref(), Some("1st"));
     assert_eq!(spec.replicas, 3);
@@ -156,7 +173,10 @@ fn main() {
     assert_eq!(spec.preset, None);
     assert_eq!(spec.raw, Some(json!({"any": ["thing"]})));
     let item = &spec.items.as_ref().unwrap()[0];
-    assert_eq!((item.r#type.as_deref(), item.self_, item.r#ref.as_deref()), (Some("t"), Some(true), Some("r")));
+    assert_eq!(
+        (item.r#type.as_deref(), item.self_, item.r#ref.as_deref()),
+        (Some("t"), Some(true), Some("r"))
+    );
     assert_eq!(item.x_dashed_name.as_deref(), Some("d"));
     let encoded = serde_json::to_value(&thing).unwrap();
     assert_eq!(encoded["spec"]["mode"], "HTTP/2");
@@ -164,7 +184,8 @@ fn main() {
     assert!(encoded["spec"].get("maybe").is_none());
 
     // Shapes the derive needs a struct for: unknown fields kept, maps flattened.
-    let open: shapes::Open = serde_json::from_value(json!({"spec": {"a": 1, "b": [true]}})).unwrap();
+    let open: shapes::Open =
+        serde_json::from_value(json!({"spec": {"a": 1, "b": [true]}})).unwrap();
     assert_eq!(open.spec.fields["b"], json!([true]));
     let map: shapes::Map = serde_json::from_value(json!({"spec": {"x": {"weight": 2}}})).unwrap();
     assert_eq!(map.spec.fields["x"].weight, Some(2));
@@ -173,6 +194,9 @@ fn main() {
 
     // The served schema is the CRD's.
     let schema = <demo::demo_krest_dev_v1::Widget as Resource>::schema();
-    assert_eq!(schema["properties"]["spec"]["properties"]["replicas"]["minimum"], 0);
+    assert_eq!(
+        schema["properties"]["spec"]["properties"]["replicas"]["minimum"],
+        0
+    );
     println!("goldens: every generated kind compiles, serves and round-trips");
 }
