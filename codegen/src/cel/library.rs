@@ -493,7 +493,7 @@ const MAX_PATTERNS: usize = 1024;
 
 /// `pattern` compiled (RE2 syntax, as cel-go's; linear in time), from the cache when it was
 /// compiled before.
-fn regex(pattern: &str) -> Result<Arc<regex::Regex>, String> {
+pub(super) fn regex(pattern: &str) -> Result<Arc<regex::Regex>, String> {
     if let Some(re) = PATTERNS.read().ok().and_then(|p| p.get(pattern).cloned()) {
         return Ok(re);
     }

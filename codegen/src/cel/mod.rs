@@ -20,6 +20,7 @@
 pub mod check;
 #[cfg(feature = "yaml")]
 pub mod crd;
+pub mod direct;
 pub mod library;
 pub mod schema;
 
@@ -134,6 +135,8 @@ pub fn env() -> &'static Arc<Env> {
 pub struct Program {
     rule: Rule,
     program: cel::Program,
+    /// The rule for the direct evaluator, when it can run it.
+    direct: Option<direct::Direct>,
     message: Option<cel::Program>,
     /// Whether the rule reads `oldSelf`: a transition rule.
     pub transition: bool,
@@ -290,9 +293,14 @@ impl Program {
                 message: "Invalid value: \"\": message must be non-empty if specified".into(),
             });
         }
+        // Transition rules read `oldSelf`, which the direct evaluator does not bind.
+        let direct = (!transition && !rule.optional_old_self)
+            .then(|| direct::Direct::compile(program.expression()))
+            .flatten();
         Ok(Program {
             rule: rule.clone(),
             program,
+            direct,
             message,
             transition,
             cost: checked.cost,
@@ -325,15 +333,19 @@ impl Program {
         outcome
     }
 
-    /// Runs the rule in `context` (where `self`, and `oldSelf` if needed, are bound).
-    fn run(
+    /// Whether the direct evaluator runs this rule (else only the interpreter does).
+    pub fn is_direct(&self) -> bool {
+        self.direct.is_some()
+    }
+
+    /// Takes the rule's cost from `budget`, or says that the budget ran out.
+    fn charge(
         &self,
-        context: &Context,
         schema: &Json,
         value: &Json,
         old: Option<&Json>,
         budget: &mut Budget,
-    ) -> Outcome {
+    ) -> Result<(), Outcome> {
         // A rule whose estimate is small is charged its estimate; a larger one its estimate
         // with the actual sizes of the values, which is what bounds the work.
         let cost = if self.cost <= CHEAP_RULE {
@@ -343,16 +355,22 @@ impl Program {
         };
         if cost > budget.remaining {
             budget.remaining = 0;
-            return Outcome::OutOfBudget(Failure {
+            return Err(Outcome::OutOfBudget(Failure {
                 reason: "FieldValueInvalid".into(),
                 field_path: String::new(),
                 message: format!(
                     "Invalid value: \"{}\": validation failed due to running out of cost budget, no further validation rules will be run",
                     type_word(schema)
                 ),
-            });
+            }));
         }
         budget.remaining -= cost;
+        Ok(())
+    }
+
+    /// Runs the rule with the interpreter in `context` (where `self`, and `oldSelf` if needed,
+    /// are bound), its cost already charged.
+    fn interpret(&self, context: &Context, schema: &Json) -> Outcome {
         let detail = match self.program.execute(context) {
             Ok(cel::Value::Bool(true)) => return Outcome::Pass,
             Ok(cel::Value::Bool(false)) => self.failure_message(context),
@@ -420,6 +438,43 @@ pub fn evaluate_node(
     budget: &mut Budget,
     mut report: impl FnMut(Outcome),
 ) {
+    // First every rule the direct evaluator can decide true; the others (false ones included,
+    // for their message) go to the interpreter, with `self` converted for it only then.
+    let mut undecided: Vec<&Program> = Vec::new();
+    let mut out_of_budget = None;
+    for program in programs {
+        if program.transition && old.is_none() && !program.rule.optional_old_self {
+            continue;
+        }
+        if let Err(outcome) = program.charge(schema, value, old, budget) {
+            out_of_budget = Some(outcome);
+            break;
+        }
+        let holds = program
+            .direct
+            .as_ref()
+            .is_some_and(|d| d.evaluate(value, schema) == Ok(true));
+        if !holds {
+            undecided.push(program);
+        }
+    }
+    if !undecided.is_empty() {
+        interpret_node(&undecided, value, schema, old, &mut report);
+    }
+    if let Some(outcome) = out_of_budget {
+        report(outcome);
+    }
+}
+
+/// Runs `programs` with the interpreter, `self` and `oldSelf` bound once for all, their costs
+/// already charged; `report` gets each failure.
+fn interpret_node(
+    programs: &[&Program],
+    value: &Json,
+    schema: &Json,
+    old: Option<&Json>,
+    report: &mut impl FnMut(Outcome),
+) {
     let root = Context::with_env(env().clone());
     let mut context = root.new_inner_scope();
     context.add_variable_as_val("self", to_val(value, schema));
@@ -439,21 +494,14 @@ pub fn evaluate_node(
         with_optional.add_variable_as_val("oldSelf", Box::new(val));
     }
     for program in programs {
-        if program.transition && old.is_none() && !program.rule.optional_old_self {
-            continue;
-        }
         let scope = if program.rule.optional_old_self {
             &with_optional
         } else {
             &context
         };
-        match program.run(scope, schema, value, old, budget) {
+        match program.interpret(scope, schema) {
             Outcome::Pass => {}
-            Outcome::Fail(f) => report(Outcome::Fail(f)),
-            Outcome::OutOfBudget(f) => {
-                report(Outcome::OutOfBudget(f));
-                return;
-            }
+            outcome => report(outcome),
         }
     }
 }

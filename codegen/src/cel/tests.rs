@@ -11,6 +11,9 @@ fn run(rule: &str, schema: Json, value: Json) -> Result<(), String> {
 
 fn run_rule(rule: &Rule, schema: Json, value: Json, old: Option<Json>) -> Result<(), String> {
     let program = Program::compile(rule, &schema, 1).map_err(|e| format!("compile: {e}"))?;
+    if old.is_none() {
+        same_as_interpreter(&program, &value, &schema);
+    }
     match program.evaluate(&value, &schema, old.as_ref(), &mut Budget::default()) {
         Outcome::Pass => Ok(()),
         Outcome::Fail(f) | Outcome::OutOfBudget(f) => Err(f.message),
@@ -470,4 +473,192 @@ fn the_object_s_metadata_is_its_name_and_generate_name() {
         ),
         Ok(())
     );
+}
+
+/// The direct evaluator's result, when it decides, is the interpreter's: checked on every rule
+/// the tables above run (through [`run_rule`]) and on every rule of the Gateway API HTTPRoute
+/// below.
+fn same_as_interpreter(program: &Program, value: &Json, schema: &Json) -> Option<bool> {
+    let direct = program.direct.as_ref()?.evaluate(value, schema).ok()?;
+    let mut failed = false;
+    interpret_node(&[program], value, schema, None, &mut |_| failed = true);
+    assert_eq!(
+        direct, !failed,
+        "the direct evaluator and the interpreter disagree on `{}` for {value}",
+        program.rule.rule
+    );
+    Some(direct)
+}
+
+#[test]
+fn the_direct_evaluator_runs_what_it_can_and_leaves_the_rest() {
+    let direct = |rule: &str, schema: Json| {
+        Program::compile(&Rule::new(rule), &schema, 1)
+            .unwrap()
+            .is_direct()
+    };
+    for rule in [
+        "!(has(self.name) && self.name != 'x')",
+        "self.tags.all(t, t.startsWith('a')) || self.tags.exists(t, t == 'b')",
+        "self.refs.exists_one(r, r.kind == 'K') && self.refs.filter(r, has(r.group)).size() <= 1",
+        "self.replicas in [1, 2] ? self.name.matches('^a+$') : self.tags[0].endsWith('z')",
+        "size(self.name) + self.replicas - 1 >= 0 && 'a' in self.tags && self.labels['k'] == 'v'",
+    ] {
+        assert!(direct(rule, object()), "{rule}");
+    }
+    // Conversions, arithmetic beyond + and -, map literals, escaped names, transition rules:
+    // the interpreter's.
+    for rule in [
+        "int(self.name) > 0",
+        "self.replicas * 2 > 1",
+        "{'a': 1}.size() == 1",
+        "self.x__dash__y == 'a'",
+        "self.tags.map(t, t + 'x').size() > 0",
+        "self.name == oldSelf.name",
+    ] {
+        assert!(!direct(rule, object()), "{rule}");
+    }
+
+    // What it cannot be sure of, it leaves to the interpreter, which decides.
+    let undecided = |rule: &str, schema: Json, value: Json| {
+        let program = Program::compile(&Rule::new(rule), &schema, 1).unwrap();
+        assert!(program.is_direct(), "{rule}");
+        assert_eq!(
+            program.direct.as_ref().unwrap().evaluate(&value, &schema),
+            Err(direct::Unsure),
+            "{rule} on {value}"
+        );
+    };
+    undecided("self.name == 'a'", object(), json!({}));
+    undecided("self.port == 80", object(), json!({"port": "80"}));
+    undecided("self.tags[3] == 'a'", object(), json!({"tags": ["a"]}));
+    undecided("self.extra.a == 1", object(), json!({"extra": {"a": 1.5}}));
+    undecided("self == 1", json!({"type": "number"}), json!(1));
+    undecided(
+        "self.replicas + 1 > 0",
+        object(),
+        json!({"replicas": i64::MAX}),
+    );
+    let overflow = run(
+        "self.replicas + 1 > 0",
+        object(),
+        json!({"replicas": i64::MAX}),
+    );
+    assert!(overflow
+        .unwrap_err()
+        .contains("rule evaluation error: Overflow"));
+}
+
+#[cfg(feature = "yaml")]
+#[test]
+fn the_direct_evaluator_agrees_with_the_interpreter_on_httproutes() {
+    let crd: Json = serde_saphyr::from_str(include_str!(
+        "../../tests/crds/gateway.networking.k8s.io_httproutes.yaml"
+    ))
+    .unwrap();
+    let version = crd["spec"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "v1")
+        .unwrap();
+    let schema = &version["schema"]["openAPIV3Schema"];
+    let valid = json!({
+        "parentRefs": [
+            {"name": "gw", "sectionName": "http"},
+            {"name": "gw", "sectionName": "https"},
+            {"name": "other", "namespace": "infra"},
+        ],
+        "hostnames": ["app.example.com"],
+        "rules": [
+            {
+                "matches": [{"path": {"type": "PathPrefix", "value": "/api"}}, {"path": {"type": "Exact", "value": "/health"}}],
+                "filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]}}],
+                "backendRefs": [{"name": "api", "port": 8080}, {"name": "api-v2", "port": 8080, "weight": 10}],
+                "timeouts": {"request": "10s", "backendRequest": "5s"},
+            },
+            {
+                "matches": [{"path": {"type": "PathPrefix", "value": "/old"}}],
+                "filters": [{"type": "RequestRedirect", "requestRedirect": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"}, "statusCode": 301}}],
+            },
+        ],
+    });
+    type Change = Box<dyn Fn(&mut Json)>;
+    let changes: Vec<Change> = vec![
+        Box::new(|_| {}),
+        Box::new(|s| s["parentRefs"][1] = json!({"name": "gw"})),
+        Box::new(|s| s["parentRefs"][1] = json!({"name": "gw", "sectionName": "http"})),
+        Box::new(|s| s["rules"][0]["matches"][1]["path"]["value"] = json!("health")),
+        Box::new(|s| s["rules"][0]["matches"][0]["path"]["value"] = json!("/a//b")),
+        Box::new(|s| s["rules"][0]["matches"][0]["path"]["value"] = json!("/a/%2F")),
+        Box::new(|s| s["rules"][0]["backendRefs"][1] = json!({"name": "api-v2"})),
+        Box::new(|s| {
+            s["rules"][0]["backendRefs"][1] = json!({"name": "x", "group": "", "kind": "Service"})
+        }),
+        Box::new(|s| s["rules"][1]["backendRefs"] = json!([{"name": "x", "port": 80}])),
+        Box::new(|s| s["rules"][0]["filters"][0]["type"] = json!("ResponseHeaderModifier")),
+        Box::new(|s| {
+            let filter = json!({"type": "RequestHeaderModifier", "requestHeaderModifier": {}});
+            s["rules"][0]["filters"]
+                .as_array_mut()
+                .unwrap()
+                .push(filter);
+        }),
+        Box::new(|s| s["rules"][0]["timeouts"]["backendRequest"] = json!("1m")),
+        Box::new(
+            |s| s["rules"][1]["matches"] = json!([{"path": {"type": "PathPrefix", "value": "/a"}}, {"path": {"type": "PathPrefix", "value": "/b"}}]),
+        ),
+        Box::new(|s| {
+            s["rules"][1]["filters"][0]["requestRedirect"]["path"] =
+                json!({"type": "ReplaceFullPath", "replacePrefixMatch": "/x"})
+        }),
+        Box::new(|s| s["hostnames"] = json!(["*", "a.example.com"])),
+    ];
+    let (mut decided, mut evaluations) = (0, 0);
+    for change in &changes {
+        let mut spec = valid.clone();
+        change(&mut spec);
+        let object = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "r"}, "spec": spec});
+        each_node(schema, &object, &mut |schema, value| {
+            for rule in Rule::all_of(schema) {
+                let program = Program::compile(&rule, schema, 1).unwrap();
+                evaluations += 1;
+                decided += usize::from(same_as_interpreter(&program, value, schema).is_some());
+            }
+        });
+    }
+    // Nearly every evaluation is the direct evaluator's: the rules it cannot run are the
+    // transition rules and those with durations.
+    assert!(evaluations > 500, "{evaluations}");
+    assert!(
+        decided * 10 >= evaluations * 9,
+        "{decided} of {evaluations}"
+    );
+}
+
+/// Calls `f` on every node of `value` with its schema.
+#[cfg(feature = "yaml")]
+fn each_node<'a>(schema: &'a Json, value: &'a Json, f: &mut impl FnMut(&'a Json, &'a Json)) {
+    f(schema, value);
+    match value {
+        Json::Object(fields) => {
+            for (name, field) in fields {
+                let sub = schema
+                    .get("properties")
+                    .and_then(|p| p.get(name))
+                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
+                if let Some(sub) = sub {
+                    each_node(sub, field, f);
+                }
+            }
+        }
+        Json::Array(items) => {
+            if let Some(sub) = schema.get("items") {
+                for item in items {
+                    each_node(sub, item, f);
+                }
+            }
+        }
+        _ => {}
+    }
 }

@@ -1,0 +1,500 @@
+//! A direct evaluator for the rules most CRDs carry, on the JSON object itself.
+//!
+//! The `cel` crate's interpreter needs `self` converted into its values and resolves every
+//! name and function at each step: about 7 µs per evaluation of a rule like
+//! `!(has(self.cors) && self.type != 'CORS')`. Most rules of real CRDs use a small part of
+//! CEL: field selection and `has`, comparisons, `&&`/`||`/`!`/`?:`, `in`, `size`, the string
+//! tests, `matches` with a literal pattern and the `all`/`exists`/`exists_one`/`filter`
+//! macros. [`Direct`] compiles such a rule once into a tree that reads the object where it
+//! lies, with the schema alongside to bind values exactly as [`super::to_val`] does.
+//!
+//! It decides only what it is sure of: a rule it cannot compile has no [`Direct`], and an
+//! evaluation that meets anything else (an error, a number the schema calls `number`, values
+//! of two types compared, a map's size, `metadata` of the root or of an embedded resource) is
+//! [`Unsure`], and the interpreter evaluates the rule instead. So the interpreter stays the
+//! one definition of every result; this is only a faster way to reach the same one.
+
+use std::sync::Arc;
+
+use cel::common::ast::{operators, CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue};
+use serde_json::{Map, Value as Json};
+
+use super::RESERVED;
+
+/// A rule compiled for the direct evaluator.
+#[derive(Debug)]
+pub struct Direct {
+    root: Node,
+}
+
+/// The direct evaluator cannot decide: the interpreter must.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsure;
+
+#[derive(Debug)]
+enum Node {
+    /// `self`.
+    This,
+    /// A comprehension's variable: how many comprehensions out from the innermost.
+    Var(usize),
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Null,
+    Select(Box<Node>, String),
+    Has(Box<Node>, String),
+    Index(Box<Node>, Box<Node>),
+    Not(Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Cond(Box<Node>, Box<Node>, Box<Node>),
+    Eq(Box<Node>, Box<Node>),
+    Ne(Box<Node>, Box<Node>),
+    Cmp(std::cmp::Ordering, bool, Box<Node>, Box<Node>),
+    Add(Box<Node>, Box<Node>),
+    Sub(Box<Node>, Box<Node>),
+    /// `x in [...]` with a list literal.
+    InList(Box<Node>, Vec<Node>),
+    /// `x in list`.
+    In(Box<Node>, Box<Node>),
+    Size(Box<Node>),
+    StartsWith(Box<Node>, Box<Node>),
+    EndsWith(Box<Node>, Box<Node>),
+    Contains(Box<Node>, Box<Node>),
+    Matches(Box<Node>, Arc<regex::Regex>),
+    Loop(Macro, Box<Node>, Box<Node>),
+}
+
+/// The macros [`Direct`] runs, recognised by the shape the parser expands them into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Macro {
+    All,
+    Exists,
+    ExistsOne,
+    Filter,
+}
+
+impl Direct {
+    /// `expression` compiled, if every part of it is one the direct evaluator runs.
+    pub fn compile(expression: &IdedExpr) -> Option<Direct> {
+        let mut scope = Vec::new();
+        compile(expression, &mut scope).map(|root| Direct { root })
+    }
+
+    /// The rule's result on `value` (of `schema`): `Ok(true)` when it holds, `Ok(false)` when
+    /// it does not, [`Unsure`] when the interpreter must decide.
+    pub fn evaluate(&self, value: &Json, schema: &Json) -> Result<bool, Unsure> {
+        let mut vars = Vec::new();
+        let this = Bound { value, schema };
+        match eval(&self.root, this, &mut vars)? {
+            V::Bool(b) => Ok(b),
+            _ => Err(Unsure),
+        }
+    }
+}
+
+fn compile(e: &IdedExpr, scope: &mut Vec<String>) -> Option<Node> {
+    let boxed = |e: &IdedExpr, scope: &mut Vec<String>| compile(e, scope).map(Box::new);
+    Some(match &e.expr {
+        Expr::Literal(LiteralValue::Boolean(b)) => Node::Bool(**b),
+        Expr::Literal(LiteralValue::Int(i)) => Node::Int(**i),
+        Expr::Literal(LiteralValue::String(s)) => Node::Str(s.inner().to_string()),
+        Expr::Literal(LiteralValue::Null) => Node::Null,
+        Expr::Ident(name) => match scope.iter().rposition(|v| v == name) {
+            Some(i) => Node::Var(scope.len() - 1 - i),
+            None if name == "self" => Node::This,
+            None => return None,
+        },
+        Expr::Select(select) => {
+            let field = &select.field;
+            // Escaped names (`__dash__`) and reserved words bind differently: the interpreter's.
+            if field.contains("__") || RESERVED.contains(&field.as_str()) {
+                return None;
+            }
+            let operand = boxed(&select.operand, scope)?;
+            if select.test {
+                Node::Has(operand, field.clone())
+            } else {
+                Node::Select(operand, field.clone())
+            }
+        }
+        Expr::Call(call) => return compile_call(call, scope),
+        Expr::Comprehension(c) => return compile_loop(c, scope),
+        _ => return None,
+    })
+}
+
+fn compile_call(call: &CallExpr, scope: &mut Vec<String>) -> Option<Node> {
+    let mut args = Vec::with_capacity(call.args.len() + 1);
+    if let Some(target) = &call.target {
+        args.push(target.as_ref());
+    }
+    args.extend(call.args.iter());
+    let arg = |i: usize, scope: &mut Vec<String>| compile(args[i], scope).map(Box::new);
+    use std::cmp::Ordering::{Greater, Less};
+    Some(match (call.func_name.as_str(), args.len()) {
+        (operators::LOGICAL_NOT, 1) => Node::Not(arg(0, scope)?),
+        (operators::LOGICAL_AND, 2) => Node::And(arg(0, scope)?, arg(1, scope)?),
+        (operators::LOGICAL_OR, 2) => Node::Or(arg(0, scope)?, arg(1, scope)?),
+        (operators::CONDITIONAL, 3) => Node::Cond(arg(0, scope)?, arg(1, scope)?, arg(2, scope)?),
+        (operators::EQUALS, 2) => Node::Eq(arg(0, scope)?, arg(1, scope)?),
+        (operators::NOT_EQUALS, 2) => Node::Ne(arg(0, scope)?, arg(1, scope)?),
+        (operators::LESS, 2) => Node::Cmp(Less, false, arg(0, scope)?, arg(1, scope)?),
+        (operators::LESS_EQUALS, 2) => Node::Cmp(Less, true, arg(0, scope)?, arg(1, scope)?),
+        (operators::GREATER, 2) => Node::Cmp(Greater, false, arg(0, scope)?, arg(1, scope)?),
+        (operators::GREATER_EQUALS, 2) => Node::Cmp(Greater, true, arg(0, scope)?, arg(1, scope)?),
+        (operators::ADD, 2) => Node::Add(arg(0, scope)?, arg(1, scope)?),
+        (operators::SUBSTRACT, 2) => Node::Sub(arg(0, scope)?, arg(1, scope)?),
+        (operators::INDEX, 2) => Node::Index(arg(0, scope)?, arg(1, scope)?),
+        (operators::IN, 2) => match &args[1].expr {
+            Expr::List(list) if list.optional_indices.is_empty() => {
+                let item = arg(0, scope)?;
+                let items = list
+                    .elements
+                    .iter()
+                    .map(|e| compile(e, scope))
+                    .collect::<Option<Vec<_>>>()?;
+                Node::InList(item, items)
+            }
+            _ => Node::In(arg(0, scope)?, arg(1, scope)?),
+        },
+        ("size", 1) => Node::Size(arg(0, scope)?),
+        ("startsWith", 2) if call.target.is_some() => {
+            Node::StartsWith(arg(0, scope)?, arg(1, scope)?)
+        }
+        ("endsWith", 2) if call.target.is_some() => Node::EndsWith(arg(0, scope)?, arg(1, scope)?),
+        ("contains", 2) if call.target.is_some() => Node::Contains(arg(0, scope)?, arg(1, scope)?),
+        ("matches", 2) => match &args[1].expr {
+            Expr::Literal(LiteralValue::String(pattern)) => {
+                let re = super::library::regex(pattern.inner()).ok()?;
+                Node::Matches(arg(0, scope)?, re)
+            }
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// A comprehension the parser made of `all`, `exists`, `exists_one` or `filter` over a list.
+fn compile_loop(c: &ComprehensionExpr, scope: &mut Vec<String>) -> Option<Node> {
+    if c.iter_var2.is_some() || c.accu_var != "@result" {
+        return None;
+    }
+    let accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if n == "@result");
+    let call = |e: &'_ IdedExpr, name: &str, n: usize| -> Option<Vec<IdedExpr>> {
+        match &e.expr {
+            Expr::Call(c) if c.func_name == name && c.target.is_none() && c.args.len() == n => {
+                Some(c.args.clone())
+            }
+            _ => None,
+        }
+    };
+    let int =
+        |e: &IdedExpr, v: i64| matches!(&e.expr, Expr::Literal(LiteralValue::Int(i)) if **i == v);
+    let (kind, predicate) = match &c.accu_init.expr {
+        Expr::Literal(LiteralValue::Boolean(init)) => {
+            let op = if **init {
+                operators::LOGICAL_AND
+            } else {
+                operators::LOGICAL_OR
+            };
+            let step = call(&c.loop_step, op, 2)?;
+            if !accu(&step[0]) || !accu(&c.result) {
+                return None;
+            }
+            let kind = if **init { Macro::All } else { Macro::Exists };
+            (kind, step[1].clone())
+        }
+        Expr::Literal(LiteralValue::Int(zero)) if **zero == 0 => {
+            let step = call(&c.loop_step, operators::CONDITIONAL, 3)?;
+            let add = call(&step[1], operators::ADD, 2)?;
+            let result = call(&c.result, operators::EQUALS, 2)?;
+            let counts = accu(&add[0]) && int(&add[1], 1) && accu(&step[2]);
+            if !(counts && accu(&result[0]) && int(&result[1], 1)) {
+                return None;
+            }
+            (Macro::ExistsOne, step[0].clone())
+        }
+        Expr::List(init) if init.elements.is_empty() => {
+            let step = call(&c.loop_step, operators::CONDITIONAL, 3)?;
+            let add = call(&step[1], operators::ADD, 2)?;
+            let one = match &add[1].expr {
+                Expr::List(l) if l.elements.len() == 1 && l.optional_indices.is_empty() => {
+                    &l.elements[0]
+                }
+                _ => return None,
+            };
+            let is_var = matches!(&one.expr, Expr::Ident(n) if *n == c.iter_var);
+            if !(accu(&add[0]) && is_var && accu(&step[2]) && accu(&c.result)) {
+                return None;
+            }
+            (Macro::Filter, step[0].clone())
+        }
+        _ => return None,
+    };
+    let range = compile(&c.iter_range, scope)?;
+    scope.push(c.iter_var.clone());
+    let predicate = compile(&predicate, scope);
+    scope.pop();
+    Some(Node::Loop(kind, Box::new(range), Box::new(predicate?)))
+}
+
+/// A value in the object, with the schema it is bound with.
+#[derive(Debug, Clone, Copy)]
+struct Bound<'a> {
+    value: &'a Json,
+    schema: &'a Json,
+}
+
+/// An intermediate result.
+#[derive(Debug, Clone)]
+enum V<'a> {
+    Bool(bool),
+    Int(i64),
+    Str(&'a str),
+    Null,
+    /// A list or an object of the object.
+    Json(Bound<'a>),
+    /// What `filter` kept: items of a list, with their schema.
+    Items(Vec<&'a Json>, &'a Json),
+}
+
+static NO_SCHEMA: Json = Json::Null;
+
+/// `bound` as the interpreter binds it; lists and objects stay where they are.
+fn bind(bound: Bound<'_>) -> Result<V<'_>, Unsure> {
+    Ok(match bound.value {
+        Json::Null => V::Null,
+        Json::Bool(b) => V::Bool(*b),
+        Json::Number(n) => {
+            if bound.schema.get("type").and_then(Json::as_str) == Some("number") {
+                return Err(Unsure);
+            }
+            V::Int(n.as_i64().ok_or(Unsure)?)
+        }
+        Json::String(s) => V::Str(s),
+        Json::Array(_) | Json::Object(_) => V::Json(bound),
+    })
+}
+
+/// The field `name` of an object, as [`super::to_val`] binds its fields: `None` when the
+/// bound object has no such field.
+fn field<'a>(
+    fields: &'a Map<String, Json>,
+    schema: &'a Json,
+    name: &str,
+) -> Result<Option<Bound<'a>>, Unsure> {
+    let properties = schema.get("properties").and_then(Json::as_object);
+    if name == "metadata"
+        && properties.is_some_and(|p| p.contains_key("apiVersion") && p.contains_key("kind"))
+    {
+        return Err(Unsure);
+    }
+    let Some(value) = fields.get(name) else {
+        return Ok(None);
+    };
+    if let Some(sub) = properties.and_then(|p| p.get(name)) {
+        return Ok(Some(Bound { value, schema: sub }));
+    }
+    if let Some(sub) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+        return Ok(Some(Bound { value, schema: sub }));
+    }
+    if schema.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true))
+        && matches!(name, "apiVersion" | "kind" | "metadata")
+    {
+        return Err(Unsure);
+    }
+    if properties.is_none() {
+        return Ok(Some(Bound {
+            value,
+            schema: &NO_SCHEMA,
+        }));
+    }
+    Ok(None)
+}
+
+fn truth(v: V<'_>) -> Result<bool, Unsure> {
+    match v {
+        V::Bool(b) => Ok(b),
+        _ => Err(Unsure),
+    }
+}
+
+fn string(v: V<'_>) -> Result<&str, Unsure> {
+    match v {
+        V::Str(s) => Ok(s),
+        _ => Err(Unsure),
+    }
+}
+
+/// Equality of two scalars of one type; anything else is for the interpreter.
+fn equal(a: &V<'_>, b: &V<'_>) -> Result<bool, Unsure> {
+    match (a, b) {
+        (V::Bool(x), V::Bool(y)) => Ok(x == y),
+        (V::Int(x), V::Int(y)) => Ok(x == y),
+        (V::Str(x), V::Str(y)) => Ok(x == y),
+        (V::Null, V::Null) => Ok(true),
+        _ => Err(Unsure),
+    }
+}
+
+/// The items of a list, with their schema.
+fn items<'a>(v: V<'a>) -> Result<(Vec<&'a Json>, &'a Json), Unsure> {
+    match v {
+        V::Json(Bound {
+            value: Json::Array(list),
+            schema,
+        }) => Ok((
+            list.iter().collect(),
+            schema.get("items").unwrap_or(&NO_SCHEMA),
+        )),
+        V::Items(list, schema) => Ok((list, schema)),
+        _ => Err(Unsure),
+    }
+}
+
+fn eval<'a>(node: &'a Node, this: Bound<'a>, vars: &mut Vec<Bound<'a>>) -> Result<V<'a>, Unsure> {
+    Ok(match node {
+        Node::This => bind(this)?,
+        Node::Var(depth) => bind(
+            *vars
+                .get(vars.len().checked_sub(depth + 1).ok_or(Unsure)?)
+                .ok_or(Unsure)?,
+        )?,
+        Node::Bool(b) => V::Bool(*b),
+        Node::Int(i) => V::Int(*i),
+        Node::Str(s) => V::Str(s),
+        Node::Null => V::Null,
+        Node::Select(operand, name) | Node::Has(operand, name) => {
+            let V::Json(Bound {
+                value: Json::Object(fields),
+                schema,
+            }) = eval(operand, this, vars)?
+            else {
+                return Err(Unsure);
+            };
+            let found = field(fields, schema, name)?;
+            match node {
+                Node::Has(..) => V::Bool(found.is_some()),
+                _ => bind(found.ok_or(Unsure)?)?,
+            }
+        }
+        Node::Index(operand, index) => {
+            let operand = eval(operand, this, vars)?;
+            match (operand, eval(index, this, vars)?) {
+                (
+                    V::Json(Bound {
+                        value: Json::Object(fields),
+                        schema,
+                    }),
+                    V::Str(key),
+                ) if schema.get("properties").is_none() => {
+                    bind(field(fields, schema, key)?.ok_or(Unsure)?)?
+                }
+                (list, V::Int(i)) => {
+                    let (list, schema) = items(list)?;
+                    let item = usize::try_from(i)
+                        .ok()
+                        .and_then(|i| list.get(i))
+                        .ok_or(Unsure)?;
+                    bind(Bound {
+                        value: item,
+                        schema,
+                    })?
+                }
+                _ => return Err(Unsure),
+            }
+        }
+        Node::Not(a) => V::Bool(!truth(eval(a, this, vars)?)?),
+        Node::And(a, b) => V::Bool(truth(eval(a, this, vars)?)? && truth(eval(b, this, vars)?)?),
+        Node::Or(a, b) => V::Bool(truth(eval(a, this, vars)?)? || truth(eval(b, this, vars)?)?),
+        Node::Cond(c, a, b) => {
+            if truth(eval(c, this, vars)?)? {
+                eval(a, this, vars)?
+            } else {
+                eval(b, this, vars)?
+            }
+        }
+        Node::Eq(a, b) => V::Bool(equal(&eval(a, this, vars)?, &eval(b, this, vars)?)?),
+        Node::Ne(a, b) => V::Bool(!equal(&eval(a, this, vars)?, &eval(b, this, vars)?)?),
+        Node::Cmp(want, or_equal, a, b) => {
+            let order = match (eval(a, this, vars)?, eval(b, this, vars)?) {
+                (V::Int(x), V::Int(y)) => x.cmp(&y),
+                (V::Str(x), V::Str(y)) => x.cmp(y),
+                _ => return Err(Unsure),
+            };
+            V::Bool(order == *want || (*or_equal && order.is_eq()))
+        }
+        Node::Add(a, b) => match (eval(a, this, vars)?, eval(b, this, vars)?) {
+            (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y).ok_or(Unsure)?),
+            _ => return Err(Unsure),
+        },
+        Node::Sub(a, b) => match (eval(a, this, vars)?, eval(b, this, vars)?) {
+            (V::Int(x), V::Int(y)) => V::Int(x.checked_sub(y).ok_or(Unsure)?),
+            _ => return Err(Unsure),
+        },
+        Node::InList(item, list) => {
+            let item = eval(item, this, vars)?;
+            let mut found = false;
+            for candidate in list {
+                found |= equal(&item, &eval(candidate, this, vars)?)?;
+            }
+            V::Bool(found)
+        }
+        Node::In(item, list) => {
+            let item = eval(item, this, vars)?;
+            let (list, schema) = items(eval(list, this, vars)?)?;
+            let mut found = false;
+            for value in list {
+                found |= equal(&item, &bind(Bound { value, schema })?)?;
+            }
+            V::Bool(found)
+        }
+        Node::Size(a) => match eval(a, this, vars)? {
+            V::Str(s) => V::Int(s.chars().count() as i64),
+            list @ (V::Json(Bound {
+                value: Json::Array(_),
+                ..
+            })
+            | V::Items(..)) => V::Int(items(list)?.0.len() as i64),
+            _ => return Err(Unsure),
+        },
+        Node::StartsWith(a, b) => {
+            let a = eval(a, this, vars)?;
+            V::Bool(string(a)?.starts_with(string(eval(b, this, vars)?)?))
+        }
+        Node::EndsWith(a, b) => {
+            let a = eval(a, this, vars)?;
+            V::Bool(string(a)?.ends_with(string(eval(b, this, vars)?)?))
+        }
+        Node::Contains(a, b) => {
+            let a = eval(a, this, vars)?;
+            V::Bool(string(a)?.contains(string(eval(b, this, vars)?)?))
+        }
+        Node::Matches(a, re) => V::Bool(re.is_match(string(eval(a, this, vars)?)?)),
+        Node::Loop(kind, range, predicate) => {
+            let (list, schema) = items(eval(range, this, vars)?)?;
+            let mut count = 0usize;
+            let mut kept = Vec::new();
+            for value in list {
+                vars.push(Bound { value, schema });
+                let holds = eval(predicate, this, vars).and_then(truth);
+                vars.pop();
+                let holds = holds?;
+                match kind {
+                    Macro::All if !holds => return Ok(V::Bool(false)),
+                    Macro::Exists if holds => return Ok(V::Bool(true)),
+                    Macro::ExistsOne => count += usize::from(holds),
+                    Macro::Filter if holds => kept.push(value),
+                    _ => {}
+                }
+            }
+            match kind {
+                Macro::All => V::Bool(true),
+                Macro::Exists => V::Bool(false),
+                Macro::ExistsOne => V::Bool(count == 1),
+                Macro::Filter => V::Items(kept, schema),
+            }
+        }
+    })
+}
