@@ -41,8 +41,9 @@ enum Node {
     Int(i64),
     Str(String),
     Null,
-    Select(Box<Node>, String),
-    Has(Box<Node>, String),
+    /// `x.f`: the property's name in the object, and whether the rule spells it escaped.
+    Select(Box<Node>, String, bool),
+    Has(Box<Node>, String, bool),
     Index(Box<Node>, Box<Node>),
     Not(Box<Node>),
     And(Box<Node>, Box<Node>),
@@ -106,22 +107,37 @@ fn compile(e: &IdedExpr, scope: &mut Vec<String>) -> Option<Node> {
             None => return None,
         },
         Expr::Select(select) => {
-            let field = &select.field;
-            // Escaped names (`__dash__`) and reserved words bind differently: the interpreter's.
-            if field.contains("__") || RESERVED.contains(&field.as_str()) {
-                return None;
-            }
+            let (name, escaped) = property(&select.field)?;
             let operand = boxed(&select.operand, scope)?;
             if select.test {
-                Node::Has(operand, field.clone())
+                Node::Has(operand, name, escaped)
             } else {
-                Node::Select(operand, field.clone())
+                Node::Select(operand, name, escaped)
             }
         }
         Expr::Call(call) => return compile_call(call, scope),
         Expr::Comprehension(c) => return compile_loop(c, scope),
         _ => return None,
     })
+}
+
+/// The property a rule's field name selects, and whether the rule escaped it
+/// (`__namespace__`, `x__dash__y`): the name [`super::escape`] turns into it.
+fn property(field: &str) -> Option<(String, bool)> {
+    if !field.contains("__") {
+        // A reserved word is only ever selected escaped.
+        return (!RESERVED.contains(&field)).then(|| (field.to_string(), false));
+    }
+    let name = match field.strip_prefix("__").and_then(|f| f.strip_suffix("__")) {
+        Some(word) if RESERVED.contains(&word) || word == "while" => word.to_string(),
+        _ => field
+            .replace("__underscores__", "\0")
+            .replace("__dot__", ".")
+            .replace("__dash__", "-")
+            .replace("__slash__", "/")
+            .replace('\0', "__"),
+    };
+    (super::escape(&name).as_deref() == Some(field)).then_some((name, true))
 }
 
 fn compile_call(call: &CallExpr, scope: &mut Vec<String>) -> Option<Node> {
@@ -283,8 +299,18 @@ fn field<'a>(
     fields: &'a Map<String, Json>,
     schema: &'a Json,
     name: &str,
+    escaped: bool,
 ) -> Result<Option<Bound<'a>>, Unsure> {
     let properties = schema.get("properties").and_then(Json::as_object);
+    // Only declared properties are bound escaped; map keys are bound as they are.
+    if escaped
+        && (properties.is_none_or(|p| !p.contains_key(name))
+            || schema
+                .get("additionalProperties")
+                .is_some_and(Json::is_object))
+    {
+        return Err(Unsure);
+    }
     if name == "metadata"
         && properties.is_some_and(|p| p.contains_key("apiVersion") && p.contains_key("kind"))
     {
@@ -365,7 +391,7 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, vars: &mut Vec<Bound<'a>>) -> Resul
         Node::Int(i) => V::Int(*i),
         Node::Str(s) => V::Str(s),
         Node::Null => V::Null,
-        Node::Select(operand, name) | Node::Has(operand, name) => {
+        Node::Select(operand, name, escaped) | Node::Has(operand, name, escaped) => {
             let V::Json(Bound {
                 value: Json::Object(fields),
                 schema,
@@ -373,7 +399,7 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, vars: &mut Vec<Bound<'a>>) -> Resul
             else {
                 return Err(Unsure);
             };
-            let found = field(fields, schema, name)?;
+            let found = field(fields, schema, name, *escaped)?;
             match node {
                 Node::Has(..) => V::Bool(found.is_some()),
                 _ => bind(found.ok_or(Unsure)?)?,
@@ -389,7 +415,7 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, vars: &mut Vec<Bound<'a>>) -> Resul
                     }),
                     V::Str(key),
                 ) if schema.get("properties").is_none() => {
-                    bind(field(fields, schema, key)?.ok_or(Unsure)?)?
+                    bind(field(fields, schema, key, false)?.ok_or(Unsure)?)?
                 }
                 (list, V::Int(i)) => {
                     let (list, schema) = items(list)?;

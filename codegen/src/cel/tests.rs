@@ -503,6 +503,7 @@ fn the_direct_evaluator_runs_what_it_can_and_leaves_the_rest() {
         "self.refs.exists_one(r, r.kind == 'K') && self.refs.filter(r, has(r.group)).size() <= 1",
         "self.replicas in [1, 2] ? self.name.matches('^a+$') : self.tags[0].endsWith('z')",
         "size(self.name) + self.replicas - 1 >= 0 && 'a' in self.tags && self.labels['k'] == 'v'",
+        "self.x__dash__y == 'a' && !has(self.__namespace__)",
     ] {
         assert!(direct(rule, object()), "{rule}");
     }
@@ -512,7 +513,6 @@ fn the_direct_evaluator_runs_what_it_can_and_leaves_the_rest() {
         "int(self.name) > 0",
         "self.replicas * 2 > 1",
         "{'a': 1}.size() == 1",
-        "self.x__dash__y == 'a'",
         "self.tags.map(t, t + 'x').size() > 0",
         "self.name == oldSelf.name",
     ] {
@@ -534,6 +534,11 @@ fn the_direct_evaluator_runs_what_it_can_and_leaves_the_rest() {
     undecided("self.tags[3] == 'a'", object(), json!({"tags": ["a"]}));
     undecided("self.extra.a == 1", object(), json!({"extra": {"a": 1.5}}));
     undecided("self == 1", json!({"type": "number"}), json!(1));
+    undecided(
+        "self.__namespace__ == 'a'",
+        json!({"type": "object", "additionalProperties": {"type": "string"}}),
+        json!({"namespace": "a"}),
+    );
     undecided(
         "self.replicas + 1 > 0",
         object(),
