@@ -117,14 +117,36 @@ async fn create(server: &Server, group: &str) -> u16 {
     code
 }
 
+/// A server of both kinds with an empty store: every sample starts from one, so that neither kind
+/// is measured on a larger store than the other.
+fn fresh_server() -> Server {
+    Server::builder()
+        .resource::<Ruled>()
+        .resource::<Plain>()
+        .build()
+        .unwrap()
+}
+
+/// The time of `n` creates of `api`'s HTTPRoute on a fresh server.
+fn timed_creates(rt: &tokio::runtime::Runtime, api: &str, n: u64) -> Duration {
+    let server = fresh_server();
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..n {
+            assert_eq!(create(&server, api).await, 201);
+        }
+        start.elapsed()
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 fn creates(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-        .unwrap();
-    let server = Server::builder()
-        .resource::<Ruled>()
-        .resource::<Plain>()
         .build()
         .unwrap();
     let mut group = c.benchmark_group("httproute_create");
@@ -134,18 +156,29 @@ fn creates(c: &mut Criterion) {
         ("without_rules", "plain.krest.dev"),
     ] {
         group.bench_function(label, |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(async {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        assert_eq!(create(&server, api).await, 201);
-                    }
-                    start.elapsed()
-                })
-            })
+            b.iter_custom(|iters| timed_creates(&rt, api, iters))
         });
     }
     group.finish();
+
+    // The two kinds interleaved, round by round, so that the machine's load weighs on both
+    // alike: the median of each round's ratio.
+    const ROUNDS: usize = 15;
+    const CREATES: u64 = 300;
+    let (mut with, mut without, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let w = timed_creates(&rt, "ruled.krest.dev", CREATES).as_secs_f64();
+        let wo = timed_creates(&rt, "plain.krest.dev", CREATES).as_secs_f64();
+        with.push(w / CREATES as f64 * 1e6);
+        without.push(wo / CREATES as f64 * 1e6);
+        ratios.push(w / wo);
+    }
+    println!(
+        "httproute_create interleaved, {ROUNDS} rounds of {CREATES}: with rules {:.1} µs, without {:.1} µs, ratio {:.2}x (medians)",
+        median(with),
+        median(without),
+        median(ratios)
+    );
 
     let mut group = c.benchmark_group("server_build");
     group.bench_function("httproute_with_rules", |b| {

@@ -338,7 +338,8 @@ impl Program {
         self.direct.is_some()
     }
 
-    /// Takes the rule's cost from `budget`, or says that the budget ran out.
+    /// Takes the rule's estimated cost, with the actual sizes of the values when the estimate
+    /// is not small, from `budget`, or says that the budget ran out.
     fn charge(
         &self,
         schema: &Json,
@@ -346,13 +347,16 @@ impl Program {
         old: Option<&Json>,
         budget: &mut Budget,
     ) -> Result<(), Outcome> {
-        // A rule whose estimate is small is charged its estimate; a larger one its estimate
-        // with the actual sizes of the values, which is what bounds the work.
         let cost = if self.cost <= CHEAP_RULE {
             self.cost
         } else {
             check::runtime_cost(self.program.expression(), schema, value, old).min(self.cost)
         };
+        self.take(cost, schema, budget)
+    }
+
+    /// Takes `cost` from `budget`, or says that the budget ran out.
+    fn take(&self, cost: u64, schema: &Json, budget: &mut Budget) -> Result<(), Outcome> {
         if cost > budget.remaining {
             budget.remaining = 0;
             return Err(Outcome::OutOfBudget(Failure {
@@ -439,22 +443,29 @@ pub fn evaluate_node(
     mut report: impl FnMut(Outcome),
 ) {
     // First every rule the direct evaluator can decide true; the others (false ones included,
-    // for their message) go to the interpreter, with `self` converted for it only then.
+    // for their message) go to the interpreter, with `self` converted for it only then. A
+    // rule the direct evaluator ran is charged what it counted (at most its estimate), as
+    // kube-apiserver charges the cost cel-go counts; one for the interpreter is charged its
+    // estimate with the actual sizes, before it runs.
     let mut undecided: Vec<&Program> = Vec::new();
     let mut out_of_budget = None;
     for program in programs {
         if program.transition && old.is_none() && !program.rule.optional_old_self {
             continue;
         }
-        if let Err(outcome) = program.charge(schema, value, old, budget) {
+        let direct = program
+            .direct
+            .as_ref()
+            .and_then(|d| d.evaluate(value, schema).ok());
+        let charged = match direct {
+            Some((_, cost)) => program.take(cost.min(program.cost), schema, budget),
+            None => program.charge(schema, value, old, budget),
+        };
+        if let Err(outcome) = charged {
             out_of_budget = Some(outcome);
             break;
         }
-        let holds = program
-            .direct
-            .as_ref()
-            .is_some_and(|d| d.evaluate(value, schema) == Ok(true));
-        if !holds {
+        if !matches!(direct, Some((true, _))) {
             undecided.push(program);
         }
     }

@@ -426,17 +426,33 @@ fn unbounded_rules_are_refused_and_bounded_ones_accepted() {
 fn the_runtime_budget_stops_evaluation() {
     let schema =
         json!({"type": "array", "maxItems": 1000, "items": {"type": "string", "maxLength": 1000}});
+    // The direct evaluator charges what it ran (every item, each string read through)...
     let program = Program::compile(&Rule::new("self.all(a, a.contains('x'))"), &schema, 1).unwrap();
-    let value = json!(vec!["y".repeat(1000); 1000]);
-    let mut budget = Budget { remaining: 1000 };
-    match program.evaluate(&value, &schema, None, &mut budget) {
-        Outcome::OutOfBudget(f) => assert!(
-            f.message.contains("running out of cost budget"),
-            "{}",
-            f.message
-        ),
-        other => panic!("{other:?}"),
+    assert!(program.is_direct());
+    let value = json!(vec![format!("{}x", "y".repeat(999)); 1000]);
+    // ... the interpreter what the estimate says with the actual sizes, before it runs.
+    let lowered = Rule::new("self.all(a, a.lowerAscii().contains('x'))");
+    let interpreted = Program::compile(&lowered, &schema, 1).unwrap();
+    assert!(!interpreted.is_direct());
+    for program in [&program, &interpreted] {
+        let mut budget = Budget { remaining: 1000 };
+        match program.evaluate(&value, &schema, None, &mut budget) {
+            Outcome::OutOfBudget(f) => assert!(
+                f.message.contains("running out of cost budget"),
+                "{}",
+                f.message
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(budget.remaining, 0);
     }
+    // `all` stops at the first false item, and is charged only that far.
+    let mut budget = Budget { remaining: 1000 };
+    let failing = json!(vec!["y".repeat(1000); 1000]);
+    assert!(matches!(
+        program.evaluate(&failing, &schema, None, &mut budget),
+        Outcome::Fail(_)
+    ));
     // Small actual values cost little, whatever the bounds.
     let mut budget = Budget { remaining: 1000 };
     assert_eq!(
@@ -479,7 +495,8 @@ fn the_object_s_metadata_is_its_name_and_generate_name() {
 /// the tables above run (through [`run_rule`]) and on every rule of the Gateway API HTTPRoute
 /// below.
 fn same_as_interpreter(program: &Program, value: &Json, schema: &Json) -> Option<bool> {
-    let direct = program.direct.as_ref()?.evaluate(value, schema).ok()?;
+    let (direct, cost) = program.direct.as_ref()?.evaluate(value, schema).ok()?;
+    assert!(cost > 0, "an evaluation costs something");
     let mut failed = false;
     interpret_node(&[program], value, schema, None, &mut |_| failed = true);
     assert_eq!(
