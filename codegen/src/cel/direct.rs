@@ -88,8 +88,13 @@ impl Direct {
     /// With the result comes the evaluation's cost, counted as cel-go's runtime cost counts
     /// it: a unit per step, a tenth of a unit per character of the strings a function reads.
     pub fn evaluate(&self, value: &Json, schema: &Json) -> Result<(bool, u64), Unsure> {
+        let none = Bound {
+            value: &NO_SCHEMA,
+            schema: &NO_SCHEMA,
+        };
         let mut frame = Frame {
-            vars: Vec::new(),
+            vars: [none; MAX_DEPTH],
+            depth: 0,
             cost: 0,
         };
         let this = Bound { value, schema };
@@ -268,9 +273,13 @@ struct Bound<'a> {
     schema: &'a Json,
 }
 
-/// The comprehensions' variables, innermost last, and the cost so far.
+/// How deep comprehensions may nest in a rule the direct evaluator runs.
+const MAX_DEPTH: usize = 4;
+
+/// The comprehensions' variables (the first `depth`, innermost last), and the cost so far.
 struct Frame<'a> {
-    vars: Vec<Bound<'a>>,
+    vars: [Bound<'a>; MAX_DEPTH],
+    depth: usize,
     cost: u64,
 }
 
@@ -381,17 +390,39 @@ fn equal(a: &V<'_>, b: &V<'_>) -> Result<bool, Unsure> {
     }
 }
 
+/// A list's items: the object's own, or those `filter` kept.
+enum Items<'a> {
+    Slice(&'a [Json]),
+    Kept(Vec<&'a Json>),
+}
+
+impl<'a> Items<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Items::Slice(items) => items.len(),
+            Items::Kept(items) => items.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&'a Json> {
+        match self {
+            Items::Slice(items) => items.get(i),
+            Items::Kept(items) => items.get(i).copied(),
+        }
+    }
+}
+
 /// The items of a list, with their schema.
-fn items<'a>(v: V<'a>) -> Result<(Vec<&'a Json>, &'a Json), Unsure> {
+fn items<'a>(v: V<'a>) -> Result<(Items<'a>, &'a Json), Unsure> {
     match v {
         V::Json(Bound {
             value: Json::Array(list),
             schema,
         }) => Ok((
-            list.iter().collect(),
+            Items::Slice(list),
             schema.get("items").unwrap_or(&NO_SCHEMA),
         )),
-        V::Items(list, schema) => Ok((list, schema)),
+        V::Items(list, schema) => Ok((Items::Kept(list), schema)),
         _ => Err(Unsure),
     }
 }
@@ -401,7 +432,7 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, f: &mut Frame<'a>) -> Result<V<'a>,
     Ok(match node {
         Node::This => bind(this)?,
         Node::Var(depth) => {
-            let i = f.vars.len().checked_sub(depth + 1).ok_or(Unsure)?;
+            let i = f.depth.checked_sub(depth + 1).ok_or(Unsure)?;
             bind(f.vars[i])?
         }
         Node::Bool(b) => V::Bool(*b),
@@ -488,7 +519,8 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, f: &mut Frame<'a>) -> Result<V<'a>,
             let item = eval(item, this, f)?;
             let (list, schema) = items(eval(list, this, f)?)?;
             let mut found = false;
-            for value in list {
+            for i in 0..list.len() {
+                let value = list.get(i).ok_or(Unsure)?;
                 found |= equal(&item, &bind(Bound { value, schema })?)?;
             }
             V::Bool(found)
@@ -529,10 +561,15 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, f: &mut Frame<'a>) -> Result<V<'a>,
             let (list, schema) = items(eval(range, this, f)?)?;
             let mut count = 0usize;
             let mut kept = Vec::new();
-            for value in list {
-                f.vars.push(Bound { value, schema });
+            if f.depth == MAX_DEPTH {
+                return Err(Unsure);
+            }
+            for i in 0..list.len() {
+                let value = list.get(i).ok_or(Unsure)?;
+                f.vars[f.depth] = Bound { value, schema };
+                f.depth += 1;
                 let holds = eval(predicate, this, f).and_then(truth);
-                f.vars.pop();
+                f.depth -= 1;
                 let holds = holds?;
                 match kind {
                     Macro::All if !holds => return Ok(V::Bool(false)),
