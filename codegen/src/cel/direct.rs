@@ -5,8 +5,9 @@
 //! `!(has(self.cors) && self.type != 'CORS')`. Most rules of real CRDs use a small part of
 //! CEL: field selection and `has`, comparisons, `&&`/`||`/`!`/`?:`, `in`, `size`, the string
 //! tests, `matches` with a literal pattern and the `all`/`exists`/`exists_one`/`filter`
-//! macros. [`Direct`] compiles such a rule once into a tree that reads the object where it
-//! lies, with the schema alongside to bind values exactly as [`super::to_val`] does.
+//! macros. [`Direct`] compiles such a rule once, for the schema it sits on, into a tree that
+//! reads the object where it lies: how each field binds (as [`super::to_val`] binds it) is
+//! decided at compile time, so an evaluation looks up nothing in the schema.
 //!
 //! It decides only what it is sure of: a rule it cannot compile has no [`Direct`], and an
 //! evaluation that meets anything else (an error, a number the schema calls `number`, values
@@ -17,7 +18,7 @@
 use std::sync::Arc;
 
 use cel::common::ast::{operators, CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::RESERVED;
 
@@ -31,20 +32,45 @@ pub struct Direct {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unsure;
 
+/// How a value of the object binds: the schema's `number`s are doubles, which the direct
+/// evaluator leaves to the interpreter.
+#[derive(Debug, Clone, Copy)]
+struct Bind {
+    number: bool,
+}
+
+impl Bind {
+    fn of(schema: &Json) -> Bind {
+        Bind {
+            number: schema.get("type").and_then(Json::as_str) == Some("number"),
+        }
+    }
+}
+
+/// Where a selected field comes from, decided from the schema at compile time.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    /// Bound when present.
+    Bound(Bind),
+    /// Never bound: the schema neither declares it nor allows other fields.
+    Dropped,
+}
+
 #[derive(Debug)]
 enum Node {
     /// `self`.
-    This,
+    This(Bind),
     /// A comprehension's variable: how many comprehensions out from the innermost.
-    Var(usize),
+    Var(usize, Bind),
     Bool(bool),
     Int(i64),
     Str(String),
     Null,
-    /// `x.f`: the property's name in the object, and whether the rule spells it escaped.
-    Select(Box<Node>, String, bool),
-    Has(Box<Node>, String, bool),
-    Index(Box<Node>, Box<Node>),
+    /// `x.f` and `has(x.f)`, with the property's name in the object.
+    Select(Box<Node>, String, Field),
+    Has(Box<Node>, String, Field),
+    /// `x[i]` of a list (its items bind so), or `x['k']` of a map (its values, if a map).
+    Index(Box<Node>, Box<Node>, Bind, Option<Bind>),
     Not(Box<Node>),
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
@@ -56,8 +82,8 @@ enum Node {
     Sub(Box<Node>, Box<Node>),
     /// `x in [...]` with a list literal.
     InList(Box<Node>, Vec<Node>),
-    /// `x in list`.
-    In(Box<Node>, Box<Node>),
+    /// `x in list`, the list's items binding so.
+    In(Box<Node>, Box<Node>, Bind),
     Size(Box<Node>),
     StartsWith(Box<Node>, Box<Node>),
     EndsWith(Box<Node>, Box<Node>),
@@ -76,60 +102,110 @@ enum Macro {
 }
 
 impl Direct {
-    /// `expression` compiled, if every part of it is one the direct evaluator runs.
-    pub fn compile(expression: &IdedExpr) -> Option<Direct> {
-        let mut scope = Vec::new();
-        compile(expression, &mut scope).map(|root| Direct { root })
+    /// `expression`, a rule on a node of `schema`, compiled, if every part of it is one the
+    /// direct evaluator runs.
+    pub fn compile(expression: &IdedExpr, schema: &Json) -> Option<Direct> {
+        let mut scope = Scope {
+            this: schema,
+            vars: Vec::new(),
+        };
+        compile(expression, &mut scope).map(|(root, _)| Direct { root })
     }
 
-    /// The rule's result on `value` (of `schema`): `Ok(true)` when it holds, `Ok(false)` when
-    /// it does not, [`Unsure`] when the interpreter must decide.
+    /// The rule's result on `value` (of the schema it was compiled for): `Ok(true)` when it
+    /// holds, `Ok(false)` when it does not, [`Unsure`] when the interpreter must decide.
     ///
     /// With the result comes the evaluation's cost, counted as cel-go's runtime cost counts
     /// it: a unit per step, a tenth of a unit per character of the strings a function reads.
-    pub fn evaluate(&self, value: &Json, schema: &Json) -> Result<(bool, u64), Unsure> {
-        let none = Bound {
-            value: &NO_SCHEMA,
-            schema: &NO_SCHEMA,
-        };
+    pub fn evaluate(&self, value: &Json) -> Result<(bool, u64), Unsure> {
         let mut frame = Frame {
-            vars: [none; MAX_DEPTH],
+            vars: [&NO_SCHEMA; MAX_DEPTH],
             depth: 0,
             cost: 0,
         };
-        let this = Bound { value, schema };
-        match eval(&self.root, this, &mut frame)? {
+        match eval(&self.root, value, &mut frame)? {
             V::Bool(b) => Ok((b, frame.cost)),
             _ => Err(Unsure),
         }
     }
 }
 
-fn compile(e: &IdedExpr, scope: &mut Vec<String>) -> Option<Node> {
-    let boxed = |e: &IdedExpr, scope: &mut Vec<String>| compile(e, scope).map(Box::new);
+/// What names mean where a rule is compiled: `self`'s schema and the comprehensions'
+/// variables with their items' schemas, innermost last.
+struct Scope<'s> {
+    this: &'s Json,
+    vars: Vec<(String, &'s Json)>,
+}
+
+/// A compiled expression, and the schema of its value when it is a value of the object
+/// (`None` for computed values).
+type Compiled<'s> = (Node, Option<&'s Json>);
+
+static NO_SCHEMA: Json = Json::Null;
+
+/// The schema of a list's items, or of a map's values.
+fn items_schema(schema: &Json) -> &Json {
+    schema.get("items").unwrap_or(&NO_SCHEMA)
+}
+
+fn compile<'s>(e: &IdedExpr, scope: &mut Scope<'s>) -> Option<Compiled<'s>> {
     Some(match &e.expr {
-        Expr::Literal(LiteralValue::Boolean(b)) => Node::Bool(**b),
-        Expr::Literal(LiteralValue::Int(i)) => Node::Int(**i),
-        Expr::Literal(LiteralValue::String(s)) => Node::Str(s.inner().to_string()),
-        Expr::Literal(LiteralValue::Null) => Node::Null,
-        Expr::Ident(name) => match scope.iter().rposition(|v| v == name) {
-            Some(i) => Node::Var(scope.len() - 1 - i),
-            None if name == "self" => Node::This,
+        Expr::Literal(LiteralValue::Boolean(b)) => (Node::Bool(**b), None),
+        Expr::Literal(LiteralValue::Int(i)) => (Node::Int(**i), None),
+        Expr::Literal(LiteralValue::String(s)) => (Node::Str(s.inner().to_string()), None),
+        Expr::Literal(LiteralValue::Null) => (Node::Null, None),
+        Expr::Ident(name) => match scope.vars.iter().rposition(|(v, _)| v == name) {
+            Some(i) => {
+                let schema = scope.vars[i].1;
+                let depth = scope.vars.len() - 1 - i;
+                (Node::Var(depth, Bind::of(schema)), Some(schema))
+            }
+            None if name == "self" => (Node::This(Bind::of(scope.this)), Some(scope.this)),
             None => return None,
         },
         Expr::Select(select) => {
             let (name, escaped) = property(&select.field)?;
-            let operand = boxed(&select.operand, scope)?;
+            let (operand, schema) = compile(&select.operand, scope)?;
+            let (field, sub) = field(schema?, &name, escaped)?;
+            let operand = Box::new(operand);
             if select.test {
-                Node::Has(operand, name, escaped)
+                (Node::Has(operand, name, field), None)
             } else {
-                Node::Select(operand, name, escaped)
+                (Node::Select(operand, name, field), sub)
             }
         }
         Expr::Call(call) => return compile_call(call, scope),
         Expr::Comprehension(c) => return compile_loop(c, scope),
         _ => return None,
     })
+}
+
+/// How the field `name` of an object of `schema` binds, as [`super::to_val`] binds it, and
+/// its schema; `None` for what only the interpreter binds (the root object's `metadata`, an
+/// embedded resource's `apiVersion`, `kind` and `metadata`, escaped names of map keys).
+fn field<'s>(schema: &'s Json, name: &str, escaped: bool) -> Option<(Field, Option<&'s Json>)> {
+    let properties = schema.get("properties").and_then(Json::as_object);
+    let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+    let root = properties.is_some_and(|p| p.contains_key("apiVersion") && p.contains_key("kind"));
+    if root && name == "metadata" {
+        return None;
+    }
+    // Only declared properties are bound escaped; map keys are bound as they are.
+    if escaped && (properties.is_none_or(|p| !p.contains_key(name)) || additional.is_some()) {
+        return None;
+    }
+    if let Some(sub) = properties.and_then(|p| p.get(name)).or(additional) {
+        return Some((Field::Bound(Bind::of(sub)), Some(sub)));
+    }
+    if schema.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true))
+        && matches!(name, "apiVersion" | "kind" | "metadata")
+    {
+        return None;
+    }
+    if properties.is_none() {
+        return Some((Field::Bound(Bind::of(&NO_SCHEMA)), Some(&NO_SCHEMA)));
+    }
+    Some((Field::Dropped, None))
 }
 
 /// The property a rule's field name selects, and whether the rule escaped it
@@ -151,15 +227,16 @@ fn property(field: &str) -> Option<(String, bool)> {
     (super::escape(&name).as_deref() == Some(field)).then_some((name, true))
 }
 
-fn compile_call(call: &CallExpr, scope: &mut Vec<String>) -> Option<Node> {
+fn compile_call<'s>(call: &CallExpr, scope: &mut Scope<'s>) -> Option<Compiled<'s>> {
     let mut args = Vec::with_capacity(call.args.len() + 1);
     if let Some(target) = &call.target {
         args.push(target.as_ref());
     }
     args.extend(call.args.iter());
-    let arg = |i: usize, scope: &mut Vec<String>| compile(args[i], scope).map(Box::new);
+    let with_schema = |i: usize, scope: &mut Scope<'s>| compile(args[i], scope);
+    let arg = |i: usize, scope: &mut Scope<'s>| compile(args[i], scope).map(|(n, _)| Box::new(n));
     use std::cmp::Ordering::{Greater, Less};
-    Some(match (call.func_name.as_str(), args.len()) {
+    let node = match (call.func_name.as_str(), args.len()) {
         (operators::LOGICAL_NOT, 1) => Node::Not(arg(0, scope)?),
         (operators::LOGICAL_AND, 2) => Node::And(arg(0, scope)?, arg(1, scope)?),
         (operators::LOGICAL_OR, 2) => Node::Or(arg(0, scope)?, arg(1, scope)?),
@@ -172,18 +249,42 @@ fn compile_call(call: &CallExpr, scope: &mut Vec<String>) -> Option<Node> {
         (operators::GREATER_EQUALS, 2) => Node::Cmp(Greater, true, arg(0, scope)?, arg(1, scope)?),
         (operators::ADD, 2) => Node::Add(arg(0, scope)?, arg(1, scope)?),
         (operators::SUBSTRACT, 2) => Node::Sub(arg(0, scope)?, arg(1, scope)?),
-        (operators::INDEX, 2) => Node::Index(arg(0, scope)?, arg(1, scope)?),
+        (operators::INDEX, 2) => {
+            let (operand, schema) = with_schema(0, scope)?;
+            let schema = schema?;
+            let item = items_schema(schema);
+            // A map's values, bound as `to_val` binds a map's keys (an object of declared
+            // properties, or an embedded resource, is for the interpreter).
+            let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+            let value = (schema.get("properties").is_none()
+                && schema.get("x-kubernetes-embedded-resource") != Some(&Json::Bool(true)))
+            .then(|| Bind::of(additional.unwrap_or(&NO_SCHEMA)));
+            let sub = if schema.get("items").is_some() {
+                item
+            } else {
+                additional.unwrap_or(&NO_SCHEMA)
+            };
+            let index = arg(1, scope)?;
+            return Some((
+                Node::Index(Box::new(operand), index, Bind::of(item), value),
+                Some(sub),
+            ));
+        }
         (operators::IN, 2) => match &args[1].expr {
             Expr::List(list) if list.optional_indices.is_empty() => {
                 let item = arg(0, scope)?;
                 let items = list
                     .elements
                     .iter()
-                    .map(|e| compile(e, scope))
+                    .map(|e| compile(e, scope).map(|(n, _)| n))
                     .collect::<Option<Vec<_>>>()?;
                 Node::InList(item, items)
             }
-            _ => Node::In(arg(0, scope)?, arg(1, scope)?),
+            _ => {
+                let item = arg(0, scope)?;
+                let (list, schema) = with_schema(1, scope)?;
+                Node::In(item, Box::new(list), Bind::of(items_schema(schema?)))
+            }
         },
         ("size", 1) => Node::Size(arg(0, scope)?),
         ("startsWith", 2) if call.target.is_some() => {
@@ -199,11 +300,12 @@ fn compile_call(call: &CallExpr, scope: &mut Vec<String>) -> Option<Node> {
             _ => return None,
         },
         _ => return None,
-    })
+    };
+    Some((node, None))
 }
 
 /// A comprehension the parser made of `all`, `exists`, `exists_one` or `filter` over a list.
-fn compile_loop(c: &ComprehensionExpr, scope: &mut Vec<String>) -> Option<Node> {
+fn compile_loop<'s>(c: &ComprehensionExpr, scope: &mut Scope<'s>) -> Option<Compiled<'s>> {
     if c.iter_var2.is_some() || c.accu_var != "@result" {
         return None;
     }
@@ -259,33 +361,15 @@ fn compile_loop(c: &ComprehensionExpr, scope: &mut Vec<String>) -> Option<Node> 
         }
         _ => return None,
     };
-    let range = compile(&c.iter_range, scope)?;
-    scope.push(c.iter_var.clone());
+    let (range, schema) = compile(&c.iter_range, scope)?;
+    let schema = schema?;
+    scope.vars.push((c.iter_var.clone(), items_schema(schema)));
     let predicate = compile(&predicate, scope);
-    scope.pop();
-    Some(Node::Loop(kind, Box::new(range), Box::new(predicate?)))
-}
-
-/// A value in the object, with the schema it is bound with.
-#[derive(Debug, Clone, Copy)]
-struct Bound<'a> {
-    value: &'a Json,
-    schema: &'a Json,
-}
-
-/// How deep comprehensions may nest in a rule the direct evaluator runs.
-const MAX_DEPTH: usize = 4;
-
-/// The comprehensions' variables (the first `depth`, innermost last), and the cost so far.
-struct Frame<'a> {
-    vars: [Bound<'a>; MAX_DEPTH],
-    depth: usize,
-    cost: u64,
-}
-
-/// The cost of reading `characters` characters: cel-go's 0.1 per character, rounded up.
-fn per_character(characters: usize) -> u64 {
-    (characters as u64).div_ceil(10)
+    scope.vars.pop();
+    let (predicate, _) = predicate?;
+    // What `filter` keeps is a list of the same items.
+    let kept = (kind == Macro::Filter).then_some(schema);
+    Some((Node::Loop(kind, Box::new(range), Box::new(predicate)), kept))
 }
 
 /// An intermediate result.
@@ -296,73 +380,36 @@ enum V<'a> {
     Str(&'a str),
     Null,
     /// A list or an object of the object.
-    Json(Bound<'a>),
-    /// What `filter` kept: items of a list, with their schema.
-    Items(Vec<&'a Json>, &'a Json),
+    Json(&'a Json),
+    /// What `filter` kept: items of a list.
+    Kept(Vec<&'a Json>),
 }
 
-static NO_SCHEMA: Json = Json::Null;
+/// How deep comprehensions may nest in a rule the direct evaluator runs.
+const MAX_DEPTH: usize = 4;
 
-/// `bound` as the interpreter binds it; lists and objects stay where they are.
-fn bind(bound: Bound<'_>) -> Result<V<'_>, Unsure> {
-    Ok(match bound.value {
+/// The comprehensions' variables (the first `depth`, innermost last), and the cost so far.
+struct Frame<'a> {
+    vars: [&'a Json; MAX_DEPTH],
+    depth: usize,
+    cost: u64,
+}
+
+/// The cost of reading `characters` characters: cel-go's 0.1 per character, rounded up.
+fn per_character(characters: usize) -> u64 {
+    (characters as u64).div_ceil(10)
+}
+
+/// `value` as the interpreter binds it; lists and objects stay where they are.
+fn bind(value: &Json, how: Bind) -> Result<V<'_>, Unsure> {
+    Ok(match value {
         Json::Null => V::Null,
         Json::Bool(b) => V::Bool(*b),
-        Json::Number(n) => {
-            if bound.schema.get("type").and_then(Json::as_str) == Some("number") {
-                return Err(Unsure);
-            }
-            V::Int(n.as_i64().ok_or(Unsure)?)
-        }
+        Json::Number(_) if how.number => return Err(Unsure),
+        Json::Number(n) => V::Int(n.as_i64().ok_or(Unsure)?),
         Json::String(s) => V::Str(s),
-        Json::Array(_) | Json::Object(_) => V::Json(bound),
+        Json::Array(_) | Json::Object(_) => V::Json(value),
     })
-}
-
-/// The field `name` of an object, as [`super::to_val`] binds its fields: `None` when the
-/// bound object has no such field.
-fn field<'a>(
-    fields: &'a Map<String, Json>,
-    schema: &'a Json,
-    name: &str,
-    escaped: bool,
-) -> Result<Option<Bound<'a>>, Unsure> {
-    let properties = schema.get("properties").and_then(Json::as_object);
-    // Only declared properties are bound escaped; map keys are bound as they are.
-    if escaped
-        && (properties.is_none_or(|p| !p.contains_key(name))
-            || schema
-                .get("additionalProperties")
-                .is_some_and(Json::is_object))
-    {
-        return Err(Unsure);
-    }
-    if name == "metadata"
-        && properties.is_some_and(|p| p.contains_key("apiVersion") && p.contains_key("kind"))
-    {
-        return Err(Unsure);
-    }
-    let Some(value) = fields.get(name) else {
-        return Ok(None);
-    };
-    if let Some(sub) = properties.and_then(|p| p.get(name)) {
-        return Ok(Some(Bound { value, schema: sub }));
-    }
-    if let Some(sub) = schema.get("additionalProperties").filter(|a| a.is_object()) {
-        return Ok(Some(Bound { value, schema: sub }));
-    }
-    if schema.get("x-kubernetes-embedded-resource") == Some(&Json::Bool(true))
-        && matches!(name, "apiVersion" | "kind" | "metadata")
-    {
-        return Err(Unsure);
-    }
-    if properties.is_none() {
-        return Ok(Some(Bound {
-            value,
-            schema: &NO_SCHEMA,
-        }));
-    }
-    Ok(None)
 }
 
 fn truth(v: V<'_>) -> Result<bool, Unsure> {
@@ -397,6 +444,14 @@ enum Items<'a> {
 }
 
 impl<'a> Items<'a> {
+    fn of(v: V<'a>) -> Result<Items<'a>, Unsure> {
+        match v {
+            V::Json(Json::Array(items)) => Ok(Items::Slice(items)),
+            V::Kept(items) => Ok(Items::Kept(items)),
+            _ => Err(Unsure),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Items::Slice(items) => items.len(),
@@ -412,69 +467,43 @@ impl<'a> Items<'a> {
     }
 }
 
-/// The items of a list, with their schema.
-fn items<'a>(v: V<'a>) -> Result<(Items<'a>, &'a Json), Unsure> {
-    match v {
-        V::Json(Bound {
-            value: Json::Array(list),
-            schema,
-        }) => Ok((
-            Items::Slice(list),
-            schema.get("items").unwrap_or(&NO_SCHEMA),
-        )),
-        V::Items(list, schema) => Ok((Items::Kept(list), schema)),
-        _ => Err(Unsure),
-    }
-}
-
-fn eval<'a>(node: &'a Node, this: Bound<'a>, f: &mut Frame<'a>) -> Result<V<'a>, Unsure> {
+fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, Unsure> {
     f.cost += 1;
     Ok(match node {
-        Node::This => bind(this)?,
-        Node::Var(depth) => {
+        Node::This(how) => bind(this, *how)?,
+        Node::Var(depth, how) => {
             let i = f.depth.checked_sub(depth + 1).ok_or(Unsure)?;
-            bind(f.vars[i])?
+            bind(f.vars[i], *how)?
         }
         Node::Bool(b) => V::Bool(*b),
         Node::Int(i) => V::Int(*i),
         Node::Str(s) => V::Str(s),
         Node::Null => V::Null,
-        Node::Select(operand, name, escaped) | Node::Has(operand, name, escaped) => {
-            let V::Json(Bound {
-                value: Json::Object(fields),
-                schema,
-            }) = eval(operand, this, f)?
-            else {
+        Node::Select(operand, name, field) | Node::Has(operand, name, field) => {
+            let V::Json(Json::Object(fields)) = eval(operand, this, f)? else {
                 return Err(Unsure);
             };
-            let found = field(fields, schema, name, *escaped)?;
-            match node {
-                Node::Has(..) => V::Bool(found.is_some()),
-                _ => bind(found.ok_or(Unsure)?)?,
+            let found = match field {
+                Field::Bound(how) => fields.get(name).map(|v| (v, *how)),
+                Field::Dropped => None,
+            };
+            match (node, found) {
+                (Node::Has(..), found) => V::Bool(found.is_some()),
+                (_, Some((value, how))) => bind(value, how)?,
+                (_, None) => return Err(Unsure),
             }
         }
-        Node::Index(operand, index) => {
+        Node::Index(operand, index, item, value) => {
             let operand = eval(operand, this, f)?;
             match (operand, eval(index, this, f)?) {
-                (
-                    V::Json(Bound {
-                        value: Json::Object(fields),
-                        schema,
-                    }),
-                    V::Str(key),
-                ) if schema.get("properties").is_none() => {
-                    bind(field(fields, schema, key, false)?.ok_or(Unsure)?)?
+                (V::Json(Json::Object(fields)), V::Str(key)) => {
+                    let how = value.ok_or(Unsure)?;
+                    bind(fields.get(key).ok_or(Unsure)?, how)?
                 }
                 (list, V::Int(i)) => {
-                    let (list, schema) = items(list)?;
-                    let item = usize::try_from(i)
-                        .ok()
-                        .and_then(|i| list.get(i))
-                        .ok_or(Unsure)?;
-                    bind(Bound {
-                        value: item,
-                        schema,
-                    })?
+                    let list = Items::of(list)?;
+                    let found = usize::try_from(i).ok().and_then(|i| list.get(i));
+                    bind(found.ok_or(Unsure)?, *item)?
                 }
                 _ => return Err(Unsure),
             }
@@ -515,23 +544,18 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, f: &mut Frame<'a>) -> Result<V<'a>,
             }
             V::Bool(found)
         }
-        Node::In(item, list) => {
+        Node::In(item, list, how) => {
             let item = eval(item, this, f)?;
-            let (list, schema) = items(eval(list, this, f)?)?;
+            let list = Items::of(eval(list, this, f)?)?;
             let mut found = false;
             for i in 0..list.len() {
-                let value = list.get(i).ok_or(Unsure)?;
-                found |= equal(&item, &bind(Bound { value, schema })?)?;
+                found |= equal(&item, &bind(list.get(i).ok_or(Unsure)?, *how)?)?;
             }
             V::Bool(found)
         }
         Node::Size(a) => match eval(a, this, f)? {
             V::Str(s) => V::Int(s.chars().count() as i64),
-            list @ (V::Json(Bound {
-                value: Json::Array(_),
-                ..
-            })
-            | V::Items(..)) => V::Int(items(list)?.0.len() as i64),
+            list @ (V::Json(Json::Array(_)) | V::Kept(_)) => V::Int(Items::of(list)?.len() as i64),
             _ => return Err(Unsure),
         },
         Node::StartsWith(a, b) => {
@@ -558,15 +582,15 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, f: &mut Frame<'a>) -> Result<V<'a>,
             V::Bool(re.is_match(a))
         }
         Node::Loop(kind, range, predicate) => {
-            let (list, schema) = items(eval(range, this, f)?)?;
-            let mut count = 0usize;
-            let mut kept = Vec::new();
+            let list = Items::of(eval(range, this, f)?)?;
             if f.depth == MAX_DEPTH {
                 return Err(Unsure);
             }
+            let mut count = 0usize;
+            let mut kept = Vec::new();
             for i in 0..list.len() {
                 let value = list.get(i).ok_or(Unsure)?;
-                f.vars[f.depth] = Bound { value, schema };
+                f.vars[f.depth] = value;
                 f.depth += 1;
                 let holds = eval(predicate, this, f).and_then(truth);
                 f.depth -= 1;
@@ -583,7 +607,7 @@ fn eval<'a>(node: &'a Node, this: Bound<'a>, f: &mut Frame<'a>) -> Result<V<'a>,
                 Macro::All => V::Bool(true),
                 Macro::Exists => V::Bool(false),
                 Macro::ExistsOne => V::Bool(count == 1),
-                Macro::Filter => V::Items(kept, schema),
+                Macro::Filter => V::Kept(kept),
             }
         }
     })

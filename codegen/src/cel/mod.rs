@@ -295,7 +295,7 @@ impl Program {
         }
         // Transition rules read `oldSelf`, which the direct evaluator does not bind.
         let direct = (!transition && !rule.optional_old_self)
-            .then(|| direct::Direct::compile(program.expression()))
+            .then(|| direct::Direct::compile(program.expression(), schema))
             .flatten();
         Ok(Program {
             rule: rule.clone(),
@@ -453,10 +453,7 @@ pub fn evaluate_node(
         if program.transition && old.is_none() && !program.rule.optional_old_self {
             continue;
         }
-        let direct = program
-            .direct
-            .as_ref()
-            .and_then(|d| d.evaluate(value, schema).ok());
+        let direct = program.direct.as_ref().and_then(|d| d.evaluate(value).ok());
         let charged = match direct {
             Some((_, cost)) => program.take(cost.min(program.cost), schema, budget),
             None => program.charge(schema, value, old, budget),
