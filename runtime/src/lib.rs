@@ -37,6 +37,7 @@ mod apply;
 pub mod auth;
 mod builtin;
 mod cohabit;
+pub mod conversion;
 mod decode;
 mod discovery;
 mod encode;
@@ -81,6 +82,7 @@ pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
 pub use krest_codegen as codegen;
 pub use krest_macros::JsonSchema;
 pub use krest_macros::Resource;
+pub use conversion::Convert;
 pub use resource::{Data, ObjectMeta, Resource};
 pub use response::{streaming_body, Body, BoxError, HandlerFuture};
 pub use route::{Call, Captures, Handler, Route};
@@ -105,6 +107,7 @@ pub use status::Status;
 /// Items generated code refers to. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::conversion::conversion_of;
     pub use crate::handlers;
     pub use crate::resource::{serialize_object, Data, ObjectRepr};
     pub use crate::response::HandlerFuture;

@@ -50,6 +50,7 @@ const _: () = {
             storage_version: ::core::option::Option::Some(
                 ::krest::__private::codegen::Str::Borrowed("v1"),
             ),
+            conversion: ::core::option::Option::None,
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {

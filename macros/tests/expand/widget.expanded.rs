@@ -85,6 +85,7 @@ const _: () = {
             deprecated: false,
             deprecation_warning: ::core::option::Option::None,
             storage_version: ::core::option::Option::None,
+            conversion: ::core::option::Option::None,
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {

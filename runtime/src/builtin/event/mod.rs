@@ -274,6 +274,7 @@ const fn model(
         deprecated: false,
         deprecation_warning: None,
         storage_version: None,
+        conversion: None,
     }
 }
 
