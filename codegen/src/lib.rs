@@ -25,6 +25,8 @@ mod builder;
 pub mod cel;
 mod check;
 #[cfg(feature = "yaml")]
+pub mod conversion;
+#[cfg(feature = "yaml")]
 pub mod crd;
 #[cfg(feature = "yaml")]
 pub mod diff;

@@ -64,6 +64,30 @@ fn from_hub_json<T: Convert>(object: Value) -> Result<Value, BoxError> {
     Ok(serde_json::to_value(T::from_hub(hub)?)?)
 }
 
+/// The default conversion between two versions of a kind: field by field where names and
+/// types agree (a serde round trip through JSON). Fields one version lacks are dropped here,
+/// and kept by the runtime for the version that has them (see [`ANNOTATION`]). A field the
+/// target requires that the source lacks, or whose type differs, is an error naming both
+/// versions: write that conversion.
+pub fn by_field_names<A: Resource, B: Resource>(object: A) -> Result<B, Status> {
+    let mut value = serde_json::to_value(object).map_err(Status::internal)?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("apiVersion".into(), Value::String(B::MODEL.api_version()));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        Status::internal(format!(
+            "the default conversion from {}/{} to {}/{} {} (field by field) cannot convert \
+             this object: {e}; implement krest::Convert for the fields that differ \
+             (docs/conversion.md)",
+            A::MODEL.group,
+            A::MODEL.version,
+            B::MODEL.group,
+            B::MODEL.version,
+            B::MODEL.kind
+        ))
+    })
+}
+
 /// `object` as `R`: a stored or validated object that is not of `R`'s shape is the server's
 /// fault.
 fn typed<R: Resource>(object: Value) -> Result<R, Status> {
