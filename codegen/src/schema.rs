@@ -366,10 +366,10 @@ impl Cx<'_> {
             } else {
                 ""
             },
-            if version.deprecated {
-                ", deprecated"
-            } else {
-                ""
+            match (version.deprecated, version.served) {
+                (_, false) => ", not served (its types only)",
+                (true, true) => ", deprecated",
+                (false, true) => "",
             },
             file_name(&crd.file)
         ));
