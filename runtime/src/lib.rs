@@ -66,6 +66,7 @@ mod server;
 pub mod status;
 pub mod store;
 mod stored;
+pub mod storage_version;
 mod table;
 pub mod validation;
 mod version;

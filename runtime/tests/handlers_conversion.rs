@@ -308,3 +308,98 @@ fn the_derive_puts_the_conversion_in_the_model() {
     assert!(<v1beta1::Pool as Resource>::MODEL.conversion.is_some());
     assert!(<v1::Pool as Resource>::MODEL.conversion.is_none());
 }
+
+async fn put_raw(server: &Server, name: &str, object: Value) {
+    server
+        .state()
+        .registry
+        .store
+        .create(
+            &format!("/pools.krest.dev/pools/default/{name}"),
+            serde_json::to_vec(&object).unwrap().into(),
+        )
+        .await
+        .unwrap();
+}
+
+async fn post(server: &Server, uri: &str) -> Reply {
+    send(server, "POST", uri, &[("content-type", "application/json")], Some(b"{}".to_vec())).await
+}
+
+#[tokio::test]
+async fn stored_versions_and_the_migration_to_the_storage_version() {
+    let server = server();
+    let created = json(&server, "POST", V1, hub_pool("new")).await;
+    assert_eq!(created.code, 201, "{}", created.text);
+    // Written when v1beta1 was the storage version.
+    for (name, class) in [("old1", "bronze"), ("old2", "iron")] {
+        put_raw(
+            &server,
+            name,
+            json!({"apiVersion": "pools.krest.dev/v1beta1", "kind": "Pool",
+                   "metadata": {"name": name, "namespace": "default", "uid": format!("u-{name}")},
+                   "spec": {"className": class, "note": "kept"}}),
+        )
+        .await;
+    }
+    let versions = get(&server, "/krest/storage/pools.krest.dev/pools").await;
+    assert_eq!(versions.code, 200, "{}", versions.text);
+    assert_eq!(
+        versions.body,
+        json!({"group": "pools.krest.dev", "resource": "pools",
+               "storageVersion": "v1", "storedVersions": ["v1", "v1beta1"]})
+    );
+    let all = get(&server, "/krest/storage").await;
+    assert!(
+        all.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i == &versions.body),
+        "{}",
+        all.text
+    );
+    let before = stored_revision(&server, "new").await;
+
+    let migrated = post(&server, "/krest/storage/pools.krest.dev/pools/migrate").await;
+    assert_eq!(migrated.code, 200, "{}", migrated.text);
+    assert_eq!(migrated.body["examined"], 3);
+    assert_eq!(migrated.body["rewritten"], 2);
+    assert_eq!(migrated.body["storedVersions"], json!(["v1"]));
+
+    // Converted by v1beta1's conversion, nothing lost; the object already in v1 untouched.
+    let hub = stored(&server, "old1").await;
+    assert_eq!(hub["apiVersion"], "pools.krest.dev/v1");
+    assert_eq!(hub["spec"], json!({"class": "bronze", "size": 0}));
+    assert_eq!(hub["metadata"]["uid"], "u-old1");
+    assert_eq!(stored_revision(&server, "new").await, before);
+    let beta = get(&server, &format!("{V1BETA1}/old1")).await;
+    assert_eq!(
+        beta.body["spec"],
+        json!({"className": "bronze", "note": "kept"}),
+        "{}",
+        beta.text
+    );
+    assert_eq!(get(&server, &format!("{V1}/old2")).await.body["spec"]["class"], "iron");
+
+    // Run again (as after an interruption): nothing left to write.
+    let again = post(&server, "/krest/storage/pools.krest.dev/pools/migrate").await;
+    assert_eq!(again.body["rewritten"], 0, "{}", again.text);
+    assert_eq!(again.body["examined"], 3);
+
+    let missing = post(&server, "/krest/storage/pools.krest.dev/lakes/migrate").await;
+    assert_eq!(missing.code, 404, "{}", missing.text);
+    assert_eq!(missing.reason(), "NotFound");
+}
+
+async fn stored_revision(server: &Server, name: &str) -> u64 {
+    server
+        .state()
+        .registry
+        .store
+        .get(&format!("/pools.krest.dev/pools/default/{name}"))
+        .await
+        .unwrap()
+        .unwrap()
+        .mod_revision
+}

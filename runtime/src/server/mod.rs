@@ -524,6 +524,7 @@ impl ServerBuilder {
             .into_iter()
             .chain(crate::builtin::reviews::routes(access.clone()))
             .chain(namespaces.then(crate::builtin::namespace::lifecycle::finalize_route))
+            .chain(crate::storage_version::routes())
             .chain(self.custom)
         {
             router.insert(method, &template)?;
