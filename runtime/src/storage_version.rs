@@ -19,7 +19,7 @@
 //!   stopped half way resumes by running it again. Answers the counts and the stored versions
 //!   after it.
 //!
-//! Authorization sees them as non-resource URLs (`get`, and `create` for the migration).
+//! Authorization sees them as non-resource URLs (verbs `get`, and `post` for the migration).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -92,6 +92,28 @@ fn kubectl_round_trips_through_the_older_version_without_losing_fields() {
         serde_json::from_str(&k.ok(&["get", V1BETA1, "-o", "json"])).unwrap();
     assert_eq!(list["items"][0]["spec"]["className"], "bronze");
     assert_eq!(list["items"][0]["apiVersion"], "fleet.krest.dev/v1beta1");
+
+    // The stored versions and the storage migration, through kubectl's raw requests: every
+    // pool is stored in v1, so the migration reads one and writes none.
+    let stored: Value = serde_json::from_str(&k.ok(&[
+        "get",
+        "--raw",
+        "/krest/storage/fleet.krest.dev/pools",
+    ]))
+    .unwrap();
+    assert_eq!(stored["storageVersion"], "v1");
+    assert_eq!(stored["storedVersions"], json!(["v1"]));
+    let empty = write(&dir, "empty.json", &json!({}));
+    let migrated: Value = serde_json::from_str(&k.ok(&[
+        "create",
+        "--raw",
+        "/krest/storage/fleet.krest.dev/pools/migrate",
+        "-f",
+        &empty,
+    ]))
+    .unwrap();
+    assert_eq!((migrated["examined"].as_u64(), migrated["rewritten"].as_u64()), (Some(1), Some(0)));
+
     k.ok(&["delete", V1BETA1, "db"]);
     assert!(k.fails(&["get", V1, "db"]).contains("NotFound"));
 }
