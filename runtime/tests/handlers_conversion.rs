@@ -403,3 +403,42 @@ async fn stored_revision(server: &Server, name: &str) -> u64 {
         .unwrap()
         .mod_revision
 }
+
+#[tokio::test]
+async fn server_side_apply_through_the_older_version_loses_nothing() {
+    let server = server();
+    let created = json(&server, "POST", V1, hub_pool("a")).await;
+    assert_eq!(created.code, 201, "{}", created.text);
+    let applied = send(
+        &server,
+        "PATCH",
+        &format!("{V1BETA1}/a?fieldManager=old-tool"),
+        &[("content-type", "application/apply-patch+yaml")],
+        Some(
+            serde_json::to_vec(&json!({
+                "apiVersion": "pools.krest.dev/v1beta1", "kind": "Pool",
+                "metadata": {"name": "a"},
+                "spec": {"className": "silver", "note": "applied"},
+            }))
+            .unwrap(),
+        ),
+    )
+    .await;
+    assert_eq!(applied.code, 200, "{}", applied.text);
+    assert_eq!(applied.body["spec"]["className"], "silver");
+    assert_eq!(applied.body["spec"]["note"], "applied");
+    let after = get(&server, &format!("{V1}/a")).await;
+    assert_eq!(
+        after.body["spec"],
+        json!({"class": "silver", "size": 3, "zones": ["a", "b"]}),
+        "{}",
+        after.text
+    );
+    let managers: Vec<&str> = after.body["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert!(managers.contains(&"old-tool"), "{managers:?}");
+}
