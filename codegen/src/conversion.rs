@@ -150,10 +150,7 @@ fn walk(node: &Value, path: String, out: &mut BTreeMap<String, String>) {
     if let Some(items) = node.get("items") {
         walk(items, format!("{path}[]"), out);
     }
-    if let Some(values) = node
-        .get("additionalProperties")
-        .filter(|v| v.is_object())
-    {
+    if let Some(values) = node.get("additionalProperties").filter(|v| v.is_object()) {
         walk(values, format!("{path}.*"), out);
     }
     out.insert(path, ty.to_string());

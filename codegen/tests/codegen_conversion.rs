@@ -201,8 +201,14 @@ fn krest_new_lists_the_differences_keeps_the_users_conversion_and_serves_every_v
     let versions = kubectl_ok(&server, &home, &["api-versions"]);
     let versions: Vec<&str> = versions.lines().collect();
     assert!(versions.contains(&"fleet.example.com/v1"), "{versions:?}");
-    assert!(versions.contains(&"fleet.example.com/v1beta1"), "{versions:?}");
-    assert!(!versions.contains(&"fleet.example.com/v1alpha1"), "{versions:?}");
+    assert!(
+        versions.contains(&"fleet.example.com/v1beta1"),
+        "{versions:?}"
+    );
+    assert!(
+        !versions.contains(&"fleet.example.com/v1alpha1"),
+        "{versions:?}"
+    );
 
     let pool = json!({
         "apiVersion": "fleet.example.com/v1", "kind": "Pool",

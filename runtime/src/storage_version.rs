@@ -181,10 +181,7 @@ impl Registry {
             for kv in page.items {
                 examined += 1;
                 let key = kv.key.clone();
-                if self
-                    .rewrite(kind, &storage_version, &key, Some(kv))
-                    .await?
-                {
+                if self.rewrite(kind, &storage_version, &key, Some(kv)).await? {
                     rewritten += 1;
                 }
             }
@@ -219,10 +216,8 @@ impl Registry {
                     None => return Ok(false),
                 },
             };
-            let mut value: Value =
-                serde_json::from_slice(&kv.value).map_err(|e| Status::internal(format!(
-                    "stored object {key} is corrupt: {e}"
-                )))?;
+            let mut value: Value = serde_json::from_slice(&kv.value)
+                .map_err(|e| Status::internal(format!("stored object {key} is corrupt: {e}")))?;
             let stored = value
                 .get("apiVersion")
                 .and_then(Value::as_str)
@@ -233,10 +228,9 @@ impl Registry {
             }
             // Converted by the version it is stored in, when that version is served and
             // converts; otherwise only relabelled, as a write through it would store it.
-            let through = kind
-                .entries
-                .iter()
-                .find(|e| e.model.version == version_of(&stored) && e.model.storage_version.is_some());
+            let through = kind.entries.iter().find(|e| {
+                e.model.version == version_of(&stored) && e.model.storage_version.is_some()
+            });
             let bytes = match through {
                 Some(entry) => crate::stored::encode_for_store(&value, &entry.model)?,
                 None => {
@@ -265,7 +259,11 @@ impl Registry {
     }
 }
 
-fn find<'k, 'a>(kinds: &'k [Kind<'a>], group: &str, resource: &str) -> Result<&'k Kind<'a>, Status> {
+fn find<'k, 'a>(
+    kinds: &'k [Kind<'a>],
+    group: &str,
+    resource: &str,
+) -> Result<&'k Kind<'a>, Status> {
     let group = if group == "core" { "" } else { group };
     kinds
         .iter()
@@ -284,7 +282,9 @@ pub(crate) fn routes() -> Vec<(Method, String, CustomHandler)> {
     let all: CustomHandler = Arc::new(|call: Call| {
         Box::pin(async move {
             match call.registry.stored_versions().await {
-                Ok(items) => crate::response::json_response(200, &serde_json::json!({"items": items})),
+                Ok(items) => {
+                    crate::response::json_response(200, &serde_json::json!({"items": items}))
+                }
                 Err(status) => status.into_response(),
             }
         })

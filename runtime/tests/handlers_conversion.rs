@@ -235,7 +235,11 @@ async fn writes_through_the_older_version_are_stored_in_the_storage_version() {
         got.body["spec"],
         json!({"className": "bronze", "note": "from the old days"})
     );
-    assert!(got.body["metadata"].get("annotations").is_none(), "{}", got.text);
+    assert!(
+        got.body["metadata"].get("annotations").is_none(),
+        "{}",
+        got.text
+    );
 
     // A conversion's error is the answer, and nothing is stored.
     let refused = json(
@@ -246,7 +250,10 @@ async fn writes_through_the_older_version_are_stored_in_the_storage_version() {
     )
     .await;
     assert_eq!(refused.code, 422, "{}", refused.text);
-    assert_eq!(refused.body["message"], "spec.className: platinum has no v1 class");
+    assert_eq!(
+        refused.body["message"],
+        "spec.className: platinum has no v1 class"
+    );
     assert_eq!(get(&server, &format!("{V1}/x")).await.code, 404);
 
     // So is an annotation a client broke.
@@ -286,7 +293,11 @@ async fn a_round_trip_through_the_older_version_loses_nothing() {
         after.text
     );
     assert_eq!(after.body["metadata"]["labels"], json!({"app": "db"}));
-    assert!(after.body["metadata"].get("annotations").is_none(), "{}", after.text);
+    assert!(
+        after.body["metadata"].get("annotations").is_none(),
+        "{}",
+        after.text
+    );
 
     // A merge patch through v1beta1 keeps them too (it patches the converted object).
     let patched = patch(
@@ -323,7 +334,14 @@ async fn put_raw(server: &Server, name: &str, object: Value) {
 }
 
 async fn post(server: &Server, uri: &str) -> Reply {
-    send(server, "POST", uri, &[("content-type", "application/json")], Some(b"{}".to_vec())).await
+    send(
+        server,
+        "POST",
+        uri,
+        &[("content-type", "application/json")],
+        Some(b"{}".to_vec()),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -380,7 +398,10 @@ async fn stored_versions_and_the_migration_to_the_storage_version() {
         "{}",
         beta.text
     );
-    assert_eq!(get(&server, &format!("{V1}/old2")).await.body["spec"]["class"], "iron");
+    assert_eq!(
+        get(&server, &format!("{V1}/old2")).await.body["spec"]["class"],
+        "iron"
+    );
 
     // Run again (as after an interruption): nothing left to write.
     let again = post(&server, "/krest/storage/pools.krest.dev/pools/migrate").await;

@@ -46,9 +46,11 @@ fn kubectl_round_trips_through_the_older_version_without_losing_fields() {
     assert_eq!(old["apiVersion"], "fleet.krest.dev/v1beta1");
     assert_eq!(old["spec"], json!({"className": "gold"}), "{old}");
     let kept: Value =
-        serde_json::from_str(old["metadata"]["annotations"][ANNOTATION].as_str().unwrap())
-            .unwrap();
-    assert_eq!(kept, json!({"spec": {"size": 3, "zones": ["eu-1", "eu-2"]}}));
+        serde_json::from_str(old["metadata"]["annotations"][ANNOTATION].as_str().unwrap()).unwrap();
+    assert_eq!(
+        kept,
+        json!({"spec": {"size": 3, "zones": ["eu-1", "eu-2"]}})
+    );
     let table = k.ok(&["get", V1BETA1, "db"]);
     assert!(
         table.lines().nth(1).is_some_and(|l| l.contains("gold")),
@@ -88,19 +90,15 @@ fn kubectl_round_trips_through_the_older_version_without_losing_fields() {
     assert_eq!(new["spec"]["zones"], json!(["eu-1", "eu-2"]));
 
     // Lists are converted item by item.
-    let list: Value =
-        serde_json::from_str(&k.ok(&["get", V1BETA1, "-o", "json"])).unwrap();
+    let list: Value = serde_json::from_str(&k.ok(&["get", V1BETA1, "-o", "json"])).unwrap();
     assert_eq!(list["items"][0]["spec"]["className"], "bronze");
     assert_eq!(list["items"][0]["apiVersion"], "fleet.krest.dev/v1beta1");
 
     // The stored versions and the storage migration, through kubectl's raw requests: every
     // pool is stored in v1, so the migration reads one and writes none.
-    let stored: Value = serde_json::from_str(&k.ok(&[
-        "get",
-        "--raw",
-        "/krest/storage/fleet.krest.dev/pools",
-    ]))
-    .unwrap();
+    let stored: Value =
+        serde_json::from_str(&k.ok(&["get", "--raw", "/krest/storage/fleet.krest.dev/pools"]))
+            .unwrap();
     assert_eq!(stored["storageVersion"], "v1");
     assert_eq!(stored["storedVersions"], json!(["v1"]));
     let empty = write(&dir, "empty.json", &json!({}));
@@ -112,7 +110,13 @@ fn kubectl_round_trips_through_the_older_version_without_losing_fields() {
         &empty,
     ]))
     .unwrap();
-    assert_eq!((migrated["examined"].as_u64(), migrated["rewritten"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (
+            migrated["examined"].as_u64(),
+            migrated["rewritten"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
 
     k.ok(&["delete", V1BETA1, "db"]);
     assert!(k.fails(&["get", V1, "db"]).contains("NotFound"));
