@@ -296,6 +296,11 @@ pub struct ResourceModel {
     /// (`#[resource(conversion)]`, or a generated crate's conversion file). `None`: objects are
     /// served as stored with this version's `apiVersion`, as a CRD's strategy `None` does.
     pub conversion: Option<Conversion>,
+    /// The conversions of the kind's other served versions that convert, by version: empty in
+    /// the derive's `const` data, filled by the server when it registers the kind's versions,
+    /// so that an object stored in any version (written while it was the storage version) is
+    /// read converted to the storage version first.
+    pub stored_conversions: List<(Str, Conversion)>,
 }
 
 /// A conversion between one version of a kind and its storage version (the hub): two
@@ -358,6 +363,7 @@ impl ResourceModel {
             deprecation_warning: None,
             storage_version: None,
             conversion: None,
+            stored_conversions: List::Borrowed(&[]),
         }
     }
 

@@ -112,6 +112,7 @@ pub fn model_tokens_converting(
         deprecation_warning: #warning,
         storage_version: #storage_version,
         conversion: #conversion,
+        stored_conversions: #krate::List::Borrowed(&[]),
     })
 }
 

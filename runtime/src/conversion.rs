@@ -17,7 +17,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::codegen::{Conversion, ConvertFn, ResourceModel};
+use crate::codegen::{Conversion, ConvertFn, ResourceModel, Str};
 use crate::resource::Resource;
 use crate::status::{Cause, Status};
 
@@ -109,6 +109,15 @@ pub(crate) fn to_hub(
     object: &Map<String, Value>,
 ) -> Result<Map<String, Value>, Status> {
     convert(object, conversion.to_hub, conversion.from_hub, Some(model))
+}
+
+/// An object stored in the version `conversion` belongs to (written while it was the storage
+/// version) as the hub's, to be read: an [`ANNOTATION`] that is not a JSON object is ignored.
+pub(crate) fn stored_to_hub(
+    conversion: &Conversion,
+    object: &Map<String, Value>,
+) -> Result<Map<String, Value>, Status> {
+    convert(object, conversion.to_hub, conversion.from_hub, None)
 }
 
 /// An object of the hub as the version `conversion` belongs to: the read direction. An
@@ -250,6 +259,32 @@ fn merge_patch(from: &Value, to: &Value) -> Option<Value> {
         }
         _ if from == to => None,
         _ => Some(to.clone()),
+    }
+}
+
+/// Gives each version of a kind the conversions of its other versions (see
+/// `ResourceModel::stored_conversions`), so that it reads objects stored in any of them.
+pub(crate) fn link(resources: &mut [crate::registry::ResourceEntry]) {
+    let all: Vec<(usize, Str, Str, Str, Conversion)> = resources
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let m = &e.model;
+            m.conversion
+                .map(|c| (i, m.group.clone(), m.plural.clone(), m.version.clone(), c))
+        })
+        .collect();
+    for (index, entry) in resources.iter_mut().enumerate() {
+        let peers: Vec<(Str, Conversion)> = all
+            .iter()
+            .filter(|(i, group, plural, ..)| {
+                *i != index && *group == entry.model.group && *plural == entry.model.plural
+            })
+            .map(|(_, _, _, version, c)| (version.clone(), *c))
+            .collect();
+        if !peers.is_empty() {
+            entry.model.stored_conversions = peers.into();
+        }
     }
 }
 

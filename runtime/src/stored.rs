@@ -105,18 +105,8 @@ fn served_as(value: &mut Value, revision: u64, model: &ResourceModel) -> Result<
     if let Some(object) = value.as_object_mut() {
         if let Some(stored) = crate::cohabit::of(model) {
             (stored.from_stored)(object);
-        } else if let Some(conversion) = &model.conversion {
-            // Objects stored in another version than the storage version (the one before it)
-            // are served as they are, relabelled, as without a conversion: the storage
-            // version's conversions know only their own shape.
-            let in_hub = object
-                .get("apiVersion")
-                .and_then(Value::as_str)
-                .is_some_and(|v| v == model.storage_api_version());
-            if in_hub {
-                *object = crate::conversion::from_hub(conversion, object)
-                    .map_err(StoredError::Conversion)?;
-            }
+        } else {
+            convert_stored(object, model)?;
         }
         let served = object
             .get("apiVersion")
@@ -127,6 +117,73 @@ fn served_as(value: &mut Value, revision: u64, model: &ResourceModel) -> Result<
         }
     }
     Ok(())
+}
+
+/// A stored object in the shape of `model`'s version: converted to the storage version first
+/// by the version it was stored in, when that is a third version that converts (written while
+/// it was the storage version), then from the storage version by `model`'s conversion.
+fn convert_stored(
+    object: &mut serde_json::Map<String, Value>,
+    model: &ResourceModel,
+) -> Result<(), StoredError> {
+    if model.conversion.is_none() && model.stored_conversions.is_empty() {
+        // Nothing converts: the common case, on every read.
+        return Ok(());
+    }
+    let hub = model.storage_api_version();
+    let stored = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if stored != hub && !is_api_version_of(stored.as_bytes(), model) {
+        if let Some(conversion) = stored_conversion(stored, model) {
+            *object = crate::conversion::stored_to_hub(conversion, object)
+                .map_err(StoredError::Conversion)?;
+        }
+    }
+    if let Some(conversion) = &model.conversion {
+        let in_hub = object.get("apiVersion").and_then(Value::as_str) == Some(hub.as_str());
+        if in_hub {
+            *object =
+                crate::conversion::from_hub(conversion, object).map_err(StoredError::Conversion)?;
+        }
+    }
+    Ok(())
+}
+
+/// The conversion of the version `api_version` names, when it is another version of `model`'s
+/// kind that converts.
+fn stored_conversion<'m>(
+    api_version: &str,
+    model: &'m ResourceModel,
+) -> Option<&'m crate::codegen::Conversion> {
+    let version = api_version.rsplit('/').next()?;
+    model
+        .stored_conversions
+        .iter()
+        .find(|(v, _)| v == version)
+        .map(|(_, c)| c)
+}
+
+/// Whether stored bytes must be decoded to be served by `model` (a conversion), rather than
+/// spliced.
+fn needs_decoding(stored: &[u8], model: &ResourceModel) -> bool {
+    if crate::cohabit::of(model).is_some() || model.conversion.is_some() {
+        return true;
+    }
+    if model.stored_conversions.is_empty() {
+        return false;
+    }
+    const HEAD: &[u8] = b"{\"apiVersion\":\"";
+    let api_version = stored
+        .strip_prefix(HEAD)
+        .and_then(|rest| rest.iter().position(|b| *b == b'"').map(|end| &rest[..end]))
+        .and_then(|v| std::str::from_utf8(v).ok());
+    match api_version {
+        Some(api_version) => stored_conversion(api_version, model).is_some(),
+        // Not the form krest writes: let the decoder look.
+        None => true,
+    }
 }
 
 /// Whether `value` is `model`'s `apiVersion` (`group/version`, or `version` for the core
@@ -455,7 +512,7 @@ pub fn splice_resource_version(
     revision: u64,
     model: &ResourceModel,
 ) -> Option<Vec<u8>> {
-    if crate::cohabit::of(model).is_some() || model.conversion.is_some() {
+    if needs_decoding(stored, model) {
         // Stored in another shape: only `decode_stored` converts it.
         return None;
     }
@@ -470,7 +527,7 @@ pub fn splice_resource_version(
 /// [`splice_resource_version`] appended to `out`; `false` (and nothing written) when `stored`
 /// has no `"metadata":{`.
 pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &ResourceModel) -> bool {
-    if crate::cohabit::of(model).is_some() || model.conversion.is_some() {
+    if needs_decoding(stored, model) {
         return false;
     }
     match metadata_start(stored) {

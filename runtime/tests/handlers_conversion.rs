@@ -463,3 +463,58 @@ async fn server_side_apply_through_the_older_version_loses_nothing() {
         .collect();
     assert!(managers.contains(&"old-tool"), "{managers:?}");
 }
+
+#[tokio::test]
+async fn objects_stored_in_the_older_version_are_read_converted_before_any_migration() {
+    let server = server();
+    put_raw(
+        &server,
+        "legacy",
+        json!({"apiVersion": "pools.krest.dev/v1beta1", "kind": "Pool",
+               "metadata": {"name": "legacy", "namespace": "default", "uid": "u-l"},
+               "spec": {"className": "copper", "note": "old"}}),
+    )
+    .await;
+    // Through v1 (the storage version), converted by v1beta1's conversion, on every read path.
+    let got = get(&server, &format!("{V1}/legacy")).await;
+    assert_eq!(got.code, 200, "{}", got.text);
+    assert_eq!(got.body["apiVersion"], "pools.krest.dev/v1");
+    assert_eq!(
+        got.body["spec"],
+        json!({"class": "copper", "size": 0}),
+        "{}",
+        got.text
+    );
+    let listed = get(&server, V1).await;
+    assert_eq!(listed.body["items"][0]["spec"]["class"], "copper");
+    let watched = get(&server, &format!("{V1}?watch=true&timeoutSeconds=1")).await;
+    let event: Value = serde_json::from_str(watched.text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        event["object"]["spec"]["class"], "copper",
+        "{}",
+        watched.text
+    );
+    // Through v1beta1, its own shape, as stored.
+    let beta = get(&server, &format!("{V1BETA1}/legacy")).await;
+    assert_eq!(
+        beta.body["spec"],
+        json!({"className": "copper", "note": "old"})
+    );
+    // A write through v1 stores it in v1, keeping what v1 cannot express.
+    let patched = patch(
+        &server,
+        &format!("{V1}/legacy"),
+        "application/merge-patch+json",
+        json!({"spec": {"size": 4}}),
+    )
+    .await;
+    assert_eq!(patched.code, 200, "{}", patched.text);
+    let hub = stored(&server, "legacy").await;
+    assert_eq!(hub["apiVersion"], "pools.krest.dev/v1");
+    assert_eq!(hub["spec"], json!({"class": "copper", "size": 4}));
+    let beta = get(&server, &format!("{V1BETA1}/legacy")).await;
+    assert_eq!(
+        beta.body["spec"],
+        json!({"className": "copper", "note": "old"})
+    );
+}

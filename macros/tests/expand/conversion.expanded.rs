@@ -38,6 +38,7 @@ const _: () = {
             conversion: ::core::option::Option::Some(
                 ::krest::__private::conversion_of::<Self>(),
             ),
+            stored_conversions: ::krest::__private::codegen::List::Borrowed(&[]),
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {

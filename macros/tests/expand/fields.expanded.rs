@@ -51,6 +51,7 @@ const _: () = {
                 ::krest::__private::codegen::Str::Borrowed("v1"),
             ),
             conversion: ::core::option::Option::None,
+            stored_conversions: ::krest::__private::codegen::List::Borrowed(&[]),
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {

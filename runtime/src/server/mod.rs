@@ -446,6 +446,7 @@ impl ServerBuilder {
             return Err(BuildError::InvalidRules(self.invalid_rules));
         }
         check_unique(&self.resources)?;
+        crate::conversion::link(&mut self.resources);
         let namespaces = self
             .resources
             .iter()

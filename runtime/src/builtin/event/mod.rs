@@ -275,6 +275,7 @@ const fn model(
         deprecation_warning: None,
         storage_version: None,
         conversion: None,
+        stored_conversions: Cow::Borrowed(&[]),
     }
 }
 
