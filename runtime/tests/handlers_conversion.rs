@@ -518,3 +518,101 @@ async fn objects_stored_in_the_older_version_are_read_converted_before_any_migra
         json!({"className": "copper", "note": "old"})
     );
 }
+
+/// A memory store in which a client writes the object `race` (through v1) just before the
+/// migration's first compare-and-swap of it.
+struct Racing {
+    inner: krest::store::MemoryStore,
+    raced: std::sync::atomic::AtomicBool,
+}
+
+mod racing {
+    use super::Racing;
+    use bytes::Bytes;
+    use krest::store::{BoxFuture, KeyValue, ListOptions, ListPage, Result, Store, WatchStream};
+    use std::sync::atomic::Ordering;
+
+    impl Store for Racing {
+        fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KeyValue>>> {
+            self.inner.get(key)
+        }
+        fn list<'a>(
+            &'a self,
+            prefix: &'a str,
+            options: ListOptions,
+        ) -> BoxFuture<'a, Result<ListPage>> {
+            self.inner.list(prefix, options)
+        }
+        fn create<'a>(&'a self, key: &'a str, value: Bytes) -> BoxFuture<'a, Result<u64>> {
+            self.inner.create(key, value)
+        }
+        fn update<'a>(
+            &'a self,
+            key: &'a str,
+            value: Bytes,
+            expected: u64,
+        ) -> BoxFuture<'a, Result<u64>> {
+            Box::pin(async move {
+                if key.ends_with("/race") && !self.raced.swap(true, Ordering::SeqCst) {
+                    let written = serde_json::json!({
+                        "apiVersion": "pools.krest.dev/v1", "kind": "Pool",
+                        "metadata": {"name": "race", "namespace": "default", "uid": "u-r"},
+                        "spec": {"class": "written-meanwhile", "size": 9},
+                    });
+                    self.inner
+                        .update(key, serde_json::to_vec(&written).unwrap().into(), expected)
+                        .await?;
+                }
+                self.inner.update(key, value, expected).await
+            })
+        }
+        fn delete<'a>(
+            &'a self,
+            key: &'a str,
+            expected: Option<u64>,
+        ) -> BoxFuture<'a, Result<(u64, KeyValue)>> {
+            self.inner.delete(key, expected)
+        }
+        fn watch<'a>(&'a self, prefix: &'a str, after: u64) -> BoxFuture<'a, Result<WatchStream>> {
+            self.inner.watch(prefix, after)
+        }
+        fn current_revision(&self) -> BoxFuture<'_, Result<u64>> {
+            self.inner.current_revision()
+        }
+        fn compact(&self, revision: u64) -> BoxFuture<'_, Result<()>> {
+            self.inner.compact(revision)
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_migration_never_overwrites_a_concurrent_write() {
+    let store = std::sync::Arc::new(Racing {
+        inner: krest::store::MemoryStore::new(),
+        raced: false.into(),
+    });
+    let server = Server::builder()
+        .store(store)
+        .resource::<v1::Pool>()
+        .resource::<v1beta1::Pool>()
+        .build()
+        .unwrap();
+    put_raw(
+        &server,
+        "race",
+        json!({"apiVersion": "pools.krest.dev/v1beta1", "kind": "Pool",
+               "metadata": {"name": "race", "namespace": "default", "uid": "u-r"},
+               "spec": {"className": "stale"}}),
+    )
+    .await;
+    let migrated = post(&server, "/krest/storage/pools.krest.dev/pools/migrate").await;
+    assert_eq!(migrated.code, 200, "{}", migrated.text);
+    // Read again after the conflict: already in v1, so left as the other client wrote it.
+    assert_eq!(migrated.body["rewritten"], 0, "{}", migrated.text);
+    assert_eq!(migrated.body["storedVersions"], json!(["v1"]));
+    let hub = stored(&server, "race").await;
+    assert_eq!(
+        hub["spec"],
+        json!({"class": "written-meanwhile", "size": 9})
+    );
+}
