@@ -52,6 +52,7 @@ pub struct Builder {
     baseline: Option<PathBuf>,
     allowed: Vec<String>,
     keep_going: bool,
+    user_conversion: bool,
 }
 
 /// What [`Builder::generate`] did.
@@ -90,7 +91,19 @@ impl Builder {
             baseline: None,
             allowed: Vec::new(),
             keep_going: false,
+            user_conversion: false,
         }
+    }
+
+    /// Who converts between the versions of a CRD whose conversion strategy is `Webhook`:
+    /// by default (`false`) the generated code, field by field where names and types agree
+    /// (`krest::conversion::by_field_names`); with `true`, the crate itself, implementing
+    /// `krest::Convert` for each version but the storage version (as `krest new` sets up in
+    /// `src/conversion.rs`, a file regeneration never overwrites).
+    #[must_use]
+    pub fn user_conversion(mut self, user: bool) -> Builder {
+        self.user_conversion = user;
+        self
     }
 
     /// Goes on past a CustomResourceDefinition that krest refuses (kube-apiserver would refuse
@@ -253,7 +266,12 @@ impl Builder {
                 "no CustomResourceDefinition found (looked for *.yaml and *.yml files)",
             ));
         }
-        let modules = build_modules(crds)?;
+        let mut modules = build_modules(crds)?;
+        for resource in modules.iter_mut().flat_map(|m| m.resources.iter_mut()) {
+            if let Some(conversion) = &mut resource.conversion {
+                conversion.default_impl = !self.user_conversion;
+            }
+        }
         let mut out = Vec::new();
         for module in &modules {
             out.push((format!("{}.rs", module.file_stem()), render_module(module)?));

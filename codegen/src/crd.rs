@@ -68,8 +68,8 @@ pub struct Crd {
     /// `spec.versions`, in document order.
     pub versions: Vec<CrdVersion>,
     /// `spec.conversion.strategy` is `Webhook`: a webhook converts between versions. krest
-    /// serves every served version of such a CRD, converting as `strategy: None` does (the
-    /// stored object with its `apiVersion` changed), and warns.
+    /// serves every served version of such a CRD, each converting to and from the storage
+    /// version in Rust (`krest::Convert`: field by field by default), and warns.
     pub webhook_conversion: bool,
     /// What kube-apiserver accepts in this CRD but krest has an opinion on: a short name that
     /// repeats the singular, a printer column named twice, a webhook conversion krest does not
@@ -421,7 +421,7 @@ fn read_crd(file: &str, index: usize, document: &Node, definitions_only: bool) -
                         file,
                         find_line(document, &path),
                         path,
-                        "conversion strategy `Webhook`: krest calls no webhook; it serves every served version from the stored object with its `apiVersion` changed, as `strategy: None` does, so fields that differ between versions are not converted",
+                        "conversion strategy `Webhook`: krest calls no webhook; each version converts to and from the storage version in Rust, by default field by field where names and types agree (`krest new` lists the fields that differ and writes `src/conversion.rs` for them; docs/conversion.md)",
                     ));
                 }
                 (other, _) => {

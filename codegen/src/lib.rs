@@ -25,6 +25,8 @@ mod builder;
 pub mod cel;
 mod check;
 #[cfg(feature = "yaml")]
+pub mod conversion;
+#[cfg(feature = "yaml")]
 pub mod crd;
 #[cfg(feature = "yaml")]
 pub mod diff;
@@ -61,6 +63,6 @@ pub use discovery::{discovery, DiscoveryResource};
 pub use error::{Error, Result};
 pub use ident::field_ident;
 pub use model::{
-    ConnectSubresource, List, Method, PrinterColumn, ResourceModel, Scale, Scope, Str, Verb,
-    VerbSet, PRINTER_COLUMN_TYPES,
+    ConnectSubresource, Conversion, ConvertFn, List, Method, PrinterColumn, ResourceModel, Scale,
+    Scope, Str, Verb, VerbSet, PRINTER_COLUMN_TYPES,
 };

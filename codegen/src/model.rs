@@ -291,7 +291,52 @@ pub struct ResourceModel {
     /// The version objects are stored in when it is another version of this kind, as a CRD's
     /// `storage: true` says; `None` when objects are stored in this version.
     pub storage_version: Option<Str>,
+    /// How this version converts to and from its storage version (the hub), when it is not
+    /// the storage version and the kind's versions differ in more than their `apiVersion`
+    /// (`#[resource(conversion)]`, or a generated crate's conversion file). `None`: objects are
+    /// served as stored with this version's `apiVersion`, as a CRD's strategy `None` does.
+    pub conversion: Option<Conversion>,
+    /// The conversions of the kind's other served versions that convert, by version: empty in
+    /// the derive's `const` data, filled by the server when it registers the kind's versions,
+    /// so that an object stored in any version (written while it was the storage version) is
+    /// read converted to the storage version first.
+    pub stored_conversions: List<(Str, Conversion)>,
 }
+
+/// A conversion between one version of a kind and its storage version (the hub): two
+/// functions on whole objects as JSON, typed in between. The runtime answers an error that is a
+/// `krest::Status` with it, and any other as a 500.
+///
+/// The runtime's `krest::conversion` builds one from a `Convert` implementation and wraps it
+/// so that nothing a version cannot express is lost (see docs/conversion.md).
+#[derive(Clone, Copy)]
+pub struct Conversion {
+    /// This version's object as the storage version's.
+    pub to_hub: ConvertFn,
+    /// The storage version's object as this version's.
+    pub from_hub: ConvertFn,
+}
+
+/// One direction of a [`Conversion`]: an object in as JSON, the converted object out, or why
+/// not.
+pub type ConvertFn =
+    fn(serde_json::Value) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>>;
+
+impl fmt::Debug for Conversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Conversion")
+    }
+}
+
+/// Models compare whether they convert, not the functions: a function's address is not
+/// stable across codegen units.
+impl PartialEq for Conversion {
+    fn eq(&self, _: &Conversion) -> bool {
+        true
+    }
+}
+
+impl Eq for Conversion {}
 
 impl ResourceModel {
     /// A model with the defaults Kubernetes would pick for `kind` in `group`/`version`: plural and
@@ -317,6 +362,8 @@ impl ResourceModel {
             deprecated: false,
             deprecation_warning: None,
             storage_version: None,
+            conversion: None,
+            stored_conversions: List::Borrowed(&[]),
         }
     }
 

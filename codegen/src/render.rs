@@ -52,6 +52,9 @@ struct ResourceView {
     spec: String,
     kind: String,
     schema: String,
+    /// The storage version's object type, when this version implements `krest::Convert` by
+    /// default.
+    hub: Option<String>,
 }
 
 #[derive(Template)]
@@ -100,6 +103,11 @@ pub fn render_module(module: &Module) -> Result<String> {
             spec: r.spec.clone(),
             kind: r.model.kind.to_string(),
             schema: raw_lit(&r.schema_json),
+            hub: r
+                .conversion
+                .as_ref()
+                .filter(|c| c.default_impl)
+                .map(|c| format!("super::{}::{}", c.hub_module, r.model.kind)),
         })
         .collect();
     let template = ModuleTemplate {
@@ -118,6 +126,7 @@ pub fn render_index(modules: &[Module]) -> Result<String> {
         .flat_map(|m| {
             m.resources
                 .iter()
+                .filter(|r| r.served)
                 .map(move |r| format!("{}::{}", m.file_stem(), r.model.kind))
         })
         .collect();
@@ -343,6 +352,9 @@ fn resource_attr(resource: &ResourceDef) -> String {
     }
     if let Some(storage) = &model.storage_version {
         parts.push(format!("storage_version = {}", lit(storage)));
+    }
+    if resource.conversion.is_some() {
+        parts.push("conversion".to_string());
     }
     parts.push(format!("schema = {spec}::crd_schema"));
     format!("#[resource({})]", parts.join(", "))

@@ -58,6 +58,8 @@ struct CargoToml<'a> {
 struct BuildRs<'a> {
     name: &'a str,
     keep_going: bool,
+    /// Versions convert through the crate's own `src/conversion.rs`.
+    user_conversion: bool,
 }
 
 #[derive(Template)]
@@ -65,6 +67,8 @@ struct BuildRs<'a> {
 struct MainRs<'a> {
     name: &'a str,
     kinds: &'a str,
+    /// The crate has `src/conversion.rs`.
+    user_conversion: bool,
 }
 
 #[derive(Template)]
@@ -136,19 +140,23 @@ impl NewCrate {
         });
         let mut kinds: Vec<String> = Vec::new();
         let mut resources: Vec<String> = Vec::new();
+        let mut pairs = Vec::new();
         match &builder {
             Some(builder) => {
                 // Read (and so checked) and generated once, so that a broken schema fails here.
-                for crd in &builder.read()? {
+                let crds = builder.read()?;
+                for crd in &crds {
                     if !kinds.contains(&crd.kind) {
                         kinds.push(crd.kind.clone());
                         resources.push(crd.plural.clone());
                     }
                 }
+                pairs = crate::conversion::version_pairs(&crds)?;
                 builder.render()?;
             }
             None => kinds.push("Widget".into()),
         }
+        let user_conversion = !pairs.is_empty();
         let kinds = kinds
             .iter()
             .map(|k| format!("`{k}`"))
@@ -210,6 +218,7 @@ impl NewCrate {
                 &BuildRs {
                     name: &self.name,
                     keep_going: self.keep_going,
+                    user_conversion,
                 },
                 "build.rs",
             )?,
@@ -220,6 +229,7 @@ impl NewCrate {
                 &MainRs {
                     name: &self.name,
                     kinds: &kinds,
+                    user_conversion,
                 },
                 "src/main.rs",
             )?,
@@ -235,6 +245,12 @@ impl NewCrate {
                 "README.md",
             )?,
         ));
+        if user_conversion {
+            files.push((
+                PathBuf::from(crate::conversion::USER_FILE),
+                crate::conversion::render_user_file(&pairs),
+            ));
+        }
         for file in builder.files()? {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, &e))?;
             let name = file.file_name().map(PathBuf::from).unwrap_or_default();
@@ -243,11 +259,16 @@ impl NewCrate {
         Ok(finish(files))
     }
     /// Writes the crate (files whose text is unchanged are left alone). Returns the files.
+    /// The user's conversion file ([`crate::conversion::USER_FILE`]) is written only when it
+    /// does not exist: it is the user's, and regenerating never overwrites it.
     pub fn write(&self) -> Result<Vec<PathBuf>> {
         let mut written = Vec::new();
-        for (path, text) in self.render()? {
-            let path = self.out.join(path);
-            crate::builder::write_file_if_changed(&path, &text)?;
+        for (relative, text) in self.render()? {
+            let path = self.out.join(&relative);
+            let users = relative == Path::new(crate::conversion::USER_FILE);
+            if !(users && path.exists()) {
+                crate::builder::write_file_if_changed(&path, &text)?;
+            }
             written.push(path);
         }
         Ok(written)

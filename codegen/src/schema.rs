@@ -104,13 +104,15 @@ pub struct Module {
 impl Module {
     /// The file name: `demo_krest_dev_v1.rs`; the core group is `core`.
     pub fn file_stem(&self) -> String {
-        let group = if self.group.is_empty() {
-            "core"
-        } else {
-            &self.group
-        };
-        format!("{}_{}", crate::ident::snake(group), self.version)
+        module_stem(&self.group, &self.version)
     }
+}
+
+/// The module (and file stem) of a group-version: `demo_krest_dev_v1`; the core group is
+/// `core`.
+pub fn module_stem(group: &str, version: &str) -> String {
+    let group = if group.is_empty() { "core" } else { group };
+    format!("{}_{}", crate::ident::snake(group), version)
 }
 
 /// One served version of one CRD.
@@ -131,6 +133,23 @@ pub struct ResourceDef {
     pub storage: bool,
     /// Whether the version is deprecated, and its warning.
     pub deprecated: Option<String>,
+    /// Whether the version is served (`served: true`): a version that is not has its types,
+    /// and no routes.
+    pub served: bool,
+    /// How this version converts to and from the storage version, when its CRD's conversion
+    /// strategy is `Webhook` and it is not the storage version.
+    pub conversion: Option<ConversionDef>,
+}
+
+/// How a generated version converts to and from its storage version (`krest::Convert`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConversionDef {
+    /// The storage version's module (the file stem): `fleet_krest_dev_v1`.
+    pub hub_module: String,
+    /// Whether the generated module implements `krest::Convert` itself, with the default
+    /// conversion (field by field where names and types agree); otherwise the crate does, in
+    /// its own `src/conversion.rs` ([`Builder::user_conversion`](crate::Builder::user_conversion)).
+    pub default_impl: bool,
 }
 
 /// A generated type.
@@ -204,12 +223,13 @@ pub struct VariantDef {
     pub rename: Option<String>,
 }
 
-/// Builds the modules of `crds`: one per group-version, with every served version's types.
+/// Builds the modules of `crds`: one per group-version, with every version's types (a version
+/// that is not served has no routes: see [`ResourceDef::served`]).
 pub fn build_modules(crds: &[Crd]) -> Result<Vec<Module>> {
     let mut modules: BTreeMap<(String, String), Module> = BTreeMap::new();
     let mut names: BTreeMap<(String, String), Names> = BTreeMap::new();
     for crd in crds {
-        for version in crd.served() {
+        for version in &crd.versions {
             let key = (crd.group.clone(), version.name.clone());
             let module = modules.entry(key.clone()).or_insert_with(|| Module {
                 group: crd.group.clone(),
@@ -346,10 +366,10 @@ impl Cx<'_> {
             } else {
                 ""
             },
-            if version.deprecated {
-                ", deprecated"
-            } else {
-                ""
+            match (version.deprecated, version.served) {
+                (_, false) => ", not served (its types only)",
+                (true, true) => ", deprecated",
+                (false, true) => "",
             },
             file_name(&crd.file)
         ));
@@ -414,6 +434,14 @@ impl Cx<'_> {
             deprecated: version
                 .deprecated
                 .then(|| version.deprecation_warning.clone().unwrap_or_default()),
+            served: version.served,
+            conversion: crd
+                .storage_version()
+                .filter(|hub| crd.webhook_conversion && hub.name != version.name)
+                .map(|hub| ConversionDef {
+                    hub_module: module_stem(&crd.group, &hub.name),
+                    default_impl: true,
+                }),
         })
     }
 
@@ -855,7 +883,7 @@ fn default_expr(ty: &str, default: &Node, types: &[TypeDef]) -> Option<DefaultVa
 
 /// The last component of a path: generated files name their sources without the directories
 /// of whoever ran the generator.
-fn file_name(path: &str) -> &str {
+pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 

@@ -10,8 +10,20 @@ use quote::{quote, ToTokens};
 use crate::actions::{Action, ActionVerb, SubresourceKind};
 use crate::model::{ConnectSubresource, Method, PrinterColumn, ResourceModel, Scale, Scope};
 
-/// `model` as a `const` expression of type `ResourceModel`.
+/// `model` as a `const` expression of type `ResourceModel`, without a conversion (a function
+/// cannot be written from its value: see [`model_tokens_converting`]).
 pub fn model_tokens(model: &ResourceModel, krate: &TokenStream) -> TokenStream {
+    model_tokens_converting(model, krate, None)
+}
+
+/// `model` as a `const` expression of type `ResourceModel` whose `conversion` is `conversion`,
+/// a `const` expression of type `Conversion` (e.g. `::krest::__private::conversion_of::<T>()`).
+pub fn model_tokens_converting(
+    model: &ResourceModel,
+    krate: &TokenStream,
+    conversion: Option<&TokenStream>,
+) -> TokenStream {
+    let conversion = option_tokens(conversion.cloned());
     let s = |v: &str| str_tokens(v, krate);
     let group = s(&model.group);
     let version = s(&model.version);
@@ -99,6 +111,8 @@ pub fn model_tokens(model: &ResourceModel, krate: &TokenStream) -> TokenStream {
         deprecated: #deprecated,
         deprecation_warning: #warning,
         storage_version: #storage_version,
+        conversion: #conversion,
+        stored_conversions: #krate::List::Borrowed(&[]),
     })
 }
 

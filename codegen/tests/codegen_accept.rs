@@ -89,7 +89,7 @@ fn printer_columns_named_twice_are_kept_both() {
 }
 
 #[test]
-fn a_webhook_conversion_generates_every_served_version_with_a_warning() {
+fn a_webhook_conversion_generates_every_version_converting_with_a_warning() {
     let yaml = crd("kind: Widget, plural: widgets", "").replace(
         "  versions:\n    - name: v1\n      served: true\n      storage: true\n",
         "  conversion:
@@ -114,14 +114,29 @@ fn a_webhook_conversion_generates_every_served_version_with_a_warning() {
     let all = warnings(&yaml);
     assert_eq!(all.len(), 1, "{all:?}");
     assert!(
-        all[0].starts_with("ok.yaml:8: spec.conversion.strategy: conversion strategy `Webhook`: krest calls no webhook;"),
+        all[0].starts_with("ok.yaml:8: spec.conversion.strategy: conversion strategy `Webhook`: krest calls no webhook; each version converts to and from the storage version in Rust"),
         "{}",
         all[0]
     );
     let crds = read_crds("ok.yaml", &yaml).unwrap();
     let modules = build_modules(&crds).unwrap();
-    let versions: Vec<_> = modules.iter().map(|m| m.version.as_str()).collect();
-    assert_eq!(versions, ["v1", "v1beta1"], "served versions only");
+    // Every version is generated; the one not served has no routes, and every version but
+    // the storage version converts to and from it.
+    let versions: Vec<_> = modules
+        .iter()
+        .map(|m| {
+            let r = &m.resources[0];
+            (m.version.as_str(), r.served, r.conversion.is_some())
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            ("v1", true, false),
+            ("v1alpha1", false, true),
+            ("v1beta1", true, true)
+        ]
+    );
 }
 
 #[test]

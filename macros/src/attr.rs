@@ -15,8 +15,8 @@ use syn::{Data, DeriveInput, Ident, LitInt, LitStr, Token};
 /// The attributes `#[resource(...)]` accepts.
 const ATTRIBUTES: &str = "`group`, `version`, `kind`, `plural`, `singular`, `namespaced`, \
     `cluster`, `short_names`, `categories`, `verbs`, `status`, `scale`, `subresource`, \
-    `printer_column`, `selectable_fields`, `field`, `deprecated`, `storage_version`, `schema`, \
-    `rule`, `crate`";
+    `printer_column`, `selectable_fields`, `field`, `deprecated`, `storage_version`, \
+    `conversion`, `schema`, `rule`, `crate`";
 
 /// Top-level names an extra `field(...)` cannot take: the object's own members.
 const RESERVED_FIELDS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
@@ -35,6 +35,9 @@ pub struct Input<'a> {
     /// The function returning the object's schema, when `schema = path` replaces the one
     /// derived from the spec and status types.
     pub schema: Option<syn::Path>,
+    /// Whether the object type converts to and from the storage version through its
+    /// `krest::Convert` implementation (`conversion`).
+    pub conversion: bool,
     /// The path of the runtime crate (`::krest` unless `crate = "..."`).
     pub krate: syn::Path,
 }
@@ -84,6 +87,7 @@ struct Spans {
     columns: Vec<Span>,
     selectable: Vec<Span>,
     storage_version: Option<Span>,
+    conversion: Option<Span>,
 }
 
 /// The raw attribute values, before defaults.
@@ -107,6 +111,7 @@ struct Raw {
     fields: Vec<ExtraField>,
     deprecated: Option<Option<String>>,
     storage_version: Option<String>,
+    conversion: bool,
     schema: Option<syn::Path>,
     krate: Option<syn::Path>,
 }
@@ -205,6 +210,13 @@ impl<'a> Input<'a> {
             model.deprecation_warning = warning.map(Str::from);
         }
         model.storage_version = raw.storage_version.map(Str::from);
+        if let (Some(span), None) = (spans.conversion, &model.storage_version) {
+            errors.at(
+                span,
+                "`conversion` converts to and from the storage version: \
+                 add `storage_version = \"...\"` naming it (the storage version itself converts nothing)",
+            );
+        }
 
         // What kube-apiserver accepts (krest's warnings) the derive accepts too: generated code
         // reproduces CRDs that have them.
@@ -244,6 +256,7 @@ impl<'a> Input<'a> {
             fields: raw.fields,
             connect_handlers: raw.connect_handlers,
             schema: raw.schema,
+            conversion: raw.conversion,
             krate: raw.krate.unwrap_or_else(|| syn::parse_quote!(::krest)),
         };
         match errors.0 {
@@ -474,6 +487,10 @@ fn parse_one(
             let lit = string(meta)?;
             spans.storage_version = Some(lit.span());
             raw.storage_version = Some(lit.value());
+        }
+        "conversion" => {
+            spans.conversion = Some(meta.path.span());
+            raw.conversion = true;
         }
         "schema" => {
             raw.schema = Some(path_value(meta)?);

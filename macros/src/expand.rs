@@ -1,7 +1,7 @@
 //! Emits the object type, its `Resource` impl with the model and route table as `const` data,
 //! and its serde impls.
 
-use krest_codegen::tokens::{action_tokens, model_tokens};
+use krest_codegen::tokens::{action_tokens, model_tokens, model_tokens_converting};
 use krest_codegen::{actions, SubresourceKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -132,7 +132,11 @@ fn impl_resource(input: &Input<'_>, rules: &[crate::rules::Declared]) -> TokenSt
         let action = action_tokens(&action, &codegen);
         quote!(#private::Route { action: #action, connect: #connect })
     });
-    let model_const = model_tokens(model, &codegen);
+    // A version that converts names its `Convert` implementation in its model.
+    let conversion = input
+        .conversion
+        .then(|| quote!(#private::conversion_of::<Self>()));
+    let model_const = model_tokens_converting(model, &codegen, conversion.as_ref());
 
     let status_repr = match &input.status {
         Some(ty) => ty.to_token_stream(),

@@ -108,6 +108,11 @@ fn custom_schema() {
 }
 
 #[test]
+fn conversion() {
+    check("conversion");
+}
+
+#[test]
 fn every_case_has_a_test() {
     // A new `tests/expand/<case>.rs` without a `#[test]` above would never be checked.
     let mut cases: Vec<String> = std::fs::read_dir(expand_dir())
@@ -123,6 +128,7 @@ fn every_case_has_a_test() {
         cases,
         [
             "connect",
+            "conversion",
             "custom_schema",
             "fields",
             "gadget",

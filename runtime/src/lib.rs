@@ -37,6 +37,7 @@ mod apply;
 pub mod auth;
 mod builtin;
 mod cohabit;
+pub mod conversion;
 mod decode;
 mod discovery;
 mod encode;
@@ -63,6 +64,7 @@ mod selection;
 pub mod selectors;
 mod server;
 pub mod status;
+pub mod storage_version;
 pub mod store;
 mod stored;
 mod table;
@@ -78,6 +80,7 @@ pub mod fuzzing;
 pub use builtin::event::{Event, EventSeries, EventSource, EventsEvent, ObjectReference};
 pub use builtin::lease::{Lease, LeaseSpec};
 pub use builtin::namespace::{Namespace, NamespaceSpec, NamespaceStatus};
+pub use conversion::Convert;
 pub use krest_codegen as codegen;
 pub use krest_macros::JsonSchema;
 pub use krest_macros::Resource;
@@ -105,6 +108,7 @@ pub use status::Status;
 /// Items generated code refers to. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::conversion::conversion_of;
     pub use crate::handlers;
     pub use crate::resource::{serialize_object, Data, ObjectRepr};
     pub use crate::response::HandlerFuture;

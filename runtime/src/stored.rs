@@ -26,12 +26,19 @@ pub enum StoredError {
     /// An object could not be serialized.
     #[error("encoding an object for the store: {0}")]
     Encode(String),
+    /// An object could not be converted between its version and the storage version
+    /// (`conversion.rs`): the conversion's own answer.
+    #[error("{0}")]
+    Conversion(Status),
 }
 
 /// A stored object that cannot be read or written is the server's fault: a 500, and a log line
 /// naming it.
 impl From<StoredError> for Status {
     fn from(e: StoredError) -> Status {
+        if let StoredError::Conversion(status) = e {
+            return status;
+        }
         tracing::error!(error = %e, "stored object");
         Status::internal(e)
     }
@@ -79,23 +86,27 @@ pub(crate) fn key(model: &ResourceModel, namespace: Option<&str>, name: &str) ->
 /// Objects are stored in their kind's storage version (or in the one that was the storage
 /// version when they were written); every version of the kind serves them with its own
 /// `apiVersion` and nothing else changed, as a CRD's conversion strategy `None` does. Fields a
-/// version does not know are dropped when it writes, by the typed round trip. A kind stored as
-/// another kind's objects (`cohabit.rs`) converts them into its own shape.
+/// version does not know are dropped when it writes, by the typed round trip. A version with a
+/// conversion (`conversion.rs`) converts objects stored in the storage version into its own
+/// shape, and a kind stored as another kind's objects (`cohabit.rs`) converts them too.
 pub fn decode_stored(kv: &KeyValue, model: &ResourceModel) -> Result<Value, StoredError> {
     let mut value: Value = serde_json::from_slice(&kv.value).map_err(|e| StoredError::Corrupt {
         key: kv.key.clone(),
         error: e.to_string(),
     })?;
-    served_as(&mut value, kv.mod_revision, model);
+    served_as(&mut value, kv.mod_revision, model)?;
     Ok(value)
 }
 
-/// A stored object as `model`'s version serves it: its `resourceVersion` and `apiVersion`.
-fn served_as(value: &mut Value, revision: u64, model: &ResourceModel) {
+/// A stored object as `model`'s version serves it: its `resourceVersion` and `apiVersion`, and
+/// its shape when the version converts.
+fn served_as(value: &mut Value, revision: u64, model: &ResourceModel) -> Result<(), StoredError> {
     set_resource_version(value, revision);
     if let Some(object) = value.as_object_mut() {
         if let Some(stored) = crate::cohabit::of(model) {
             (stored.from_stored)(object);
+        } else {
+            convert_stored(object, model)?;
         }
         let served = object
             .get("apiVersion")
@@ -104,6 +115,74 @@ fn served_as(value: &mut Value, revision: u64, model: &ResourceModel) {
         if !served {
             object.insert("apiVersion".into(), Value::String(model.api_version()));
         }
+    }
+    Ok(())
+}
+
+/// A stored object in the shape of `model`'s version: converted to the storage version first
+/// by the version it was stored in, when that is a third version that converts (written while
+/// it was the storage version), then from the storage version by `model`'s conversion.
+fn convert_stored(
+    object: &mut serde_json::Map<String, Value>,
+    model: &ResourceModel,
+) -> Result<(), StoredError> {
+    if model.conversion.is_none() && model.stored_conversions.is_empty() {
+        // Nothing converts: the common case, on every read.
+        return Ok(());
+    }
+    let hub = model.storage_api_version();
+    let stored = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if stored != hub && !is_api_version_of(stored.as_bytes(), model) {
+        if let Some(conversion) = stored_conversion(stored, model) {
+            *object = crate::conversion::stored_to_hub(conversion, object)
+                .map_err(StoredError::Conversion)?;
+        }
+    }
+    if let Some(conversion) = &model.conversion {
+        let in_hub = object.get("apiVersion").and_then(Value::as_str) == Some(hub.as_str());
+        if in_hub {
+            *object =
+                crate::conversion::from_hub(conversion, object).map_err(StoredError::Conversion)?;
+        }
+    }
+    Ok(())
+}
+
+/// The conversion of the version `api_version` names, when it is another version of `model`'s
+/// kind that converts.
+fn stored_conversion<'m>(
+    api_version: &str,
+    model: &'m ResourceModel,
+) -> Option<&'m crate::codegen::Conversion> {
+    let version = api_version.rsplit('/').next()?;
+    model
+        .stored_conversions
+        .iter()
+        .find(|(v, _)| v == version)
+        .map(|(_, c)| c)
+}
+
+/// Whether stored bytes must be decoded to be served by `model` (a conversion), rather than
+/// spliced.
+fn needs_decoding(stored: &[u8], model: &ResourceModel) -> bool {
+    if crate::cohabit::of(model).is_some() || model.conversion.is_some() {
+        return true;
+    }
+    if model.stored_conversions.is_empty() {
+        return false;
+    }
+    const HEAD: &[u8] = b"{\"apiVersion\":\"";
+    let api_version = stored
+        .strip_prefix(HEAD)
+        .and_then(|rest| rest.iter().position(|b| *b == b'"').map(|end| &rest[..end]))
+        .and_then(|v| std::str::from_utf8(v).ok());
+    match api_version {
+        Some(api_version) => stored_conversion(api_version, model).is_some(),
+        // Not the form krest writes: let the decoder look.
+        None => true,
     }
 }
 
@@ -196,7 +275,7 @@ impl Object {
             key: kv.key.clone(),
             error: e.to_string(),
         })?;
-        served_as(&mut value, kv.mod_revision, model);
+        served_as(&mut value, kv.mod_revision, model)?;
         Ok(Object { value, managed })
     }
 
@@ -321,6 +400,12 @@ fn store_bytes(
         }
         .to_bytes();
     }
+    if let Some(conversion) = &model.conversion {
+        // Stored in the storage version's shape: converted on a copy.
+        let hub = crate::conversion::to_hub(model, conversion, object)
+            .map_err(StoredError::Conversion)?;
+        return Written::for_store(&hub, managed, model).to_bytes();
+    }
     Written::for_store(object, managed, model).to_bytes()
 }
 
@@ -427,8 +512,8 @@ pub fn splice_resource_version(
     revision: u64,
     model: &ResourceModel,
 ) -> Option<Vec<u8>> {
-    if crate::cohabit::of(model).is_some() {
-        // Stored in another kind's shape: only `decode_stored` converts it.
+    if needs_decoding(stored, model) {
+        // Stored in another shape: only `decode_stored` converts it.
         return None;
     }
     let at = metadata_start(stored)?;
@@ -442,7 +527,7 @@ pub fn splice_resource_version(
 /// [`splice_resource_version`] appended to `out`; `false` (and nothing written) when `stored`
 /// has no `"metadata":{`.
 pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &ResourceModel) -> bool {
-    if crate::cohabit::of(model).is_some() {
+    if needs_decoding(stored, model) {
         return false;
     }
     match metadata_start(stored) {

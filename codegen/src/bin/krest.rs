@@ -13,7 +13,7 @@
 //!
 //! Run with: `cargo run -p krest-codegen --features cli -- routes schemas`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use krest_codegen::scaffold::NewCrate;
@@ -342,6 +342,43 @@ fn routes(args: &[String]) -> Result<(), Failure> {
     outcome
 }
 
+/// Each version that converts in Rust, the fields that differ from its storage version's, and
+/// the file where the conversion is written.
+fn print_conversions(crds: &[krest_codegen::Crd], out: &Path) -> Result<(), Failure> {
+    let pairs = krest_codegen::conversion::version_pairs(crds)?;
+    for pair in &pairs {
+        let differences = pair.differences();
+        eprintln!(
+            "krest: conversion: {} {} {} <-> {} (storage): {}",
+            pair.group,
+            pair.kind,
+            pair.version,
+            pair.hub,
+            if differences.is_empty() {
+                "the fields agree"
+            } else {
+                "fields differ"
+            }
+        );
+        for line in differences {
+            eprintln!("krest:   {line}");
+        }
+    }
+    if !pairs.is_empty() {
+        let file = out.join(krest_codegen::conversion::USER_FILE);
+        eprintln!(
+            "krest: write the conversions in {} ({}; never overwritten)",
+            file.display(),
+            if file.exists() {
+                "yours, kept as it is"
+            } else {
+                "written now, field by field"
+            }
+        );
+    }
+    Ok(())
+}
+
 fn new(args: &[String]) -> Result<(), Failure> {
     let args = Args::parse_with_flags(args, &NEW.known(), &NEW.flags())?;
     let [name] = args.positional.as_slice() else {
@@ -359,6 +396,7 @@ fn new(args: &[String]) -> Result<(), Failure> {
                 .keep_going(keep_going)
                 .read_all()?;
             outcome = report(&read);
+            print_conversions(&read.crds, &out)?;
             let mut krate = NewCrate::new(name.clone(), schemas, &out);
             krate.keep_going = keep_going;
             krate

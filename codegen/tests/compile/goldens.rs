@@ -41,6 +41,9 @@ mod types {
     include!("../schemas/types.rs");
     pub use types_krest_dev_v1::*;
 }
+mod conversion {
+    include!("../schemas/conversion.rs");
+}
 mod versions {
     include!("../schemas/versions.rs");
     pub use versions_krest_dev_v1::*;
@@ -66,7 +69,9 @@ fn main() {
         .resource::<shapes::Bare>()
         .resource::<shapes::Open>()
         .resource::<shapes::Map>()
-        .resource::<names::String>();
+        .resource::<names::String>()
+        .resource::<conversion::conversion_krest_dev_v1::Pool>()
+        .resource::<conversion::conversion_krest_dev_v1beta1::Pool>();
     let server = builder.build();
     assert!(server.is_ok(), "the server builds");
 
@@ -96,6 +101,23 @@ fn main() {
         Some("versions.krest.dev/v1beta1 Pool is deprecated; use v1")
     );
     assert_eq!(<versions::Pool as Resource>::MODEL.storage_version, None);
+
+    // A webhook-converted version converts with the generated default, field by field.
+    {
+        use conversion::{conversion_krest_dev_v1 as v1, conversion_krest_dev_v1beta1 as v1beta1};
+        use krest::Convert;
+        assert!(<v1beta1::Pool as Resource>::MODEL.conversion.is_some());
+        assert!(<v1::Pool as Resource>::MODEL.conversion.is_none());
+        let beta: v1beta1::Pool = serde_json::from_value(
+            json!({"metadata": {"name": "p"}, "spec": {"class": "gold", "note": "n"}}),
+        )
+        .unwrap();
+        let hub: v1::Pool = beta.into_hub().expect("the default conversion converts");
+        assert_eq!(hub.spec.class, "gold");
+        assert_eq!(hub.spec.size, None);
+        let back = <v1beta1::Pool as Convert>::from_hub(hub).unwrap();
+        assert_eq!((back.spec.class.as_str(), back.spec.note), ("gold", None));
+    }
 
     // Argo CD's Application has `status` without the status subresource, and `operation`: both
     // are fields of the object, kept through a round trip.

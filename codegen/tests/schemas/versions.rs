@@ -78,6 +78,41 @@ pub mod versions_krest_dev_v1 {
         }
     }
 }
+pub mod versions_krest_dev_v1alpha1 {
+    /// The desired state of a `Pool`.
+    ///
+    /// `versions.krest.dev/v1alpha1` `Pool`, not served (its types only) (from `versions.yaml`).
+    #[derive(
+        ::krest::Resource,
+        ::core::clone::Clone,
+        ::core::fmt::Debug,
+        ::core::cmp::PartialEq,
+        ::serde::Serialize,
+        ::serde::Deserialize,
+        ::core::default::Default
+    )]
+    #[resource(
+        group = "versions.krest.dev",
+        version = "v1alpha1",
+        kind = "Pool",
+        plural = "pools",
+        singular = "pool",
+        cluster,
+        short_names("pl"),
+        categories("krest", "all"),
+        storage_version = "v1",
+        schema = PoolSpec::crd_schema
+    )]
+    pub struct PoolSpec {}
+    impl PoolSpec {
+        /// The schema of a whole `Pool` object: the CRD's `openAPIV3Schema`, served at
+        /// `/openapi/v3` and enforced on writes.
+        pub fn crd_schema() -> ::serde_json::Value {
+            ::serde_json::from_str(r#"{"type":"object"}"#)
+                .expect("krest-codegen embeds valid JSON")
+        }
+    }
+}
 pub mod versions_krest_dev_v1beta1 {
     /// The desired state of a `Pool`.
     ///

@@ -1,7 +1,8 @@
 //! The example resources: `Widget` (namespaced, with status and scale) and `Gadget`
 //! (cluster-scoped), both in `demo.krest.dev/v1`. Their schemas (served at `/openapi/v3`, and
 //! enforced on writes) come from the types: doc comments are descriptions, and
-//! `#[schemars(...)]` adds bounds.
+//! `#[schemars(...)]` adds bounds. [`pool`] holds `Pool` (`fleet.krest.dev`), served in two
+//! versions of different shapes converted by Rust code.
 //!
 //! Run with: `cargo run -p krest-example-widgets --release`
 
@@ -62,6 +63,8 @@ pub struct GadgetSpec {
     #[serde(default)]
     pub ports: Vec<i32>,
 }
+
+pub mod pool;
 
 pub mod admission {
     //! The example server's admission: one mutating (a default label on new widgets) and one

@@ -1,4 +1,5 @@
-//! `widgets-server`: serves Widget and Gadget (`demo.krest.dev/v1`) and core `v1` Namespaces,
+//! `widgets-server`: serves Widget and Gadget (`demo.krest.dev/v1`), Pool (`fleet.krest.dev`
+//! `v1` and `v1beta1`, converted by Rust code) and core `v1` Namespaces,
 //! so that `kubectl --server http://127.0.0.1:8080` works with no kubeconfig.
 //!
 //! Run with: `cargo run -p krest-example-widgets -- --authorization-mode=AlwaysAllow`
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use krest::flags::{print_routes, ServeFlags};
 use krest::{Resource, Server};
 use krest_example_widgets::admission::{DefaultTier, ReplicasLimit};
+use krest_example_widgets::pool::{v1, v1beta1};
 use krest_example_widgets::{Gadget, Widget};
 
 const PROGRAM: &str = "widgets-server";
@@ -25,7 +27,13 @@ fn main() -> ExitCode {
     // `--help` prints every flag and exits; a mistake exits 2 with the usage line.
     let flags = ServeFlags::from_env(PROGRAM);
     if flags.routes {
-        print_routes(Widget::ROUTES.iter().chain(Gadget::ROUTES));
+        print_routes(
+            Widget::ROUTES
+                .iter()
+                .chain(Gadget::ROUTES)
+                .chain(v1::Pool::ROUTES)
+                .chain(v1beta1::Pool::ROUTES),
+        );
         return ExitCode::SUCCESS;
     }
     // Standard error, colour only on a terminal; RUST_LOG and --log-requests say how much.
@@ -53,6 +61,8 @@ async fn serve(flags: ServeFlags) -> Result<(), String> {
         .namespaces()
         .resource::<Widget>()
         .resource::<Gadget>()
+        .resource::<v1::Pool>()
+        .resource::<v1beta1::Pool>()
         .mutating_admission(DefaultTier)
         .validating_admission(ReplicasLimit { max: 10_000 })
         .build()

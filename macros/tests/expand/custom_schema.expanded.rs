@@ -33,6 +33,8 @@ const _: () = {
             deprecated: false,
             deprecation_warning: ::core::option::Option::None,
             storage_version: ::core::option::Option::None,
+            conversion: ::core::option::Option::None,
+            stored_conversions: ::krest::__private::codegen::List::Borrowed(&[]),
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {

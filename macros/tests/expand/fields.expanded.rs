@@ -50,6 +50,8 @@ const _: () = {
             storage_version: ::core::option::Option::Some(
                 ::krest::__private::codegen::Str::Borrowed("v1"),
             ),
+            conversion: ::core::option::Option::None,
+            stored_conversions: ::krest::__private::codegen::List::Borrowed(&[]),
         };
         const ROUTES: &'static [::krest::__private::Route] = &[
             ::krest::__private::Route {

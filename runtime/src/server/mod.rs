@@ -446,6 +446,7 @@ impl ServerBuilder {
             return Err(BuildError::InvalidRules(self.invalid_rules));
         }
         check_unique(&self.resources)?;
+        crate::conversion::link(&mut self.resources);
         let namespaces = self
             .resources
             .iter()
@@ -524,6 +525,7 @@ impl ServerBuilder {
             .into_iter()
             .chain(crate::builtin::reviews::routes(access.clone()))
             .chain(namespaces.then(crate::builtin::namespace::lifecycle::finalize_route))
+            .chain(crate::storage_version::routes())
             .chain(self.custom)
         {
             router.insert(method, &template)?;

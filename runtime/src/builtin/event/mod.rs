@@ -274,6 +274,8 @@ const fn model(
         deprecated: false,
         deprecation_warning: None,
         storage_version: None,
+        conversion: None,
+        stored_conversions: Cow::Borrowed(&[]),
     }
 }
 
