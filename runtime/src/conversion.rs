@@ -4,7 +4,7 @@
 //! `apiVersion` implements [`Convert`] (into and from the hub) and says so with
 //! `#[resource(..., storage_version = "v1", conversion)]`; the derive puts the two functions,
 //! typed in between and JSON at both ends, into the version's model. `stored.rs` calls
-//! [`to_hub`] on every object it writes through such a version and [`from_hub`] on every object
+//! `to_hub` on every object it writes through such a version and `from_hub` on every object
 //! it reads through it, so that gets, lists, watch events, write bodies and responses, delete
 //! responses and selectors see each version's own shape with no case of their own (as
 //! `cohabit.rs` does for Events).
