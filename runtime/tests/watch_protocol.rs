@@ -367,17 +367,10 @@ async fn slow_watchers_are_closed_without_skipping_or_slowing_others() {
     }
     let (_, mut reader) = Watch::open(&s, &format!("{WIDGETS}?watch=true"), &[]).await;
     let writes = 1500;
-    let written: Arc<std::sync::Mutex<Vec<std::time::Instant>>> = Arc::default();
-    let write_times = written.clone();
     let reading = tokio::spawn(async move {
         let mut seen = Vec::new();
-        let mut worst = Duration::ZERO;
         while seen.len() < writes {
             let event = reader.next().await.unwrap();
-            let at = write_times.lock().unwrap().get(seen.len()).copied();
-            if let Some(at) = at {
-                worst = worst.max(at.elapsed());
-            }
             seen.push(
                 event["object"]["metadata"]["name"]
                     .as_str()
@@ -385,30 +378,23 @@ async fn slow_watchers_are_closed_without_skipping_or_slowing_others() {
                     .to_string(),
             );
         }
-        (seen, worst)
+        seen
     });
-    let started = std::time::Instant::now();
     for i in 0..writes {
-        written.lock().unwrap().push(std::time::Instant::now());
         json(&s, "POST", WIDGETS, widget(&format!("w{i:04}"), "red", 1)).await;
     }
-    let write_time = started.elapsed();
-    let (seen, worst) = reading.await.unwrap();
+    // Fifty watchers nobody reads never hold up the hub: the writer finished, and the reader
+    // gets every event in order. Were the hub held up, both would wait for ever; the timeout
+    // turns that into a failure (it bounds a hang, not a speed: the figures are the watch
+    // benchmark's).
+    let seen = tokio::time::timeout(Duration::from_secs(120), reading)
+        .await
+        .expect("the reader is not held up by the stalled watchers")
+        .unwrap();
     assert_eq!(
         seen,
         (0..writes).map(|i| format!("w{i:04}")).collect::<Vec<_>>(),
         "the reader got every event in order"
-    );
-    // Stalled watchers never block the hub, so the reader only waits for its own turn: a few
-    // milliseconds on an idle machine; the bound leaves room for a loaded CI machine, while a
-    // reader held up by the stalled watchers would wait for ever.
-    assert!(
-        worst < Duration::from_secs(3),
-        "the reader fell {worst:?} behind the writer"
-    );
-    assert!(
-        write_time < Duration::from_secs(20),
-        "the writer kept its speed ({write_time:?})"
     );
     // The slow ones were closed: each ends after what it held, in order, with no gap.
     for mut w in slow {
