@@ -4,9 +4,9 @@
 //! name and function at each step: about 7 µs per evaluation of a rule like
 //! `!(has(self.cors) && self.type != 'CORS')`. Most rules of real CRDs use a small part of
 //! CEL: field selection and `has`, comparisons, `&&`/`||`/`!`/`?:`, `in`, `size`, the string
-//! tests, `matches` with a literal pattern and the `all`/`exists`/`exists_one`/`filter`
-//! macros. [`Direct`] compiles such a rule once, for the schema it sits on, into a tree that
-//! reads the object where it lies: how each field binds (as [`super::to_val`] binds it) is
+//! tests, `matches` with a literal pattern, `duration` and the
+//! `all`/`exists`/`exists_one`/`filter` macros. [`Direct`] compiles such a rule once, for the
+//! schema it sits on, into a tree that reads the object where it lies: how each field binds (as [`super::to_val`] binds it) is
 //! decided at compile time, so an evaluation looks up nothing in the schema.
 //!
 //! It decides only what it is sure of: a rule it cannot compile has no [`Direct`], and an
@@ -89,6 +89,8 @@ enum Node {
     EndsWith(Box<Node>, Box<Node>),
     Contains(Box<Node>, Box<Node>),
     Matches(Box<Node>, Arc<regex::Regex>),
+    /// `duration(s)`: integer nanoseconds, as the Kubernetes library's `duration` gives them.
+    Duration(Box<Node>),
     Loop(Macro, Box<Node>, Box<Node>),
 }
 
@@ -287,6 +289,7 @@ fn compile_call<'s>(call: &CallExpr, scope: &mut Scope<'s>) -> Option<Compiled<'
             }
         },
         ("size", 1) => Node::Size(arg(0, scope)?),
+        ("duration", 1) if call.target.is_none() => Node::Duration(arg(0, scope)?),
         ("startsWith", 2) if call.target.is_some() => {
             Node::StartsWith(arg(0, scope)?, arg(1, scope)?)
         }
@@ -580,6 +583,11 @@ fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, 
             let a = string(eval(a, this, f)?)?;
             f.cost += per_character(a.len());
             V::Bool(re.is_match(a))
+        }
+        Node::Duration(a) => {
+            let text = string(eval(a, this, f)?)?;
+            f.cost += per_character(text.len());
+            V::Int(super::library::kinds::parse_duration(text).ok_or(Unsure)?)
         }
         Node::Loop(kind, range, predicate) => {
             let list = Items::of(eval(range, this, f)?)?;

@@ -19,7 +19,7 @@ use cel::{DeclarationError, Env, ExecutionError, Value};
 use super::check::{operands, resolved, size, tenth, type_name, Checked, Ty};
 
 mod formats;
-mod kinds;
+pub(super) mod kinds;
 
 pub use kinds::{Cidr, Format, Ip, Quantity, Semver, Url};
 
