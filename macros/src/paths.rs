@@ -60,6 +60,19 @@ fn quoted(names: &[String]) -> String {
 
 /// The JSON names of the spec's fields, or `None` when they cannot be known from the struct.
 pub fn spec_fields(input: &DeriveInput) -> Option<Vec<String>> {
+    Some(
+        serde_fields(input)?
+            .into_iter()
+            .map(|(name, _, _)| name)
+            .collect(),
+    )
+}
+
+/// The fields of the spec struct serde reads and writes: JSON name (serde's `rename` and
+/// `rename_all` applied), index among the struct's fields, and the field; skipped fields left
+/// out. `None` when the names cannot be known (not a struct of named fields, a flattened field,
+/// a `rename` or `rename_all` for one direction only).
+pub(crate) fn serde_fields(input: &DeriveInput) -> Option<Vec<(String, usize, &syn::Field)>> {
     let Data::Struct(data) = &input.data else {
         return None;
     };
@@ -81,8 +94,8 @@ pub fn spec_fields(input: &DeriveInput) -> Option<Vec<String>> {
         })
         .ok()?;
     }
-    let mut names = Vec::new();
-    for field in &fields.named {
+    let mut out = Vec::new();
+    for (i, field) in fields.named.iter().enumerate() {
         let ident = field.ident.as_ref()?.to_string();
         let ident = ident.strip_prefix("r#").unwrap_or(&ident).to_string();
         let mut name = None;
@@ -106,13 +119,14 @@ pub fn spec_fields(input: &DeriveInput) -> Option<Vec<String>> {
         if skipped {
             continue;
         }
-        names.push(match (name, &rename_all) {
+        let name = match (name, &rename_all) {
             (Some(name), _) => name,
             (None, None) => ident,
             (None, Some(rule)) => rename(&ident, rule)?,
-        });
+        };
+        out.push((name, i, field));
     }
-    Some(names)
+    Some(out)
 }
 
 /// serde's `rename_all` applied to a snake_case field name.

@@ -189,59 +189,12 @@ fn check(rule: &Rule, schema: &Value, spans: &Spans) -> syn::Result<()> {
 /// type; `None` when the names cannot be known (a flattened field, an unsupported
 /// `rename_all`).
 fn spec_fields(input: &DeriveInput) -> Option<Vec<(String, usize, Value)>> {
-    let Data::Struct(data) = &input.data else {
-        return None;
-    };
-    let Fields::Named(fields) = &data.fields else {
-        return None;
-    };
-    let mut rename_all = None;
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename_all") && meta.input.peek(Token![=]) {
-                rename_all = Some(meta.value()?.parse::<LitStr>()?.value());
-                Ok(())
-            } else if meta.path.is_ident("rename_all") {
-                Err(meta.error("unsupported"))
-            } else {
-                crate::attr::skip_value(&meta)
-            }
-        })
-        .ok()?;
-    }
-    let mut out = Vec::new();
-    for (i, field) in fields.named.iter().enumerate() {
-        let ident = field.ident.as_ref()?.to_string();
-        let ident = ident.strip_prefix("r#").unwrap_or(&ident).to_string();
-        let mut name = None;
-        let mut skipped = false;
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-            attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") && meta.input.peek(Token![=]) {
-                    name = Some(meta.value()?.parse::<LitStr>()?.value());
-                    Ok(())
-                } else if meta.path.is_ident("flatten") || meta.path.is_ident("rename") {
-                    Err(meta.error("unsupported"))
-                } else {
-                    if meta.path.is_ident("skip") {
-                        skipped = true;
-                    }
-                    crate::attr::skip_value(&meta)
-                }
-            })
-            .ok()?;
-        }
-        if skipped {
-            continue;
-        }
-        let name = match (name, &rename_all) {
-            (Some(name), _) => name,
-            (None, None) => ident,
-            (None, Some(rule)) => crate::paths::rename(&ident, rule)?,
-        };
-        out.push((name, i, guess(&field.ty)));
-    }
-    Some(out)
+    Some(
+        crate::paths::serde_fields(input)?
+            .into_iter()
+            .map(|(name, i, field)| (name, i, guess(&field.ty)))
+            .collect(),
+    )
 }
 
 /// The schema a Rust type most likely has: exact for scalars, options, vectors and string
