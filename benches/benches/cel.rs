@@ -75,30 +75,17 @@ static NEXT: AtomicU64 = AtomicU64::new(0);
 /// An HTTPRoute that most of the CRD's rules look at: three parents, two rules with matches,
 /// filters, backends and timeouts.
 fn route(group: &str, name: &str) -> Value {
+    static SPEC: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+        serde_json::from_str(include_str!(
+            "../../codegen/tests/objects/httproute-spec.json"
+        ))
+        .unwrap()
+    });
     json!({
         "apiVersion": format!("{group}/v1"),
         "kind": "HTTPRoute",
         "metadata": {"name": name},
-        "spec": {
-            "parentRefs": [
-                {"name": "gw", "sectionName": "http"},
-                {"name": "gw", "sectionName": "https"},
-                {"name": "other", "namespace": "infra"},
-            ],
-            "hostnames": ["app.example.com"],
-            "rules": [
-                {
-                    "matches": [{"path": {"type": "PathPrefix", "value": "/api"}}, {"path": {"type": "Exact", "value": "/health"}}],
-                    "filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]}}],
-                    "backendRefs": [{"name": "api", "port": 8080}, {"name": "api-v2", "port": 8080, "weight": 10}],
-                    "timeouts": {"request": "10s", "backendRequest": "5s"},
-                },
-                {
-                    "matches": [{"path": {"type": "PathPrefix", "value": "/old"}}],
-                    "filters": [{"type": "RequestRedirect", "requestRedirect": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"}, "statusCode": 301}}],
-                },
-            ],
-        },
+        "spec": SPEC.clone(),
     })
 }
 

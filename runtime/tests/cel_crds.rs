@@ -40,26 +40,10 @@ fn route(name: &str, spec: Value) -> Value {
 /// A valid HTTPRoute exercising most rules: two parents with section names, matches, filters,
 /// backends with ports, timeouts.
 pub fn valid_route() -> Value {
-    json!({
-        "parentRefs": [
-            {"name": "gw", "sectionName": "http"},
-            {"name": "gw", "sectionName": "https"},
-            {"name": "other", "namespace": "infra"},
-        ],
-        "hostnames": ["app.example.com"],
-        "rules": [
-            {
-                "matches": [{"path": {"type": "PathPrefix", "value": "/api"}}, {"path": {"type": "Exact", "value": "/health"}}],
-                "filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]}}],
-                "backendRefs": [{"name": "api", "port": 8080}, {"name": "api-v2", "port": 8080, "weight": 10}],
-                "timeouts": {"request": "10s", "backendRequest": "5s"},
-            },
-            {
-                "matches": [{"path": {"type": "PathPrefix", "value": "/old"}}],
-                "filters": [{"type": "RequestRedirect", "requestRedirect": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"}, "statusCode": 301}}],
-            },
-        ],
-    })
+    serde_json::from_str(include_str!(
+        "../../codegen/tests/objects/httproute-spec.json"
+    ))
+    .expect("the HTTPRoute fixture is JSON")
 }
 
 /// What a case is, how it breaks the valid route, and the cause it expects (field, message).

@@ -590,26 +590,8 @@ fn the_direct_evaluator_agrees_with_the_interpreter_on_httproutes() {
         .find(|v| v["name"] == "v1")
         .unwrap();
     let schema = &version["schema"]["openAPIV3Schema"];
-    let valid = json!({
-        "parentRefs": [
-            {"name": "gw", "sectionName": "http"},
-            {"name": "gw", "sectionName": "https"},
-            {"name": "other", "namespace": "infra"},
-        ],
-        "hostnames": ["app.example.com"],
-        "rules": [
-            {
-                "matches": [{"path": {"type": "PathPrefix", "value": "/api"}}, {"path": {"type": "Exact", "value": "/health"}}],
-                "filters": [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]}}],
-                "backendRefs": [{"name": "api", "port": 8080}, {"name": "api-v2", "port": 8080, "weight": 10}],
-                "timeouts": {"request": "10s", "backendRequest": "5s"},
-            },
-            {
-                "matches": [{"path": {"type": "PathPrefix", "value": "/old"}}],
-                "filters": [{"type": "RequestRedirect", "requestRedirect": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"}, "statusCode": 301}}],
-            },
-        ],
-    });
+    let valid: Json =
+        serde_json::from_str(include_str!("../../tests/objects/httproute-spec.json")).unwrap();
     type Change = Box<dyn Fn(&mut Json)>;
     let changes: Vec<Change> = vec![
         Box::new(|_| {}),
