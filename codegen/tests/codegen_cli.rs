@@ -2,17 +2,14 @@
 //! for `schemas/`), errors, and end to end: a crate generated from the real CRDs of
 //! `tests/crds` builds, serves, and kubectl creates and gets one object of each kind.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+
+use common::{kubectl_ok, root, start, target_dir};
 
 use krest_codegen::scaffold::NewCrate;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn krest(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_krest"))
@@ -235,65 +232,6 @@ fn examples_generated_is_fresh() {
 // ---------------------------------------------------------------------------------------------
 // End to end: `krest new` on the real CRDs, `cargo build`, serve, kubectl.
 
-/// A running server, killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(binary: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(binary)
-        .args(["--listen", &addr.to_string(), "--store", "memory"])
-        .arg("--authorization-mode=AlwaysAllow")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the generated server starts");
-    let server = Server { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(mut stream) = TcpStream::connect(addr) {
-            let _ = stream.write_all(b"GET /readyz HTTP/1.0\r\n\r\n");
-            let mut reply = String::new();
-            let _ = stream.read_to_string(&mut reply);
-            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
-                return server;
-            }
-        }
-        assert!(Instant::now() < deadline, "the server did not become ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn kubectl(server: &Server, home: &Path, args: &[&str]) -> String {
-    let out = Command::new("kubectl")
-        .arg(format!("--server=http://{}", server.addr))
-        .args(args)
-        .env("HOME", home)
-        .env("KUBECONFIG", home.join("no-kubeconfig"))
-        .output()
-        .expect("kubectl runs (install kubernetes-client)");
-    assert!(
-        out.status.success(),
-        "kubectl {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// One valid object of each real kind.
 const OBJECTS: &str = r#"
 apiVersion: cert-manager.io/v1
@@ -347,20 +285,6 @@ spec:
   source: {repoURL: "https://example.com/apps.git", path: guestbook, targetRevision: HEAD}
 "#;
 
-/// The workspace's target folder (`CARGO_TARGET_DIR` when set).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                root().join("..").join(p)
-            }
-        })
-        .unwrap_or_else(|| root().join("../target"))
-}
-
 #[test]
 fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
     let dir = tempfile::tempdir().unwrap();
@@ -392,7 +316,7 @@ fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
     std::fs::create_dir_all(&home).unwrap();
     let objects = dir.path().join("objects.yaml");
     std::fs::write(&objects, OBJECTS).unwrap();
-    let created = kubectl(&server, &home, &["create", "-f", objects.to_str().unwrap()]);
+    let created = kubectl_ok(&server, &home, &["create", "-f", objects.to_str().unwrap()]);
     for name in [
         "issuer.cert-manager.io/self-signed created",
         "certificate.cert-manager.io/web created",
@@ -448,7 +372,7 @@ fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
             "guestbook",
         ),
     ] {
-        let got = kubectl(
+        let got = kubectl_ok(
             &server,
             &home,
             &[
@@ -464,7 +388,7 @@ fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
         assert_eq!(got, value, "{resource}/{name} {field}");
     }
     // Short names and printer columns come from the CRDs.
-    let table = kubectl(&server, &home, &["get", "certs", "-n", "default"]);
+    let table = kubectl_ok(&server, &home, &["get", "certs", "-n", "default"]);
     assert!(table.starts_with("NAME"), "{table}");
     assert!(
         table.contains("READY") && table.contains("SECRET"),
@@ -500,7 +424,7 @@ fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
     };
     // kubectl prints an empty cell as nothing.
     assert_eq!(row(&table)[..3], ["web", "", "web-tls"], "{table}");
-    kubectl(
+    kubectl_ok(
         &server,
         &home,
         &[
@@ -515,9 +439,9 @@ fn new_crate_from_the_real_crds_builds_serves_and_works_with_kubectl() {
             r#"{"status":{"conditions":[{"type":"Issuing","status":"False","reason":"Done"},{"type":"Ready","status":"True","reason":"Ready","message":"Certificate is up to date and has not expired"}]}}"#,
         ],
     );
-    let table = kubectl(&server, &home, &["get", "certs", "-n", "default"]);
+    let table = kubectl_ok(&server, &home, &["get", "certs", "-n", "default"]);
     assert_eq!(row(&table)[..3], ["web", "True", "web-tls"], "{table}");
-    let wide = kubectl(
+    let wide = kubectl_ok(
         &server,
         &home,
         &["get", "certs", "-n", "default", "-o", "wide"],

@@ -4,17 +4,13 @@
 //! crate builds and serves every served version, converting with the user's code, as kubectl
 //! sees it; the version that is not served is generated and not served.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{kubectl, kubectl_ok, root, start, target_dir};
 use serde_json::{json, Value};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// `krest new pool-server` on `tests/conversion` into `out`; its standard error.
 fn krest_new(out: &Path) -> String {
@@ -52,84 +48,6 @@ const USERS_V1BETA1: &str = r#"impl Convert for crate::fleet_example_com_v1beta1
     }
 }
 "#;
-
-/// The workspace's target folder (`CARGO_TARGET_DIR` when set).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                root().join("..").join(p)
-            }
-        })
-        .unwrap_or_else(|| root().join("../target"))
-}
-
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(binary: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(binary)
-        .args(["--listen", &addr.to_string(), "--store", "memory"])
-        .arg("--authorization-mode=AlwaysAllow")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the generated server starts");
-    let server = Server { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(mut stream) = TcpStream::connect(addr) {
-            let _ = stream.write_all(b"GET /readyz HTTP/1.0\r\n\r\n");
-            let mut reply = String::new();
-            let _ = stream.read_to_string(&mut reply);
-            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
-                return server;
-            }
-        }
-        assert!(Instant::now() < deadline, "the server did not become ready");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn kubectl(server: &Server, home: &Path, args: &[&str]) -> Output {
-    Command::new("kubectl")
-        .arg(format!("--server=http://{}", server.addr))
-        .arg("--request-timeout=20s")
-        .args(args)
-        .env("HOME", home)
-        .env("KUBECONFIG", home.join("no-kubeconfig"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("kubectl runs (install kubernetes-client)")
-}
-
-fn kubectl_ok(server: &Server, home: &Path, args: &[&str]) -> String {
-    let out = kubectl(server, home, args);
-    assert!(
-        out.status.success(),
-        "kubectl {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn krest_new_lists_the_differences_keeps_the_users_conversion_and_serves_every_version() {
