@@ -69,6 +69,10 @@ enum Node {
     /// `x.f` and `has(x.f)`, with the property's name in the object.
     Select(Box<Node>, String, Field),
     Has(Box<Node>, String, Field),
+    /// `x.f` and `has(x.f)` where `x` is `self` or a comprehension's variable, the commonest
+    /// selections: read without a step through `x`'s binding, counted as the two steps.
+    PlaceSelect(Place, String, Field),
+    PlaceHas(Place, String, Field),
     /// `x[i]` of a list (its items bind so), or `x['k']` of a map (its values, if a map).
     Index(Box<Node>, Box<Node>, Bind, Option<Bind>),
     Not(Box<Node>),
@@ -77,17 +81,23 @@ enum Node {
     Cond(Box<Node>, Box<Node>, Box<Node>),
     Eq(Box<Node>, Box<Node>),
     Ne(Box<Node>, Box<Node>),
+    /// `x == 'text'` (`x != 'text'` with `true`), the literal on either side.
+    EqStr(Box<Node>, String, bool),
     Cmp(std::cmp::Ordering, bool, Box<Node>, Box<Node>),
     Add(Box<Node>, Box<Node>),
     Sub(Box<Node>, Box<Node>),
     /// `x in [...]` with a list literal.
     InList(Box<Node>, Vec<Node>),
+    /// `x in ['a', 'b']`, a list literal of strings.
+    InStrs(Box<Node>, Vec<String>),
     /// `x in list`, the list's items binding so.
     In(Box<Node>, Box<Node>, Bind),
     Size(Box<Node>),
     StartsWith(Box<Node>, Box<Node>),
     EndsWith(Box<Node>, Box<Node>),
     Contains(Box<Node>, Box<Node>),
+    /// `x.startsWith('text')`, `endsWith` or `contains` with a literal.
+    StrTest(StrTest, Box<Node>, String),
     Matches(Box<Node>, Arc<regex::Regex>),
     /// `duration(s)`: integer nanoseconds, as the Kubernetes library's `duration` gives them.
     Duration(Box<Node>),
@@ -100,7 +110,25 @@ enum Macro {
     All,
     Exists,
     ExistsOne,
-    Filter,
+    /// `size(l.filter(x, p))`: how many items `p` holds for (the only `filter` run here, so
+    /// that no evaluation makes a list; the `size` step is counted with the loop's).
+    CountFilter,
+}
+
+/// What a field is selected from without a step of its own.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    This,
+    /// A comprehension's variable: how many comprehensions out from the innermost.
+    Var(usize),
+}
+
+/// The string tests with a literal argument.
+#[derive(Debug, Clone, Copy)]
+enum StrTest {
+    StartsWith,
+    EndsWith,
+    Contains,
 }
 
 impl Direct {
@@ -169,15 +197,20 @@ fn compile<'s>(e: &IdedExpr, scope: &mut Scope<'s>) -> Option<Compiled<'s>> {
             let (name, escaped) = property(&select.field)?;
             let (operand, schema) = compile(&select.operand, scope)?;
             let (field, sub) = field(schema?, &name, escaped)?;
-            let operand = Box::new(operand);
-            if select.test {
-                (Node::Has(operand, name, field), None)
-            } else {
-                (Node::Select(operand, name, field), sub)
+            let place = match operand {
+                Node::This(_) => Some(Place::This),
+                Node::Var(depth, _) => Some(Place::Var(depth)),
+                _ => None,
+            };
+            match (place, select.test) {
+                (Some(place), true) => (Node::PlaceHas(place, name, field), None),
+                (Some(place), false) => (Node::PlaceSelect(place, name, field), sub),
+                (None, true) => (Node::Has(Box::new(operand), name, field), None),
+                (None, false) => (Node::Select(Box::new(operand), name, field), sub),
             }
         }
         Expr::Call(call) => return compile_call(call, scope),
-        Expr::Comprehension(c) => return compile_loop(c, scope),
+        Expr::Comprehension(c) => return compile_loop(c, scope, false),
         _ => return None,
     })
 }
@@ -243,8 +276,15 @@ fn compile_call<'s>(call: &CallExpr, scope: &mut Scope<'s>) -> Option<Compiled<'
         (operators::LOGICAL_AND, 2) => Node::And(arg(0, scope)?, arg(1, scope)?),
         (operators::LOGICAL_OR, 2) => Node::Or(arg(0, scope)?, arg(1, scope)?),
         (operators::CONDITIONAL, 3) => Node::Cond(arg(0, scope)?, arg(1, scope)?, arg(2, scope)?),
-        (operators::EQUALS, 2) => Node::Eq(arg(0, scope)?, arg(1, scope)?),
-        (operators::NOT_EQUALS, 2) => Node::Ne(arg(0, scope)?, arg(1, scope)?),
+        (operators::EQUALS | operators::NOT_EQUALS, 2) => {
+            let negated = call.func_name == operators::NOT_EQUALS;
+            match (literal(args[0]), literal(args[1])) {
+                (None, Some(text)) => Node::EqStr(arg(0, scope)?, text, negated),
+                (Some(text), None) => Node::EqStr(arg(1, scope)?, text, negated),
+                _ if negated => Node::Ne(arg(0, scope)?, arg(1, scope)?),
+                _ => Node::Eq(arg(0, scope)?, arg(1, scope)?),
+            }
+        }
         (operators::LESS, 2) => Node::Cmp(Less, false, arg(0, scope)?, arg(1, scope)?),
         (operators::LESS_EQUALS, 2) => Node::Cmp(Less, true, arg(0, scope)?, arg(1, scope)?),
         (operators::GREATER, 2) => Node::Cmp(Greater, false, arg(0, scope)?, arg(1, scope)?),
@@ -275,6 +315,14 @@ fn compile_call<'s>(call: &CallExpr, scope: &mut Scope<'s>) -> Option<Compiled<'
         (operators::IN, 2) => match &args[1].expr {
             Expr::List(list) if list.optional_indices.is_empty() => {
                 let item = arg(0, scope)?;
+                let texts = list
+                    .elements
+                    .iter()
+                    .map(literal)
+                    .collect::<Option<Vec<_>>>();
+                if let Some(texts) = texts {
+                    return Some((Node::InStrs(item, texts), None));
+                }
                 let items = list
                     .elements
                     .iter()
@@ -288,13 +336,24 @@ fn compile_call<'s>(call: &CallExpr, scope: &mut Scope<'s>) -> Option<Compiled<'
                 Node::In(item, Box::new(list), Bind::of(items_schema(schema?)))
             }
         },
-        ("size", 1) => Node::Size(arg(0, scope)?),
+        ("size", 1) => match &args[0].expr {
+            Expr::Comprehension(c) => return compile_loop(c, scope, true),
+            _ => Node::Size(arg(0, scope)?),
+        },
         ("duration", 1) if call.target.is_none() => Node::Duration(arg(0, scope)?),
-        ("startsWith", 2) if call.target.is_some() => {
-            Node::StartsWith(arg(0, scope)?, arg(1, scope)?)
+        (name @ ("startsWith" | "endsWith" | "contains"), 2) if call.target.is_some() => {
+            let test = match name {
+                "startsWith" => StrTest::StartsWith,
+                "endsWith" => StrTest::EndsWith,
+                _ => StrTest::Contains,
+            };
+            match (literal(args[1]), test) {
+                (Some(text), _) => Node::StrTest(test, arg(0, scope)?, text),
+                (None, StrTest::StartsWith) => Node::StartsWith(arg(0, scope)?, arg(1, scope)?),
+                (None, StrTest::EndsWith) => Node::EndsWith(arg(0, scope)?, arg(1, scope)?),
+                (None, StrTest::Contains) => Node::Contains(arg(0, scope)?, arg(1, scope)?),
+            }
         }
-        ("endsWith", 2) if call.target.is_some() => Node::EndsWith(arg(0, scope)?, arg(1, scope)?),
-        ("contains", 2) if call.target.is_some() => Node::Contains(arg(0, scope)?, arg(1, scope)?),
         ("matches", 2) => match &args[1].expr {
             Expr::Literal(LiteralValue::String(pattern)) => {
                 let re = super::library::regex(pattern.inner()).ok()?;
@@ -307,8 +366,21 @@ fn compile_call<'s>(call: &CallExpr, scope: &mut Scope<'s>) -> Option<Compiled<'
     Some((node, None))
 }
 
-/// A comprehension the parser made of `all`, `exists`, `exists_one` or `filter` over a list.
-fn compile_loop<'s>(c: &ComprehensionExpr, scope: &mut Scope<'s>) -> Option<Compiled<'s>> {
+/// A string literal's text.
+fn literal(e: &IdedExpr) -> Option<String> {
+    match &e.expr {
+        Expr::Literal(LiteralValue::String(s)) => Some(s.inner().to_string()),
+        _ => None,
+    }
+}
+
+/// A comprehension the parser made of `all`, `exists`, `exists_one` or `filter` over a list;
+/// `filter` only when `counted`, the argument of `size`.
+fn compile_loop<'s>(
+    c: &ComprehensionExpr,
+    scope: &mut Scope<'s>,
+    counted: bool,
+) -> Option<Compiled<'s>> {
     if c.iter_var2.is_some() || c.accu_var != "@result" {
         return None;
     }
@@ -360,7 +432,10 @@ fn compile_loop<'s>(c: &ComprehensionExpr, scope: &mut Scope<'s>) -> Option<Comp
             if !(accu(&add[0]) && is_var && accu(&step[2]) && accu(&c.result)) {
                 return None;
             }
-            (Macro::Filter, step[0].clone())
+            if !counted {
+                return None;
+            }
+            (Macro::CountFilter, step[0].clone())
         }
         _ => return None,
     };
@@ -370,22 +445,22 @@ fn compile_loop<'s>(c: &ComprehensionExpr, scope: &mut Scope<'s>) -> Option<Comp
     let predicate = compile(&predicate, scope);
     scope.vars.pop();
     let (predicate, _) = predicate?;
-    // What `filter` keeps is a list of the same items.
-    let kept = (kind == Macro::Filter).then_some(schema);
-    Some((Node::Loop(kind, Box::new(range), Box::new(predicate)), kept))
+    if counted != (kind == Macro::CountFilter) {
+        return None;
+    }
+    Some((Node::Loop(kind, Box::new(range), Box::new(predicate)), None))
 }
 
-/// An intermediate result.
-#[derive(Debug, Clone)]
+/// An intermediate result: small and `Copy`, so that an evaluation allocates nothing and
+/// each step returns its value in registers.
+#[derive(Debug, Clone, Copy)]
 enum V<'a> {
     Bool(bool),
     Int(i64),
-    Str(&'a str),
+    Str(&'a String),
     Null,
     /// A list or an object of the object.
     Json(&'a Json),
-    /// What `filter` kept: items of a list.
-    Kept(Vec<&'a Json>),
 }
 
 /// How deep comprehensions may nest in a rule the direct evaluator runs.
@@ -398,12 +473,26 @@ struct Frame<'a> {
     cost: u64,
 }
 
+impl<'a> Frame<'a> {
+    #[inline]
+    fn place(&self, place: Place, this: &'a Json) -> Result<&'a Json, Unsure> {
+        match place {
+            Place::This => Ok(this),
+            Place::Var(depth) => {
+                let i = self.depth.checked_sub(depth + 1).ok_or(Unsure)?;
+                Ok(self.vars[i])
+            }
+        }
+    }
+}
+
 /// The cost of reading `characters` characters: cel-go's 0.1 per character, rounded up.
 fn per_character(characters: usize) -> u64 {
     (characters as u64).div_ceil(10)
 }
 
 /// `value` as the interpreter binds it; lists and objects stay where they are.
+#[inline]
 fn bind(value: &Json, how: Bind) -> Result<V<'_>, Unsure> {
     Ok(match value {
         Json::Null => V::Null,
@@ -415,6 +504,7 @@ fn bind(value: &Json, how: Bind) -> Result<V<'_>, Unsure> {
     })
 }
 
+#[inline]
 fn truth(v: V<'_>) -> Result<bool, Unsure> {
     match v {
         V::Bool(b) => Ok(b),
@@ -422,7 +512,8 @@ fn truth(v: V<'_>) -> Result<bool, Unsure> {
     }
 }
 
-fn string(v: V<'_>) -> Result<&str, Unsure> {
+#[inline]
+fn string(v: V<'_>) -> Result<&String, Unsure> {
     match v {
         V::Str(s) => Ok(s),
         _ => Err(Unsure),
@@ -430,7 +521,8 @@ fn string(v: V<'_>) -> Result<&str, Unsure> {
 }
 
 /// Equality of two scalars of one type; anything else is for the interpreter.
-fn equal(a: &V<'_>, b: &V<'_>) -> Result<bool, Unsure> {
+#[inline]
+fn equal(a: V<'_>, b: V<'_>) -> Result<bool, Unsure> {
     match (a, b) {
         (V::Bool(x), V::Bool(y)) => Ok(x == y),
         (V::Int(x), V::Int(y)) => Ok(x == y),
@@ -440,32 +532,46 @@ fn equal(a: &V<'_>, b: &V<'_>) -> Result<bool, Unsure> {
     }
 }
 
-/// A list's items: the object's own, or those `filter` kept.
-enum Items<'a> {
-    Slice(&'a [Json]),
-    Kept(Vec<&'a Json>),
+/// A list's items.
+#[inline]
+fn items(v: V<'_>) -> Result<&[Json], Unsure> {
+    match v {
+        V::Json(Json::Array(items)) => Ok(items),
+        _ => Err(Unsure),
+    }
 }
 
-impl<'a> Items<'a> {
-    fn of(v: V<'a>) -> Result<Items<'a>, Unsure> {
-        match v {
-            V::Json(Json::Array(items)) => Ok(Items::Slice(items)),
-            V::Kept(items) => Ok(Items::Kept(items)),
-            _ => Err(Unsure),
-        }
-    }
+/// The field `name` of the object `value`, as `field` says it binds: `Ok(None)` when absent.
+#[inline]
+fn select<'a>(
+    value: &'a Json,
+    name: &str,
+    field: Field,
+) -> Result<Option<(&'a Json, Bind)>, Unsure> {
+    let Json::Object(fields) = value else {
+        return Err(Unsure);
+    };
+    Ok(match field {
+        Field::Bound(how) => fields.get(name).map(|v| (v, how)),
+        Field::Dropped => None,
+    })
+}
 
-    fn len(&self) -> usize {
-        match self {
-            Items::Slice(items) => items.len(),
-            Items::Kept(items) => items.len(),
+/// A string test with a literal, charged as cel-go charges it.
+#[inline]
+fn str_test(test: StrTest, a: &str, b: &str, f: &mut Frame<'_>) -> bool {
+    match test {
+        StrTest::StartsWith => {
+            f.cost += per_character(b.len());
+            a.starts_with(b)
         }
-    }
-
-    fn get(&self, i: usize) -> Option<&'a Json> {
-        match self {
-            Items::Slice(items) => items.get(i),
-            Items::Kept(items) => items.get(i).copied(),
+        StrTest::EndsWith => {
+            f.cost += per_character(b.len());
+            a.ends_with(b)
+        }
+        StrTest::Contains => {
+            f.cost += per_character(a.len() * b.len());
+            a.contains(b)
         }
     }
 }
@@ -474,37 +580,42 @@ fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, 
     f.cost += 1;
     Ok(match node {
         Node::This(how) => bind(this, *how)?,
-        Node::Var(depth, how) => {
-            let i = f.depth.checked_sub(depth + 1).ok_or(Unsure)?;
-            bind(f.vars[i], *how)?
-        }
+        Node::Var(depth, how) => bind(f.place(Place::Var(*depth), this)?, *how)?,
         Node::Bool(b) => V::Bool(*b),
         Node::Int(i) => V::Int(*i),
         Node::Str(s) => V::Str(s),
         Node::Null => V::Null,
-        Node::Select(operand, name, field) | Node::Has(operand, name, field) => {
-            let V::Json(Json::Object(fields)) = eval(operand, this, f)? else {
+        Node::PlaceSelect(place, name, field) => {
+            f.cost += 1;
+            let (value, how) = select(f.place(*place, this)?, name, *field)?.ok_or(Unsure)?;
+            bind(value, how)?
+        }
+        Node::PlaceHas(place, name, field) => {
+            f.cost += 1;
+            V::Bool(select(f.place(*place, this)?, name, *field)?.is_some())
+        }
+        Node::Select(operand, name, field) => {
+            let V::Json(operand) = eval(operand, this, f)? else {
                 return Err(Unsure);
             };
-            let found = match field {
-                Field::Bound(how) => fields.get(name).map(|v| (v, *how)),
-                Field::Dropped => None,
+            let (value, how) = select(operand, name, *field)?.ok_or(Unsure)?;
+            bind(value, how)?
+        }
+        Node::Has(operand, name, field) => {
+            let V::Json(operand) = eval(operand, this, f)? else {
+                return Err(Unsure);
             };
-            match (node, found) {
-                (Node::Has(..), found) => V::Bool(found.is_some()),
-                (_, Some((value, how))) => bind(value, how)?,
-                (_, None) => return Err(Unsure),
-            }
+            V::Bool(select(operand, name, *field)?.is_some())
         }
         Node::Index(operand, index, item, value) => {
             let operand = eval(operand, this, f)?;
             match (operand, eval(index, this, f)?) {
                 (V::Json(Json::Object(fields)), V::Str(key)) => {
                     let how = value.ok_or(Unsure)?;
-                    bind(fields.get(key).ok_or(Unsure)?, how)?
+                    bind(fields.get(key.as_str()).ok_or(Unsure)?, how)?
                 }
                 (list, V::Int(i)) => {
-                    let list = Items::of(list)?;
+                    let list = items(list)?;
                     let found = usize::try_from(i).ok().and_then(|i| list.get(i));
                     bind(found.ok_or(Unsure)?, *item)?
                 }
@@ -521,8 +632,14 @@ fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, 
                 eval(b, this, f)?
             }
         }
-        Node::Eq(a, b) => V::Bool(equal(&eval(a, this, f)?, &eval(b, this, f)?)?),
-        Node::Ne(a, b) => V::Bool(!equal(&eval(a, this, f)?, &eval(b, this, f)?)?),
+        Node::Eq(a, b) => V::Bool(equal(eval(a, this, f)?, eval(b, this, f)?)?),
+        Node::Ne(a, b) => V::Bool(!equal(eval(a, this, f)?, eval(b, this, f)?)?),
+        Node::EqStr(a, text, negated) => {
+            // The literal's own step.
+            f.cost += 1;
+            let a = string(eval(a, this, f)?)?;
+            V::Bool((a == text) != *negated)
+        }
         Node::Cmp(want, or_equal, a, b) => {
             let order = match (eval(a, this, f)?, eval(b, this, f)?) {
                 (V::Int(x), V::Int(y)) => x.cmp(&y),
@@ -543,41 +660,46 @@ fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, 
             let item = eval(item, this, f)?;
             let mut found = false;
             for candidate in list {
-                found |= equal(&item, &eval(candidate, this, f)?)?;
+                found |= equal(item, eval(candidate, this, f)?)?;
             }
             V::Bool(found)
         }
+        Node::InStrs(item, texts) => {
+            // Each literal's step.
+            f.cost += texts.len() as u64;
+            let item = string(eval(item, this, f)?)?;
+            V::Bool(texts.iter().any(|t| t == item))
+        }
         Node::In(item, list, how) => {
             let item = eval(item, this, f)?;
-            let list = Items::of(eval(list, this, f)?)?;
             let mut found = false;
-            for i in 0..list.len() {
-                found |= equal(&item, &bind(list.get(i).ok_or(Unsure)?, *how)?)?;
+            for candidate in items(eval(list, this, f)?)? {
+                found |= equal(item, bind(candidate, *how)?)?;
             }
             V::Bool(found)
         }
         Node::Size(a) => match eval(a, this, f)? {
             V::Str(s) => V::Int(s.chars().count() as i64),
-            list @ (V::Json(Json::Array(_)) | V::Kept(_)) => V::Int(Items::of(list)?.len() as i64),
+            V::Json(Json::Array(items)) => V::Int(items.len() as i64),
             _ => return Err(Unsure),
         },
         Node::StartsWith(a, b) => {
-            let (a, b) = (eval(a, this, f)?, eval(b, this, f)?);
-            let (a, b) = (string(a)?, string(b)?);
-            f.cost += per_character(b.len());
-            V::Bool(a.starts_with(b))
+            let (a, b) = (string(eval(a, this, f)?)?, string(eval(b, this, f)?)?);
+            V::Bool(str_test(StrTest::StartsWith, a, b, f))
         }
         Node::EndsWith(a, b) => {
-            let (a, b) = (eval(a, this, f)?, eval(b, this, f)?);
-            let (a, b) = (string(a)?, string(b)?);
-            f.cost += per_character(b.len());
-            V::Bool(a.ends_with(b))
+            let (a, b) = (string(eval(a, this, f)?)?, string(eval(b, this, f)?)?);
+            V::Bool(str_test(StrTest::EndsWith, a, b, f))
         }
         Node::Contains(a, b) => {
-            let (a, b) = (eval(a, this, f)?, eval(b, this, f)?);
-            let (a, b) = (string(a)?, string(b)?);
-            f.cost += per_character(a.len() * b.len());
-            V::Bool(a.contains(b))
+            let (a, b) = (string(eval(a, this, f)?)?, string(eval(b, this, f)?)?);
+            V::Bool(str_test(StrTest::Contains, a, b, f))
+        }
+        Node::StrTest(test, a, text) => {
+            // The literal's own step.
+            f.cost += 1;
+            let a = string(eval(a, this, f)?)?;
+            V::Bool(str_test(*test, a, text, f))
         }
         Node::Matches(a, re) => {
             let a = string(eval(a, this, f)?)?;
@@ -590,14 +712,16 @@ fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, 
             V::Int(super::library::kinds::parse_duration(text).ok_or(Unsure)?)
         }
         Node::Loop(kind, range, predicate) => {
-            let list = Items::of(eval(range, this, f)?)?;
+            let list = items(eval(range, this, f)?)?;
             if f.depth == MAX_DEPTH {
                 return Err(Unsure);
             }
-            let mut count = 0usize;
-            let mut kept = Vec::new();
-            for i in 0..list.len() {
-                let value = list.get(i).ok_or(Unsure)?;
+            if *kind == Macro::CountFilter {
+                // The `size` step.
+                f.cost += 1;
+            }
+            let mut count = 0i64;
+            for value in list {
                 f.vars[f.depth] = value;
                 f.depth += 1;
                 let holds = eval(predicate, this, f).and_then(truth);
@@ -606,8 +730,7 @@ fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, 
                 match kind {
                     Macro::All if !holds => return Ok(V::Bool(false)),
                     Macro::Exists if holds => return Ok(V::Bool(true)),
-                    Macro::ExistsOne => count += usize::from(holds),
-                    Macro::Filter if holds => kept.push(value),
+                    Macro::ExistsOne | Macro::CountFilter => count += i64::from(holds),
                     _ => {}
                 }
             }
@@ -615,7 +738,7 @@ fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, 
                 Macro::All => V::Bool(true),
                 Macro::Exists => V::Bool(false),
                 Macro::ExistsOne => V::Bool(count == 1),
-                Macro::Filter => V::Kept(kept),
+                Macro::CountFilter => V::Int(count),
             }
         }
     })
