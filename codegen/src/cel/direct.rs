@@ -56,6 +56,19 @@ enum Field {
     Dropped,
 }
 
+impl Field {
+    fn is_bound(self) -> bool {
+        matches!(self, Field::Bound(_))
+    }
+
+    fn how(self) -> Bind {
+        match self {
+            Field::Bound(how) => how,
+            Field::Dropped => Bind { number: false },
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Node {
     /// `self`.
@@ -118,7 +131,9 @@ enum Macro {
 /// What a field is selected from without a step of its own.
 #[derive(Debug, Clone, Copy)]
 enum Place {
-    This,
+    /// `self`, with the slot its field has among the fields the node's rules share (see
+    /// [`share_fields`]), or [`NO_SLOT`].
+    This(u8),
     /// A comprehension's variable: how many comprehensions out from the innermost.
     Var(usize),
 }
@@ -148,10 +163,21 @@ impl Direct {
     /// With the result comes the evaluation's cost, counted as cel-go's runtime cost counts
     /// it: a unit per step, a tenth of a unit per character of the strings a function reads.
     pub fn evaluate(&self, value: &Json) -> Result<(bool, u64), Unsure> {
+        self.evaluate_with(value, &mut Shared::default())
+    }
+
+    /// [`Direct::evaluate`], with the fields of `value` the node's rules have looked up so far
+    /// (`shared` serves one value only).
+    pub fn evaluate_with<'a>(
+        &'a self,
+        value: &'a Json,
+        shared: &mut Shared<'a>,
+    ) -> Result<(bool, u64), Unsure> {
         let mut frame = Frame {
             vars: [&NO_SCHEMA; MAX_DEPTH],
             depth: 0,
             cost: 0,
+            shared,
         };
         match eval(&self.root, value, &mut frame)? {
             V::Bool(b) => Ok((b, frame.cost)),
@@ -198,7 +224,7 @@ fn compile<'s>(e: &IdedExpr, scope: &mut Scope<'s>) -> Option<Compiled<'s>> {
             let (operand, schema) = compile(&select.operand, scope)?;
             let (field, sub) = field(schema?, &name, escaped)?;
             let place = match operand {
-                Node::This(_) => Some(Place::This),
+                Node::This(_) => Some(Place::This(NO_SLOT)),
                 Node::Var(depth, _) => Some(Place::Var(depth)),
                 _ => None,
             };
@@ -466,22 +492,149 @@ enum V<'a> {
 /// How deep comprehensions may nest in a rule the direct evaluator runs.
 const MAX_DEPTH: usize = 4;
 
-/// The comprehensions' variables (the first `depth`, innermost last), and the cost so far.
-struct Frame<'a> {
+/// The comprehensions' variables (the first `depth`, innermost last), the cost so far, and
+/// the fields of `self` looked up so far.
+struct Frame<'a, 's> {
     vars: [&'a Json; MAX_DEPTH],
     depth: usize,
     cost: u64,
+    shared: &'s mut Shared<'a>,
 }
 
-impl<'a> Frame<'a> {
+/// Fields looked up, by slot: `None` when not yet.
+type Found<'a> = [Option<Option<&'a Json>>; SHARED];
+
+/// The field `name` of `value`, looked up once per `slot` of `found`.
+#[inline]
+fn once<'a>(
+    found: &mut Found<'a>,
+    slot: u8,
+    value: &'a Json,
+    name: &str,
+    field: Field,
+) -> Result<Option<(&'a Json, Bind)>, Unsure> {
+    if let Some(Some(known)) = found.get(usize::from(slot)) {
+        return Ok(known.map(|v| (v, field.how())));
+    }
+    let known = select(value, name, field)?;
+    if let Some(slot) = found.get_mut(usize::from(slot)) {
+        *slot = Some(known.map(|(v, _)| v));
+    }
+    Ok(known)
+}
+
+impl<'a> Frame<'a, '_> {
+    /// The field `name` of `place`, as `field` says it binds: `Ok(None)` when absent.
     #[inline]
-    fn place(&self, place: Place, this: &'a Json) -> Result<&'a Json, Unsure> {
+    fn select(
+        &mut self,
+        place: Place,
+        this: &'a Json,
+        name: &str,
+        field: Field,
+    ) -> Result<Option<(&'a Json, Bind)>, Unsure> {
+        if !field.is_bound() {
+            // Never bound: no lookup (but still only a field of an object).
+            let value = match place {
+                Place::This(_) => this,
+                Place::Var(depth) => self.var(depth)?,
+            };
+            return select(value, name, field);
+        }
         match place {
-            Place::This => Ok(this),
-            Place::Var(depth) => {
-                let i = self.depth.checked_sub(depth + 1).ok_or(Unsure)?;
-                Ok(self.vars[i])
+            Place::This(slot) => once(&mut self.shared.found, slot, this, name, field),
+            Place::Var(depth) => select(self.var(depth)?, name, field),
+        }
+    }
+
+    /// The value of the variable `depth` comprehensions out from the innermost.
+    #[inline]
+    fn var(&self, depth: usize) -> Result<&'a Json, Unsure> {
+        Ok(self.vars[self.depth.checked_sub(depth + 1).ok_or(Unsure)?])
+    }
+}
+
+/// The most fields of `self` the rules of one node share lookups of.
+const SHARED: usize = 16;
+
+/// No shared lookup.
+const NO_SLOT: u8 = u8::MAX;
+
+/// The fields of one value that its node's rules have looked up, by slot: one lookup of
+/// `self.type` serves every rule of the node that reads it.
+#[derive(Debug, Default)]
+pub struct Shared<'a> {
+    found: Found<'a>,
+}
+
+/// Gives the fields of `self` that the rules of one node select their slots among
+/// [`Shared`]'s, so that evaluating the rules with one [`Shared`] looks each up once.
+pub fn share_fields<'d>(rules: impl IntoIterator<Item = &'d mut Direct>) {
+    let mut names: Vec<String> = Vec::new();
+    for rule in rules {
+        each_node(&mut rule.root, &mut |node| {
+            if let Node::PlaceSelect(Place::This(slot), name, _)
+            | Node::PlaceHas(Place::This(slot), name, _) = node
+            {
+                let i = match names.iter().position(|n| n == name) {
+                    Some(i) => i,
+                    None if names.len() < SHARED => {
+                        names.push(name.clone());
+                        names.len() - 1
+                    }
+                    None => return,
+                };
+                *slot = i as u8;
             }
+        });
+    }
+}
+
+/// Calls `f` on `node` and every node below it.
+fn each_node(node: &mut Node, f: &mut impl FnMut(&mut Node)) {
+    f(node);
+    match node {
+        Node::This(_)
+        | Node::Var(..)
+        | Node::Bool(_)
+        | Node::Int(_)
+        | Node::Str(_)
+        | Node::Null
+        | Node::PlaceSelect(..)
+        | Node::PlaceHas(..) => {}
+        Node::Select(a, ..)
+        | Node::Has(a, ..)
+        | Node::Not(a)
+        | Node::EqStr(a, ..)
+        | Node::InStrs(a, _)
+        | Node::Size(a)
+        | Node::StrTest(_, a, _)
+        | Node::Matches(a, _)
+        | Node::Duration(a) => each_node(a, f),
+        Node::Index(a, b, ..)
+        | Node::And(a, b)
+        | Node::Or(a, b)
+        | Node::Eq(a, b)
+        | Node::Ne(a, b)
+        | Node::Cmp(_, _, a, b)
+        | Node::Add(a, b)
+        | Node::Sub(a, b)
+        | Node::In(a, b, _)
+        | Node::StartsWith(a, b)
+        | Node::EndsWith(a, b)
+        | Node::Contains(a, b)
+        | Node::Loop(_, a, b) => {
+            each_node(a, f);
+            each_node(b, f);
+        }
+        Node::Cond(a, b, c) => {
+            each_node(a, f);
+            each_node(b, f);
+            each_node(c, f);
+        }
+        Node::InList(a, list) => {
+            each_node(a, f);
+            list.iter_mut().for_each(|n| each_node(n, f));
         }
     }
 }
@@ -552,14 +705,28 @@ fn select<'a>(
         return Err(Unsure);
     };
     Ok(match field {
-        Field::Bound(how) => fields.get(name).map(|v| (v, how)),
+        Field::Bound(how) => lookup(fields, name).map(|v| (v, how)),
         Field::Dropped => None,
     })
 }
 
+/// The field `name` of `fields`. The objects rules read are mostly small, where a scan that
+/// compares lengths first costs less than the ordered map's search, which compares every key
+/// it passes byte by byte.
+#[inline]
+fn lookup<'a>(fields: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a Json> {
+    if fields.len() > 8 {
+        return fields.get(name);
+    }
+    fields
+        .iter()
+        .find(|(key, _)| key.len() == name.len() && key.as_bytes() == name.as_bytes())
+        .map(|(_, value)| value)
+}
+
 /// A string test with a literal, charged as cel-go charges it.
 #[inline]
-fn str_test(test: StrTest, a: &str, b: &str, f: &mut Frame<'_>) -> bool {
+fn str_test(test: StrTest, a: &str, b: &str, f: &mut Frame<'_, '_>) -> bool {
     match test {
         StrTest::StartsWith => {
             f.cost += per_character(b.len());
@@ -576,24 +743,45 @@ fn str_test(test: StrTest, a: &str, b: &str, f: &mut Frame<'_>) -> bool {
     }
 }
 
-fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a>) -> Result<V<'a>, Unsure> {
+/// `node`'s value. The leaves (values of `self`, of a loop's variable or a literal), half of
+/// the nodes evaluated, are evaluated in place rather than by a call.
+#[inline(always)]
+fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a, '_>) -> Result<V<'a>, Unsure> {
     f.cost += 1;
     Ok(match node {
         Node::This(how) => bind(this, *how)?,
-        Node::Var(depth, how) => bind(f.place(Place::Var(*depth), this)?, *how)?,
+        Node::Var(depth, how) => {
+            let i = f.depth.checked_sub(depth + 1).ok_or(Unsure)?;
+            bind(f.vars[i], *how)?
+        }
         Node::Bool(b) => V::Bool(*b),
         Node::Int(i) => V::Int(*i),
         Node::Str(s) => V::Str(s),
         Node::Null => V::Null,
         Node::PlaceSelect(place, name, field) => {
             f.cost += 1;
-            let (value, how) = select(f.place(*place, this)?, name, *field)?.ok_or(Unsure)?;
+            let (value, how) = f.select(*place, this, name, *field)?.ok_or(Unsure)?;
             bind(value, how)?
         }
         Node::PlaceHas(place, name, field) => {
             f.cost += 1;
-            V::Bool(select(f.place(*place, this)?, name, *field)?.is_some())
+            V::Bool(f.select(*place, this, name, *field)?.is_some())
         }
+        _ => return compound(node, this, f),
+    })
+}
+
+/// The value of a node that is not a leaf (its step already counted).
+fn compound<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a, '_>) -> Result<V<'a>, Unsure> {
+    Ok(match node {
+        Node::This(_)
+        | Node::Var(..)
+        | Node::Bool(_)
+        | Node::Int(_)
+        | Node::Str(_)
+        | Node::Null
+        | Node::PlaceSelect(..)
+        | Node::PlaceHas(..) => return Err(Unsure),
         Node::Select(operand, name, field) => {
             let V::Json(operand) = eval(operand, this, f)? else {
                 return Err(Unsure);

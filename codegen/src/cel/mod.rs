@@ -449,11 +449,13 @@ pub fn evaluate_node(
     // estimate with the actual sizes, before it runs.
     let mut undecided: Vec<&Program> = Vec::new();
     let mut out_of_budget = None;
+    let mut shared = direct::Shared::default();
     for program in programs {
         if program.transition && old.is_none() && !program.rule.optional_old_self {
             continue;
         }
-        let direct = program.direct.as_ref().and_then(|d| d.evaluate(value).ok());
+        let direct =
+            (program.direct.as_ref()).and_then(|d| d.evaluate_with(value, &mut shared).ok());
         let charged = match direct {
             Some((_, cost)) => program.take(cost.min(program.cost), schema, budget),
             None => program.charge(schema, value, old, budget),

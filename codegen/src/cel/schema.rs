@@ -79,6 +79,7 @@ pub fn node_rules(node: &Json, cardinality: u64, path: &str) -> NodeRules {
             }),
         }
     }
+    super::direct::share_fields(out.programs.iter_mut().filter_map(|p| p.direct.as_mut()));
     out
 }
 

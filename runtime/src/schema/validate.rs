@@ -6,6 +6,7 @@
 //! compiled, bounds parsed), so that a write costs a walk of the object and nothing more.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use regex::Regex;
 use serde_json::{Map, Number, Value};
@@ -369,7 +370,7 @@ fn check(node: &Node, value: &Value, path: &mut String, causes: &mut Vec<Cause>)
             if let Some(item_node) = &node.items {
                 for (i, item) in items.iter().enumerate() {
                     let len = path.len();
-                    path.push_str(&format!("[{i}]"));
+                    let _ = write!(path, "[{i}]");
                     check(item_node, item, path, causes);
                     path.truncate(len);
                 }
