@@ -22,10 +22,21 @@ use serde_json::Value as Json;
 
 use super::RESERVED;
 
-/// A rule compiled for the direct evaluator.
-#[derive(Debug)]
+mod run;
+
+pub use run::Shared;
+
+/// A rule compiled for the direct evaluator: its tree of nodes, and the tree lowered into
+/// closures (see [`run`]), which is what runs.
 pub struct Direct {
     root: Node,
+    run: run::Lowered,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct").field("root", &self.root).finish()
+    }
 }
 
 /// The direct evaluator cannot decide: the interpreter must.
@@ -154,7 +165,9 @@ impl Direct {
             this: schema,
             vars: Vec::new(),
         };
-        compile(expression, &mut scope).map(|(root, _)| Direct { root })
+        let (root, _) = compile(expression, &mut scope)?;
+        let run = run::Lowered::new(&root);
+        Some(Direct { root, run })
     }
 
     /// The rule's result on `value` (of the schema it was compiled for): `Ok(true)` when it
@@ -173,16 +186,7 @@ impl Direct {
         value: &'a Json,
         shared: &mut Shared<'a>,
     ) -> Result<(bool, u64), Unsure> {
-        let mut frame = Frame {
-            vars: [&NO_SCHEMA; MAX_DEPTH],
-            depth: 0,
-            cost: 0,
-            shared,
-        };
-        match eval(&self.root, value, &mut frame)? {
-            V::Bool(b) => Ok((b, frame.cost)),
-            _ => Err(Unsure),
-        }
+        self.run.run(value, shared)
     }
 }
 
@@ -477,95 +481,8 @@ fn compile_loop<'s>(
     Some((Node::Loop(kind, Box::new(range), Box::new(predicate)), None))
 }
 
-/// An intermediate result: small and `Copy`, so that an evaluation allocates nothing and
-/// each step returns its value in registers.
-#[derive(Debug, Clone, Copy)]
-enum V<'a> {
-    Bool(bool),
-    Int(i64),
-    Str(&'a String),
-    Null,
-    /// A list or an object of the object.
-    Json(&'a Json),
-}
-
-/// How deep comprehensions may nest in a rule the direct evaluator runs.
-const MAX_DEPTH: usize = 4;
-
-/// The comprehensions' variables (the first `depth`, innermost last), the cost so far, and
-/// the fields of `self` looked up so far.
-struct Frame<'a, 's> {
-    vars: [&'a Json; MAX_DEPTH],
-    depth: usize,
-    cost: u64,
-    shared: &'s mut Shared<'a>,
-}
-
-/// Fields looked up, by slot: `None` when not yet.
-type Found<'a> = [Option<Option<&'a Json>>; SHARED];
-
-/// The field `name` of `value`, looked up once per `slot` of `found`.
-#[inline]
-fn once<'a>(
-    found: &mut Found<'a>,
-    slot: u8,
-    value: &'a Json,
-    name: &str,
-    field: Field,
-) -> Result<Option<(&'a Json, Bind)>, Unsure> {
-    if let Some(Some(known)) = found.get(usize::from(slot)) {
-        return Ok(known.map(|v| (v, field.how())));
-    }
-    let known = select(value, name, field)?;
-    if let Some(slot) = found.get_mut(usize::from(slot)) {
-        *slot = Some(known.map(|(v, _)| v));
-    }
-    Ok(known)
-}
-
-impl<'a> Frame<'a, '_> {
-    /// The field `name` of `place`, as `field` says it binds: `Ok(None)` when absent.
-    #[inline]
-    fn select(
-        &mut self,
-        place: Place,
-        this: &'a Json,
-        name: &str,
-        field: Field,
-    ) -> Result<Option<(&'a Json, Bind)>, Unsure> {
-        if !field.is_bound() {
-            // Never bound: no lookup (but still only a field of an object).
-            let value = match place {
-                Place::This(_) => this,
-                Place::Var(depth) => self.var(depth)?,
-            };
-            return select(value, name, field);
-        }
-        match place {
-            Place::This(slot) => once(&mut self.shared.found, slot, this, name, field),
-            Place::Var(depth) => select(self.var(depth)?, name, field),
-        }
-    }
-
-    /// The value of the variable `depth` comprehensions out from the innermost.
-    #[inline]
-    fn var(&self, depth: usize) -> Result<&'a Json, Unsure> {
-        Ok(self.vars[self.depth.checked_sub(depth + 1).ok_or(Unsure)?])
-    }
-}
-
-/// The most fields of `self` the rules of one node share lookups of.
-const SHARED: usize = 16;
-
 /// No shared lookup.
 const NO_SLOT: u8 = u8::MAX;
-
-/// The fields of one value that its node's rules have looked up, by slot: one lookup of
-/// `self.type` serves every rule of the node that reads it.
-#[derive(Debug, Default)]
-pub struct Shared<'a> {
-    found: Found<'a>,
-}
 
 /// Gives the fields of `self` that the rules of one node select their slots among
 /// [`Shared`]'s, so that evaluating the rules with one [`Shared`] looks each up once.
@@ -578,7 +495,7 @@ pub fn share_fields<'d>(rules: impl IntoIterator<Item = &'d mut Direct>) {
             {
                 let i = match names.iter().position(|n| n == name) {
                     Some(i) => i,
-                    None if names.len() < SHARED => {
+                    None if names.len() < run::SHARED => {
                         names.push(name.clone());
                         names.len() - 1
                     }
@@ -587,6 +504,8 @@ pub fn share_fields<'d>(rules: impl IntoIterator<Item = &'d mut Direct>) {
                 *slot = i as u8;
             }
         });
+        // Lowered anew, with the slots.
+        rule.run = run::Lowered::new(&rule.root);
     }
 }
 
@@ -637,297 +556,4 @@ fn each_node(node: &mut Node, f: &mut impl FnMut(&mut Node)) {
             list.iter_mut().for_each(|n| each_node(n, f));
         }
     }
-}
-
-/// The cost of reading `characters` characters: cel-go's 0.1 per character, rounded up.
-fn per_character(characters: usize) -> u64 {
-    (characters as u64).div_ceil(10)
-}
-
-/// `value` as the interpreter binds it; lists and objects stay where they are.
-#[inline]
-fn bind(value: &Json, how: Bind) -> Result<V<'_>, Unsure> {
-    Ok(match value {
-        Json::Null => V::Null,
-        Json::Bool(b) => V::Bool(*b),
-        Json::Number(_) if how.number => return Err(Unsure),
-        Json::Number(n) => V::Int(n.as_i64().ok_or(Unsure)?),
-        Json::String(s) => V::Str(s),
-        Json::Array(_) | Json::Object(_) => V::Json(value),
-    })
-}
-
-#[inline]
-fn truth(v: V<'_>) -> Result<bool, Unsure> {
-    match v {
-        V::Bool(b) => Ok(b),
-        _ => Err(Unsure),
-    }
-}
-
-#[inline]
-fn string(v: V<'_>) -> Result<&String, Unsure> {
-    match v {
-        V::Str(s) => Ok(s),
-        _ => Err(Unsure),
-    }
-}
-
-/// Equality of two scalars of one type; anything else is for the interpreter.
-#[inline]
-fn equal(a: V<'_>, b: V<'_>) -> Result<bool, Unsure> {
-    match (a, b) {
-        (V::Bool(x), V::Bool(y)) => Ok(x == y),
-        (V::Int(x), V::Int(y)) => Ok(x == y),
-        (V::Str(x), V::Str(y)) => Ok(x == y),
-        (V::Null, V::Null) => Ok(true),
-        _ => Err(Unsure),
-    }
-}
-
-/// A list's items.
-#[inline]
-fn items(v: V<'_>) -> Result<&[Json], Unsure> {
-    match v {
-        V::Json(Json::Array(items)) => Ok(items),
-        _ => Err(Unsure),
-    }
-}
-
-/// The field `name` of the object `value`, as `field` says it binds: `Ok(None)` when absent.
-#[inline]
-fn select<'a>(
-    value: &'a Json,
-    name: &str,
-    field: Field,
-) -> Result<Option<(&'a Json, Bind)>, Unsure> {
-    let Json::Object(fields) = value else {
-        return Err(Unsure);
-    };
-    Ok(match field {
-        Field::Bound(how) => lookup(fields, name).map(|v| (v, how)),
-        Field::Dropped => None,
-    })
-}
-
-/// The field `name` of `fields`. The objects rules read are mostly small, where a scan that
-/// compares lengths first costs less than the ordered map's search, which compares every key
-/// it passes byte by byte.
-#[inline]
-fn lookup<'a>(fields: &'a serde_json::Map<String, Json>, name: &str) -> Option<&'a Json> {
-    if fields.len() > 8 {
-        return fields.get(name);
-    }
-    fields
-        .iter()
-        .find(|(key, _)| key.len() == name.len() && key.as_bytes() == name.as_bytes())
-        .map(|(_, value)| value)
-}
-
-/// A string test with a literal, charged as cel-go charges it.
-#[inline]
-fn str_test(test: StrTest, a: &str, b: &str, f: &mut Frame<'_, '_>) -> bool {
-    match test {
-        StrTest::StartsWith => {
-            f.cost += per_character(b.len());
-            a.starts_with(b)
-        }
-        StrTest::EndsWith => {
-            f.cost += per_character(b.len());
-            a.ends_with(b)
-        }
-        StrTest::Contains => {
-            f.cost += per_character(a.len() * b.len());
-            a.contains(b)
-        }
-    }
-}
-
-/// `node`'s value. The leaves (values of `self`, of a loop's variable or a literal), half of
-/// the nodes evaluated, are evaluated in place rather than by a call.
-#[inline(always)]
-fn eval<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a, '_>) -> Result<V<'a>, Unsure> {
-    f.cost += 1;
-    Ok(match node {
-        Node::This(how) => bind(this, *how)?,
-        Node::Var(depth, how) => {
-            let i = f.depth.checked_sub(depth + 1).ok_or(Unsure)?;
-            bind(f.vars[i], *how)?
-        }
-        Node::Bool(b) => V::Bool(*b),
-        Node::Int(i) => V::Int(*i),
-        Node::Str(s) => V::Str(s),
-        Node::Null => V::Null,
-        Node::PlaceSelect(place, name, field) => {
-            f.cost += 1;
-            let (value, how) = f.select(*place, this, name, *field)?.ok_or(Unsure)?;
-            bind(value, how)?
-        }
-        Node::PlaceHas(place, name, field) => {
-            f.cost += 1;
-            V::Bool(f.select(*place, this, name, *field)?.is_some())
-        }
-        _ => return compound(node, this, f),
-    })
-}
-
-/// The value of a node that is not a leaf (its step already counted).
-fn compound<'a>(node: &'a Node, this: &'a Json, f: &mut Frame<'a, '_>) -> Result<V<'a>, Unsure> {
-    Ok(match node {
-        Node::This(_)
-        | Node::Var(..)
-        | Node::Bool(_)
-        | Node::Int(_)
-        | Node::Str(_)
-        | Node::Null
-        | Node::PlaceSelect(..)
-        | Node::PlaceHas(..) => return Err(Unsure),
-        Node::Select(operand, name, field) => {
-            let V::Json(operand) = eval(operand, this, f)? else {
-                return Err(Unsure);
-            };
-            let (value, how) = select(operand, name, *field)?.ok_or(Unsure)?;
-            bind(value, how)?
-        }
-        Node::Has(operand, name, field) => {
-            let V::Json(operand) = eval(operand, this, f)? else {
-                return Err(Unsure);
-            };
-            V::Bool(select(operand, name, *field)?.is_some())
-        }
-        Node::Index(operand, index, item, value) => {
-            let operand = eval(operand, this, f)?;
-            match (operand, eval(index, this, f)?) {
-                (V::Json(Json::Object(fields)), V::Str(key)) => {
-                    let how = value.ok_or(Unsure)?;
-                    bind(fields.get(key.as_str()).ok_or(Unsure)?, how)?
-                }
-                (list, V::Int(i)) => {
-                    let list = items(list)?;
-                    let found = usize::try_from(i).ok().and_then(|i| list.get(i));
-                    bind(found.ok_or(Unsure)?, *item)?
-                }
-                _ => return Err(Unsure),
-            }
-        }
-        Node::Not(a) => V::Bool(!truth(eval(a, this, f)?)?),
-        Node::And(a, b) => V::Bool(truth(eval(a, this, f)?)? && truth(eval(b, this, f)?)?),
-        Node::Or(a, b) => V::Bool(truth(eval(a, this, f)?)? || truth(eval(b, this, f)?)?),
-        Node::Cond(c, a, b) => {
-            if truth(eval(c, this, f)?)? {
-                eval(a, this, f)?
-            } else {
-                eval(b, this, f)?
-            }
-        }
-        Node::Eq(a, b) => V::Bool(equal(eval(a, this, f)?, eval(b, this, f)?)?),
-        Node::Ne(a, b) => V::Bool(!equal(eval(a, this, f)?, eval(b, this, f)?)?),
-        Node::EqStr(a, text, negated) => {
-            // The literal's own step.
-            f.cost += 1;
-            let a = string(eval(a, this, f)?)?;
-            V::Bool((a == text) != *negated)
-        }
-        Node::Cmp(want, or_equal, a, b) => {
-            let order = match (eval(a, this, f)?, eval(b, this, f)?) {
-                (V::Int(x), V::Int(y)) => x.cmp(&y),
-                (V::Str(x), V::Str(y)) => x.cmp(y),
-                _ => return Err(Unsure),
-            };
-            V::Bool(order == *want || (*or_equal && order.is_eq()))
-        }
-        Node::Add(a, b) => match (eval(a, this, f)?, eval(b, this, f)?) {
-            (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y).ok_or(Unsure)?),
-            _ => return Err(Unsure),
-        },
-        Node::Sub(a, b) => match (eval(a, this, f)?, eval(b, this, f)?) {
-            (V::Int(x), V::Int(y)) => V::Int(x.checked_sub(y).ok_or(Unsure)?),
-            _ => return Err(Unsure),
-        },
-        Node::InList(item, list) => {
-            let item = eval(item, this, f)?;
-            let mut found = false;
-            for candidate in list {
-                found |= equal(item, eval(candidate, this, f)?)?;
-            }
-            V::Bool(found)
-        }
-        Node::InStrs(item, texts) => {
-            // Each literal's step.
-            f.cost += texts.len() as u64;
-            let item = string(eval(item, this, f)?)?;
-            V::Bool(texts.iter().any(|t| t == item))
-        }
-        Node::In(item, list, how) => {
-            let item = eval(item, this, f)?;
-            let mut found = false;
-            for candidate in items(eval(list, this, f)?)? {
-                found |= equal(item, bind(candidate, *how)?)?;
-            }
-            V::Bool(found)
-        }
-        Node::Size(a) => match eval(a, this, f)? {
-            V::Str(s) => V::Int(s.chars().count() as i64),
-            V::Json(Json::Array(items)) => V::Int(items.len() as i64),
-            _ => return Err(Unsure),
-        },
-        Node::StartsWith(a, b) => {
-            let (a, b) = (string(eval(a, this, f)?)?, string(eval(b, this, f)?)?);
-            V::Bool(str_test(StrTest::StartsWith, a, b, f))
-        }
-        Node::EndsWith(a, b) => {
-            let (a, b) = (string(eval(a, this, f)?)?, string(eval(b, this, f)?)?);
-            V::Bool(str_test(StrTest::EndsWith, a, b, f))
-        }
-        Node::Contains(a, b) => {
-            let (a, b) = (string(eval(a, this, f)?)?, string(eval(b, this, f)?)?);
-            V::Bool(str_test(StrTest::Contains, a, b, f))
-        }
-        Node::StrTest(test, a, text) => {
-            // The literal's own step.
-            f.cost += 1;
-            let a = string(eval(a, this, f)?)?;
-            V::Bool(str_test(*test, a, text, f))
-        }
-        Node::Matches(a, re) => {
-            let a = string(eval(a, this, f)?)?;
-            f.cost += per_character(a.len());
-            V::Bool(re.is_match(a))
-        }
-        Node::Duration(a) => {
-            let text = string(eval(a, this, f)?)?;
-            f.cost += per_character(text.len());
-            V::Int(super::library::kinds::parse_duration(text).ok_or(Unsure)?)
-        }
-        Node::Loop(kind, range, predicate) => {
-            let list = items(eval(range, this, f)?)?;
-            if f.depth == MAX_DEPTH {
-                return Err(Unsure);
-            }
-            if *kind == Macro::CountFilter {
-                // The `size` step.
-                f.cost += 1;
-            }
-            let mut count = 0i64;
-            for value in list {
-                f.vars[f.depth] = value;
-                f.depth += 1;
-                let holds = eval(predicate, this, f).and_then(truth);
-                f.depth -= 1;
-                let holds = holds?;
-                match kind {
-                    Macro::All if !holds => return Ok(V::Bool(false)),
-                    Macro::Exists if holds => return Ok(V::Bool(true)),
-                    Macro::ExistsOne | Macro::CountFilter => count += i64::from(holds),
-                    _ => {}
-                }
-            }
-            match kind {
-                Macro::All => V::Bool(true),
-                Macro::Exists => V::Bool(false),
-                Macro::ExistsOne => V::Bool(count == 1),
-                Macro::CountFilter => V::Int(count),
-            }
-        }
-    })
 }
