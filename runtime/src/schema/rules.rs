@@ -9,13 +9,12 @@
 //! the stored object (correlated through keyed lists and sets), within a runtime cost budget.
 
 use serde_json::{Map, Value};
-use std::fmt::Write as _;
 
 use crate::codegen::cel::schema::{child_cardinality, node_rules, Problem};
 use crate::codegen::cel::{evaluate_node, Budget, Outcome, PER_SCHEMA_COST_LIMIT};
 use crate::status::Cause;
 
-use super::validate::Node;
+use super::validate::{push_index, Node};
 
 /// How a list's items are told apart (`x-kubernetes-list-type`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +162,7 @@ pub(super) fn structure(node: &Node, value: &Value, path: &mut String, causes: &
             if let Some(item_node) = &node.items {
                 for (i, item) in items.iter().enumerate() {
                     let len = path.len();
-                    let _ = write!(path, "[{i}]");
+                    push_index(path, i);
                     structure(item_node, item, path, causes);
                     path.truncate(len);
                 }
@@ -337,7 +336,7 @@ pub(super) fn evaluate(
             for (i, item) in items.iter().enumerate() {
                 let old_item = old_items.and_then(|olds| correlate(&node.list_type, item, olds));
                 let len = path.len();
-                let _ = write!(path, "[{i}]");
+                push_index(path, i);
                 let go_on = evaluate(item_node, item, old_item, path, causes, budget);
                 path.truncate(len);
                 if !go_on {
