@@ -2,7 +2,7 @@
 //! storage version, and the older `v1beta1`, converted to and from it by the Rust code below
 //! (`krest::Convert`, see docs/conversion.md). kubectl, kube-rs and the Python client read and
 //! write pools through either version; what `v1beta1` cannot express survives a round trip
-//! through it.
+//! through it. `v1` carries a CEL rule (docs/validation.md).
 
 /// The storage version: the hub every other version converts to and from.
 pub mod v1 {
@@ -18,7 +18,12 @@ pub mod v1 {
         namespaced,
         status = PoolStatus,
         printer_column(name = "Class", type = "string", json_path = ".spec.class"),
-        printer_column(name = "Size", type = "integer", json_path = ".spec.size")
+        printer_column(name = "Size", type = "integer", json_path = ".spec.size"),
+        rule(
+            "size(self.zones) <= self.size",
+            message = "a pool spreads over at most one zone per machine",
+            field_path = ".zones"
+        )
     )]
     #[serde(rename_all = "camelCase")]
     pub struct PoolSpec {

@@ -361,3 +361,51 @@ fn kubectl_watch_after_another_kind_changed() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A CEL rule of a kind (`Pool`'s `size(self.zones) <= self.size`) refuses what breaks it, on
+/// create and on update, and kubectl prints the failure as kube-apiserver words it: the object,
+/// the rule's field path, and its message.
+#[test]
+fn kubectl_sees_a_cel_rule_refuse_an_object() {
+    let dir = temp_dir("cel-rule");
+    let server = start(&["--store", "memory"]);
+    let k = Kubectl::new(&server, &dir);
+    let pool = |name: &str, size: u32, zones: &str| {
+        let path = dir.join(format!("{name}-{size}.yaml"));
+        let yaml = format!(
+            "apiVersion: fleet.krest.dev/v1\nkind: Pool\nmetadata: {{name: {name}, namespace: default}}\nspec: {{class: gold, size: {size}, zones: [{zones}]}}\n"
+        );
+        std::fs::write(&path, yaml).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let refused = "The Pool \"wide\" is invalid: spec.zones: Invalid value: \"object\": a pool spreads over at most one zone per machine";
+
+    let err = k.fails(&["create", "-f", &pool("wide", 1, "eu-1, eu-2")]);
+    assert!(err.contains(refused), "{err}");
+    k.fails(&["get", "pool", "wide"]);
+
+    k.ok(&["create", "-f", &pool("wide", 2, "eu-1, eu-2")]);
+    let err = k.fails(&[
+        "patch",
+        "pool",
+        "wide",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"size":1}}"#,
+    ]);
+    assert!(err.contains(refused), "{err}");
+    let size = k.ok(&["get", "pool", "wide", "-o", "jsonpath={.spec.size}"]);
+    assert_eq!(size, "2");
+    k.ok(&[
+        "patch",
+        "pool",
+        "wide",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"size":3}}"#,
+    ]);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
