@@ -5,9 +5,11 @@
 //! `!(has(self.cors) && self.type != 'CORS')`. Most rules of real CRDs use a small part of
 //! CEL: field selection and `has`, comparisons, `&&`/`||`/`!`/`?:`, `in`, `size`, the string
 //! tests, `matches` with a literal pattern, `duration` and the
-//! `all`/`exists`/`exists_one`/`filter` macros. [`Direct`] compiles such a rule once, for the
-//! schema it sits on, into a tree that reads the object where it lies: how each field binds (as [`super::to_val`] binds it) is
-//! decided at compile time, so an evaluation looks up nothing in the schema.
+//! `all`/`exists`/`exists_one`/`filter` macros (`filter` under `size`). [`Direct`] compiles
+//! such a rule once, for the schema it sits on, into a tree of nodes that read the object where
+//! it lies: how each field binds (as [`super::to_val`] binds it) is decided at compile time, so
+//! an evaluation looks up nothing in the schema. The tree is then lowered into closures
+//! ([`run`]), which is what runs.
 //!
 //! It decides only what it is sure of: a rule it cannot compile has no [`Direct`], and an
 //! evaluation that meets anything else (an error, a number the schema calls `number`, values
