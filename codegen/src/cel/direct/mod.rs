@@ -9,7 +9,7 @@
 //! such a rule once, for the schema it sits on, into a tree of nodes that read the object where
 //! it lies: how each field binds (as [`super::to_val`] binds it) is decided at compile time, so
 //! an evaluation looks up nothing in the schema. The tree is then lowered into closures
-//! ([`run`]), which is what runs.
+//! (`run.rs`), which is what runs.
 //!
 //! It decides only what it is sure of: a rule it cannot compile has no [`Direct`], and an
 //! evaluation that meets anything else (an error, a number the schema calls `number`, values
@@ -29,7 +29,7 @@ mod run;
 pub use run::Shared;
 
 /// A rule compiled for the direct evaluator: its tree of nodes, and the tree lowered into
-/// closures (see [`run`]), which is what runs.
+/// closures (see `run.rs`), which is what runs.
 pub struct Direct {
     root: Node,
     run: run::Lowered,
