@@ -235,8 +235,8 @@ fn creates(c: &mut Criterion) {
         Some(_) => 0,
         None => HTTP_ROUNDS,
     };
-    const HTTP_ROUNDS: usize = 9;
-    const HTTP_CREATES: u64 = 2_000;
+    const HTTP_ROUNDS: usize = 11;
+    const HTTP_CREATES: u64 = 6_000;
     let (mut with, mut without, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..http_rounds {
         let w = http_rate("ruled.krest.dev", HTTP_CREATES);
