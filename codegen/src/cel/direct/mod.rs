@@ -32,6 +32,8 @@ pub use run::Shared;
 /// closures (see `run.rs`), which is what runs.
 pub struct Direct {
     root: Node,
+    /// The fields read from the comprehensions' variables.
+    vars: run::Names,
     run: run::Lowered,
 }
 
@@ -147,8 +149,10 @@ enum Place {
     /// `self`, with the slot its field has among the fields the node's rules share (see
     /// [`share_fields`]), or [`NO_SLOT`].
     This(u8),
-    /// A comprehension's variable: how many comprehensions out from the innermost.
-    Var(usize),
+    /// A comprehension's variable: how many comprehensions out from the innermost, its level
+    /// (how many comprehensions it is inside of), and the slot its field has among those read
+    /// from each value the variable takes (see [`var_slots`]), or [`NO_SLOT`].
+    Var { depth: usize, level: u8, slot: u8 },
 }
 
 /// The string tests with a literal argument.
@@ -167,9 +171,10 @@ impl Direct {
             this: schema,
             vars: Vec::new(),
         };
-        let (root, _) = compile(expression, &mut scope)?;
-        let run = run::Lowered::new(&root);
-        Some(Direct { root, run })
+        let (mut root, _) = compile(expression, &mut scope)?;
+        let vars = var_slots(&mut root);
+        let run = run::Lowered::new(&root, Arc::from([]), vars.clone());
+        Some(Direct { root, vars, run })
     }
 
     /// The rule's result on `value` (of the schema it was compiled for): `Ok(true)` when it
@@ -231,7 +236,11 @@ fn compile<'s>(e: &IdedExpr, scope: &mut Scope<'s>) -> Option<Compiled<'s>> {
             let (field, sub) = field(schema?, &name, escaped)?;
             let place = match operand {
                 Node::This(_) => Some(Place::This(NO_SLOT)),
-                Node::Var(depth, _) => Some(Place::Var(depth)),
+                Node::Var(depth, _) => Some(Place::Var {
+                    depth,
+                    level: u8::try_from(scope.vars.len() - 1 - depth).ok()?,
+                    slot: NO_SLOT,
+                }),
                 _ => None,
             };
             match (place, select.test) {
@@ -489,8 +498,9 @@ const NO_SLOT: u8 = u8::MAX;
 /// Gives the fields of `self` that the rules of one node select their slots among
 /// [`Shared`]'s, so that evaluating the rules with one [`Shared`] looks each up once.
 pub fn share_fields<'d>(rules: impl IntoIterator<Item = &'d mut Direct>) {
+    let mut rules: Vec<&mut Direct> = rules.into_iter().collect();
     let mut names: Vec<String> = Vec::new();
-    for rule in rules {
+    for rule in rules.iter_mut() {
         each_node(&mut rule.root, &mut |node| {
             if let Node::PlaceSelect(Place::This(slot), name, _)
             | Node::PlaceHas(Place::This(slot), name, _) = node
@@ -506,9 +516,40 @@ pub fn share_fields<'d>(rules: impl IntoIterator<Item = &'d mut Direct>) {
                 *slot = i as u8;
             }
         });
-        // Lowered anew, with the slots.
-        rule.run = run::Lowered::new(&rule.root);
     }
+    // Lowered anew, with the slots.
+    let names: Arc<[String]> = Arc::from(names);
+    for rule in rules {
+        rule.run = run::Lowered::new(&rule.root, Arc::clone(&names), rule.vars.clone());
+    }
+}
+
+/// Gives the fields that `root` reads from comprehensions' variables their slots, grouped by
+/// the variable's level, so that each value a variable takes is searched once for all of
+/// them.
+fn var_slots(root: &mut Node) -> run::Names {
+    let mut names: Vec<(u8, String)> = Vec::new();
+    each_node(root, &mut |node| {
+        if let Node::PlaceSelect(Place::Var { level, .. }, name, _)
+        | Node::PlaceHas(Place::Var { level, .. }, name, _) = node
+        {
+            if !names.iter().any(|(l, n)| l == level && n == name) {
+                names.push((*level, name.clone()));
+            }
+        }
+    });
+    names.sort();
+    names.truncate(run::SHARED);
+    each_node(root, &mut |node| {
+        if let Node::PlaceSelect(Place::Var { level, slot, .. }, name, _)
+        | Node::PlaceHas(Place::Var { level, slot, .. }, name, _) = node
+        {
+            if let Some(i) = names.iter().position(|(l, n)| l == level && n == name) {
+                *slot = i as u8;
+            }
+        }
+    });
+    run::Names::by_level(names)
 }
 
 /// Calls `f` on `node` and every node below it.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::{Bind, Field, Macro, Node, Place, StrTest, Unsure};
+use super::{Bind, Field, Macro, Node, Place, StrTest, Unsure, NO_SLOT};
 
 /// A node whose value is a bool.
 pub(super) type Test =
@@ -23,16 +23,25 @@ type Value =
 pub(super) struct Lowered {
     test: Test,
     strings: Vec<String>,
+    /// The fields of `self` the node's rules read, by slot.
+    this_names: Arc<[String]>,
+    /// The fields read from the comprehensions' variables.
+    vars: Names,
 }
 
 impl Lowered {
-    pub(super) fn new(root: &Node) -> Lowered {
+    pub(super) fn new(root: &Node, this_names: Arc<[String]>, vars: Names) -> Lowered {
         let mut strings = Vec::new();
         let test = Lower {
             strings: &mut strings,
         }
         .test(root);
-        Lowered { test, strings }
+        Lowered {
+            test,
+            strings,
+            this_names,
+            vars,
+        }
     }
 
     /// The rule's result on `value`, and its cost, with the lookups of `value`'s fields the
@@ -48,6 +57,10 @@ impl Lowered {
             cost: 0,
             shared,
             strings: &self.strings,
+            this_names: &self.this_names,
+            var_names: &self.vars,
+            own: [None; SHARED],
+            own_object: [false; MAX_DEPTH],
         };
         let holds = (self.test)(value, &mut frame)?;
         Ok((holds, frame.cost))
@@ -78,6 +91,12 @@ pub(super) struct Frame<'a, 's> {
     cost: u64,
     shared: &'s mut Shared<'a>,
     strings: &'a [String],
+    this_names: &'a [String],
+    var_names: &'a Names,
+    /// The fields of the variables' current values, by slot, and whether each level's value
+    /// is an object.
+    own: Found<'a>,
+    own_object: [bool; MAX_DEPTH],
 }
 
 impl<'a> Frame<'a, '_> {
@@ -90,13 +109,29 @@ impl<'a> Frame<'a, '_> {
         name: &str,
         field: Field,
     ) -> Result<Option<(&'a Json, Bind)>, Unsure> {
-        match place {
-            Place::This(slot) if field.is_bound() => {
-                once(&mut self.shared.found, slot, this, name, field)
+        let found = match place {
+            Place::This(slot) if slot != NO_SLOT && field.is_bound() => {
+                let shared = &mut *self.shared;
+                if !shared.filled {
+                    shared.object = fill(this, self.this_names, &mut shared.found);
+                    shared.filled = true;
+                }
+                if !shared.object {
+                    return Err(Unsure);
+                }
+                shared.found.get(usize::from(slot))
             }
-            Place::This(_) => select(this, name, field),
-            Place::Var(depth) => select(self.var(depth)?, name, field),
-        }
+            Place::Var { depth, slot, .. } if slot != NO_SLOT && field.is_bound() => {
+                let level = self.depth.checked_sub(depth + 1).ok_or(Unsure)?;
+                if !self.own_object[level] {
+                    return Err(Unsure);
+                }
+                self.own.get(usize::from(slot))
+            }
+            Place::This(_) => return select(this, name, field),
+            Place::Var { depth, .. } => return select(self.var(depth)?, name, field),
+        };
+        Ok(found.copied().ok_or(Unsure)?.map(|v| (v, field.how())))
     }
 
     /// The value of the variable `depth` comprehensions out from the innermost.
@@ -109,33 +144,71 @@ impl<'a> Frame<'a, '_> {
 /// The most fields of `self` the rules of one node share lookups of.
 pub(super) const SHARED: usize = 16;
 
-/// Fields looked up, by slot: `None` when not yet.
-type Found<'a> = [Option<Option<&'a Json>>; SHARED];
+/// Fields of a value, by slot.
+type Found<'a> = [Option<&'a Json>; SHARED];
 
-/// The fields of one value that its node's rules have looked up, by slot: one lookup of
-/// `self.type` serves every rule of the node that reads it.
+/// The fields of one value that its node's rules read, found in one pass over the value's
+/// members the first time a rule reads one: `self.type` is looked up once for every rule of
+/// the node that reads it.
 #[derive(Debug, Default)]
 pub struct Shared<'a> {
+    filled: bool,
+    object: bool,
     found: Found<'a>,
 }
 
-/// The field `name` of `value`, looked up once per `slot` of `found`.
-#[inline]
-fn once<'a>(
-    found: &mut Found<'a>,
-    slot: u8,
-    value: &'a Json,
-    name: &str,
-    field: Field,
-) -> Result<Option<(&'a Json, Bind)>, Unsure> {
-    if let Some(Some(known)) = found.get(usize::from(slot)) {
-        return Ok(known.map(|v| (v, field.how())));
+/// The fields a rule reads from its comprehensions' variables, by slot, grouped by the
+/// variable's level: each value a variable takes is searched once for its group.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Names {
+    names: Arc<[String]>,
+    /// Where each level's slots start; the last is where they end.
+    levels: [u8; MAX_DEPTH + 1],
+}
+
+impl Names {
+    /// Names sorted by level, at most [`SHARED`].
+    pub(super) fn by_level(names: Vec<(u8, String)>) -> Names {
+        let mut levels = [0u8; MAX_DEPTH + 1];
+        for (i, start) in levels.iter_mut().enumerate() {
+            *start = names
+                .iter()
+                .filter(|(level, _)| usize::from(*level) < i)
+                .count() as u8;
+        }
+        Names {
+            names: names.into_iter().map(|(_, name)| name).collect(),
+            levels,
+        }
     }
-    let known = select(value, name, field)?;
-    if let Some(slot) = found.get_mut(usize::from(slot)) {
-        *slot = Some(known.map(|(v, _)| v));
+
+    fn range(&self, level: usize) -> std::ops::Range<usize> {
+        usize::from(self.levels[level])..usize::from(self.levels[level + 1])
     }
-    Ok(known)
+}
+
+/// Searches `value` once for every one of `names`, setting `found` (as long); whether `value`
+/// is an object (else no field is).
+fn fill<'a>(value: &'a Json, names: &[String], found: &mut [Option<&'a Json>]) -> bool {
+    let Json::Object(fields) = value else {
+        return false;
+    };
+    found.fill(None);
+    if fields.len() > 2 * SHARED {
+        for (name, slot) in names.iter().zip(found.iter_mut()) {
+            *slot = fields.get(name.as_str());
+        }
+        return true;
+    }
+    for (key, field) in fields {
+        let slot = names
+            .iter()
+            .position(|name| name.len() == key.len() && name.as_bytes() == key.as_bytes());
+        if let Some(slot) = slot.and_then(|i| found.get_mut(i)) {
+            *slot = Some(field);
+        }
+    }
+    true
 }
 
 /// The cost of reading `characters` characters: cel-go's 0.1 per character, rounded up.
@@ -564,8 +637,13 @@ fn count<'a>(
         return Err(Unsure);
     }
     let mut count = 0;
+    let names: &'a Names = f.var_names;
+    let own = names.range(level);
     for value in list {
         f.vars[level] = value;
+        if !own.is_empty() {
+            f.own_object[level] = fill(value, &names.names[own.clone()], &mut f.own[own.clone()]);
+        }
         f.depth += 1;
         let holds = predicate(this, f);
         f.depth -= 1;
