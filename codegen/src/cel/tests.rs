@@ -586,9 +586,10 @@ fn the_direct_evaluator_runs_what_it_can_and_leaves_the_rest() {
         .contains("rule evaluation error: Overflow"));
 }
 
-/// The lookups of `self`'s fields that a node's rules share serve that value only: rules of
-/// one node reading the same fields, inside and outside comprehensions, evaluated on values
-/// where the answers differ, each checked against the interpreter.
+/// The fields found in one pass (of `self`, for all the rules of a node; of each value of a
+/// comprehension's variable, for the rule) serve that value only: rules of one node reading the
+/// same fields, in sibling and nested comprehensions over one variable name, evaluated on
+/// values where the answers differ, each checked against the interpreter.
 #[test]
 fn shared_lookups_serve_one_value_only() {
     let rules = json!([
