@@ -101,7 +101,7 @@ pub(super) struct Frame<'a, 's> {
 
 impl<'a> Frame<'a, '_> {
     /// The field `name` of `place`, as `field` says it binds: `Ok(None)` when absent.
-    #[inline]
+    #[inline(always)]
     fn select(
         &mut self,
         place: Place,
