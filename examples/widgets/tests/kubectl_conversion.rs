@@ -1,7 +1,7 @@
 //! End to end: the real `kubectl` against `widgets-server`, reading and writing `Pool`s through
 //! both their versions (`fleet.krest.dev/v1`, stored, and `v1beta1`, converted by Rust code):
 //! each version shows its own fields, and a round trip through the older version loses
-//! nothing of the newer one.
+//! nothing of the newer one. And `v1`'s CEL rule, as kubectl sees it refuse an object.
 
 mod support;
 
@@ -120,4 +120,41 @@ fn kubectl_round_trips_through_the_older_version_without_losing_fields() {
 
     k.ok(&["delete", V1BETA1, "db"]);
     assert!(k.fails(&["get", V1, "db"]).contains("NotFound"));
+}
+
+/// A CEL rule of a kind (`Pool`'s `size(self.zones) <= self.size`) refuses what breaks it, on
+/// create and on update, and kubectl prints the failure as kube-apiserver words it: the object,
+/// the rule's field path, and its message.
+#[test]
+fn kubectl_sees_a_cel_rule_refuse_an_object() {
+    let dir = temp_dir("cel-rule");
+    let server = start(&["--store", "memory"]);
+    let k = Kubectl::new(&server, &dir);
+    let pool = |name: &str, size: u32, zones: &str| {
+        let path = dir.join(format!("{name}-{size}.yaml"));
+        let yaml = format!(
+            "apiVersion: fleet.krest.dev/v1\nkind: Pool\nmetadata: {{name: {name}, namespace: default}}\nspec: {{class: gold, size: {size}, zones: [{zones}]}}\n"
+        );
+        std::fs::write(&path, yaml).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let refused = "The Pool \"wide\" is invalid: spec.zones: Invalid value: \"object\": a pool spreads over at most one zone per machine";
+
+    let err = k.fails(&["create", "-f", &pool("wide", 1, "eu-1, eu-2")]);
+    assert!(err.contains(refused), "{err}");
+    k.fails(&["get", "pool", "wide"]);
+
+    k.ok(&["create", "-f", &pool("wide", 2, "eu-1, eu-2")]);
+    let patch_size = |size: u32| {
+        let patch = format!(r#"{{"spec":{{"size":{size}}}}}"#);
+        k.output(&["patch", "pool", "wide", "--type", "merge", "-p", &patch])
+    };
+    let refusal = patch_size(1);
+    let err = String::from_utf8_lossy(&refusal.stderr);
+    assert!(!refusal.status.success() && err.contains(refused), "{err}");
+    let size = k.ok(&["get", "pool", "wide", "-o", "jsonpath={.spec.size}"]);
+    assert_eq!(size, "2");
+    assert!(patch_size(3).status.success());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
