@@ -3,58 +3,16 @@
 //! field validation (strict and warn), `explain`, printer columns, selectors, chunked lists,
 //! `delete -l`, and namespaces.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
-/// A running `widgets-server`, killed on drop.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
+use support::ServerProcess;
 
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
+/// A `widgets-server` on the memory store.
 fn start() -> ServerProcess {
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_widgets-server"))
-        .arg("--authorization-mode=AlwaysAllow")
-        .args(["--store", "memory", "--listen", &addr.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("widgets-server starts");
-    let server = ServerProcess { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(mut stream) = TcpStream::connect(addr) {
-            let _ = stream.write_all(b"GET /readyz HTTP/1.0\r\n\r\n");
-            let mut reply = String::new();
-            let _ = stream.read_to_string(&mut reply);
-            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
-                return server;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "widgets-server did not become ready on {addr}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    support::start(&["--store", "memory"])
 }
 
 struct Kubectl {

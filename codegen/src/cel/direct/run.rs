@@ -315,6 +315,22 @@ fn str_test(test: StrTest, a: &str, b: &str, f: &mut Frame<'_, '_>) -> bool {
     }
 }
 
+/// `c ? a : b`, for a bool (`a` and `b` tests) or any value (`a` and `b` values): the same
+/// closure over either kind of branch.
+macro_rules! choose {
+    ($c:expr, $a:expr, $b:expr) => {{
+        let (c, a, b) = ($c, $a, $b);
+        Box::new(move |this, f| {
+            f.cost += 1;
+            if c(this, f)? {
+                a(this, f)
+            } else {
+                b(this, f)
+            }
+        })
+    }};
+}
+
 /// Lowers nodes into closures, keeping the string literals read as values. Each closure counts
 /// its node's steps as cel-go counts them: one per node, and one more for a node that stands
 /// for two or more (a field of a place, a comparison with a literal, `size` of a `filter`).
@@ -367,17 +383,7 @@ impl Lower<'_> {
                     Ok(a(this, f)? || b(this, f)?)
                 })
             }
-            Node::Cond(c, a, b) => {
-                let (c, a, b) = (self.test(c), self.test(a), self.test(b));
-                Box::new(move |this, f| {
-                    f.cost += 1;
-                    if c(this, f)? {
-                        a(this, f)
-                    } else {
-                        b(this, f)
-                    }
-                })
-            }
+            Node::Cond(c, a, b) => choose!(self.test(c), self.test(a), self.test(b)),
             Node::Eq(a, b) | Node::Ne(a, b) => {
                 let negated = matches!(node, Node::Ne(..));
                 let (a, b) = (self.value(a), self.value(b));
@@ -555,17 +561,7 @@ impl Lower<'_> {
                     }
                 })
             }
-            Node::Cond(c, a, b) => {
-                let (c, a, b) = (self.test(c), self.value(a), self.value(b));
-                Box::new(move |this, f| {
-                    f.cost += 1;
-                    if c(this, f)? {
-                        a(this, f)
-                    } else {
-                        b(this, f)
-                    }
-                })
-            }
+            Node::Cond(c, a, b) => choose!(self.test(c), self.value(a), self.value(b)),
             Node::Add(a, b) | Node::Sub(a, b) => {
                 let add = matches!(node, Node::Add(..));
                 let (a, b) = (self.value(a), self.value(b));
