@@ -2,6 +2,8 @@
 //! the object, and kept up to date by updates (`operation: Update`) and applies
 //! (`operation: Apply`) as kube-apiserver's field manager keeps it.
 
+use std::borrow::Cow;
+
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -213,16 +215,14 @@ impl Managed {
             .map_err(|e| format!("error decoding managed fields: {e}"))?;
         let mut out = Managed::default();
         for (i, e) in entries.into_iter().enumerate() {
-            let operation = match e.operation.as_deref() {
-                Some("Apply") => Operation::Apply,
-                Some("Update") => Operation::Update,
-                _ => return Err("operation must be `Apply` or `Update`".into()),
+            let Some(operation) = e.operation() else {
+                return Err("operation must be `Apply` or `Update`".into());
             };
-            let api_version = e.api_version.unwrap_or_default();
+            let api_version = or_empty(&e.api_version).to_owned();
             if api_version.is_empty() {
                 return Err("apiVersion must not be empty".into());
             }
-            match e.fields_type.as_deref().unwrap_or("") {
+            match or_empty(&e.fields_type) {
                 "FieldsV1" => {}
                 "" => return Err(format!("missing fieldsType in managed fields entry {i}")),
                 other => {
@@ -238,10 +238,10 @@ impl Managed {
                     .map_err(|why| format!("error decoding managed fields entry {i}: {why}"))?,
             };
             let manager = Manager {
-                name: e.manager.unwrap_or_default(),
+                name: or_empty(&e.manager).to_owned(),
                 operation,
                 api_version,
-                subresource: e.subresource.unwrap_or_default(),
+                subresource: or_empty(&e.subresource).to_owned(),
             };
             if out.entries.iter().any(|other| other.manager.same(&manager)) {
                 return Err(format!(
@@ -251,7 +251,7 @@ impl Managed {
             }
             out.entries.push(Entry {
                 manager,
-                time: e.time,
+                time: e.time.map(|t| t.0.into_owned()),
                 set,
                 raw: fields
                     .filter(|f| f.get().starts_with('{'))
@@ -275,22 +275,10 @@ impl Managed {
     /// first, then by time, manager, apiVersion and subresource; entries that own nothing are
     /// left out, and `None` when none is left.
     pub fn write(&self) -> Option<Box<RawValue>> {
-        fn order(e: &Entry) -> (Operation, &str, &str, &str, &str) {
-            (
-                e.manager.operation,
-                e.time.as_deref().unwrap_or_default(),
-                &e.manager.name,
-                &e.manager.api_version,
-                &e.manager.subresource,
-            )
-        }
-        let mut entries: Vec<&Entry> = self.entries.iter().filter(|e| !e.set.is_empty()).collect();
-        if entries.is_empty() {
-            return None;
-        }
-        entries.sort_by(|a, b| order(a).cmp(&order(b)));
-        let out: Vec<EntryOut<'_>> = entries
-            .into_iter()
+        let out: Vec<EntryOut<'_>> = self
+            .entries
+            .iter()
+            .filter(|e| !e.set.is_empty())
             .map(|e| EntryOut {
                 api_version: &e.manager.api_version,
                 fields_type: "FieldsV1",
@@ -304,7 +292,7 @@ impl Managed {
                 time: e.time.as_deref(),
             })
             .collect();
-        serde_json::value::to_raw_value(&out).ok()
+        write_entries(out)
     }
 
     /// [`Managed::read`] of a value (tests write them as values).
@@ -337,42 +325,29 @@ impl Managed {
         all
     }
 
-    /// Records a write (create, update, patch) by `manager` from `old` to `new`: the fields it
+    /// Records a write (create, update, patch) by `manager` that made `changes`: the fields it
     /// added or changed become its own (and no one else's), the fields it removed are no one's.
-    /// `old` and `new` are the objects without their managed fields.
-    pub fn update(
-        &mut self,
-        old: &Value,
-        new: &Value,
-        ty: &Type,
-        manager: &Manager,
-        scope: Scope,
-        now: &str,
-    ) {
-        let c = walk::changes(old, new, ty, unowned);
-        let mut changed = c.added;
-        changed.union_with(&c.modified);
-        let changed = scope.filter(changed);
-        let removed = scope.filter(c.removed);
+    pub fn update(&mut self, changes: &Changes, manager: &Manager, now: &str) {
+        let Changes { changed, removed } = changes;
         // The writer's own entry loses only what it removed: what it changed it keeps (and
         // its `fieldsV1` need not be written again when that was already its own).
         for e in &mut self.entries {
             if !e.manager.same(manager) {
-                e.subtract(&changed);
+                e.subtract(changed);
             }
-            e.subtract(&removed);
+            e.subtract(removed);
         }
-        // `changes` left out the fields no one owns.
+        // `Changes` left out the fields no one owns.
         let mine = changed;
         if !mine.is_empty() {
             match self.find(manager) {
                 Some(i) => {
                     let e = &mut self.entries[i];
-                    e.add(&mine);
+                    e.add(mine);
                     e.time = Some(now.to_string());
                 }
                 None => {
-                    let entry = Entry::new(manager.clone(), Some(now.to_string()), mine);
+                    let entry = Entry::new(manager.clone(), Some(now.to_string()), mine.clone());
                     self.entries.push(entry)
                 }
             }
@@ -502,19 +477,209 @@ impl Managed {
     }
 }
 
+/// Entries as `metadata.managedFields` text, in kube-apiserver's order: appliers first, then
+/// by time, manager, apiVersion and subresource; `None` when there are none.
+fn write_entries(mut entries: Vec<EntryOut<'_>>) -> Option<Box<RawValue>> {
+    fn order<'e>(e: &EntryOut<'e>) -> (&'static str, &'e str, &'e str, &'e str, &'e str) {
+        // "Apply" sorts before "Update".
+        (
+            e.operation,
+            e.time.unwrap_or_default(),
+            e.manager,
+            e.api_version,
+            e.subresource,
+        )
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    entries.sort_by(|a, b| order(a).cmp(&order(b)));
+    serde_json::value::to_raw_value(&entries).ok()
+}
+
+/// What a write changed, in the fields managers own (the scope's, without those no one owns).
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    /// Fields added or modified.
+    pub changed: Set,
+    /// Fields removed.
+    pub removed: Set,
+}
+
+impl Changes {
+    /// What changed from `old` to `new` (the objects without their managed fields) in the
+    /// fields `scope` reaches.
+    pub fn between(old: &Value, new: &Value, ty: &Type, scope: Scope) -> Changes {
+        let c = walk::changes(old, new, ty, unowned);
+        let mut changed = c.added;
+        changed.union_with(&c.modified);
+        Changes {
+            changed: scope.filter(changed),
+            removed: scope.filter(c.removed),
+        }
+    }
+}
+
+/// The most paths [`update_text`] looks up in all entries together; a write that changes more
+/// is recorded through [`Managed::update`].
+const MAX_TEXT_LOOKUPS: usize = 64;
+
+/// [`Managed::update`] on the text of managed fields the server wrote (the stored object's),
+/// for the update a controller makes over and over: `manager` already owns every field it
+/// changed, no one else owns any of them, and no one owns a field it removed. No field moves
+/// between managers, so only the writer's `time` changes, and every entry's `fieldsV1` is
+/// copied as it is instead of being parsed and written again (`fields_text`). `None` when the
+/// write is not of that kind, or the text is not entries [`Managed::read`] accepts.
+pub(crate) fn update_text(
+    text: &RawValue,
+    changes: &Changes,
+    manager: &Manager,
+    now: &str,
+) -> Option<Box<RawValue>> {
+    use super::fields_text::has;
+    let entries: Vec<EntryText<'_>> = serde_json::from_str(text.get()).ok()?;
+    let mut lookups = 0;
+    // Whether `fields` holds each path of `set` (`want`) or none of them (`!want`).
+    let mut holds = |fields: &str, set: &Set, want: bool| -> Option<bool> {
+        let mut answer = Some(true);
+        set.all_paths(&mut |path| {
+            lookups += 1;
+            answer = match (lookups <= MAX_TEXT_LOOKUPS).then(|| has(fields, path)) {
+                Some(Some(found)) if found == want => return true,
+                Some(Some(_)) => Some(false),
+                _ => None,
+            };
+            false
+        });
+        answer
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    let mut mine = None;
+    let mut updates = 0;
+    for (i, e) in entries.iter().enumerate() {
+        let operation = e.operation()?;
+        updates += usize::from(operation == Operation::Update);
+        let fields = e.fields_v1.filter(|f| f.get().starts_with('{'))?;
+        let api_version = e.api_version.as_deref().filter(|v| !v.is_empty())?;
+        // An entry that owns nothing is dropped by `Managed::write`, and two entries of one
+        // manager are refused by `Managed::read`.
+        if e.fields_type.as_deref() != Some("FieldsV1")
+            || fields.get() == "{}"
+            || entries[..i].iter().any(|other| other.same_as(e))
+        {
+            return None;
+        }
+        let own = e.is(manager);
+        if !holds(fields.get(), &changes.changed, own)?
+            || !holds(fields.get(), &changes.removed, false)?
+        {
+            return None;
+        }
+        if own {
+            mine = Some(i);
+        }
+        out.push(EntryOut {
+            api_version,
+            fields_type: "FieldsV1",
+            fields_v1: FieldsOut::Raw(fields),
+            manager: e.manager.as_deref().unwrap_or_default(),
+            operation: operation.name(),
+            subresource: e.subresource.as_deref().unwrap_or_default(),
+            time: e.time.as_deref(),
+        });
+    }
+    if updates > MAX_UPDATE_MANAGERS {
+        return None;
+    }
+    if !changes.changed.is_empty() {
+        out[mine?].time = Some(now);
+    }
+    write_entries(out)
+}
+
 /// A `managedFields` entry as read: every member optional, so that what is missing is
 /// reported as kube-apiserver reports it.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct EntryText<'a> {
-    manager: Option<String>,
-    operation: Option<String>,
-    api_version: Option<String>,
-    time: Option<String>,
-    fields_type: Option<String>,
+    #[serde(borrow)]
+    manager: Option<Text<'a>>,
+    #[serde(borrow)]
+    operation: Option<Text<'a>>,
+    #[serde(borrow)]
+    api_version: Option<Text<'a>>,
+    #[serde(borrow)]
+    time: Option<Text<'a>>,
+    #[serde(borrow)]
+    fields_type: Option<Text<'a>>,
     #[serde(borrow)]
     fields_v1: Option<&'a RawValue>,
-    subresource: Option<String>,
+    #[serde(borrow)]
+    subresource: Option<Text<'a>>,
+}
+
+/// A string of an entry, borrowed from the text unless it has escapes (serde reads an
+/// `Option<Cow<str>>` as owned).
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+        }
+        de.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An optional string of an entry, empty when absent.
+fn or_empty<'s>(s: &'s Option<Text<'_>>) -> &'s str {
+    s.as_deref().unwrap_or_default()
+}
+
+impl EntryText<'_> {
+    /// The entry's operation, when it names one.
+    fn operation(&self) -> Option<Operation> {
+        match self.operation.as_deref() {
+            Some("Apply") => Some(Operation::Apply),
+            Some("Update") => Some(Operation::Update),
+            _ => None,
+        }
+    }
+
+    /// Whether two entries name the same manager ([`Manager::same`]).
+    fn same_as(&self, other: &EntryText<'_>) -> bool {
+        or_empty(&self.manager) == or_empty(&other.manager)
+            && self.operation() == other.operation()
+            && or_empty(&self.subresource) == or_empty(&other.subresource)
+            && (self.operation() == Some(Operation::Apply)
+                || or_empty(&self.api_version) == or_empty(&other.api_version))
+    }
+
+    /// Whether the entry is `manager`'s ([`Manager::same`]).
+    fn is(&self, manager: &Manager) -> bool {
+        or_empty(&self.manager) == manager.name
+            && self.operation() == Some(manager.operation)
+            && or_empty(&self.subresource) == manager.subresource
+            && (manager.operation == Operation::Apply
+                || or_empty(&self.api_version) == manager.api_version)
+    }
 }
 
 /// A `managedFields` entry as written, its members in the order kube-apiserver's JSON has

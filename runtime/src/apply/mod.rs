@@ -12,6 +12,7 @@
 //! The handlers call [`track_update`] on every create, update and patch, and [`apply`] for an
 //! apply patch; both work on JSON objects and the kind's [`Type`].
 
+mod fields_text;
 pub(crate) mod managed;
 pub(crate) mod set;
 pub(crate) mod typed;
@@ -22,11 +23,14 @@ mod tests;
 #[cfg(test)]
 mod tests_managed;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::stored::Object;
 
-pub(crate) use managed::{conflict_message, ApplyError, Managed, Manager, Operation, Scope};
+pub(crate) use managed::{
+    conflict_message, ApplyError, Changes, Managed, Manager, Operation, Scope,
+};
 pub(crate) use typed::Type;
 
 /// How deep the walks descend; deeper objects are refused by validation anyway.
@@ -79,8 +83,39 @@ pub(crate) fn track_update(
     scope: Scope,
     now: &str,
 ) {
-    let from_old = || Managed::read(old.and_then(|o| o.managed.as_deref())).unwrap_or_default();
+    let empty = Value::Object(Map::new());
+    let changes = Changes::between(old.map_or(&empty, |o| &o.value), &new.value, ty, scope);
+    let stored = old.and_then(|o| o.managed.as_deref());
     let sent = new.managed.as_deref();
+    let from_old = !manager.subresource.is_empty()
+        || sent.is_none_or(|sent| Some(sent.get()) == stored.map(RawValue::get));
+    // Most updates move no field between managers: their entries are copied as text.
+    let quick = stored
+        .filter(|_| from_old)
+        .and_then(|text| managed::update_text(text, &changes, manager, now));
+    if let Some(quick) = quick {
+        debug_assert_eq!(
+            Some(quick.get()),
+            recorded(stored, sent, &changes, manager, now)
+                .as_deref()
+                .map(RawValue::get),
+            "managed fields copied as text differ from those recorded"
+        );
+        new.managed = Some(quick);
+        return;
+    }
+    new.managed = recorded(stored, sent, &changes, manager, now);
+}
+
+/// [`track_update`] through [`Managed::update`]: the entries read, updated and written back.
+fn recorded(
+    stored: Option<&RawValue>,
+    sent: Option<&RawValue>,
+    changes: &Changes,
+    manager: &Manager,
+    now: &str,
+) -> Option<Box<RawValue>> {
+    let from_old = || Managed::read(stored).unwrap_or_default();
     let mut managed = if !manager.subresource.is_empty() {
         from_old()
     } else if Managed::is_reset(sent) {
@@ -91,10 +126,8 @@ pub(crate) fn track_update(
             _ => from_old(),
         }
     };
-    let empty = Value::Object(Map::new());
-    let old = old.map_or(&empty, |o| &o.value);
-    managed.update(old, &new.value, ty, manager, scope, now);
-    new.managed = managed.write();
+    managed.update(changes, manager, now);
+    managed.write()
 }
 
 /// Applies `config` (an object with no `managedFields`) by `manager` over `live` (`None` when

@@ -297,6 +297,36 @@ impl Set {
         out
     }
 
+    /// Calls `visit` with each member path while it returns true; whether it always did. The
+    /// paths borrow the set's elements, so nothing is copied.
+    pub fn all_paths<'s>(&'s self, visit: &mut impl FnMut(&[&'s Pe]) -> bool) -> bool {
+        self.all_paths_under(&mut Vec::new(), visit)
+    }
+
+    fn all_paths_under<'s>(
+        &'s self,
+        prefix: &mut Vec<&'s Pe>,
+        visit: &mut impl FnMut(&[&'s Pe]) -> bool,
+    ) -> bool {
+        for pe in &self.members {
+            prefix.push(pe);
+            let go_on = visit(prefix);
+            prefix.pop();
+            if !go_on {
+                return false;
+            }
+        }
+        for (pe, child) in &self.children {
+            prefix.push(pe);
+            let go_on = child.all_paths_under(prefix, visit);
+            prefix.pop();
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+
     fn collect(&self, prefix: &mut Path, out: &mut Vec<Path>) {
         let keys: BTreeSet<&Pe> = self.members.iter().chain(self.children.keys()).collect();
         for pe in keys {
@@ -474,8 +504,16 @@ impl<'de> serde::de::Visitor<'de> for Node {
             if !inner.elements || inner.dot {
                 out.set.members.insert(pe.clone());
             }
+            // An element written twice holds the union of both, as in kube-apiserver.
             if inner.elements {
-                out.set.children.insert(pe, inner.set);
+                match out.set.children.get_mut(&pe) {
+                    Some(child) => {
+                        child.union_with(&inner.set);
+                    }
+                    None => {
+                        out.set.children.insert(pe, inner.set);
+                    }
+                }
             }
         }
         Ok(out)

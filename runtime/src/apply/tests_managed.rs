@@ -695,3 +695,113 @@ fn managers_from_user_agents_and_their_checks() {
         .unwrap()
         .contains("invalid character"));
 }
+
+/// A random object of the test kind: some of its fields, lists and maps, from few values so
+/// that writes keep meeting fields written before.
+fn random_widget(next: &mut impl FnMut(u64) -> u64) -> Value {
+    let mut spec = serde_json::Map::new();
+    if next(3) > 0 {
+        spec.insert("color".into(), json!(["red", "blue"][next(2) as usize]));
+    }
+    if next(2) > 0 {
+        spec.insert("size".into(), json!(next(3)));
+    }
+    let tags: Vec<&str> = ["a", "b", "c"]
+        .into_iter()
+        .filter(|_| next(2) > 0)
+        .collect();
+    if !tags.is_empty() {
+        spec.insert("tags".into(), json!(tags));
+    }
+    let mut containers = Vec::new();
+    for name in ["x", "y"] {
+        if next(2) == 0 {
+            continue;
+        }
+        let mut env = Vec::new();
+        for e in ["P", "Q"] {
+            if next(3) == 0 {
+                env.push(json!({"name": e, "value": (["1", "2"][next(2) as usize])}));
+            }
+        }
+        containers
+            .push(json!({"name": name, "image": (["i1", "i2"][next(2) as usize]), "env": env}));
+    }
+    if !containers.is_empty() {
+        spec.insert("containers".into(), json!(containers));
+    }
+    let mut extra = serde_json::Map::new();
+    for k in ["k1", "k2"] {
+        if next(2) > 0 {
+            extra.insert(k.to_owned(), json!(["v1", "v2"][next(2) as usize]));
+        }
+    }
+    if !extra.is_empty() {
+        spec.insert("extra".into(), Value::Object(extra));
+    }
+    let mut object = widget(Value::Object(spec));
+    if next(2) > 0 {
+        object["status"] = json!({"phase": (["Ready", "Pending"][next(2) as usize])});
+    }
+    object
+}
+
+/// Updates recorded on the entries' text (`update_text`) come out exactly as recorded through
+/// parsed field sets, over a long run of random writes by three managers through the main
+/// resource and the status subresource; both ways are taken many times.
+#[test]
+fn updates_recorded_on_text_match_updates_recorded_on_sets() {
+    let ty = ty();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let mut live = Object::from_value(random_widget(&mut next));
+    let (mut quick, mut slow) = (0, 0);
+    for step in 0..3000 {
+        let mut manager = updater(["ctl", "helper", "kubectl"][next(3) as usize]);
+        let (scope, mut value) = if next(4) == 0 {
+            manager.subresource = "status".into();
+            let mut value = live.value.clone();
+            value["status"] = random_widget(&mut next)["status"].take();
+            (Scope::Status, value)
+        } else {
+            let mut value = random_widget(&mut next);
+            value["status"] = live.value["status"].clone();
+            (Scope::NotStatus, value)
+        };
+        if value["status"].is_null() {
+            value.as_object_mut().unwrap().remove("status");
+        }
+        // Some writes change one field only, as a controller does.
+        if next(2) == 0 {
+            value = live.value.clone();
+            value["spec"]["size"] = json!(next(3));
+        }
+        let now = format!("2026-01-01T00:{:02}:{:02}Z", step / 60 % 60, step % 60);
+        let changes = super::Changes::between(&live.value, &value, &ty, scope);
+        let stored = live.managed.as_deref();
+        let recorded = super::recorded(stored, None, &changes, &manager, &now);
+        match stored.and_then(|s| super::managed::update_text(s, &changes, &manager, &now)) {
+            Some(text) => {
+                quick += 1;
+                assert_eq!(
+                    Some(text.get()),
+                    recorded.as_deref().map(|r| r.get()),
+                    "step {step}: {} over {}",
+                    Value::Object(value.as_object().unwrap().clone()),
+                    stored.map_or("", |s| s.get()),
+                );
+            }
+            None => slow += 1,
+        }
+        live = Object {
+            value,
+            managed: recorded,
+        };
+    }
+    assert!(quick > 500 && slow > 500, "{quick} quick, {slow} recorded");
+}

@@ -199,20 +199,22 @@ fn diff(
             }
             let empty = Map::new();
             let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
-            for name in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
-                let (x, y) = (a.get(name), b.get(name));
+            side_by_side(a, b, maps_iterate_in_name_order(), |name, x, y| {
                 // Most of an object is the same on both sides: nothing to walk (or to copy
                 // a path element for) there.
+                if x == y {
+                    return;
+                }
                 let child_ty = ty.field(name);
-                if x == y || *child_ty == Type::Pruned {
-                    continue;
+                if *child_ty == Type::Pruned {
+                    return;
                 }
                 let unowned = c.unowned.is_some_and(|f| f(path, name));
                 if unowned && !(x.is_some_and(Value::is_object) || y.is_some_and(Value::is_object))
                 {
-                    continue;
+                    return;
                 }
-                path.push(Pe::Field(name.clone()));
+                path.push(Pe::Field(name.to_owned()));
                 diff(x, y, child_ty, path, c, depth + 1);
                 if unowned {
                     for set in [&mut c.added, &mut c.modified, &mut c.removed] {
@@ -222,7 +224,7 @@ fn diff(
                     item_hook(x, y, path, c);
                 }
                 path.pop();
-            }
+            });
         }
         Shape::List(list) => {
             let (a, b) = (items(old), items(new));
@@ -250,6 +252,67 @@ fn diff(
             }
         }
     }
+}
+
+/// Calls `visit` with each member name of `a` or `b` and its value on each side. Both maps are
+/// walked in one pass when they iterate in name order (`in_order`: serde_json's default), and
+/// by lookups when they do not (its `preserve_order`, which any crate in a build can turn on).
+fn side_by_side<'v>(
+    a: &'v Map<String, Value>,
+    b: &'v Map<String, Value>,
+    in_order: bool,
+    mut visit: impl FnMut(&'v str, Option<&'v Value>, Option<&'v Value>),
+) {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    if !in_order {
+        for (name, x) in a {
+            visit(name, Some(x), b.get(name));
+        }
+        for (name, y) in b.iter().filter(|(name, _)| !a.contains_key(*name)) {
+            visit(name, None, Some(y));
+        }
+        return;
+    }
+    let (mut a, mut b) = (a.iter(), b.iter());
+    let (mut x, mut y) = (a.next(), b.next());
+    loop {
+        match (x, y) {
+            (None, None) => return,
+            (Some((name, v)), None) => {
+                visit(name, Some(v), None);
+                x = a.next();
+            }
+            (None, Some((name, w))) => {
+                visit(name, None, Some(w));
+                y = b.next();
+            }
+            (Some((n, v)), Some((m, w))) => match n.cmp(m) {
+                Less => {
+                    visit(n, Some(v), None);
+                    x = a.next();
+                }
+                Greater => {
+                    visit(m, None, Some(w));
+                    y = b.next();
+                }
+                Equal => {
+                    visit(n, Some(v), Some(w));
+                    (x, y) = (a.next(), b.next());
+                }
+            },
+        }
+    }
+}
+
+/// Whether `serde_json`'s maps iterate in name order in this build.
+fn maps_iterate_in_name_order() -> bool {
+    static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SORTED.get_or_init(|| {
+        let mut map = Map::new();
+        map.insert("b".into(), Value::Null);
+        map.insert("a".into(), Value::Null);
+        map.keys().next().is_some_and(|first| first == "a")
+    })
 }
 
 /// A map member or list item that appeared is added, one that went away is removed.
@@ -482,5 +545,37 @@ fn name_members(set: &mut Set, ty: &Type, depth: usize) {
     set.add_members_where(|pe| matches!(pe, Pe::Field(name) if ty.is_named(name)));
     for (pe, child) in set.children_mut() {
         name_members(child, ty.child(pe), depth + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    /// Both ways of pairing members visit the same names with the same values.
+    #[test]
+    fn members_are_paired_by_name_either_way() {
+        let a = json!({"b": 1, "d": 2, "e": 3, "g": null});
+        let b = json!({"a": 0, "b": 1, "e": 4, "f": 5, "z": 6});
+        let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
+        let mut seen = [Vec::new(), Vec::new()];
+        for (in_order, seen) in [true, false].into_iter().zip(&mut seen) {
+            super::side_by_side(a, b, in_order, |name, x, y| {
+                seen.push((name.to_owned(), x.cloned(), y.cloned()))
+            });
+            seen.sort_by(|p, q| p.0.cmp(&q.0));
+        }
+        let n = |v: i64| Some(Value::from(v));
+        let expected = vec![
+            ("a".to_owned(), None, n(0)),
+            ("b".to_owned(), n(1), n(1)),
+            ("d".to_owned(), n(2), None),
+            ("e".to_owned(), n(3), n(4)),
+            ("f".to_owned(), None, n(5)),
+            ("g".to_owned(), Some(Value::Null), None),
+            ("z".to_owned(), None, n(6)),
+        ];
+        assert_eq!(seen[0], expected);
+        assert_eq!(seen[1], expected);
     }
 }
