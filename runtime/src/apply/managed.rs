@@ -2,8 +2,6 @@
 //! the object, and kept up to date by updates (`operation: Update`) and applies
 //! (`operation: Apply`) as kube-apiserver's field manager keeps it.
 
-use std::borrow::Cow;
-
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -215,14 +213,16 @@ impl Managed {
             .map_err(|e| format!("error decoding managed fields: {e}"))?;
         let mut out = Managed::default();
         for (i, e) in entries.into_iter().enumerate() {
-            let Some(operation) = e.operation() else {
-                return Err("operation must be `Apply` or `Update`".into());
+            let operation = match e.operation.as_deref() {
+                Some("Apply") => Operation::Apply,
+                Some("Update") => Operation::Update,
+                _ => return Err("operation must be `Apply` or `Update`".into()),
             };
-            let api_version = or_empty(&e.api_version).to_owned();
+            let api_version = e.api_version.unwrap_or_default();
             if api_version.is_empty() {
                 return Err("apiVersion must not be empty".into());
             }
-            match or_empty(&e.fields_type) {
+            match e.fields_type.as_deref().unwrap_or("") {
                 "FieldsV1" => {}
                 "" => return Err(format!("missing fieldsType in managed fields entry {i}")),
                 other => {
@@ -238,10 +238,10 @@ impl Managed {
                     .map_err(|why| format!("error decoding managed fields entry {i}: {why}"))?,
             };
             let manager = Manager {
-                name: or_empty(&e.manager).to_owned(),
+                name: e.manager.unwrap_or_default(),
                 operation,
                 api_version,
-                subresource: or_empty(&e.subresource).to_owned(),
+                subresource: e.subresource.unwrap_or_default(),
             };
             if out.entries.iter().any(|other| other.manager.same(&manager)) {
                 return Err(format!(
@@ -251,7 +251,7 @@ impl Managed {
             }
             out.entries.push(Entry {
                 manager,
-                time: e.time.map(|t| t.0.into_owned()),
+                time: e.time,
                 set,
                 raw: fields
                     .filter(|f| f.get().starts_with('{'))
@@ -527,17 +527,17 @@ const MAX_TEXT_LOOKUPS: usize = 64;
 /// [`Managed::update`] on the text of managed fields the server wrote (the stored object's),
 /// for the update a controller makes over and over: `manager` already owns every field it
 /// changed, no one else owns any of them, and no one owns a field it removed. No field moves
-/// between managers, so only the writer's `time` changes, and every entry's `fieldsV1` is
-/// copied as it is instead of being parsed and written again (`fields_text`). `None` when the
-/// write is not of that kind, or the text is not entries [`Managed::read`] accepts.
+/// between managers, so only the writer's `time` changes: the entries are copied as they are
+/// (`managed_text`), in their new order, instead of being parsed into sets and written again.
+/// `None` when the write is not of that kind, or the text is not as the server writes it.
 pub(crate) fn update_text(
     text: &RawValue,
     changes: &Changes,
     manager: &Manager,
     now: &str,
 ) -> Option<Box<RawValue>> {
-    use super::fields_text::has;
-    let entries: Vec<EntryText<'_>> = serde_json::from_str(text.get()).ok()?;
+    use super::managed_text::{has, scan_entries, EntrySpan};
+    let entries = scan_entries(text.get())?;
     let mut lookups = 0;
     // Whether `fields` holds each path of `set` (`want`) or none of them (`!want`).
     let mut holds = |fields: &str, set: &Set, want: bool| -> Option<bool> {
@@ -553,48 +553,88 @@ pub(crate) fn update_text(
         });
         answer
     };
-    let mut out = Vec::with_capacity(entries.len());
+    let operation = |e: &EntrySpan<'_>| match e.operation {
+        "Apply" => Some(Operation::Apply),
+        "Update" => Some(Operation::Update),
+        _ => None,
+    };
+    let same = |e: &EntrySpan<'_>, name: &str, op: Operation, version: &str, sub: &str| {
+        e.manager == name
+            && operation(e) == Some(op)
+            && e.subresource == sub
+            && (op == Operation::Apply || e.api_version == version)
+    };
     let mut mine = None;
     let mut updates = 0;
     for (i, e) in entries.iter().enumerate() {
-        let operation = e.operation()?;
-        updates += usize::from(operation == Operation::Update);
-        let fields = e.fields_v1.filter(|f| f.get().starts_with('{'))?;
-        let api_version = e.api_version.as_deref().filter(|v| !v.is_empty())?;
-        // An entry that owns nothing is dropped by `Managed::write`, and two entries of one
-        // manager are refused by `Managed::read`.
-        if e.fields_type.as_deref() != Some("FieldsV1")
-            || fields.get() == "{}"
-            || entries[..i].iter().any(|other| other.same_as(e))
-        {
+        let op = operation(e)?;
+        updates += usize::from(op == Operation::Update);
+        // `Managed::read` refuses entries without an apiVersion and two entries of one
+        // manager; `Managed::write` drops entries that own nothing.
+        let twice = entries[..i]
+            .iter()
+            .any(|other| same(other, e.manager, op, e.api_version, e.subresource));
+        if e.api_version.is_empty() || e.fields_type != "FieldsV1" || e.fields_v1 == "{}" || twice {
             return None;
         }
-        let own = e.is(manager);
-        if !holds(fields.get(), &changes.changed, own)?
-            || !holds(fields.get(), &changes.removed, false)?
+        let own = same(
+            e,
+            &manager.name,
+            manager.operation,
+            &manager.api_version,
+            &manager.subresource,
+        );
+        if !holds(e.fields_v1, &changes.changed, own)?
+            || !holds(e.fields_v1, &changes.removed, false)?
         {
             return None;
         }
         if own {
             mine = Some(i);
         }
-        out.push(EntryOut {
-            api_version,
-            fields_type: "FieldsV1",
-            fields_v1: FieldsOut::Raw(fields),
-            manager: e.manager.as_deref().unwrap_or_default(),
-            operation: operation.name(),
-            subresource: e.subresource.as_deref().unwrap_or_default(),
-            time: e.time.as_deref(),
-        });
     }
     if updates > MAX_UPDATE_MANAGERS {
         return None;
     }
-    if !changes.changed.is_empty() {
-        out[mine?].time = Some(now);
+    let retimed = match changes.changed.is_empty() {
+        true => None,
+        // The time is written as it is: it must need no escapes.
+        false if now.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') => Some(mine?),
+        false => return None,
+    };
+    let time = |i: usize| match retimed == Some(i) {
+        true => now,
+        false => entries[i].time.unwrap_or_default(),
+    };
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| {
+        let e = &entries[i];
+        (
+            e.operation,
+            time(i),
+            e.manager,
+            e.api_version,
+            e.subresource,
+        )
+    });
+    let mut out = String::with_capacity(text.get().len() + 32);
+    out.push('[');
+    for (n, &i) in order.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        let e = &entries[i];
+        if retimed == Some(i) {
+            out.push_str(&e.text[..e.time_at]);
+            out.push_str(",\"time\":\"");
+            out.push_str(now);
+            out.push_str("\"}");
+        } else {
+            out.push_str(e.text);
+        }
     }
-    write_entries(out)
+    out.push(']');
+    RawValue::from_string(out).ok()
 }
 
 /// A `managedFields` entry as read: every member optional, so that what is missing is
@@ -602,84 +642,14 @@ pub(crate) fn update_text(
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct EntryText<'a> {
-    #[serde(borrow)]
-    manager: Option<Text<'a>>,
-    #[serde(borrow)]
-    operation: Option<Text<'a>>,
-    #[serde(borrow)]
-    api_version: Option<Text<'a>>,
-    #[serde(borrow)]
-    time: Option<Text<'a>>,
-    #[serde(borrow)]
-    fields_type: Option<Text<'a>>,
+    manager: Option<String>,
+    operation: Option<String>,
+    api_version: Option<String>,
+    time: Option<String>,
+    fields_type: Option<String>,
     #[serde(borrow)]
     fields_v1: Option<&'a RawValue>,
-    #[serde(borrow)]
-    subresource: Option<Text<'a>>,
-}
-
-/// A string of an entry, borrowed from the text unless it has escapes (serde reads an
-/// `Option<Cow<str>>` as owned).
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Text<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(s.to_owned())))
-            }
-        }
-        de.deserialize_str(V(std::marker::PhantomData))
-    }
-}
-
-impl std::ops::Deref for Text<'_> {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-/// An optional string of an entry, empty when absent.
-fn or_empty<'s>(s: &'s Option<Text<'_>>) -> &'s str {
-    s.as_deref().unwrap_or_default()
-}
-
-impl EntryText<'_> {
-    /// The entry's operation, when it names one.
-    fn operation(&self) -> Option<Operation> {
-        match self.operation.as_deref() {
-            Some("Apply") => Some(Operation::Apply),
-            Some("Update") => Some(Operation::Update),
-            _ => None,
-        }
-    }
-
-    /// Whether two entries name the same manager ([`Manager::same`]).
-    fn same_as(&self, other: &EntryText<'_>) -> bool {
-        or_empty(&self.manager) == or_empty(&other.manager)
-            && self.operation() == other.operation()
-            && or_empty(&self.subresource) == or_empty(&other.subresource)
-            && (self.operation() == Some(Operation::Apply)
-                || or_empty(&self.api_version) == or_empty(&other.api_version))
-    }
-
-    /// Whether the entry is `manager`'s ([`Manager::same`]).
-    fn is(&self, manager: &Manager) -> bool {
-        or_empty(&self.manager) == manager.name
-            && self.operation() == Some(manager.operation)
-            && or_empty(&self.subresource) == manager.subresource
-            && (manager.operation == Operation::Apply
-                || or_empty(&self.api_version) == manager.api_version)
-    }
+    subresource: Option<String>,
 }
 
 /// A `managedFields` entry as written, its members in the order kube-apiserver's JSON has

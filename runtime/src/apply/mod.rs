@@ -12,8 +12,8 @@
 //! The handlers call [`track_update`] on every create, update and patch, and [`apply`] for an
 //! apply patch; both work on JSON objects and the kind's [`Type`].
 
-mod fields_text;
 pub(crate) mod managed;
+mod managed_text;
 pub(crate) mod set;
 pub(crate) mod typed;
 pub(crate) mod walk;
