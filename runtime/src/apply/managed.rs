@@ -186,14 +186,15 @@ pub(crate) enum Scope {
 impl Scope {
     /// `set` without the fields this scope does not reach.
     pub fn filter(self, mut set: Set) -> Set {
-        let status = Pe::Field("status".into());
+        static STATUS: std::sync::OnceLock<Pe> = std::sync::OnceLock::new();
+        let status = STATUS.get_or_init(|| Pe::Field("status".into()));
         match self {
             Scope::All => set,
             Scope::NotStatus => {
-                set.remove_subtree(&status);
+                set.remove_subtree(status);
                 set
             }
-            Scope::Status => set.only_subtree(&status),
+            Scope::Status => set.only_subtree(status),
         }
     }
 }
@@ -327,15 +328,15 @@ impl Managed {
 
     /// Records a write (create, update, patch) by `manager` that made `changes`: the fields it
     /// added or changed become its own (and no one else's), the fields it removed are no one's.
-    pub fn update(&mut self, changes: &Changes, manager: &Manager, now: &str) {
+    pub fn update(&mut self, changes: Changes, manager: &Manager, now: &str) {
         let Changes { changed, removed } = changes;
         // The writer's own entry loses only what it removed: what it changed it keeps (and
         // its `fieldsV1` need not be written again when that was already its own).
         for e in &mut self.entries {
             if !e.manager.same(manager) {
-                e.subtract(changed);
+                e.subtract(&changed);
             }
-            e.subtract(removed);
+            e.subtract(&removed);
         }
         // `Changes` left out the fields no one owns.
         let mine = changed;
@@ -343,11 +344,11 @@ impl Managed {
             match self.find(manager) {
                 Some(i) => {
                     let e = &mut self.entries[i];
-                    e.add(mine);
+                    e.add(&mine);
                     e.time = Some(now.to_string());
                 }
                 None => {
-                    let entry = Entry::new(manager.clone(), Some(now.to_string()), mine.clone());
+                    let entry = Entry::new(manager.clone(), Some(now.to_string()), mine);
                     self.entries.push(entry)
                 }
             }
@@ -511,8 +512,11 @@ impl Changes {
     /// fields `scope` reaches.
     pub fn between(old: &Value, new: &Value, ty: &Type, scope: Scope) -> Changes {
         let c = walk::changes(old, new, ty, unowned);
-        let mut changed = c.added;
-        changed.union_with(&c.modified);
+        let (mut changed, other) = match c.added.is_empty() {
+            true => (c.modified, c.added),
+            false => (c.added, c.modified),
+        };
+        changed.union_with(&other);
         Changes {
             changed: scope.filter(changed),
             removed: scope.filter(c.removed),

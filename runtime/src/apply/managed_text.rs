@@ -119,6 +119,88 @@ impl<'t> Scanner<'t> {
         None
     }
 
+    /// A key: its text between the quotes, and whether it has escapes.
+    fn key(&mut self) -> Option<(&'t str, bool)> {
+        self.expect("\"")?;
+        let bytes = self.text.as_bytes();
+        let (start, mut i, mut escaped) = (self.at, self.at, false);
+        loop {
+            match *bytes.get(i)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.at = i + 1;
+        Some((&self.text[start..i], escaped))
+    }
+
+    /// Whether the `FieldsV1` key is `pe`; `None` when that takes decoding its escapes.
+    fn key_is((key, escaped): (&str, bool), pe: &Pe) -> Option<bool> {
+        if !escaped {
+            return Some(matches(key, pe));
+        }
+        // A key with escapes is a keyed item or a set value when it says so before them.
+        let item = key.starts_with("k:") || key.starts_with("v:");
+        match pe {
+            Pe::Field(_) | Pe::Index(_) if item => Some(false),
+            _ => None,
+        }
+    }
+
+    /// [`has`] from the node that starts here, written without spaces; `None` for text
+    /// written otherwise. Leaves the scanner after the node.
+    fn find(&mut self, path: &[&Pe]) -> Option<bool> {
+        let (first, rest) = path.split_first()?;
+        self.expect("{")?;
+        let mut found = false;
+        if self.eat("}") {
+            return Some(false);
+        }
+        loop {
+            let key = self.key()?;
+            self.expect(":")?;
+            if !found && Self::key_is(key, first)? {
+                found = match rest.is_empty() {
+                    true => self.member()?,
+                    false => self.find(rest)?,
+                };
+            } else {
+                self.object()?;
+            }
+            if !self.eat(",") {
+                self.expect("}")?;
+                return Some(found);
+            }
+        }
+    }
+
+    /// Whether the node that starts here is itself a member: it holds nothing, or `"."`.
+    fn member(&mut self) -> Option<bool> {
+        self.expect("{")?;
+        if self.eat("}") {
+            return Some(true);
+        }
+        let mut dot = false;
+        loop {
+            let (key, escaped) = self.key()?;
+            if escaped && !(key.starts_with("k:") || key.starts_with("v:")) {
+                return None;
+            }
+            dot |= key == ".";
+            self.expect(":")?;
+            self.object()?;
+            if !self.eat(",") {
+                self.expect("}")?;
+                return Some(dot);
+            }
+        }
+    }
+
     fn entry(&mut self) -> Option<EntrySpan<'t>> {
         let start = self.at;
         self.expect("{\"apiVersion\":")?;
@@ -160,6 +242,11 @@ impl<'t> Scanner<'t> {
 pub(crate) fn has(text: &str, path: &[&Pe]) -> Option<bool> {
     if path.is_empty() {
         return Some(false);
+    }
+    // Text as the server writes it is walked as it is; the parser takes the rest.
+    let mut scan = Scanner { text, at: 0 };
+    if let Some(found) = scan.find(path).filter(|_| scan.at == text.len()) {
+        return Some(found);
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let found = Find { path, depth: 0 }.deserialize(&mut de).ok()?;
@@ -363,6 +450,11 @@ mod tests {
                 let p = path(keys);
                 let refs: Vec<_> = p.iter().collect();
                 assert_eq!(has(text, &refs), Some(set.has(&p)), "{keys:?} in {text}");
+                // Text without spaces or escapes is answered without the parser.
+                if !text.contains([' ', '\\']) {
+                    let mut scan = super::Scanner { text, at: 0 };
+                    assert_eq!(scan.find(&refs), Some(set.has(&p)), "{keys:?} in {text}");
+                }
             }
         }
     }

@@ -96,7 +96,7 @@ pub(crate) fn track_update(
     if let Some(quick) = quick {
         debug_assert_eq!(
             Some(quick.get()),
-            recorded(stored, sent, &changes, manager, now)
+            recorded(stored, sent, changes, manager, now)
                 .as_deref()
                 .map(RawValue::get),
             "managed fields copied as text differ from those recorded"
@@ -104,14 +104,14 @@ pub(crate) fn track_update(
         new.managed = Some(quick);
         return;
     }
-    new.managed = recorded(stored, sent, &changes, manager, now);
+    new.managed = recorded(stored, sent, changes, manager, now);
 }
 
 /// [`track_update`] through [`Managed::update`]: the entries read, updated and written back.
 fn recorded(
     stored: Option<&RawValue>,
     sent: Option<&RawValue>,
-    changes: &Changes,
+    changes: Changes,
     manager: &Manager,
     now: &str,
 ) -> Option<Box<RawValue>> {

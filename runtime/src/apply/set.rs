@@ -29,12 +29,7 @@ pub(crate) enum Pe {
 impl Pe {
     /// The element as a `FieldsV1` key.
     pub fn encode(&self) -> String {
-        match self {
-            Pe::Field(name) => format!("f:{name}"),
-            Pe::Key(json) => format!("k:{json}"),
-            Pe::Value(json) => format!("v:{json}"),
-            Pe::Index(i) => format!("i:{i}"),
-        }
+        Encoded(self).to_string()
     }
 
     /// Reads a `FieldsV1` key.
@@ -412,6 +407,39 @@ impl serde::Serialize for NodeOut<'_> {
         if self.member {
             map.serialize_entry(".", &Empty)?;
         }
+        // Keys are written in the order of their encodings, which is the elements' own order
+        // unless there are indices (`i:` sorts before `k:` and `v:`, and `i:10` before `i:2`).
+        let keys = || set.members.iter().chain(set.children.keys());
+        if !keys().any(|pe| matches!(pe, Pe::Index(_))) {
+            let mut members = set.members.iter().peekable();
+            let mut children = set
+                .children
+                .iter()
+                .filter(|(_, c)| !c.is_empty())
+                .peekable();
+            loop {
+                let member_first = match (members.peek(), children.peek()) {
+                    (None, None) => break,
+                    (Some(m), Some((c, _))) => m < c,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                };
+                if member_first {
+                    if let Some(pe) = members.next() {
+                        map.serialize_entry(&Encoded(pe), &Empty)?;
+                    }
+                } else if let Some((pe, child)) = children.next() {
+                    // A member that also has children is written once, with `"."`.
+                    let member = members.next_if_eq(&pe).is_some();
+                    let node = NodeOut {
+                        set: Some(child),
+                        member,
+                    };
+                    map.serialize_entry(&Encoded(pe), &node)?;
+                }
+            }
+            return map.end();
+        }
         let mut nodes: BTreeMap<String, NodeOut<'_>> = BTreeMap::new();
         for pe in &set.members {
             nodes.insert(
@@ -439,6 +467,26 @@ impl serde::Serialize for NodeOut<'_> {
             }
         }
         map.end()
+    }
+}
+
+/// An element as a `FieldsV1` key, written without an intermediate string.
+struct Encoded<'a>(&'a Pe);
+
+impl fmt::Display for Encoded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Pe::Field(name) => write!(f, "f:{name}"),
+            Pe::Key(json) => write!(f, "k:{json}"),
+            Pe::Value(json) => write!(f, "v:{json}"),
+            Pe::Index(i) => write!(f, "i:{i}"),
+        }
+    }
+}
+
+impl serde::Serialize for Encoded<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -79,6 +79,21 @@ fn fields_v1_round_trips_kube_examples() {
     }
 }
 
+/// The text keeps kube-apiserver's key order: `"."` first, then keys sorted as text (so
+/// `i:10` before `i:2`), members and nodes with children interleaved.
+#[test]
+fn fields_v1_text_is_written_in_key_order() {
+    for text in [
+        r#"{"f:a":{},"f:b":{".":{},"f:c":{}},"f:d":{"f:e":{}},"f:z":{}}"#,
+        r#"{"f:items":{"i:0":{},"i:10":{},"i:2":{"f:x":{}}}}"#,
+        r#"{"f:ports":{"k:{\"port\":80}":{".":{},"f:name":{}},"k:{\"port\":9}":{}},"f:tags":{"v:\"a\"":{},"v:\"b\"":{}}}"#,
+    ] {
+        let set = Set::parse(text).unwrap();
+        let written = serde_json::to_string(&super::set::FieldsV1(&set)).unwrap();
+        assert_eq!(written, text);
+    }
+}
+
 #[test]
 fn fields_v1_keys_are_read_canonically() {
     // Key members in another order and spacing name the same item.
