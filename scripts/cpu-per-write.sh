@@ -9,7 +9,7 @@ OLD=$1; NEW=$2; MODE=${3:-create}; ROUNDS=${ROUNDS:-5}; DUR=${DUR:-10s}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 TICKS=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-one() { # BIN PORT -> "microseconds-of-cpu-per-request requests"
+one() { # BIN PORT -> "microseconds-of-cpu-per-request requests" (to a tenth)
   "$1" --store memory --authorization-mode=AlwaysAllow --listen "127.0.0.1:$2" >/dev/null 2>&1 &
   local pid=$! base="http://127.0.0.1:$2/apis/demo.krest.dev/v1/namespaces/default/widgets"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
@@ -24,7 +24,7 @@ one() { # BIN PORT -> "microseconds-of-cpu-per-request requests"
     "$url" -- "${args[@]}" | sed -n 's/^wrk-result .* requests=\([0-9]*\) .*/\1/p')
   local after; after=$(cpu_ticks "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  echo "$(( (after - before) * 1000000 / TICKS / requests )) $requests"
+  awk -v t=$((after - before)) -v hz="$TICKS" -v n="$requests" 'BEGIN {printf "%.1f %d\n", t * 1e6 / hz / n, n}'
 }
 port=$((20000 + RANDOM % 20000))
 echo "round old_us_per_request new_us_per_request new/old ($MODE)"

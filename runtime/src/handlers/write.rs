@@ -97,8 +97,8 @@ pub(crate) fn scope(ctx: &Ctx, part: Part) -> Scope {
     }
 }
 
-/// Records a create, update or patch by `manager` in `new`'s managed fields, after the schema's
-/// defaults (which the writer then owns, as in kube-apiserver).
+/// Records a create, update or patch by `manager` in `new`'s managed fields. `new` has the
+/// schema's defaults already, so that the writer owns them, as in kube-apiserver.
 fn track(
     ctx: &Ctx,
     old: Option<&Object>,
@@ -107,7 +107,6 @@ fn track(
     part: Part,
     now: &str,
 ) {
-    ctx.entry().validator.apply_defaults(&mut new.value);
     crate::apply::track_update(
         ctx.entry().shape(),
         old,
@@ -134,9 +133,10 @@ pub(crate) struct Checked {
     pub unknown: Vec<String>,
 }
 
-/// Admits and checks an object about to be written, in kube-apiserver's order: the schema's
-/// defaults, mutating admission, metadata and schema validation (through the resource's type),
-/// validating admission. `old` is the stored object, for updates.
+/// Admits and checks an object about to be written, in kube-apiserver's order: mutating
+/// admission, metadata and schema validation (through the resource's type), validating
+/// admission. The caller has applied the schema's defaults before (and before recording the
+/// managed fields). `old` is the stored object, for updates.
 pub(crate) fn check_object(
     ctx: &Ctx,
     object: Object,
@@ -146,7 +146,6 @@ pub(crate) fn check_object(
     let model = ctx.model();
     let Object { mut value, managed } = object;
     let entry = ctx.entry();
-    entry.validator.apply_defaults(&mut value);
     let admission = &ctx.registry().admission;
     let operation = match ctx.call.route().map(|r| r.action.verb) {
         Some(crate::codegen::ActionVerb::Post) => Operation::Create,
@@ -280,6 +279,7 @@ pub(crate) async fn insert(
         value: Value::Object(body),
         managed,
     };
+    ctx.entry().validator.apply_defaults(&mut object.value);
     if let Some(manager) = manager {
         track(ctx, None, &mut object, manager, Part::Main, &now);
     }
@@ -424,6 +424,7 @@ pub(crate) async fn commit(
         value: Value::Object(new),
         managed,
     };
+    ctx.entry().validator.apply_defaults(&mut new.value);
     if tracking == Tracking::Update {
         let manager = field_manager(ctx, crate::apply::Operation::Update)?;
         track(
