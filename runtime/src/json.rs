@@ -1,6 +1,7 @@
 //! JSON request bodies parsed into `serde_json` values while noting duplicate fields: Go's
 //! decoder keeps the last of them, and kube-apiserver reports them under
-//! `fieldValidation=Strict` (an error) and `Warn` (a warning), as it does unknown fields.
+//! `fieldValidation=Strict` (an error) and `Warn` (a warning), as it does unknown fields. And
+//! JSON the server wrote itself stepped over without parsing ([`skip_value`]).
 
 use std::fmt;
 
@@ -15,6 +16,49 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_json::Er
     let value = Seed(&mut noting).deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok((value, noting.duplicates))
+}
+
+/// Where the JSON value that starts at `at` ends: strings are stepped over to their closing
+/// quote, objects and arrays by counting brackets outside strings, anything else up to the
+/// next `,`, `}` or `]`. Only for text known to be JSON (the server's own): whether it is valid
+/// is not checked. `None` when the text ends first.
+pub(crate) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
+    match *bytes.get(at)? {
+        b'"' => {
+            let mut i = at + 1;
+            loop {
+                match *bytes.get(i)? {
+                    b'\\' => i += 2,
+                    b'"' => return Some(i + 1),
+                    _ => i += 1,
+                }
+            }
+        }
+        b'{' | b'[' => {
+            let (mut depth, mut in_string, mut i) = (0usize, false, at);
+            loop {
+                match (in_string, *bytes.get(i)?) {
+                    (true, b'\\') => i += 1,
+                    (_, b'"') => in_string = !in_string,
+                    (false, b'{' | b'[') => depth += 1,
+                    (false, b'}' | b']') => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => Some(
+            at + bytes[at..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']'))
+                .unwrap_or(bytes.len() - at),
+        ),
+    }
 }
 
 /// One step of a path: a field or a list index.
@@ -140,6 +184,24 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_are_stepped_over_whole() {
+        let text = br#"{"a":"x\"}","b":[1,{"c":"]"}],"d":12.5,"e":null}"#;
+        let at = |needle: &[u8]| {
+            text.windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap()
+        };
+        let end = |from: usize| super::skip_value(text, from).unwrap();
+        assert_eq!(end(0), text.len());
+        assert_eq!(&text[at(b"\"x")..end(at(b"\"x"))], br#""x\"}""#);
+        assert_eq!(&text[at(b"[1")..end(at(b"[1"))], br#"[1,{"c":"]"}]"#);
+        assert_eq!(&text[at(b"12.5")..end(at(b"12.5"))], b"12.5");
+        assert_eq!(&text[at(b"null")..end(at(b"null"))], b"null");
+        assert_eq!(super::skip_value(br#"{"a":[1,2}"#, 0), None);
+        assert_eq!(super::skip_value(br#""open"#, 0), None);
+    }
+
     use super::parse;
     use serde_json::json;
 

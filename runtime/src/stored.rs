@@ -541,6 +541,37 @@ pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &Reso
 
 const RESOURCE_VERSION: &[u8] = b"\"resourceVersion\":\"";
 
+/// Calls `visit` with each member of a stored object's `metadata` (a key, and its value as
+/// text), read in place without parsing: the stored form is compact, and its `metadata` comes
+/// before any other object. `None` for bytes in another form, or a key with escapes, which
+/// only a JSON parser reads right.
+pub(crate) fn metadata_members<'s>(
+    stored: &'s [u8],
+    mut visit: impl FnMut(&'s [u8], &'s [u8]),
+) -> Option<()> {
+    let mut at = metadata_start(stored)?;
+    if stored.get(at) == Some(&b'}') {
+        return Some(());
+    }
+    loop {
+        let key_end = crate::json::skip_value(stored, at)?;
+        let key = stored
+            .get(at..key_end)?
+            .strip_prefix(b"\"")?
+            .strip_suffix(b"\"")?;
+        if key.contains(&b'\\') || stored.get(key_end) != Some(&b':') {
+            return None;
+        }
+        let end = crate::json::skip_value(stored, key_end + 1)?;
+        visit(key, &stored[key_end + 1..end]);
+        match stored.get(end)? {
+            b',' => at = end + 1,
+            b'}' => return Some(()),
+            _ => return None,
+        }
+    }
+}
+
 /// Where the members of the first `"metadata":{` object of `stored` begin. Looks only at the
 /// places where a `"m` starts, not at every offset.
 fn metadata_start(stored: &[u8]) -> Option<usize> {

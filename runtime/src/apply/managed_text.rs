@@ -94,29 +94,12 @@ impl<'t> Scanner<'t> {
     /// An object, as written: brackets counted outside strings. Whether it is valid JSON is
     /// left to whoever reads it.
     fn object(&mut self) -> Option<&'t str> {
-        let bytes = self.text.as_bytes();
         let start = self.at;
-        if bytes.get(start) != Some(&b'{') {
+        if !self.text[start..].starts_with('{') {
             return None;
         }
-        let (mut depth, mut in_string, mut i) = (0usize, false, start);
-        while let Some(&b) = bytes.get(i) {
-            match (in_string, b) {
-                (true, b'\\') => i += 1,
-                (true, b'"') | (false, b'"') => in_string = !in_string,
-                (false, b'{' | b'[') => depth += 1,
-                (false, b'}' | b']') => {
-                    depth -= 1;
-                    if depth == 0 {
-                        self.at = i + 1;
-                        return Some(&self.text[start..self.at]);
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        None
+        self.at = crate::json::skip_value(self.text.as_bytes(), start)?;
+        Some(&self.text[start..self.at])
     }
 
     /// A key: its text between the quotes, and whether it has escapes.

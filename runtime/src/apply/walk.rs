@@ -152,9 +152,8 @@ pub(crate) fn changes(
         unowned: Some(unowned),
         ..Comparison::default()
     };
-    if old == new {
-        return c;
-    }
+    // Equal members are passed over as they are met: comparing the whole objects first would
+    // only compare them twice.
     diff(Some(old), Some(new), ty, &mut Vec::new(), &mut c, 0);
     c
 }
@@ -168,6 +167,8 @@ fn leaf(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Compariso
     }
 }
 
+/// Records what changed from `old` to `new` at `path`; whether it recorded `path` itself as a
+/// leaf (added, removed or modified as a whole).
 fn diff(
     old: Option<&Value>,
     new: Option<&Value>,
@@ -175,7 +176,7 @@ fn diff(
     path: &mut Path,
     c: &mut Comparison,
     depth: usize,
-) {
+) -> bool {
     let sample = new.or(old).unwrap_or(&Value::Null);
     let mismatched = match (old, new) {
         (Some(a), Some(b)) => {
@@ -186,16 +187,19 @@ fn diff(
     };
     if depth > super::MAX_DEPTH || mismatched {
         leaf(old, new, path, c);
-        return;
+        return true;
     }
     match ty.shape(sample) {
         Shape::Skip => {}
-        Shape::Leaf => leaf(old, new, path, c),
+        Shape::Leaf => {
+            leaf(old, new, path, c);
+            return true;
+        }
         Shape::Map(ty) => {
             let (a, b) = (members(old), members(new));
             if a.is_none_or(Map::is_empty) && b.is_none_or(Map::is_empty) {
                 leaf(old, new, path, c);
-                return;
+                return true;
             }
             let empty = Map::new();
             let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
@@ -215,12 +219,12 @@ fn diff(
                     return;
                 }
                 path.push(Pe::Field(name.to_owned()));
-                diff(x, y, child_ty, path, c, depth + 1);
+                let recorded = diff(x, y, child_ty, path, c, depth + 1);
                 if unowned {
                     for set in [&mut c.added, &mut c.modified, &mut c.removed] {
                         set.remove_member(path);
                     }
-                } else {
+                } else if !recorded {
                     item_hook(x, y, path, c);
                 }
                 path.pop();
@@ -230,7 +234,7 @@ fn diff(
             let (a, b) = (items(old), items(new));
             if a.is_none_or(Vec::is_empty) && b.is_none_or(Vec::is_empty) {
                 leaf(old, new, path, c);
-                return;
+                return true;
             }
             let none = Vec::new();
             let a = index_items(list, a.unwrap_or(&none), false, path).unwrap_or_default();
@@ -246,12 +250,14 @@ fn diff(
                     continue;
                 }
                 path.push(pe.clone());
-                diff(x, y, &list.elem, path, c, depth + 1);
-                item_hook(x, y, path, c);
+                if !diff(x, y, &list.elem, path, c, depth + 1) {
+                    item_hook(x, y, path, c);
+                }
                 path.pop();
             }
         }
     }
+    false
 }
 
 /// Calls `visit` with each member name of `a` or `b` and its value on each side. Both maps are

@@ -69,6 +69,29 @@ struct StoredRef {
     block_owner_deletion: Option<bool>,
 }
 
+/// The collector's members of a stored object's `metadata`, each parsed from its own text,
+/// with the other members (the managed fields among them) and the rest of the object stepped
+/// over unparsed; `Some(None)` when one of them does not parse, `None` for bytes not in the
+/// stored form (which the whole-object parse reads).
+fn meta_in_place(value: &[u8]) -> Option<Option<Meta>> {
+    fn read<'a, T: Deserialize<'a>>(text: &'a [u8], into: &mut T, ok: &mut bool) {
+        match serde_json::from_slice(text) {
+            Ok(value) => *into = value,
+            Err(_) => *ok = false,
+        }
+    }
+    let mut meta = Meta::default();
+    let mut ok = true;
+    crate::stored::metadata_members(value, |key, text| match key {
+        b"uid" => read(text, &mut meta.uid, &mut ok),
+        b"deletionTimestamp" => read(text, &mut meta.deletion_timestamp, &mut ok),
+        b"finalizers" => read(text, &mut meta.finalizers, &mut ok),
+        b"ownerReferences" => read(text, &mut meta.owner_references, &mut ok),
+        _ => {}
+    })?;
+    Some(ok.then_some(meta))
+}
+
 /// The `foregroundDeletion` finalizer.
 pub(crate) const FOREGROUND: &str = "foregroundDeletion";
 /// The `orphan` finalizer.
@@ -76,8 +99,15 @@ pub(crate) const ORPHAN: &str = "orphan";
 
 /// Reads a stored object's uid and node; `None` when it has no uid or does not parse.
 pub(crate) fn node_of(key: &str, namespaced: bool, value: &[u8]) -> Option<(Box<str>, Node)> {
-    let stored: Stored = serde_json::from_slice(value).ok()?;
-    let meta = stored.metadata;
+    let meta = match meta_in_place(value) {
+        Some(meta) => meta?,
+        None => serde_json::from_slice::<Stored>(value).ok()?.metadata,
+    };
+    node_from(key, namespaced, meta)
+}
+
+/// An object's uid and node from its metadata.
+fn node_from(key: &str, namespaced: bool, meta: Meta) -> Option<(Box<str>, Node)> {
     let uid = meta.uid.filter(|u| !u.is_empty())?;
     Some((
         uid.into_boxed_str(),
@@ -225,6 +255,47 @@ mod tests {
         assert!(n.owners[0].block && !n.owners[1].block);
         assert_eq!(n.namespace(), Some("default"));
         assert!(node_of("/k", false, b"{\"metadata\":{}}").is_none());
+    }
+
+    /// Reading the collector's members in place agrees with parsing the whole object, and
+    /// bytes it cannot read in place are parsed whole.
+    #[test]
+    fn metadata_read_in_place_agrees_with_the_parser() {
+        let objects = [
+            r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"annotations":{"note":"\"uid\":\"fake\",}]"},"creationTimestamp":"2026-01-01T00:00:00Z","finalizers":["orphan","x"],"labels":{"a":"b"},"managedFields":[{"apiVersion":"demo/v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:ports":{"k:{\"name\":\"}\"}":{}}}},"manager":"m","operation":"Update","time":"2026-01-01T00:00:00Z"}],"name":"a","namespace":"default","ownerReferences":[{"apiVersion":"v1","kind":"K","name":"o","uid":"o1"}],"uid":"u1"},"spec":{"uid":"not-this"}}"#,
+            r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"name":"a","uid":"u2"}}"#,
+            r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"name":"a"},"spec":{"uid":"u3"}}"#,
+            r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"finalizers":null,"uid":"u4"}}"#,
+            r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"deletionTimestamp":null,"uid":"u5"}}"#,
+            r#"{"apiVersion":"demo/v1","kind":"W","metadata":{}}"#,
+        ];
+        for object in objects {
+            let bytes = object.as_bytes();
+            let parsed: Option<Stored> = serde_json::from_slice(bytes).ok();
+            let whole = parsed.and_then(|s| node_from("/k", false, s.metadata));
+            let in_place =
+                meta_in_place(bytes).unwrap_or_else(|| panic!("not read in place: {object}"));
+            assert_eq!(
+                in_place.and_then(|m| node_from("/k", false, m)),
+                whole,
+                "{object}"
+            );
+        }
+        // Spaces, or a key with escapes: not read in place, parsed whole.
+        for (object, uid) in [
+            (
+                r#"{"apiVersion":"demo/v1","kind":"W","metadata": {"uid":"u6"}}"#,
+                "u6",
+            ),
+            (
+                r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"u\u0069d":"u7"}}"#,
+                "u7",
+            ),
+        ] {
+            assert!(meta_in_place(object.as_bytes()).is_none(), "{object}");
+            let (found, _) = node_of("/k", false, object.as_bytes()).unwrap();
+            assert_eq!(&*found, uid);
+        }
     }
 
     #[test]
