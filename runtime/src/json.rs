@@ -18,6 +18,17 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_json::Er
     Ok((value, noting.duplicates))
 }
 
+/// The bytes [`skip_value`] stops at inside an object or array.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 6 {
+        table[b"\"\\{}[]"[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Where the JSON value that starts at `at` ends: strings are stepped over to their closing
 /// quote, objects and arrays by counting brackets outside strings, anything else up to the
 /// next `,`, `}` or `]`. Only for text known to be JSON (the server's own): whether it is valid
@@ -37,7 +48,11 @@ pub(crate) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
         b'{' | b'[' => {
             let (mut depth, mut in_string, mut i) = (0usize, false, at);
             loop {
-                match (in_string, *bytes.get(i)?) {
+                // Most bytes are neither quotes, backslashes nor brackets.
+                while !STRUCTURAL[usize::from(*bytes.get(i)?)] {
+                    i += 1;
+                }
+                match (in_string, bytes[i]) {
                     (true, b'\\') => i += 1,
                     (_, b'"') => in_string = !in_string,
                     (false, b'{' | b'[') => depth += 1,
