@@ -524,9 +524,10 @@ impl Changes {
     }
 }
 
-/// The most paths [`update_text`] looks up in all entries together; a write that changes more
-/// is recorded through [`Managed::update`].
+/// The most paths [`update_text`] looks up in all entries together, and the most entries it
+/// compares pairwise; beyond them a write is recorded through [`Managed::update`].
 const MAX_TEXT_LOOKUPS: usize = 64;
+const MAX_TEXT_ENTRIES: usize = 32;
 
 /// [`Managed::update`] on the text of managed fields the server wrote (the stored object's),
 /// for the update a controller makes over and over: `manager` already owns every field it
@@ -541,7 +542,7 @@ pub(crate) fn update_text(
     now: &str,
 ) -> Option<Box<RawValue>> {
     use super::managed_text::{has, scan_entries, EntrySpan};
-    let entries = scan_entries(text.get())?;
+    let entries = scan_entries(text.get()).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
     let mut lookups = 0;
     // Whether `fields` holds each path of `set` (`want`) or none of them (`!want`).
     let mut holds = |fields: &str, set: &Set, want: bool| -> Option<bool> {

@@ -281,7 +281,10 @@ impl<'de> Visitor<'de> for Find<'_> {
         if self.depth > super::MAX_DEPTH {
             return Err(A::Error::custom("fieldsV1 nests too deeply"));
         }
-        let (first, rest) = self.path.split_first().expect("a path to look for");
+        let Some((first, rest)) = self.path.split_first() else {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(false);
+        };
         let mut found = false;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             if found || !matches(&key, first) {
