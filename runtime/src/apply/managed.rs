@@ -10,7 +10,7 @@ use super::typed::Type;
 use super::walk;
 
 /// What a manager did: apply a configuration, or write the object some other way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Operation {
     Apply,
     Update,
@@ -38,10 +38,16 @@ pub(crate) struct Manager {
 
 impl Manager {
     fn same(&self, other: &Manager) -> bool {
-        self.name == other.name
-            && self.operation == other.operation
-            && self.subresource == other.subresource
-            && (self.operation == Operation::Apply || self.api_version == other.api_version)
+        self.identity() == other.identity()
+    }
+
+    /// What makes two entries the same manager ([`Manager::same`]), as a key.
+    fn identity(&self) -> (&str, Operation, &str, &str) {
+        let version = match self.operation {
+            Operation::Apply => "",
+            Operation::Update => &self.api_version,
+        };
+        (&self.name, self.operation, &self.subresource, version)
     }
 
     /// How a conflict names the manager: `"alice"`, `"ctl" with subresource "status"`,
@@ -244,12 +250,7 @@ impl Managed {
                 api_version,
                 subresource: e.subresource.unwrap_or_default(),
             };
-            if out.entries.iter().any(|other| other.manager.same(&manager)) {
-                return Err(format!(
-                    "duplicate entries for manager {}",
-                    manager.describe()
-                ));
-            }
+
             out.entries.push(Entry {
                 manager,
                 time: e.time,
@@ -258,6 +259,19 @@ impl Managed {
                     .filter(|f| f.get().starts_with('{'))
                     .map(RawValue::to_owned),
             });
+        }
+        // Looked up, not compared with every entry before it: a client can make an object
+        // hold many managers.
+        let mut seen = std::collections::HashSet::with_capacity(out.entries.len());
+        if let Some(twice) = out
+            .entries
+            .iter()
+            .find(|e| !seen.insert(e.manager.identity()))
+        {
+            return Err(format!(
+                "duplicate entries for manager {}",
+                twice.manager.describe()
+            ));
         }
         Ok(out)
     }
