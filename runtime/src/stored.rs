@@ -572,19 +572,29 @@ pub(crate) fn metadata_members<'s>(
     }
 }
 
-/// Where the members of the first `"metadata":{` object of `stored` begin. Looks only at the
-/// places where a `"m` starts, not at every offset.
+/// Where the members of the top-level `"metadata":{` object of `stored` begin. The members
+/// before it (`apiVersion`, `kind`, and any other that sorts before `metadata`) are stepped
+/// over whole, so that a `"metadata":{` nested in one of them is not taken for it.
 fn metadata_start(stored: &[u8]) -> Option<usize> {
     const META: &[u8] = b"\"metadata\":{";
-    let mut from = 0;
-    while let Some(i) = stored.get(from..)?.iter().position(|b| *b == b'"') {
-        let at = from + i;
-        if stored.get(at + 1) == Some(&b'm') && stored.get(at..at + META.len()) == Some(META) {
+    if stored.first() != Some(&b'{') {
+        return None;
+    }
+    let mut at = 1;
+    loop {
+        if stored.get(at..at + META.len()) == Some(META) {
             return Some(at + META.len());
         }
-        from = at + 1;
+        let key_end = crate::json::skip_value(stored, at)?;
+        if stored.get(at) != Some(&b'"') || stored.get(key_end) != Some(&b':') {
+            return None;
+        }
+        let end = crate::json::skip_value(stored, key_end + 1)?;
+        if stored.get(end) != Some(&b',') {
+            return None;
+        }
+        at = end + 1;
     }
-    None
 }
 
 /// How many bytes splicing the revision at `at` adds.
@@ -719,6 +729,35 @@ mod tests {
         assert!(split.value["metadata"].get("managedFields").is_none());
         assert_eq!(split.into_value(), widget());
         assert!(Object::decode(&kv(&json!([1, 2]), 3), &model).is_err());
+    }
+
+    /// The resourceVersion goes into the top-level metadata, and the collector reads that
+    /// metadata, when a member sorting before `metadata` holds a `metadata` object of its own.
+    #[test]
+    fn only_the_top_level_metadata_is_spliced_and_read() {
+        let model = ResourceModel::new("demo.krest.dev", "v1", "Widget");
+        let object = json!({
+            "apiVersion": "demo.krest.dev/v1",
+            "data": {"metadata": {"uid": "inner"}, "x": "\"metadata\":{"},
+            "kind": "Widget",
+            "metadata": {"name": "w", "uid": "outer"},
+        });
+        let stored = serde_json::to_vec(&object).unwrap();
+        let spliced = splice_resource_version(&stored, 9, &model).unwrap();
+        let spliced: Value = serde_json::from_slice(&spliced).unwrap();
+        assert_eq!(spliced["metadata"]["resourceVersion"], "9");
+        assert_eq!(spliced["data"], object["data"]);
+        let mut members = Vec::new();
+        metadata_members(&stored, |key, value| members.push((key, value))).unwrap();
+        assert_eq!(
+            members,
+            [
+                (&b"name"[..], &b"\"w\""[..]),
+                (&b"uid"[..], &b"\"outer\""[..])
+            ]
+        );
+        assert!(metadata_start(b"[1]").is_none());
+        assert!(metadata_start(br#"{"kind":"W"}"#).is_none());
     }
 
     #[test]
