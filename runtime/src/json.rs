@@ -1,9 +1,11 @@
 //! JSON request bodies parsed into `serde_json` values while noting duplicate fields: Go's
 //! decoder keeps the last of them, and kube-apiserver reports them under
 //! `fieldValidation=Strict` (an error) and `Warn` (a warning), as it does unknown fields. And
-//! JSON the server wrote itself stepped over without parsing ([`skip_value`]).
+//! JSON the server wrote itself stepped over without parsing ([`value_end`]), to find an
+//! object's `metadata` ([`metadata_range`]).
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -18,7 +20,48 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_json::Er
     Ok((value, noting.duplicates))
 }
 
-/// The bytes [`skip_value`] stops at inside an object or array.
+/// Where the value of the top-level `metadata` member of the JSON object `json` lies, when it
+/// is an object. Members before it are stepped over without being parsed; nothing after it is
+/// read. `json` is well-formed (the server wrote it); anything unexpected is `None`.
+pub(crate) fn metadata_range(json: &[u8]) -> Option<Range<usize>> {
+    let mut i = skip_space(json, 0);
+    if json.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_space(json, i);
+        if json.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = value_end(json, i)?;
+        let key = &json[i + 1..key_end - 1];
+        i = skip_space(json, key_end);
+        if json.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_space(json, i + 1);
+        let end = value_end(json, i)?;
+        if key == b"metadata" {
+            return (json[i] == b'{').then_some(i..end);
+        }
+        i = skip_space(json, end);
+        if json.get(i) != Some(&b',') {
+            return None;
+        }
+        i += 1;
+    }
+}
+
+/// The first byte from `i` on that is not JSON whitespace.
+pub(crate) fn skip_space(json: &[u8], mut i: usize) -> usize {
+    while json.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// The bytes [`value_end`] stops at inside an object or array.
 const STRUCTURAL: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
@@ -29,16 +72,16 @@ const STRUCTURAL: [bool; 256] = {
     table
 };
 
-/// Where the JSON value that starts at `at` ends: strings are stepped over to their closing
+/// Where the JSON value that starts at `start` ends: strings are stepped over to their closing
 /// quote, objects and arrays by counting brackets outside strings, anything else up to the
-/// next `,`, `}` or `]`. Only for text known to be JSON (the server's own): whether it is valid
-/// is not checked. `None` when the text ends first.
-pub(crate) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
-    match *bytes.get(at)? {
+/// next `,`, `}`, `]` or space. Only for text known to be JSON (the server's own): whether it
+/// is valid is not checked. `None` when the text ends first.
+pub(crate) fn value_end(json: &[u8], start: usize) -> Option<usize> {
+    match *json.get(start)? {
         b'"' => {
-            let mut i = at + 1;
+            let mut i = start + 1;
             loop {
-                match *bytes.get(i)? {
+                match *json.get(i)? {
                     b'\\' => i += 2,
                     b'"' => return Some(i + 1),
                     _ => i += 1,
@@ -46,13 +89,13 @@ pub(crate) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
             }
         }
         b'{' | b'[' => {
-            let (mut depth, mut in_string, mut i) = (0usize, false, at);
+            let (mut depth, mut in_string, mut i) = (0usize, false, start);
             loop {
                 // Most bytes are neither quotes, backslashes nor brackets.
-                while !STRUCTURAL[usize::from(*bytes.get(i)?)] {
+                while !STRUCTURAL[usize::from(*json.get(i)?)] {
                     i += 1;
                 }
-                match (in_string, bytes[i]) {
+                match (in_string, json[i]) {
                     (true, b'\\') => i += 1,
                     (_, b'"') => in_string = !in_string,
                     (false, b'{' | b'[') => depth += 1,
@@ -67,12 +110,17 @@ pub(crate) fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
                 i += 1;
             }
         }
-        _ => Some(
-            at + bytes[at..]
-                .iter()
-                .position(|b| matches!(b, b',' | b'}' | b']'))
-                .unwrap_or(bytes.len() - at),
-        ),
+        // A number, `true`, `false` or `null`.
+        _ => {
+            let mut i = start;
+            while json
+                .get(i)
+                .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            Some(i)
+        }
     }
 }
 
@@ -207,14 +255,14 @@ mod tests {
                 .position(|w| w == needle)
                 .unwrap()
         };
-        let end = |from: usize| super::skip_value(text, from).unwrap();
+        let end = |from: usize| super::value_end(text, from).unwrap();
         assert_eq!(end(0), text.len());
         assert_eq!(&text[at(b"\"x")..end(at(b"\"x"))], br#""x\"}""#);
         assert_eq!(&text[at(b"[1")..end(at(b"[1"))], br#"[1,{"c":"]"}]"#);
         assert_eq!(&text[at(b"12.5")..end(at(b"12.5"))], b"12.5");
         assert_eq!(&text[at(b"null")..end(at(b"null"))], b"null");
-        assert_eq!(super::skip_value(br#"{"a":[1,2}"#, 0), None);
-        assert_eq!(super::skip_value(br#""open"#, 0), None);
+        assert_eq!(super::value_end(br#"{"a":[1,2}"#, 0), None);
+        assert_eq!(super::value_end(br#""open"#, 0), None);
     }
 
     use super::parse;

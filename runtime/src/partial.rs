@@ -7,11 +7,10 @@
 //! level that stops at `metadata`, which comes third), so that an object is never decoded to
 //! answer with its metadata.
 
-use std::ops::Range;
-
 use serde_json::{json, Value};
 
 use crate::codegen::ResourceModel;
+use crate::json::metadata_range;
 use crate::negotiate::MetaVersion;
 use crate::status::Status;
 use crate::store::KeyValue;
@@ -93,97 +92,6 @@ pub(crate) fn write_stored(
             .map_err(|e| Status::internal(format!("encoding {}: {e}", kv.key)))?;
     }
     Ok(())
-}
-
-/// Where the value of the top-level `metadata` member of the JSON object `json` lies, when it
-/// is an object. Members before it are skipped over without being parsed; nothing after it is
-/// read. `json` is well-formed (it was written by serde_json); anything unexpected is `None`.
-pub(crate) fn metadata_range(json: &[u8]) -> Option<Range<usize>> {
-    let mut i = skip_space(json, 0);
-    if json.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    loop {
-        i = skip_space(json, i);
-        if json.get(i) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(json, i)?;
-        let key = &json[i + 1..key_end - 1];
-        i = skip_space(json, key_end);
-        if json.get(i) != Some(&b':') {
-            return None;
-        }
-        i = skip_space(json, i + 1);
-        let end = value_end(json, i)?;
-        if key == b"metadata" {
-            return (json[i] == b'{').then_some(i..end);
-        }
-        i = skip_space(json, end);
-        if json.get(i) != Some(&b',') {
-            return None;
-        }
-        i += 1;
-    }
-}
-
-fn skip_space(json: &[u8], mut i: usize) -> usize {
-    while json.get(i).is_some_and(u8::is_ascii_whitespace) {
-        i += 1;
-    }
-    i
-}
-
-/// The end (past the closing quote) of the string that opens at `start`.
-fn string_end(json: &[u8], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    loop {
-        match *json.get(i)? {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-}
-
-/// The end of the value that starts at `start`.
-fn value_end(json: &[u8], start: usize) -> Option<usize> {
-    match *json.get(start)? {
-        b'"' => string_end(json, start),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = start;
-            loop {
-                match *json.get(i)? {
-                    b'"' => {
-                        i = string_end(json, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        // A number, `true`, `false` or `null`.
-        _ => {
-            let mut i = start;
-            while json
-                .get(i)
-                .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
-            {
-                i += 1;
-            }
-            Some(i)
-        }
-    }
 }
 
 #[cfg(test)]

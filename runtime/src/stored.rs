@@ -549,12 +549,13 @@ pub(crate) fn metadata_members<'s>(
     stored: &'s [u8],
     mut visit: impl FnMut(&'s [u8], &'s [u8]),
 ) -> Option<()> {
+    use crate::json::value_end;
     let mut at = metadata_start(stored)?;
     if stored.get(at) == Some(&b'}') {
         return Some(());
     }
     loop {
-        let key_end = crate::json::skip_value(stored, at)?;
+        let key_end = value_end(stored, at)?;
         let key = stored
             .get(at..key_end)?
             .strip_prefix(b"\"")?
@@ -562,7 +563,7 @@ pub(crate) fn metadata_members<'s>(
         if key.contains(&b'\\') || stored.get(key_end) != Some(&b':') {
             return None;
         }
-        let end = crate::json::skip_value(stored, key_end + 1)?;
+        let end = value_end(stored, key_end + 1)?;
         visit(key, &stored[key_end + 1..end]);
         match stored.get(end)? {
             b',' => at = end + 1,
@@ -572,29 +573,11 @@ pub(crate) fn metadata_members<'s>(
     }
 }
 
-/// Where the members of the top-level `"metadata":{` object of `stored` begin. The members
-/// before it (`apiVersion`, `kind`, and any other that sorts before `metadata`) are stepped
-/// over whole, so that a `"metadata":{` nested in one of them is not taken for it.
+/// Where the members of the top-level `metadata` object of `stored` begin (past its `{`),
+/// when it is written compactly, as the server writes it.
 fn metadata_start(stored: &[u8]) -> Option<usize> {
-    const META: &[u8] = b"\"metadata\":{";
-    if stored.first() != Some(&b'{') {
-        return None;
-    }
-    let mut at = 1;
-    loop {
-        if stored.get(at..at + META.len()) == Some(META) {
-            return Some(at + META.len());
-        }
-        let key_end = crate::json::skip_value(stored, at)?;
-        if stored.get(at) != Some(&b'"') || stored.get(key_end) != Some(&b':') {
-            return None;
-        }
-        let end = crate::json::skip_value(stored, key_end + 1)?;
-        if stored.get(end) != Some(&b',') {
-            return None;
-        }
-        at = end + 1;
-    }
+    let at = crate::json::metadata_range(stored)?.start + 1;
+    (!stored.get(at)?.is_ascii_whitespace()).then_some(at)
 }
 
 /// How many bytes splicing the revision at `at` adds.

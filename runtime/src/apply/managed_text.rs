@@ -98,7 +98,7 @@ impl<'t> Scanner<'t> {
         if !self.text[start..].starts_with('{') {
             return None;
         }
-        self.at = crate::json::skip_value(self.text.as_bytes(), start)?;
+        self.at = crate::json::value_end(self.text.as_bytes(), start)?;
         Some(&self.text[start..self.at])
     }
 

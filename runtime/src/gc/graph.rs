@@ -284,7 +284,7 @@ mod tests {
         // Spaces, or a key with escapes: not read in place, parsed whole.
         for (object, uid) in [
             (
-                r#"{"apiVersion":"demo/v1","kind":"W","metadata": {"uid":"u6"}}"#,
+                r#"{"apiVersion":"demo/v1","kind":"W","metadata":{ "uid":"u6"}}"#,
                 "u6",
             ),
             (
