@@ -24,6 +24,13 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_json::Er
 /// is an object. Members before it are stepped over without being parsed; nothing after it is
 /// read. `json` is well-formed (the server wrote it); anything unexpected is `None`.
 pub(crate) fn metadata_range(json: &[u8]) -> Option<Range<usize>> {
+    let start = metadata_at(json)?;
+    Some(start..value_end(json, start)?)
+}
+
+/// Where the top-level `metadata` object of `json` opens (its `{`), as [`metadata_range`]
+/// finds it, without stepping over the metadata itself.
+pub(crate) fn metadata_at(json: &[u8]) -> Option<usize> {
     let mut i = skip_space(json, 0);
     if json.get(i) != Some(&b'{') {
         return None;
@@ -41,11 +48,10 @@ pub(crate) fn metadata_range(json: &[u8]) -> Option<Range<usize>> {
             return None;
         }
         i = skip_space(json, i + 1);
-        let end = value_end(json, i)?;
         if key == b"metadata" {
-            return (json[i] == b'{').then_some(i..end);
+            return (json.get(i) == Some(&b'{')).then_some(i);
         }
-        i = skip_space(json, end);
+        i = skip_space(json, value_end(json, i)?);
         if json.get(i) != Some(&b',') {
             return None;
         }

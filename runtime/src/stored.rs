@@ -576,8 +576,34 @@ pub(crate) fn metadata_members<'s>(
 /// Where the members of the top-level `metadata` object of `stored` begin (past its `{`),
 /// when it is written compactly, as the server writes it.
 fn metadata_start(stored: &[u8]) -> Option<usize> {
-    let at = crate::json::metadata_range(stored)?.start + 1;
+    let at =
+        common_metadata_start(stored).or_else(|| Some(crate::json::metadata_at(stored)? + 1))?;
     (!stored.get(at)?.is_ascii_whitespace()).then_some(at)
+}
+
+/// Past `{"apiVersion":"…","kind":"…","metadata":{`, the way most stored objects begin: two
+/// strings without escapes to pass, where the general walk steps over every member.
+fn common_metadata_start(stored: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for literal in [
+        &b"{\"apiVersion\":\""[..],
+        b",\"kind\":\"",
+        b",\"metadata\":{",
+    ] {
+        if !stored.get(at..)?.starts_with(literal) {
+            return None;
+        }
+        at += literal.len();
+        if literal.ends_with(b"{") {
+            return Some(at);
+        }
+        let len = stored[at..].iter().position(|&b| b == b'"' || b == b'\\')?;
+        if stored[at + len] != b'"' {
+            return None;
+        }
+        at += len + 1;
+    }
+    None
 }
 
 /// How many bytes splicing the revision at `at` adds.
