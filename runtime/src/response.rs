@@ -29,7 +29,15 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
 /// A JSON response with `code`; a 500 (and a log line) in the unlikely case `value` does not
 /// serialize, rather than an empty body.
 pub fn json_response(code: u16, value: &impl serde::Serialize) -> http::Response<Body> {
-    match serde_json::to_vec(value) {
+    written_response(code, serde_json::to_vec(value))
+}
+
+/// [`json_response`] of JSON already written, or of the error that stopped its writing.
+pub(crate) fn written_response(
+    code: u16,
+    written: Result<Vec<u8>, impl std::fmt::Display>,
+) -> http::Response<Body> {
+    match written {
         Ok(bytes) => bytes_response(code, "application/json", bytes),
         Err(e) => {
             tracing::error!(error = %e, "encoding a response");

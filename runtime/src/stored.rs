@@ -4,6 +4,8 @@
 //!
 //! Used by the handlers, the watch hubs and the metadata-only responses alike.
 
+use std::ops::{ControlFlow, Range};
+
 use bytes::Bytes;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -230,7 +232,31 @@ pub struct Object {
     /// The object, without `metadata.managedFields`.
     pub value: Value,
     /// `metadata.managedFields` as JSON text; `None` when absent (or `null`).
-    pub managed: Option<Box<RawValue>>,
+    pub managed: Option<ManagedText>,
+}
+
+/// `metadata.managedFields` as JSON text. It is made only from text that is one JSON value:
+/// what `serde_json` or the field manager wrote, or its place in a stored object, whose text
+/// every read serves as it is. So it is written out again as it is, neither parsed nor checked
+/// on the way (`serde_json`'s `RawValue` checks its text whenever one is made).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedText(Box<str>);
+
+impl ManagedText {
+    /// Text the caller knows to be one JSON value (see the type).
+    pub(crate) fn from_json(text: impl Into<Box<str>>) -> ManagedText {
+        ManagedText(text.into())
+    }
+
+    /// `value` written as JSON text.
+    pub(crate) fn of(value: &Value) -> ManagedText {
+        ManagedText(value.to_string().into())
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Object {
@@ -241,7 +267,7 @@ impl Object {
             .and_then(Value::as_object_mut)
             .and_then(|meta| meta.remove("managedFields"))
             .filter(|m| !m.is_null())
-            .and_then(|m| serde_json::value::to_raw_value(&m).ok());
+            .map(|m| ManagedText::of(&m));
         Object { value, managed }
     }
 
@@ -260,13 +286,26 @@ impl Object {
     }
 
     /// A stored object as [`decode_stored`] reads it, with its managed fields read as text
-    /// only.
+    /// only. In the stored form as the server writes it they are found in place, stepped over
+    /// and cut out before the rest is parsed.
     pub fn decode(kv: &KeyValue, model: &ResourceModel) -> Result<Object, StoredError> {
-        let mut managed = None;
-        let mut de = serde_json::Deserializer::from_slice(&kv.value);
+        let rest;
+        let (bytes, in_place) = match managed_member(&kv.value) {
+            Some((cut, value)) => {
+                rest = [&kv.value[..cut.start], &kv.value[cut.end..]].concat();
+                let text = std::str::from_utf8(&kv.value[value]).ok();
+                (
+                    &rest[..],
+                    text.filter(|t| *t != "null").map(ManagedText::from_json),
+                )
+            }
+            None => (&kv.value[..], None),
+        };
+        let mut parsed_apart = None;
+        let mut de = serde_json::Deserializer::from_slice(bytes);
         let parsed = serde::de::DeserializeSeed::deserialize(
             Split {
-                managed: &mut managed,
+                managed: &mut parsed_apart,
             },
             &mut de,
         )
@@ -276,37 +315,59 @@ impl Object {
             error: e.to_string(),
         })?;
         served_as(&mut value, kv.mod_revision, model)?;
-        Ok(Object { value, managed })
+        Ok(Object {
+            value,
+            managed: parsed_apart.or(in_place),
+        })
     }
 
     /// The bytes to store, as [`encode_for_store`] writes them, with the managed fields.
     pub fn encode(&self, model: &ResourceModel) -> Result<Bytes, StoredError> {
         match self.value.as_object() {
-            Some(object) => store_bytes(object, self.managed.as_deref(), model),
+            Some(object) => store_bytes(object, self.managed.as_ref(), model),
             None => encode_for_store(&self.value, model),
+        }
+    }
+
+    /// The whole object as JSON (a response), the managed fields written as they are.
+    pub fn to_json(&self) -> Result<Vec<u8>, StoredError> {
+        match self.value.as_object() {
+            Some(object) => Written {
+                object,
+                managed: self.managed.as_ref(),
+                api_version: None,
+                resource_version: true,
+            }
+            .to_vec(),
+            None => serde_json::to_vec(&self.value).map_err(|e| StoredError::Encode(e.to_string())),
         }
     }
 }
 
-/// The whole object as JSON (a response), the managed fields written as they are.
-impl serde::Serialize for Object {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.value.as_object() {
-            Some(object) => Written {
-                object,
-                managed: self.managed.as_deref(),
-                api_version: None,
-                resource_version: true,
-            }
-            .serialize(serializer),
-            None => self.value.serialize(serializer),
+/// Where a stored object's `metadata.managedFields` is, when the object is in the stored form
+/// as the server writes it: the bytes to cut (the member and one comma beside it) and its
+/// value.
+fn managed_member(stored: &[u8]) -> Option<(Range<usize>, Range<usize>)> {
+    let mut found = None;
+    metadata_members(stored, |member| {
+        if member.key != b"managedFields" {
+            return ControlFlow::Continue(());
         }
-    }
+        found = Some(member);
+        ControlFlow::Break(())
+    })?;
+    let Member { span, value, .. } = found?;
+    let cut = match (stored.get(span.start.checked_sub(1)?), stored.get(span.end)) {
+        (Some(b','), _) => span.start - 1..span.end,
+        (_, Some(b',')) => span.start..span.end + 1,
+        _ => span,
+    };
+    Some((cut, value))
 }
 
 /// Reads an object, keeping `metadata.managedFields` as text.
 struct Split<'a> {
-    managed: &'a mut Option<Box<RawValue>>,
+    managed: &'a mut Option<ManagedText>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Split<'_> {
@@ -342,7 +403,7 @@ impl<'de> serde::de::Visitor<'de> for Split<'_> {
 
 /// Reads `metadata`, keeping `managedFields` as text.
 struct SplitMeta<'a> {
-    managed: &'a mut Option<Box<RawValue>>,
+    managed: &'a mut Option<ManagedText>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for SplitMeta<'_> {
@@ -369,7 +430,8 @@ impl<'de> serde::de::Visitor<'de> for SplitMeta<'_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "managedFields" {
                 let text: Box<RawValue> = map.next_value()?;
-                *self.managed = (text.get() != "null").then_some(text);
+                *self.managed =
+                    (text.get() != "null").then(|| ManagedText::from_json(Box::<str>::from(text)));
             } else {
                 out.insert(key, map.next_value()?);
             }
@@ -381,10 +443,10 @@ impl<'de> serde::de::Visitor<'de> for SplitMeta<'_> {
 /// The bytes to store for an object and its managed fields.
 fn store_bytes(
     object: &serde_json::Map<String, Value>,
-    managed: Option<&RawValue>,
+    managed: Option<&ManagedText>,
     model: &ResourceModel,
 ) -> Result<Bytes, StoredError> {
-    if let Some(stored) = crate::cohabit::of(model) {
+    let written = if let Some(stored) = crate::cohabit::of(model) {
         // Stored in another kind's shape: converted on a copy.
         let mut copy = object.clone();
         (stored.to_stored)(&mut copy);
@@ -392,31 +454,34 @@ fn store_bytes(
             "apiVersion".into(),
             Value::String(stored.api_version.into()),
         );
-        return Written {
+        Written {
             object: &copy,
             managed,
             api_version: None,
             resource_version: false,
         }
-        .to_bytes();
-    }
-    if let Some(conversion) = &model.conversion {
+        .to_vec()
+    } else if let Some(conversion) = &model.conversion {
         // Stored in the storage version's shape: converted on a copy.
         let hub = crate::conversion::to_hub(model, conversion, object)
             .map_err(StoredError::Conversion)?;
-        return Written::for_store(&hub, managed, model).to_bytes();
-    }
-    Written::for_store(object, managed, model).to_bytes()
+        Written::for_store(&hub, managed, model).to_vec()
+    } else {
+        Written::for_store(object, managed, model).to_vec()
+    };
+    written.map(Bytes::from)
 }
 
 /// An object written straight from its parts, without copying it: `metadata` with the managed
 /// fields (as text) in their place and, for the store, without `resourceVersion` (the revision
 /// is the store's) and with the storage version's `apiVersion`. The members keep their order,
 /// so the stored form begins `{"apiVersion":...,"kind":...,"metadata":{` as the splicing
-/// readers expect.
+/// readers expect. Written member by member, the managed fields' text copied as it is: a
+/// `Serialize` implementation could only write it through a `RawValue`, which checks its text
+/// again each time one is made.
 struct Written<'a> {
     object: &'a serde_json::Map<String, Value>,
-    managed: Option<&'a RawValue>,
+    managed: Option<&'a ManagedText>,
     api_version: Option<String>,
     resource_version: bool,
 }
@@ -424,7 +489,7 @@ struct Written<'a> {
 impl<'a> Written<'a> {
     fn for_store(
         object: &'a serde_json::Map<String, Value>,
-        managed: Option<&'a RawValue>,
+        managed: Option<&'a ManagedText>,
         model: &ResourceModel,
     ) -> Written<'a> {
         Written {
@@ -438,67 +503,101 @@ impl<'a> Written<'a> {
         }
     }
 
-    fn to_bytes(&self) -> Result<Bytes, StoredError> {
-        serde_json::to_vec(self)
-            .map(Bytes::from)
-            .map_err(|e| StoredError::Encode(e.to_string()))
+    fn to_vec(&self) -> Result<Vec<u8>, StoredError> {
+        let managed = self.managed.map_or(0, |m| m.get().len());
+        let mut bytes = Vec::with_capacity(512 + managed);
+        let mut out = Members::open(&mut bytes);
+        self.write(&mut out)
+            .map_err(|e| StoredError::Encode(e.to_string()))?;
+        out.close();
+        Ok(bytes)
     }
-}
 
-impl serde::Serialize for Written<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
+    fn write(&self, out: &mut Members<'_>) -> serde_json::Result<()> {
         if let Some(api_version) = &self.api_version {
-            map.serialize_entry("apiVersion", api_version)?;
+            out.member("apiVersion", api_version)?;
         }
         for (key, value) in self.object {
             match (key.as_str(), value) {
                 ("apiVersion", _) if self.api_version.is_some() => {}
-                ("metadata", Value::Object(meta)) => map.serialize_entry(
-                    key,
-                    &Metadata {
-                        meta,
-                        managed: self.managed,
-                        resource_version: self.resource_version,
-                    },
-                )?,
-                _ => map.serialize_entry(key, value)?,
+                ("metadata", Value::Object(meta)) => {
+                    out.key(key)?;
+                    let mut inner = Members::open(&mut *out.out);
+                    self.write_metadata(meta, &mut inner)?;
+                    inner.close();
+                }
+                _ => out.member(key, value)?,
             }
         }
-        map.end()
+        Ok(())
+    }
+
+    /// `metadata` with the managed fields in their (sorted) place, and without
+    /// `resourceVersion` unless asked.
+    fn write_metadata(
+        &self,
+        meta: &serde_json::Map<String, Value>,
+        out: &mut Members<'_>,
+    ) -> serde_json::Result<()> {
+        // Managed fields given apart take the place of any the object holds.
+        let mut managed = self.managed;
+        for (key, value) in meta {
+            if let Some(text) = managed.filter(|_| key.as_str() > "managedFields") {
+                out.raw("managedFields", text.get())?;
+                managed = None;
+            }
+            match key.as_str() {
+                "managedFields" if self.managed.is_some() => {}
+                "resourceVersion" if !self.resource_version => {}
+                _ => out.member(key, value)?,
+            }
+        }
+        if let Some(text) = managed {
+            out.raw("managedFields", text.get())?;
+        }
+        Ok(())
     }
 }
 
-/// `metadata` with the managed fields in their (sorted) place, and without `resourceVersion`
-/// unless asked.
-struct Metadata<'a> {
-    meta: &'a serde_json::Map<String, Value>,
-    managed: Option<&'a RawValue>,
-    resource_version: bool,
+/// A JSON object being written, member by member.
+struct Members<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
 }
 
-impl serde::Serialize for Metadata<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        // Managed fields given apart take the place of any the object holds.
-        let apart = self.managed.is_some();
-        let mut managed = self.managed;
-        for (key, value) in self.meta {
-            if managed.is_some() && key.as_str() > "managedFields" {
-                map.serialize_entry("managedFields", &managed.take())?;
-            }
-            match key.as_str() {
-                "managedFields" if apart => {}
-                "resourceVersion" if !self.resource_version => {}
-                _ => map.serialize_entry(key, value)?,
-            }
+impl<'o> Members<'o> {
+    fn open(out: &'o mut Vec<u8>) -> Members<'o> {
+        out.push(b'{');
+        Members { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) -> serde_json::Result<()> {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
         }
-        if let Some(managed) = managed {
-            map.serialize_entry("managedFields", managed)?;
-        }
-        map.end()
+        serde_json::to_writer(&mut *self.out, key)?;
+        self.out.push(b':');
+        Ok(())
+    }
+
+    fn member(
+        &mut self,
+        key: &str,
+        value: &(impl serde::Serialize + ?Sized),
+    ) -> serde_json::Result<()> {
+        self.key(key)?;
+        serde_json::to_writer(&mut *self.out, value)
+    }
+
+    /// A member whose value is JSON text already.
+    fn raw(&mut self, key: &str, json: &str) -> serde_json::Result<()> {
+        self.key(key)?;
+        self.out.extend_from_slice(json.as_bytes());
+        Ok(())
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
     }
 }
 
@@ -541,13 +640,23 @@ pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &Reso
 
 const RESOURCE_VERSION: &[u8] = b"\"resourceVersion\":\"";
 
-/// Calls `visit` with each member of a stored object's `metadata` (a key, and its value as
-/// text), read in place without parsing: the stored form is compact, and its `metadata` comes
-/// before any other object. `None` for bytes in another form, or a key with escapes, which
-/// only a JSON parser reads right.
+/// One member of a stored object's `metadata`, found in place.
+pub(crate) struct Member<'s> {
+    /// The key, without its quotes.
+    pub key: &'s [u8],
+    /// The member's bytes, from its key's opening quote to the end of its value.
+    pub span: Range<usize>,
+    /// Its value's bytes.
+    pub value: Range<usize>,
+}
+
+/// Calls `visit` with each member of a stored object's `metadata`, until it breaks, read in
+/// place without parsing: the stored form is compact, and its `metadata` comes before any
+/// other object. `None` for bytes in another form, or a key with escapes, which only a JSON
+/// parser reads right.
 pub(crate) fn metadata_members<'s>(
     stored: &'s [u8],
-    mut visit: impl FnMut(&'s [u8], &'s [u8]),
+    mut visit: impl FnMut(Member<'s>) -> ControlFlow<()>,
 ) -> Option<()> {
     use crate::json::value_end;
     let mut at = metadata_start(stored)?;
@@ -564,7 +673,14 @@ pub(crate) fn metadata_members<'s>(
             return None;
         }
         let end = value_end(stored, key_end + 1)?;
-        visit(key, &stored[key_end + 1..end]);
+        let member = Member {
+            key,
+            span: at..end,
+            value: key_end + 1..end,
+        };
+        if visit(member).is_break() {
+            return Some(());
+        }
         match stored.get(end)? {
             b',' => at = end + 1,
             b'}' => return Some(()),
@@ -698,7 +814,7 @@ mod tests {
             decode_stored(&stored, &model).unwrap()
         );
         // The response is the whole object, managed fields in their sorted place.
-        let written = serde_json::to_string(&object).unwrap();
+        let written = String::from_utf8(object.to_json().unwrap()).unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&written).unwrap(),
             decode_stored(&stored, &model).unwrap()
@@ -716,6 +832,52 @@ mod tests {
             encode_for_store(&decode_stored(&stored, &model).unwrap(), &model).unwrap(),
             stored.value
         );
+    }
+
+    /// The managed fields are cut out of the stored text in place wherever they are in
+    /// `metadata`, and text in another form (spaces) is read by the parser instead: either
+    /// way the object and its managed fields are what the whole-object reader reads.
+    #[test]
+    fn managed_fields_are_cut_out_in_place_wherever_they_are() {
+        let model = ResourceModel::new("demo.krest.dev", "v1", "Widget");
+        let entries = r#"[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{}},"manager":"m","operation":"Update"}]"#;
+        let head = r#"{"apiVersion":"demo.krest.dev/v1","kind":"Widget","metadata":"#;
+        let cases = [
+            (r#"{"managedFields":M}}"#, true),
+            (r#"{"managedFields":M,"name":"w"}}"#, true),
+            (
+                r#"{"a":"}","managedFields":M,"name":"w"},"spec":{"managedFields":[]}}"#,
+                true,
+            ),
+            (r#"{"name":"w","managedFields":M}}"#, true),
+            (r#"{"name":"w","managedFields":null}}"#, true),
+            (r#"{"name":"w","x":{"managedFields":M}}}"#, false),
+            (r#"{ "name":"w", "managedFields": M }}"#, false),
+        ];
+        for (meta, in_place) in cases {
+            let text = format!("{head}{}", meta.replace('M', entries));
+            let stored = KeyValue {
+                key: "/k".into(),
+                value: Bytes::from(text.clone()),
+                mod_revision: 4,
+            };
+            assert_eq!(managed_member(&stored.value).is_some(), in_place, "{text}");
+            let object = Object::decode(&stored, &model).unwrap();
+            let mut whole = decode_stored(&stored, &model).unwrap();
+            let managed = whole["metadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("managedFields")
+                .filter(|m| !m.is_null());
+            assert_eq!(object.value, whole, "{text}");
+            assert_eq!(
+                object
+                    .managed
+                    .map(|m| serde_json::from_str::<Value>(m.get()).unwrap()),
+                managed,
+                "{text}"
+            );
+        }
     }
 
     #[test]
@@ -757,7 +919,11 @@ mod tests {
         assert_eq!(spliced["metadata"]["resourceVersion"], "9");
         assert_eq!(spliced["data"], object["data"]);
         let mut members = Vec::new();
-        metadata_members(&stored, |key, value| members.push((key, value))).unwrap();
+        metadata_members(&stored, |m| {
+            members.push((m.key, &stored[m.value]));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
         assert_eq!(
             members,
             [

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::set::{show_path, FieldsV1, Path, Pe, Set};
 use super::typed::Type;
 use super::walk;
+use crate::stored::ManagedText;
 
 /// What a manager did: apply a configuration, or write the object some other way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -209,14 +210,14 @@ impl Managed {
     /// Reads `metadata.managedFields` from its JSON text (absent is empty). An entry needs an
     /// `Apply` or `Update` operation, an apiVersion, `fieldsType: FieldsV1` and a readable
     /// `fieldsV1`, and no two entries may name the same manager.
-    pub fn read(text: Option<&RawValue>) -> Result<Managed, String> {
+    pub fn read(text: Option<&str>) -> Result<Managed, String> {
         let Some(text) = text else {
             return Ok(Managed::default());
         };
-        if !text.get().starts_with('[') {
+        if !text.starts_with('[') {
             return Err("managedFields must be a list".into());
         }
-        let entries: Vec<EntryText<'_>> = serde_json::from_str(text.get())
+        let entries: Vec<EntryText<'_>> = serde_json::from_str(text)
             .map_err(|e| format!("error decoding managed fields: {e}"))?;
         let mut out = Managed::default();
         for (i, e) in entries.into_iter().enumerate() {
@@ -278,9 +279,9 @@ impl Managed {
 
     /// Whether a client's `managedFields` asks to clear them: an empty list, or a list of one
     /// empty entry.
-    pub fn is_reset(text: Option<&RawValue>) -> bool {
+    pub fn is_reset(text: Option<&str>) -> bool {
         let Some(text) = text else { return false };
-        match serde_json::from_str::<Vec<Map<String, Value>>>(text.get()) {
+        match serde_json::from_str::<Vec<Map<String, Value>>>(text) {
             Ok(entries) => entries.is_empty() || (entries.len() == 1 && entries[0].is_empty()),
             Err(_) => false,
         }
@@ -289,7 +290,7 @@ impl Managed {
     /// The entries as `metadata.managedFields` text, in kube-apiserver's order: appliers
     /// first, then by time, manager, apiVersion and subresource; entries that own nothing are
     /// left out, and `None` when none is left.
-    pub fn write(&self) -> Option<Box<RawValue>> {
+    pub fn write(&self) -> Option<ManagedText> {
         let out: Vec<EntryOut<'_>> = self
             .entries
             .iter()
@@ -315,7 +316,7 @@ impl Managed {
     pub fn decode(value: Option<&Value>) -> Result<Managed, String> {
         match value {
             None | Some(Value::Null) => Ok(Managed::default()),
-            Some(v) => Managed::read(Some(&serde_json::value::to_raw_value(v).unwrap())),
+            Some(v) => Managed::read(Some(&v.to_string())),
         }
     }
 
@@ -494,7 +495,7 @@ impl Managed {
 
 /// Entries as `metadata.managedFields` text, in kube-apiserver's order: appliers first, then
 /// by time, manager, apiVersion and subresource; `None` when there are none.
-fn write_entries(mut entries: Vec<EntryOut<'_>>) -> Option<Box<RawValue>> {
+fn write_entries(mut entries: Vec<EntryOut<'_>>) -> Option<ManagedText> {
     fn order<'e>(e: &EntryOut<'e>) -> (&'static str, &'e str, &'e str, &'e str, &'e str) {
         // "Apply" sorts before "Update".
         (
@@ -509,7 +510,9 @@ fn write_entries(mut entries: Vec<EntryOut<'_>>) -> Option<Box<RawValue>> {
         return None;
     }
     entries.sort_by(|a, b| order(a).cmp(&order(b)));
-    serde_json::value::to_raw_value(&entries).ok()
+    serde_json::to_string(&entries)
+        .ok()
+        .map(ManagedText::from_json)
 }
 
 /// What a write changed, in the fields managers own (the scope's, without those no one owns).
@@ -550,13 +553,13 @@ const MAX_TEXT_ENTRIES: usize = 32;
 /// (`managed_text`), in their new order, instead of being parsed into sets and written again.
 /// `None` when the write is not of that kind, or the text is not as the server writes it.
 pub(crate) fn update_text(
-    text: &RawValue,
+    text: &str,
     changes: &Changes,
     manager: &Manager,
     now: &str,
-) -> Option<Box<RawValue>> {
+) -> Option<ManagedText> {
     use super::managed_text::{has, scan_entries, EntrySpan};
-    let entries = scan_entries(text.get()).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
+    let entries = scan_entries(text).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
     let mut lookups = 0;
     // Whether `fields` holds each path of `set` (`want`) or none of them (`!want`).
     let mut holds = |fields: &str, set: &Set, want: bool| -> Option<bool> {
@@ -636,7 +639,7 @@ pub(crate) fn update_text(
             e.subresource,
         )
     });
-    let mut out = String::with_capacity(text.get().len() + 32);
+    let mut out = String::with_capacity(text.len() + 32);
     out.push('[');
     for (n, &i) in order.iter().enumerate() {
         if n > 0 {
@@ -653,7 +656,8 @@ pub(crate) fn update_text(
         }
     }
     out.push(']');
-    RawValue::from_string(out).ok()
+    // Pieces of text as the server writes it, and a time without escapes: one JSON value.
+    Some(ManagedText::from_json(out))
 }
 
 /// A `managedFields` entry as read: every member optional, so that what is missing is

@@ -23,10 +23,9 @@ mod tests;
 #[cfg(test)]
 mod tests_managed;
 
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::stored::Object;
+use crate::stored::{ManagedText, Object};
 
 pub(crate) use managed::{
     conflict_message, ApplyError, Changes, Managed, Manager, Operation, Scope,
@@ -85,10 +84,9 @@ pub(crate) fn track_update(
 ) {
     let empty = Value::Object(Map::new());
     let changes = Changes::between(old.map_or(&empty, |o| &o.value), &new.value, ty, scope);
-    let stored = old.and_then(|o| o.managed.as_deref());
-    let sent = new.managed.as_deref();
-    let from_old = !manager.subresource.is_empty()
-        || sent.is_none_or(|sent| Some(sent.get()) == stored.map(RawValue::get));
+    let stored = old.and_then(|o| o.managed.as_ref()).map(ManagedText::get);
+    let sent = new.managed.as_ref().map(ManagedText::get);
+    let from_old = !manager.subresource.is_empty() || sent.is_none_or(|sent| Some(sent) == stored);
     // Most updates move no field between managers: their entries are copied as text.
     let quick = stored
         .filter(|_| from_old)
@@ -97,8 +95,8 @@ pub(crate) fn track_update(
         debug_assert_eq!(
             Some(quick.get()),
             recorded(stored, sent, changes, manager, now)
-                .as_deref()
-                .map(RawValue::get),
+                .as_ref()
+                .map(ManagedText::get),
             "managed fields copied as text differ from those recorded"
         );
         new.managed = Some(quick);
@@ -109,12 +107,12 @@ pub(crate) fn track_update(
 
 /// [`track_update`] through [`Managed::update`]: the entries read, updated and written back.
 fn recorded(
-    stored: Option<&RawValue>,
-    sent: Option<&RawValue>,
+    stored: Option<&str>,
+    sent: Option<&str>,
     changes: Changes,
     manager: &Manager,
     now: &str,
-) -> Option<Box<RawValue>> {
+) -> Option<ManagedText> {
     let from_old = || Managed::read(stored).unwrap_or_default();
     let mut managed = if !manager.subresource.is_empty() {
         from_old()
@@ -142,7 +140,9 @@ pub(crate) fn apply(
     now: &str,
 ) -> Result<Object, ApplyError> {
     let mut managed = match live {
-        Some(live) => Managed::read(live.managed.as_deref()).map_err(ApplyError::Live)?,
+        Some(live) => {
+            Managed::read(live.managed.as_ref().map(ManagedText::get)).map_err(ApplyError::Live)?
+        }
         None => Managed::default(),
     };
     let empty = Value::Object(Map::new());

@@ -82,12 +82,16 @@ fn meta_in_place(value: &[u8]) -> Option<Option<Meta>> {
     }
     let mut meta = Meta::default();
     let mut ok = true;
-    crate::stored::metadata_members(value, |key, text| match key {
-        b"uid" => read(text, &mut meta.uid, &mut ok),
-        b"deletionTimestamp" => read(text, &mut meta.deletion_timestamp, &mut ok),
-        b"finalizers" => read(text, &mut meta.finalizers, &mut ok),
-        b"ownerReferences" => read(text, &mut meta.owner_references, &mut ok),
-        _ => {}
+    crate::stored::metadata_members(value, |member| {
+        let text = &value[member.value];
+        match member.key {
+            b"uid" => read(text, &mut meta.uid, &mut ok),
+            b"deletionTimestamp" => read(text, &mut meta.deletion_timestamp, &mut ok),
+            b"finalizers" => read(text, &mut meta.finalizers, &mut ok),
+            b"ownerReferences" => read(text, &mut meta.owner_references, &mut ok),
+            _ => {}
+        }
+        std::ops::ControlFlow::Continue(())
     })?;
     Some(ok.then_some(meta))
 }

@@ -110,7 +110,7 @@ pub fn check_namespace(body: &mut Map<String, Value>, ctx: &Ctx) -> Result<(), S
 /// Writes `value` in the negotiated format with `code`.
 pub(crate) fn respond(ctx: &Ctx, code: u16, object: &Object) -> Result<Response<Body>, Status> {
     match ctx.format()? {
-        Format::Json => Ok(crate::response::json_response(code, object)),
+        Format::Json => Ok(crate::response::written_response(code, object.to_json())),
         Format::Table(include) => {
             let value = object.clone().into_value();
             let table =
