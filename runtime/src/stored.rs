@@ -240,17 +240,17 @@ pub struct Object {
 /// every read serves as it is. So it is written out again as it is, neither parsed nor checked
 /// on the way (`serde_json`'s `RawValue` checks its text whenever one is made).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ManagedText(Box<str>);
+pub struct ManagedText(String);
 
 impl ManagedText {
     /// Text the caller knows to be one JSON value (see the type).
-    pub(crate) fn from_json(text: impl Into<Box<str>>) -> ManagedText {
+    pub(crate) fn from_json(text: impl Into<String>) -> ManagedText {
         ManagedText(text.into())
     }
 
     /// `value` written as JSON text.
     pub(crate) fn of(value: &Value) -> ManagedText {
-        ManagedText(value.to_string().into())
+        ManagedText(value.to_string())
     }
 
     /// The JSON text.
@@ -430,8 +430,7 @@ impl<'de> serde::de::Visitor<'de> for SplitMeta<'_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "managedFields" {
                 let text: Box<RawValue> = map.next_value()?;
-                *self.managed =
-                    (text.get() != "null").then(|| ManagedText::from_json(Box::<str>::from(text)));
+                *self.managed = (text.get() != "null").then(|| ManagedText::from_json(text.get()));
             } else {
                 out.insert(key, map.next_value()?);
             }
