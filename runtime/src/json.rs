@@ -107,34 +107,48 @@ pub(crate) fn value_end(json: &[u8], start: usize) -> Option<usize> {
     }
 }
 
-/// Past the closing quote of the string that opens at `start`. Eight bytes are looked at at
-/// once for a quote or a backslash: most of the server's text (keys, managed fields) is
-/// strings, and this is where stepping over it spends its time.
+/// Past the closing quote of the string that opens at `start`.
 fn string_end(json: &[u8], start: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
-    const BACKSLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
-    // The high bit of each zero byte of `v`; the lowest one set is the first zero byte (those
-    // above it may be set falsely, by the borrow).
-    let zeros = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let mut i = start + 1;
     loop {
-        while let Some(word) = json.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-            let word = u64::from_le_bytes(word);
-            let found = zeros(word ^ QUOTES) | zeros(word ^ BACKSLASHES);
-            if found != 0 {
-                i += (found.trailing_zeros() / 8) as usize;
-                break;
-            }
-            i += 8;
-        }
-        match *json.get(i)? {
+        i = string_stop(json, i)?;
+        match json[i] {
             b'"' => return Some(i + 1),
             b'\\' => i += 2,
             _ => i += 1,
         }
     }
+}
+
+/// The first byte from `at` on that a JSON string does not hold as it is: a quote, a backslash
+/// or a control character; `None` when the text ends first. Eight bytes are looked at at once:
+/// most of the server's text (keys, managed fields) is strings, and this is where stepping
+/// over it spends its time.
+pub(crate) fn string_stop(json: &[u8], mut at: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const SPACES: u64 = u64::from_le_bytes([0x20; 8]);
+    const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
+    // The high bit of each byte of `v` below `n` (bytes below 0x80; a byte at or above it is
+    // never below): the lowest one set is exact, those above it may be set by the borrow.
+    let below = |v: u64, n: u64| v.wrapping_sub(n) & !v & HIGHS;
+    while let Some(word) = json
+        .get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+    {
+        let word = u64::from_le_bytes(word);
+        let found =
+            below(word ^ QUOTES, ONES) | below(word ^ BACKSLASHES, ONES) | below(word, SPACES);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    json.get(at..)?
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
 }
 
 enum Step {
@@ -283,7 +297,9 @@ mod tests {
     fn strings_end_where_the_parser_ends_them() {
         for len in 0..40 {
             for at in 0..=len {
-                for escape in ["", "\\\"", "\\\\", "\\n", "\\u00e9", "é"] {
+                for escape in [
+                    "", "\\\"", "\\\\", "\\n", "\\u00e9", "é", "\u{7f}", "\u{80}",
+                ] {
                     let mut content = "x".repeat(len);
                     content.insert_str(at, escape);
                     let string = format!("\"{content}\"");

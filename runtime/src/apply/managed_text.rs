@@ -79,15 +79,12 @@ impl<'t> Scanner<'t> {
     /// A string without escapes, its quotes taken off.
     fn string(&mut self) -> Option<&'t str> {
         self.expect("\"")?;
-        let rest = &self.text.as_bytes()[self.at..];
-        let end = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        if rest[end] != b'"' {
+        let end = crate::json::string_stop(self.text.as_bytes(), self.at)?;
+        if self.text.as_bytes()[end] != b'"' {
             return None;
         }
-        let out = &self.text[self.at..self.at + end];
-        self.at += end + 1;
+        let out = &self.text[self.at..end];
+        self.at = end + 1;
         Some(out)
     }
 
@@ -108,15 +105,15 @@ impl<'t> Scanner<'t> {
         let bytes = self.text.as_bytes();
         let (start, mut i, mut escaped) = (self.at, self.at, false);
         loop {
-            match *bytes.get(i)? {
+            i = crate::json::string_stop(bytes, i)?;
+            match bytes[i] {
                 b'"' => break,
                 b'\\' => {
                     escaped = true;
-                    i += 1;
+                    i += 2;
                 }
-                _ => {}
+                _ => i += 1,
             }
-            i += 1;
         }
         self.at = i + 1;
         Some((&self.text[start..i], escaped))
