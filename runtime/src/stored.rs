@@ -353,10 +353,10 @@ fn managed_member(stored: &[u8]) -> Option<(Range<usize>, Range<usize>)> {
         if member.key != b"managedFields" {
             return ControlFlow::Continue(());
         }
-        found = Some(member);
+        found = member.span().zip(member.value());
         ControlFlow::Break(())
     })?;
-    let Member { span, value, .. } = found?;
+    let (span, value) = found?;
     let cut = match (stored.get(span.start.checked_sub(1)?), stored.get(span.end)) {
         (Some(b','), _) => span.start - 1..span.end,
         (_, Some(b',')) => span.start..span.end + 1,
@@ -531,30 +531,27 @@ impl<'a> Written<'a> {
         Ok(())
     }
 
-    /// `metadata` with the managed fields in their (sorted) place, and without
-    /// `resourceVersion` unless asked.
+    /// `metadata` with the managed fields last (see [`metadata_members_but_managed`]), and
+    /// without `resourceVersion` unless asked.
     fn write_metadata(
         &self,
         meta: &serde_json::Map<String, Value>,
         out: &mut Members<'_>,
     ) -> serde_json::Result<()> {
-        // Managed fields given apart take the place of any the object holds.
-        let mut managed = self.managed;
+        let mut held = None;
         for (key, value) in meta {
-            if let Some(text) = managed.filter(|_| key.as_str() > "managedFields") {
-                out.raw("managedFields", text.get())?;
-                managed = None;
-            }
             match key.as_str() {
-                "managedFields" if self.managed.is_some() => {}
+                "managedFields" => held = Some(value),
                 "resourceVersion" if !self.resource_version => {}
                 _ => out.member(key, value)?,
             }
         }
-        if let Some(text) = managed {
-            out.raw("managedFields", text.get())?;
+        // Managed fields given apart take the place of any the object holds.
+        match (self.managed, held) {
+            (Some(text), _) => out.raw("managedFields", text.get()),
+            (None, Some(value)) => out.member("managedFields", value),
+            (None, None) => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -639,14 +636,35 @@ pub fn splice_into(out: &mut Vec<u8>, stored: &[u8], revision: u64, model: &Reso
 
 const RESOURCE_VERSION: &[u8] = b"\"resourceVersion\":\"";
 
-/// One member of a stored object's `metadata`, found in place.
+/// One member of a stored object's `metadata`, found in place: its key, and its value stepped
+/// over when first asked for (or when the walk goes on past it).
 pub(crate) struct Member<'s> {
+    stored: &'s [u8],
     /// The key, without its quotes.
     pub key: &'s [u8],
-    /// The member's bytes, from its key's opening quote to the end of its value.
-    pub span: Range<usize>,
-    /// Its value's bytes.
-    pub value: Range<usize>,
+    /// Where the key's opening quote is.
+    start: usize,
+    value_start: usize,
+    end: Option<usize>,
+}
+
+impl Member<'_> {
+    fn end(&mut self) -> Option<usize> {
+        if self.end.is_none() {
+            self.end = crate::json::value_end(self.stored, self.value_start);
+        }
+        self.end
+    }
+
+    /// Where the value's bytes are.
+    pub fn value(&mut self) -> Option<Range<usize>> {
+        Some(self.value_start..self.end()?)
+    }
+
+    /// Where the member's bytes are, from its key's opening quote to the end of its value.
+    pub fn span(&mut self) -> Option<Range<usize>> {
+        Some(self.start..self.end()?)
+    }
 }
 
 /// Calls `visit` with each member of a stored object's `metadata`, until it breaks, read in
@@ -655,15 +673,14 @@ pub(crate) struct Member<'s> {
 /// parser reads right.
 pub(crate) fn metadata_members<'s>(
     stored: &'s [u8],
-    mut visit: impl FnMut(Member<'s>) -> ControlFlow<()>,
+    mut visit: impl FnMut(&mut Member<'s>) -> ControlFlow<()>,
 ) -> Option<()> {
-    use crate::json::value_end;
     let mut at = metadata_start(stored)?;
     if stored.get(at) == Some(&b'}') {
         return Some(());
     }
     loop {
-        let key_end = value_end(stored, at)?;
+        let key_end = crate::json::value_end(stored, at)?;
         let key = stored
             .get(at..key_end)?
             .strip_prefix(b"\"")?
@@ -671,21 +688,45 @@ pub(crate) fn metadata_members<'s>(
         if key.contains(&b'\\') || stored.get(key_end) != Some(&b':') {
             return None;
         }
-        let end = value_end(stored, key_end + 1)?;
-        let member = Member {
+        let mut member = Member {
+            stored,
             key,
-            span: at..end,
-            value: key_end + 1..end,
+            start: at,
+            value_start: key_end + 1,
+            end: None,
         };
-        if visit(member).is_break() {
+        if visit(&mut member).is_break() {
             return Some(());
         }
+        let end = member.end()?;
         match stored.get(end)? {
             b',' => at = end + 1,
             b'}' => return Some(()),
             _ => return None,
         }
     }
+}
+
+/// [`metadata_members`] but `managedFields`, which is stepped over only when it is not the last
+/// member. The server writes it last, as kube-apiserver does (`Written`, and the typed
+/// `ObjectMeta`); objects written before that, and objects written from a map in name order,
+/// have it in its sorted place, before `name`. So `managedFields` met after `name` (which every
+/// stored object has) is the last member: the readers that want the other members (the
+/// collector reads every write's) stop there instead of stepping over the longest member.
+pub(crate) fn metadata_members_but_managed<'s>(
+    stored: &'s [u8],
+    mut visit: impl FnMut(&mut Member<'s>),
+) -> Option<()> {
+    let mut named = false;
+    metadata_members(stored, |member| match member.key {
+        b"managedFields" if named => ControlFlow::Break(()),
+        b"managedFields" => ControlFlow::Continue(()),
+        key => {
+            named |= key == b"name";
+            visit(member);
+            ControlFlow::Continue(())
+        }
+    })
 }
 
 /// Where the members of the top-level `metadata` object of `stored` begin (past its `{`),
@@ -812,25 +853,45 @@ mod tests {
             object.clone().into_value(),
             decode_stored(&stored, &model).unwrap()
         );
-        // The response is the whole object, managed fields in their sorted place.
+        // The response is the whole object, the managed fields last in `metadata`.
         let written = String::from_utf8(object.to_json().unwrap()).unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&written).unwrap(),
             decode_stored(&stored, &model).unwrap()
         );
-        let at = |s: &str| written.find(s).unwrap();
-        assert!(at("\"labels\"") < at("\"managedFields\""));
-        assert!(at("\"managedFields\"") < at("\"name\""));
-        // The store's bytes: no resourceVersion, the same bytes as the whole object's.
+        assert!(written.contains("}]},\"spec\":"), "{written}");
+        // The store's bytes: no resourceVersion, the managed fields last, the same bytes as
+        // the whole object's.
         let bytes = object.encode(&model).unwrap();
         assert!(bytes.starts_with(
             b"{\"apiVersion\":\"demo.krest.dev/v1\",\"kind\":\"Widget\",\"metadata\":{"
         ));
-        assert_eq!(bytes, stored.value);
+        let mut plain = widget();
+        plain["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("managedFields");
+        let managed = serde_json::to_string(&widget()["metadata"]["managedFields"]).unwrap();
+        let plain = serde_json::to_string(&plain).unwrap();
+        let expected = plain.replacen(
+            "\"uid\":\"u\"}",
+            &format!("\"uid\":\"u\",\"managedFields\":{managed}}}"),
+            1,
+        );
+        assert_eq!(String::from_utf8_lossy(&bytes), expected);
         assert_eq!(
             encode_for_store(&decode_stored(&stored, &model).unwrap(), &model).unwrap(),
-            stored.value
+            bytes
         );
+        // Read in place, the members before the managed fields are all there is.
+        let mut keys = Vec::new();
+        metadata_members_but_managed(&bytes, |m| keys.push(m.key)).unwrap();
+        assert_eq!(keys, [&b"labels"[..], b"name", b"namespace", b"uid"]);
+        // Stored in their sorted place (as before they were written last), they are stepped
+        // over and the members after them read.
+        keys.clear();
+        metadata_members_but_managed(&stored.value, |m| keys.push(m.key)).unwrap();
+        assert_eq!(keys, [&b"labels"[..], b"name", b"namespace", b"uid"]);
     }
 
     /// The managed fields are cut out of the stored text in place wherever they are in
@@ -919,7 +980,7 @@ mod tests {
         assert_eq!(spliced["data"], object["data"]);
         let mut members = Vec::new();
         metadata_members(&stored, |m| {
-            members.push((m.key, &stored[m.value]));
+            members.push((m.key, &stored[m.value().unwrap()]));
             ControlFlow::Continue(())
         })
         .unwrap();

@@ -82,16 +82,18 @@ fn meta_in_place(value: &[u8]) -> Option<Option<Meta>> {
     }
     let mut meta = Meta::default();
     let mut ok = true;
-    crate::stored::metadata_members(value, |member| {
-        let text = &value[member.value];
-        match member.key {
+    crate::stored::metadata_members_but_managed(value, |member| {
+        let key = member.key;
+        let Some(text) = member.value().map(|at| &value[at]) else {
+            return;
+        };
+        match key {
             b"uid" => read(text, &mut meta.uid, &mut ok),
             b"deletionTimestamp" => read(text, &mut meta.deletion_timestamp, &mut ok),
             b"finalizers" => read(text, &mut meta.finalizers, &mut ok),
             b"ownerReferences" => read(text, &mut meta.owner_references, &mut ok),
             _ => {}
         }
-        std::ops::ControlFlow::Continue(())
     })?;
     Some(ok.then_some(meta))
 }
@@ -267,6 +269,10 @@ mod tests {
     fn metadata_read_in_place_agrees_with_the_parser() {
         let objects = [
             r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"annotations":{"note":"\"uid\":\"fake\",}]"},"creationTimestamp":"2026-01-01T00:00:00Z","finalizers":["orphan","x"],"labels":{"a":"b"},"managedFields":[{"apiVersion":"demo/v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:ports":{"k:{\"name\":\"}\"}":{}}}},"manager":"m","operation":"Update","time":"2026-01-01T00:00:00Z"}],"name":"a","namespace":"default","ownerReferences":[{"apiVersion":"v1","kind":"K","name":"o","uid":"o1"}],"uid":"u1"},"spec":{"uid":"not-this"}}"#,
+            // The managed fields last, as the server writes them, and as the typed ObjectMeta
+            // (the namespace controller's) has them.
+            r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"creationTimestamp":"2026-01-01T00:00:00Z","finalizers":["x"],"name":"a","namespace":"default","ownerReferences":[{"apiVersion":"v1","kind":"K","name":"o","uid":"o2"}],"uid":"u8","managedFields":[{"apiVersion":"demo/v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{}},"manager":"m","operation":"Update"}]},"spec":{"uid":"not-this"}}"#,
+            r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"n","uid":"u9","deletionTimestamp":"2026-01-01T00:00:00Z","finalizers":["kubernetes"],"ownerReferences":[{"apiVersion":"v1","kind":"K","name":"o","uid":"o3","blockOwnerDeletion":true}],"managedFields":[{"manager":"m"}]}}"#,
             r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"name":"a","uid":"u2"}}"#,
             r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"name":"a"},"spec":{"uid":"u3"}}"#,
             r#"{"apiVersion":"demo/v1","kind":"W","metadata":{"finalizers":null,"uid":"u4"}}"#,
