@@ -552,19 +552,20 @@ const MAX_TEXT_ENTRIES: usize = 32;
 /// between managers, so only the writer's `time` changes: the entries are copied as they are
 /// (`managed_text`), in their new order, instead of being parsed into sets and written again.
 /// `None` when the write is not of that kind, or the text is not as the server writes it.
-pub(crate) fn update_text(
-    text: &str,
+pub(crate) fn update_text<'t>(
+    text: &'t str,
     changes: &Changes,
     manager: &Manager,
-    now: &str,
+    now: &'t str,
 ) -> Option<ManagedText> {
     use super::managed_text::{has, scan_entries, EntrySpan};
-    let entries = scan_entries(text).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
+    let mut entries = scan_entries(text).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
     let mut lookups = 0;
+    let mut prefix = Vec::new();
     // Whether `fields` holds each path of `set` (`want`) or none of them (`!want`).
-    let mut holds = |fields: &str, set: &Set, want: bool| -> Option<bool> {
+    let mut holds = |fields: &str, set, want: bool| -> Option<bool> {
         let mut answer = Some(true);
-        set.all_paths(&mut |path| {
+        Set::all_paths(set, &mut prefix, &mut |path| {
             lookups += 1;
             answer = match (lookups <= MAX_TEXT_LOOKUPS).then(|| has(fields, path)) {
                 Some(Some(found)) if found == want => return true,
@@ -618,35 +619,29 @@ pub(crate) fn update_text(
     if updates > MAX_UPDATE_MANAGERS {
         return None;
     }
+    // The writer's entry takes the new time, written as it is: it must need no escapes. The
+    // entry is told from the others by where its text is.
     let retimed = match changes.changed.is_empty() {
         true => None,
-        // The time is written as it is: it must need no escapes.
-        false if now.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') => Some(mine?),
+        false if now.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') => {
+            let mine = &mut entries[mine?];
+            mine.time = Some(now);
+            Some(mine.text)
+        }
         false => return None,
     };
-    let time = |i: usize| match retimed == Some(i) {
-        true => now,
-        false => entries[i].time.unwrap_or_default(),
-    };
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by_key(|&i| {
-        let e = &entries[i];
-        (
-            e.operation,
-            time(i),
-            e.manager,
-            e.api_version,
-            e.subresource,
-        )
+    entries.sort_by(|a, b| {
+        let key =
+            |e: &EntrySpan<'t>| (e.operation, e.time, e.manager, e.api_version, e.subresource);
+        key(a).cmp(&key(b))
     });
     let mut out = String::with_capacity(text.len() + 32);
     out.push('[');
-    for (n, &i) in order.iter().enumerate() {
+    for (n, e) in entries.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
-        let e = &entries[i];
-        if retimed == Some(i) {
+        if retimed.is_some_and(|t| std::ptr::eq(t, e.text)) {
             out.push_str(&e.text[..e.time_at]);
             out.push_str(",\"time\":\"");
             out.push_str(now);

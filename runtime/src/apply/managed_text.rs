@@ -65,7 +65,11 @@ struct Scanner<'t> {
 impl<'t> Scanner<'t> {
     /// Steps over `literal` when the text goes on with it.
     fn eat(&mut self, literal: &str) -> bool {
-        let found = self.text[self.at..].starts_with(literal);
+        let found = self
+            .text
+            .as_bytes()
+            .get(self.at..)
+            .is_some_and(|rest| rest.starts_with(literal.as_bytes()));
         if found {
             self.at += literal.len();
         }

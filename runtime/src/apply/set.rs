@@ -293,9 +293,15 @@ impl Set {
     }
 
     /// Calls `visit` with each member path while it returns true; whether it always did. The
-    /// paths borrow the set's elements, so nothing is copied.
-    pub fn all_paths<'s>(&'s self, visit: &mut impl FnMut(&[&'s Pe]) -> bool) -> bool {
-        self.all_paths_under(&mut Vec::new(), visit)
+    /// paths borrow the set's elements, so nothing is copied; they are built in `buffer`,
+    /// empty before and after, so that one buffer serves many walks.
+    pub fn all_paths<'s>(
+        &'s self,
+        buffer: &mut Vec<&'s Pe>,
+        visit: &mut impl FnMut(&[&'s Pe]) -> bool,
+    ) -> bool {
+        debug_assert!(buffer.is_empty());
+        self.all_paths_under(buffer, visit)
     }
 
     fn all_paths_under<'s>(
