@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Server CPU time (user + system, from /proc) per request of each build under the same wrk load,
 # in interleaved rounds: a figure of throughput that the machine's other load disturbs less
-# than requests per second do. Loopback only. Needs wrk and curl.
+# than requests per second do. The requests per second each build answered are printed too
+# (wrk shares the machine's two cores with the server, as a client on the same host does).
+# Loopback only. Needs wrk and curl.
 #
 #   ROUNDS=5 DUR=10s bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
 set -euo pipefail
@@ -9,7 +11,7 @@ OLD=$1; NEW=$2; MODE=${3:-create}; ROUNDS=${ROUNDS:-5}; DUR=${DUR:-10s}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 TICKS=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-one() { # BIN PORT -> "microseconds-of-cpu-per-request requests" (to a tenth)
+one() { # BIN PORT -> "microseconds-of-cpu-per-request requests-per-second"
   "$1" --store memory --authorization-mode=AlwaysAllow --listen "127.0.0.1:$2" >/dev/null 2>&1 &
   local pid=$! base="http://127.0.0.1:$2/apis/demo.krest.dev/v1/namespaces/default/widgets"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
@@ -24,19 +26,25 @@ one() { # BIN PORT -> "microseconds-of-cpu-per-request requests" (to a tenth)
     "$url" -- "${args[@]}" | sed -n 's/^wrk-result .* requests=\([0-9]*\) .*/\1/p')
   local after; after=$(cpu_ticks "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v t=$((after - before)) -v hz="$TICKS" -v n="$requests" 'BEGIN {printf "%.1f %d\n", t * 1e6 / hz / n, n}'
+  awk -v t=$((after - before)) -v hz="$TICKS" -v n="$requests" -v d="${DUR%s}" \
+    'BEGIN {printf "%.1f %d\n", t * 1e6 / hz / n, n / d}'
 }
 port=$((20000 + RANDOM % 20000))
-echo "round old_us_per_request new_us_per_request new/old ($MODE)"
+echo "round old_us_per_request new_us_per_request new/old old_per_s new_per_s throughput_new/old ($MODE)"
 ratios=()
+throughputs=()
 for round in $(seq 1 "$ROUNDS"); do
   if (( round % 2 )); then
-    read -r o _ < <(one "$OLD" $((port++))); read -r n _ < <(one "$NEW" $((port++)))
+    read -r o or < <(one "$OLD" $((port++))); read -r n nr < <(one "$NEW" $((port++)))
   else
-    read -r n _ < <(one "$NEW" $((port++))); read -r o _ < <(one "$OLD" $((port++)))
+    read -r n nr < <(one "$NEW" $((port++))); read -r o or < <(one "$OLD" $((port++)))
   fi
   r=$(awk -v a="$o" -v b="$n" 'BEGIN {printf "%.2f", b / a}')
+  t=$(awk -v a="$or" -v b="$nr" 'BEGIN {printf "%.2f", b / a}')
   ratios+=("$r")
-  echo "$round $o $n $r"
+  throughputs+=("$t")
+  echo "$round $o $n $r $or $nr $t"
 done
-printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print "median new/old: " a[int((NR+1)/2)]}'
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "median new/old: $(printf '%s\n' "${ratios[@]}" | median)" \
+  "(CPU time per request); throughput new/old: $(printf '%s\n' "${throughputs[@]}" | median)"
