@@ -94,6 +94,7 @@ pub(crate) fn value_end(json: &[u8], start: usize) -> Option<usize> {
                 i += 1;
             }
         }
+        // A number, `true`, `false` or `null`.
         _ => {
             let mut i = start;
             while json
@@ -151,6 +152,7 @@ pub(crate) fn string_stop(json: &[u8], mut at: usize) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// One step of a path: a field or a list index.
 enum Step {
     Field(String),
     Index(usize),

@@ -289,14 +289,19 @@ impl Object {
     /// only. In the stored form as the server writes it they are found in place, stepped over
     /// and cut out before the rest is parsed.
     pub fn decode(kv: &KeyValue, model: &ResourceModel) -> Result<Object, StoredError> {
+        let corrupt = |error: String| StoredError::Corrupt {
+            key: kv.key.clone(),
+            error,
+        };
         let rest;
         let (bytes, in_place) = match managed_member(&kv.value) {
             Some((cut, value)) => {
                 rest = [&kv.value[..cut.start], &kv.value[cut.end..]].concat();
-                let text = std::str::from_utf8(&kv.value[value]).ok();
+                let text =
+                    std::str::from_utf8(&kv.value[value]).map_err(|e| corrupt(e.to_string()))?;
                 (
                     &rest[..],
-                    text.filter(|t| *t != "null").map(ManagedText::from_json),
+                    (text != "null").then(|| ManagedText::from_json(text)),
                 )
             }
             None => (&kv.value[..], None),
@@ -310,10 +315,7 @@ impl Object {
             &mut de,
         )
         .and_then(|value| de.end().map(|()| value));
-        let mut value = parsed.map_err(|e| StoredError::Corrupt {
-            key: kv.key.clone(),
-            error: e.to_string(),
-        })?;
+        let mut value = parsed.map_err(|e| corrupt(e.to_string()))?;
         served_as(&mut value, kv.mod_revision, model)?;
         Ok(Object {
             value,
@@ -472,7 +474,7 @@ fn store_bytes(
 }
 
 /// An object written straight from its parts, without copying it: `metadata` with the managed
-/// fields (as text) in their place and, for the store, without `resourceVersion` (the revision
+/// fields (as text) last and, for the store, without `resourceVersion` (the revision
 /// is the store's) and with the storage version's `apiVersion`. The members keep their order,
 /// so the stored form begins `{"apiVersion":...,"kind":...,"metadata":{` as the splicing
 /// readers expect. Written member by member, the managed fields' text copied as it is: a
@@ -914,6 +916,20 @@ mod tests {
             (r#"{"name":"w","x":{"managedFields":M}}}"#, false),
             (r#"{ "name":"w", "managedFields": M }}"#, false),
         ];
+        let bad = [
+            head.as_bytes(),
+            b"{\"managedFields\":[\"\xff\"],\"name\":\"w\"}}",
+        ]
+        .concat();
+        let stored = KeyValue {
+            key: "/k".into(),
+            value: Bytes::from(bad),
+            mod_revision: 4,
+        };
+        assert!(matches!(
+            Object::decode(&stored, &model),
+            Err(StoredError::Corrupt { .. })
+        ));
         for (meta, in_place) in cases {
             let text = format!("{head}{}", meta.replace('M', entries));
             let stored = KeyValue {
