@@ -24,6 +24,15 @@ impl Operation {
             Operation::Update => "Update",
         }
     }
+
+    /// The operation an entry names; `None` for any other text.
+    fn from_name(name: &str) -> Option<Operation> {
+        match name {
+            "Apply" => Some(Operation::Apply),
+            "Update" => Some(Operation::Update),
+            _ => None,
+        }
+    }
 }
 
 /// Who wrote: the manager's name, how, through which version and subresource. Two entries are
@@ -221,11 +230,11 @@ impl Managed {
             .map_err(|e| format!("error decoding managed fields: {e}"))?;
         let mut out = Managed::default();
         for (i, e) in entries.into_iter().enumerate() {
-            let operation = match e.operation.as_deref() {
-                Some("Apply") => Operation::Apply,
-                Some("Update") => Operation::Update,
-                _ => return Err("operation must be `Apply` or `Update`".into()),
-            };
+            let operation = e
+                .operation
+                .as_deref()
+                .and_then(Operation::from_name)
+                .ok_or("operation must be `Apply` or `Update`")?;
             let api_version = e.api_version.unwrap_or_default();
             if api_version.is_empty() {
                 return Err("apiVersion must not be empty".into());
@@ -576,11 +585,7 @@ pub(crate) fn update_text<'t>(
         });
         answer
     };
-    let operation = |e: &EntrySpan<'_>| match e.operation {
-        "Apply" => Some(Operation::Apply),
-        "Update" => Some(Operation::Update),
-        _ => None,
-    };
+    let operation = |e: &EntrySpan<'_>| Operation::from_name(e.operation);
     let same = |e: &EntrySpan<'_>, name: &str, op: Operation, version: &str, sub: &str| {
         e.manager == name
             && operation(e) == Some(op)
