@@ -52,12 +52,13 @@ impl Manager {
     }
 
     /// What makes two entries the same manager ([`Manager::same`]), as a key.
-    fn identity(&self) -> (&str, Operation, &str, &str) {
-        let version = match self.operation {
-            Operation::Apply => "",
-            Operation::Update => &self.api_version,
-        };
-        (&self.name, self.operation, &self.subresource, version)
+    fn identity(&self) -> Identity<'_> {
+        identity(
+            &self.name,
+            self.operation,
+            &self.api_version,
+            &self.subresource,
+        )
     }
 
     /// How a conflict names the manager: `"alice"`, `"ctl" with subresource "status"`,
@@ -75,6 +76,24 @@ impl Manager {
         }
         out
     }
+}
+
+/// A manager as a key: its name, operation, subresource and, for an update, apiVersion (an
+/// applier's version does not count, as in kube-apiserver's manager identifier).
+type Identity<'a> = (&'a str, Operation, &'a str, &'a str);
+
+/// The [`Identity`] of a manager given by its parts (a [`Manager`], or an entry's text).
+fn identity<'a>(
+    name: &'a str,
+    operation: Operation,
+    api_version: &'a str,
+    subresource: &'a str,
+) -> Identity<'a> {
+    let version = match operation {
+        Operation::Apply => "",
+        Operation::Update => api_version,
+    };
+    (name, operation, subresource, version)
 }
 
 /// One manager's fields, and when it last changed something.
@@ -585,33 +604,23 @@ pub(crate) fn update_text<'t>(
         });
         answer
     };
-    let operation = |e: &EntrySpan<'_>| Operation::from_name(e.operation);
-    let same = |e: &EntrySpan<'_>, name: &str, op: Operation, version: &str, sub: &str| {
-        e.manager == name
-            && operation(e) == Some(op)
-            && e.subresource == sub
-            && (op == Operation::Apply || e.api_version == version)
+    let key = |e: &EntrySpan<'t>| {
+        let operation = Operation::from_name(e.operation)?;
+        Some(identity(e.manager, operation, e.api_version, e.subresource))
     };
+    let writer = manager.identity();
     let mut mine = None;
     let mut updates = 0;
     for (i, e) in entries.iter().enumerate() {
-        let op = operation(e)?;
-        updates += usize::from(op == Operation::Update);
+        let id = key(e)?;
+        updates += usize::from(id.1 == Operation::Update);
         // `Managed::read` refuses entries without an apiVersion and two entries of one
         // manager; `Managed::write` drops entries that own nothing.
-        let twice = entries[..i]
-            .iter()
-            .any(|other| same(other, e.manager, op, e.api_version, e.subresource));
+        let twice = entries[..i].iter().any(|other| key(other) == Some(id));
         if e.api_version.is_empty() || e.fields_type != "FieldsV1" || e.fields_v1 == "{}" || twice {
             return None;
         }
-        let own = same(
-            e,
-            &manager.name,
-            manager.operation,
-            &manager.api_version,
-            &manager.subresource,
-        );
+        let own = id == writer;
         if !holds(e.fields_v1, &changes.changed, own)?
             || !holds(e.fields_v1, &changes.removed, false)?
         {

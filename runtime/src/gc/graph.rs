@@ -71,8 +71,8 @@ struct StoredRef {
 
 /// The collector's members of a stored object's `metadata`, each parsed from its own text,
 /// with the other members and the rest of the object stepped over unparsed (the managed
-/// fields, written last, not even stepped over); `Some(None)` when one of them does not parse, `None` for bytes not in the
-/// stored form (which the whole-object parse reads).
+/// fields, written last, not even stepped over); `Some(None)` when one of them does not
+/// parse, `None` for bytes not in the stored form (which the whole-object parse reads).
 fn meta_in_place(value: &[u8]) -> Option<Option<Meta>> {
     fn read<'a, T: Deserialize<'a>>(text: &'a [u8], into: &mut T, ok: &mut bool) {
         match serde_json::from_slice(text) {
