@@ -36,38 +36,88 @@ fn items(value: Option<&Value>) -> Option<&Vec<Value>> {
     value.and_then(Value::as_array)
 }
 
-/// The items of a granular list keyed by their path elements. Items whose element cannot be
-/// made are an error when `strict` (an applied configuration), and skipped otherwise (a live
-/// object written before its list had a type); a repeated element is an error when `strict`
-/// and keeps its first item otherwise.
+/// A granular list's items with their path elements, in list order, and looked up by element
+/// through `sorted` (a list is as long as an object's size allows: lookups by scanning would
+/// make every walk of it quadratic).
+#[derive(Default)]
+struct Items<'v> {
+    list: Vec<(Pe, &'v Value)>,
+    /// Positions in `list`, in element order.
+    sorted: Vec<usize>,
+}
+
+impl<'v> Items<'v> {
+    /// The position of the item whose element is `pe`.
+    fn position(&self, pe: &Pe) -> Option<usize> {
+        let k = self
+            .sorted
+            .binary_search_by(|&i| self.list[i].0.cmp(pe))
+            .ok()?;
+        Some(self.sorted[k])
+    }
+
+    /// The item whose element is `pe`.
+    fn get(&self, pe: &Pe) -> Option<&'v Value> {
+        self.position(pe).map(|i| self.list[i].1)
+    }
+
+    fn contains(&self, pe: &Pe) -> bool {
+        self.position(pe).is_some()
+    }
+
+    fn sort(list: Vec<(Pe, &'v Value)>) -> Items<'v> {
+        let mut sorted: Vec<usize> = (0..list.len()).collect();
+        // Stable: of equal elements, the first in the list comes first.
+        sorted.sort_by(|&i, &j| list[i].0.cmp(&list[j].0));
+        Items { list, sorted }
+    }
+}
+
+/// The items of a granular list with their path elements. Items whose element cannot be made
+/// are an error when `strict` (an applied configuration), and skipped otherwise (a live object
+/// written before its list had a type); a repeated element is an error when `strict` and keeps
+/// its first item otherwise.
 fn index_items<'v>(
     list: &ListType,
     values: &'v [Value],
     strict: bool,
     path: &Path,
-) -> Result<Vec<(Pe, &'v Value)>, String> {
+) -> Result<Items<'v>, String> {
     let mut out: Vec<(Pe, &Value)> = Vec::with_capacity(values.len());
     for (i, item) in values.iter().enumerate() {
         match list.element(item, i) {
-            Ok(pe) => {
-                if out.iter().any(|(seen, _)| *seen == pe) {
-                    if strict {
-                        return Err(format!(
-                            "{}: duplicate entries for key {pe}",
-                            super::set::show_path(path)
-                        ));
-                    }
-                    continue;
-                }
-                out.push((pe, item));
-            }
+            Ok(pe) => out.push((pe, item)),
             Err(e) if strict => {
                 return Err(format!("{}: element {i}: {e}", super::set::show_path(path)))
             }
             Err(_) => {}
         }
     }
-    Ok(out)
+    let items = Items::sort(out);
+    // A repeat follows its first item in `sorted`.
+    let repeats: Vec<usize> = items
+        .sorted
+        .windows(2)
+        .filter(|w| items.list[w[0]].0 == items.list[w[1]].0)
+        .map(|w| w[1])
+        .collect();
+    if repeats.is_empty() {
+        return Ok(items);
+    }
+    if strict {
+        let first = repeats.iter().min().map_or(0, |&i| i);
+        return Err(format!(
+            "{}: duplicate entries for key {}",
+            super::set::show_path(path),
+            items.list[first].0
+        ));
+    }
+    let mut keep = vec![true; items.list.len()];
+    for i in repeats {
+        keep[i] = false;
+    }
+    let list = items.list.into_iter().zip(keep).filter(|(_, k)| *k);
+    Ok(Items::sort(list.map(|(item, _)| item).collect()))
 }
 
 /// The fields `value` sets, as kube-apiserver counts an applied configuration's: every leaf,
@@ -116,7 +166,7 @@ fn fields(
                 set.insert(path);
                 return Ok(());
             };
-            for (pe, item) in index_items(list, values, true, path)? {
+            for (pe, item) in index_items(list, values, true, path)?.list {
                 path.push(pe);
                 fields(item, &list.elem, path, set, depth + 1)?;
                 set.insert(path);
@@ -239,13 +289,9 @@ fn diff(
             let none = Vec::new();
             let a = index_items(list, a.unwrap_or(&none), false, path).unwrap_or_default();
             let b = index_items(list, b.unwrap_or(&none), false, path).unwrap_or_default();
-            let mut seen: Vec<&Pe> = Vec::new();
-            for (pe, _) in a.iter().chain(b.iter()) {
-                if seen.contains(&pe) {
-                    continue;
-                }
-                seen.push(pe);
-                let (x, y) = (find(&a, pe), find(&b, pe));
+            let pairs = a.list.iter().map(|(pe, x)| (pe, Some(*x), b.get(pe)));
+            let added = b.list.iter().filter(|(pe, _)| !a.contains(pe));
+            for (pe, x, y) in pairs.chain(added.map(|(pe, y)| (pe, None, Some(*y)))) {
                 if x == y {
                     continue;
                 }
@@ -330,11 +376,6 @@ fn item_hook(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comp
     }
 }
 
-/// The item of `side` whose element is `pe`.
-fn find<'v>(side: &[(Pe, &'v Value)], pe: &Pe) -> Option<&'v Value> {
-    side.iter().find(|(p, _)| p == pe).map(|(_, v)| *v)
-}
-
 /// Merges an applied configuration into a live value: the configuration's leaves win, map
 /// members and list items of both are merged, the live value's others stay. List order is
 /// kube-apiserver's: items of both in the configuration's order, live-only items where they
@@ -409,7 +450,7 @@ fn merge_at(
             let order = merge_order(&lhs_items, &rhs_items);
             let mut out = Vec::with_capacity(order.len());
             for pe in order {
-                let (x, y) = (find(&lhs_items, &pe), find(&rhs_items, &pe));
+                let (x, y) = (lhs_items.get(&pe), rhs_items.get(&pe));
                 path.push(pe);
                 if let Some(v) = merge_at(x, y, &list.elem, path, depth + 1)? {
                     out.push(v);
@@ -424,45 +465,46 @@ fn merge_at(
 /// The order of a merged list's items. Walks both lists at once: an item of both is written
 /// when both walks reach it in the configuration's order; a live-only item is written where the
 /// live walk finds it; a configuration-only item where the configuration walk finds it.
-fn merge_order(lhs: &[(Pe, &Value)], rhs: &[(Pe, &Value)]) -> Vec<Pe> {
-    let in_lhs = |pe: &Pe| lhs.iter().any(|(p, _)| p == pe);
-    let in_rhs = |pe: &Pe| rhs.iter().any(|(p, _)| p == pe);
-    let mut shared = rhs.iter().map(|(p, _)| p).filter(|p| in_lhs(p));
+fn merge_order(lhs: &Items<'_>, rhs: &Items<'_>) -> Vec<Pe> {
+    let (l, r) = (&lhs.list, &rhs.list);
+    let mut shared = r.iter().map(|(p, _)| p).filter(|p| lhs.contains(p));
     let mut next_shared = shared.next();
-    let mut out: Vec<Pe> = Vec::with_capacity(lhs.len().max(rhs.len()));
+    let mut out: Vec<Pe> = Vec::with_capacity(l.len().max(r.len()));
     let (mut i, mut j) = (0, 0);
-    while i < lhs.len() || j < rhs.len() {
-        if i < lhs.len() && j < rhs.len() {
-            let pe = &lhs[i].0;
-            if *pe == rhs[j].0 {
+    // Each step past a configuration item writes it: the items of the configuration in `out`
+    // are those before `j`.
+    while i < l.len() || j < r.len() {
+        if i < l.len() && j < r.len() {
+            let pe = &l[i].0;
+            if *pe == r[j].0 {
                 out.push(pe.clone());
                 i += 1;
                 j += 1;
                 next_shared = shared.next();
                 continue;
             }
-            if in_rhs(pe) && next_shared.is_some_and(|n| n != pe) {
+            if rhs.contains(pe) && next_shared.is_some_and(|n| n != pe) {
                 // Shared, but the configuration puts it later.
                 i += 1;
                 continue;
             }
         }
-        if i < lhs.len() {
-            let pe = &lhs[i].0;
-            if !in_rhs(pe) {
-                out.push(pe.clone());
-                i += 1;
-                continue;
-            }
-            if out.contains(pe) {
-                i += 1;
+        if i < l.len() {
+            let pe = &l[i].0;
+            match rhs.position(pe) {
+                None => {
+                    out.push(pe.clone());
+                    i += 1;
+                    continue;
+                }
+                // Written already.
+                Some(k) if k < j => i += 1,
+                Some(_) => {}
             }
         }
-        if j < rhs.len() {
-            let pe = &rhs[j].0;
-            if !out.contains(pe) {
-                out.push(pe.clone());
-            }
+        if j < r.len() {
+            let pe = &r[j].0;
+            out.push(pe.clone());
             j += 1;
             if next_shared == Some(pe) {
                 next_shared = shared.next();
@@ -557,6 +599,132 @@ fn name_members(set: &mut Set, ty: &Type, depth: usize) {
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
+
+    use super::super::set::Pe;
+    use super::super::typed::{ListKind, ListType, Type};
+    use super::{index_items, merge_order, Items};
+
+    /// The order of merged list items as first written, by scanning both lists for each step:
+    /// the reference for [`merge_order`]'s lookups.
+    fn merge_order_by_scanning(lhs: &[Pe], rhs: &[Pe]) -> Vec<Pe> {
+        let in_lhs = |pe: &Pe| lhs.contains(pe);
+        let in_rhs = |pe: &Pe| rhs.contains(pe);
+        let mut shared = rhs.iter().filter(|p| in_lhs(p));
+        let mut next_shared = shared.next();
+        let mut out: Vec<Pe> = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while i < lhs.len() || j < rhs.len() {
+            if i < lhs.len() && j < rhs.len() {
+                let pe = &lhs[i];
+                if *pe == rhs[j] {
+                    out.push(pe.clone());
+                    (i, j) = (i + 1, j + 1);
+                    next_shared = shared.next();
+                    continue;
+                }
+                if in_rhs(pe) && next_shared.is_some_and(|n| n != pe) {
+                    i += 1;
+                    continue;
+                }
+            }
+            if i < lhs.len() {
+                let pe = &lhs[i];
+                if !in_rhs(pe) {
+                    out.push(pe.clone());
+                    i += 1;
+                    continue;
+                }
+                if out.contains(pe) {
+                    i += 1;
+                }
+            }
+            if j < rhs.len() {
+                let pe = &rhs[j];
+                if !out.contains(pe) {
+                    out.push(pe.clone());
+                }
+                j += 1;
+                if next_shared == Some(pe) {
+                    next_shared = shared.next();
+                }
+            }
+        }
+        out
+    }
+
+    /// Every ordered selection of up to `n` distinct letters of `alphabet`.
+    fn selections(alphabet: &[char], n: usize) -> Vec<Vec<char>> {
+        let mut out: Vec<Vec<char>> = vec![Vec::new()];
+        let mut last: Vec<Vec<char>> = vec![Vec::new()];
+        for _ in 0..n {
+            let mut next = Vec::new();
+            for s in &last {
+                for &c in alphabet.iter().filter(|c| !s.contains(c)) {
+                    let mut longer = s.clone();
+                    longer.push(c);
+                    next.push(longer);
+                }
+            }
+            out.extend(next.iter().cloned());
+            last = next;
+        }
+        out
+    }
+
+    /// Merged lists come out in the same order by lookups as by scanning, for every pair of
+    /// lists of up to four items out of five.
+    #[test]
+    fn merge_order_by_lookups_is_merge_order_by_scanning() {
+        let set = ListType {
+            elem: Box::new(Type::Scalar),
+            kind: ListKind::Set,
+        };
+        let lists: Vec<Vec<Value>> = selections(&['a', 'b', 'c', 'd', 'e'], 4)
+            .into_iter()
+            .map(|s| s.into_iter().map(|c| json!(c.to_string())).collect())
+            .collect();
+        let indexed = |values: &[Value]| -> Vec<Pe> {
+            values.iter().map(|v| set.element(v, 0).unwrap()).collect()
+        };
+        for live in &lists {
+            let lhs = index_items(&set, live, false, &Vec::new()).unwrap();
+            for config in &lists {
+                let rhs = index_items(&set, config, true, &Vec::new()).unwrap();
+                assert_eq!(
+                    merge_order(&lhs, &rhs),
+                    merge_order_by_scanning(&indexed(live), &indexed(config)),
+                    "{live:?} under {config:?}"
+                );
+            }
+        }
+    }
+
+    /// A repeated item of a live list keeps its first place and value; of a configuration it is
+    /// an error naming the first repeat.
+    #[test]
+    fn repeated_items_keep_the_first_or_are_refused() {
+        let keyed = ListType {
+            elem: Box::new(Type::Deduced),
+            kind: ListKind::Map(vec![("name".into(), None)]),
+        };
+        let values = vec![
+            json!({"name": "b", "v": 1}),
+            json!({"name": "a", "v": 2}),
+            json!({"name": "b", "v": 3}),
+            json!({"name": "c", "v": 4}),
+            json!({"name": "a", "v": 5}),
+        ];
+        let live: Items<'_> = index_items(&keyed, &values, false, &Vec::new()).unwrap();
+        let kept: Vec<&Value> = live.list.iter().map(|(_, v)| *v).collect();
+        assert_eq!(kept, [&values[0], &values[1], &values[3]]);
+        let a = keyed.element(&json!({"name": "a"}), 0).unwrap();
+        assert_eq!(live.get(&a), Some(&values[1]));
+        let refused = index_items(&keyed, &values, true, &vec![Pe::Field("items".into())]);
+        assert_eq!(
+            refused.err().unwrap(),
+            ".items: duplicate entries for key [name=\"b\"]"
+        );
+    }
 
     /// Both ways of pairing members visit the same names with the same values.
     #[test]

@@ -8,6 +8,10 @@
 //! them on the object with `self` bound at each rule's place and `oldSelf` at the same place in
 //! the stored object (correlated through keyed lists and sets), within a runtime cost budget.
 
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
 use serde_json::{Map, Value};
 
 use crate::codegen::cel::schema::{child_cardinality, node_rules, Problem};
@@ -23,6 +27,109 @@ pub(super) enum ListType {
     Set,
     /// Each item is unique by these keys.
     Map(Vec<String>),
+}
+
+impl ListType {
+    /// Whether two items are the same item of the list.
+    fn same(&self, a: &Value, b: &Value) -> bool {
+        match self {
+            ListType::Set => a == b,
+            ListType::Map(keys) => keys.iter().all(|k| a.get(k) == b.get(k)),
+        }
+    }
+}
+
+/// Items of a list by identity (the item in a set, its key fields in a keyed list), so that
+/// finding an item does not scan the list: a list is as long as an object's size allows, and a
+/// scan per item makes it quadratic.
+struct Identities<'a> {
+    list_type: &'a ListType,
+    items: &'a [Value],
+    /// Positions in `items` by the hash of their identity; the first of each identity only.
+    by_hash: HashMap<u64, Vec<usize>>,
+    /// Seeded per process, so that a client cannot choose items whose identities collide.
+    state: RandomState,
+}
+
+impl<'a> Identities<'a> {
+    fn new(list_type: &'a ListType, items: &'a [Value]) -> Identities<'a> {
+        Identities {
+            list_type,
+            items,
+            by_hash: HashMap::new(),
+            state: RandomState::new(),
+        }
+    }
+
+    /// All of a list's items.
+    fn of(list_type: &'a ListType, items: &'a [Value]) -> Identities<'a> {
+        let mut all = Identities::new(list_type, items);
+        for i in 0..items.len() {
+            all.add(i);
+        }
+        all
+    }
+
+    fn hash(&self, item: &Value) -> u64 {
+        let mut h = self.state.build_hasher();
+        match self.list_type {
+            ListType::Set => hash_value(item, &self.state, &mut h),
+            ListType::Map(keys) => {
+                for key in keys {
+                    match item.get(key) {
+                        Some(value) => hash_value(value, &self.state, &mut h),
+                        None => h.write_u8(0xff),
+                    }
+                }
+            }
+        }
+        h.finish()
+    }
+
+    /// The position of the first item added that is the same as `item`.
+    fn find(&self, item: &Value) -> Option<usize> {
+        let same = self.by_hash.get(&self.hash(item))?;
+        same.iter()
+            .copied()
+            .find(|&i| self.list_type.same(&self.items[i], item))
+    }
+
+    /// Adds the item at `i` unless an item the same was added before; whether it was new.
+    fn add(&mut self, i: usize) -> bool {
+        if self.find(&self.items[i]).is_some() {
+            return false;
+        }
+        let hash = self.hash(&self.items[i]);
+        self.by_hash.entry(hash).or_default().push(i);
+        true
+    }
+}
+
+/// Feeds `value` to `h` so that equal values hash alike: an object's members are hashed apart
+/// and summed, since equal maps need not iterate in the same order.
+fn hash_value(value: &Value, state: &RandomState, h: &mut impl Hasher) {
+    match value {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => (1u8, b).hash(h),
+        Value::Number(n) => (2u8, n).hash(h),
+        Value::String(s) => (3u8, s).hash(h),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(h);
+            for item in items {
+                hash_value(item, state, h);
+            }
+        }
+        Value::Object(members) => {
+            let mut sum = 0u64;
+            for (name, member) in members {
+                let mut m = state.build_hasher();
+                name.hash(&mut m);
+                hash_value(member, state, &mut m);
+                sum = sum.wrapping_add(m.finish());
+            }
+            (5u8, members.len(), sum).hash(h);
+        }
+    }
 }
 
 /// Compiles the rules of `schema` into `node` and the nodes below it, with their cardinality
@@ -223,28 +330,27 @@ fn duplicates(list_type: &ListType, items: &[Value], path: &str, causes: &mut Ve
             ),
         }
     };
-    let mut seen: Vec<Value> = Vec::with_capacity(items.len());
+    let mut seen = Identities::new(list_type, items);
     for (i, item) in items.iter().enumerate() {
-        let k = key(item);
-        if seen.contains(&k) {
-            let shown = match (&k, list_type) {
-                (Value::Object(map), ListType::Map(_)) => format!(
-                    "map[string]interface {{}}{{{}}}",
-                    map.iter()
-                        .map(|(k, v)| format!("\"{k}\":{}", go_value(v)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                _ => go_value(&k),
-            };
-            causes.push(Cause::new(
-                "FieldValueDuplicate",
-                format!("{path}[{i}]"),
-                format!("Duplicate value: {shown}"),
-            ));
-        } else {
-            seen.push(k);
+        if seen.add(i) {
+            continue;
         }
+        let k = key(item);
+        let shown = match (&k, list_type) {
+            (Value::Object(map), ListType::Map(_)) => format!(
+                "map[string]interface {{}}{{{}}}",
+                map.iter()
+                    .map(|(k, v)| format!("\"{k}\":{}", go_value(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => go_value(&k),
+        };
+        causes.push(Cause::new(
+            "FieldValueDuplicate",
+            format!("{path}[{i}]"),
+            format!("Duplicate value: {shown}"),
+        ));
     }
 }
 
@@ -332,9 +438,14 @@ pub(super) fn evaluate(
             let Some(item_node) = node.items.as_deref() else {
                 return true;
             };
-            let old_items = old.and_then(Value::as_array);
+            // `oldSelf` of an item: the stored item of the same key in a keyed list or value in
+            // a set; none in an atomic list, as in kube-apiserver.
+            let olds = match (&node.list_type, old.and_then(Value::as_array)) {
+                (Some(list_type), Some(olds)) => Some(Identities::of(list_type, olds)),
+                _ => None,
+            };
             for (i, item) in items.iter().enumerate() {
-                let old_item = old_items.and_then(|olds| correlate(&node.list_type, item, olds));
+                let old_item = olds.as_ref().and_then(|o| Some(&o.items[o.find(item)?]));
                 let len = path.len();
                 push_index(path, i);
                 let go_on = evaluate(item_node, item, old_item, path, causes, budget);
@@ -359,22 +470,6 @@ pub(super) fn evaluate(
     }
 }
 
-/// The old item an item of a list corresponds to: by key in a keyed list, by value in a set;
-/// none in an atomic list, as in kube-apiserver.
-fn correlate<'a>(
-    list_type: &Option<ListType>,
-    item: &Value,
-    olds: &'a [Value],
-) -> Option<&'a Value> {
-    match list_type {
-        Some(ListType::Set) => olds.iter().find(|o| *o == item),
-        Some(ListType::Map(keys)) => olds
-            .iter()
-            .find(|o| keys.iter().all(|k| o.get(k) == item.get(k))),
-        None => None,
-    }
-}
-
 /// A rule's failure at `path` as a cause.
 fn cause(path: &str, failure: crate::codegen::cel::Failure) -> Cause {
     let field = match (path.is_empty(), failure.field_path.as_str()) {
@@ -390,4 +485,71 @@ fn cause(path: &str, failure: crate::codegen::cel::Failure) -> Cause {
         _ => "FieldValueInvalid",
     };
     Cause::new(reason, field, failure.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::{duplicates, Identities, ListType};
+    use crate::status::Cause;
+
+    fn duplicate_fields(list_type: &ListType, items: &[Value]) -> Vec<String> {
+        let mut causes: Vec<Cause> = Vec::new();
+        duplicates(list_type, items, "spec.l", &mut causes);
+        causes.into_iter().map(|c| c.field).collect()
+    }
+
+    /// Every repeat is a cause at its own index, whatever the order of an item's members or
+    /// how many items there are.
+    #[test]
+    fn duplicates_are_found_by_identity() {
+        let set = ListType::Set;
+        let items = [
+            json!("a"),
+            json!(1),
+            json!("a"),
+            json!(1.0),
+            json!(1),
+            json!(null),
+        ];
+        assert_eq!(duplicate_fields(&set, &items), ["spec.l[2]", "spec.l[4]"]);
+        let atomic = [
+            json!({"a": 1, "b": [2]}),
+            json!({"b": [2], "a": 1}),
+            json!({"a": 1}),
+        ];
+        assert_eq!(duplicate_fields(&set, &atomic), ["spec.l[1]"]);
+        let keyed = ListType::Map(vec!["name".into(), "port".into()]);
+        let items = [
+            json!({"name": "a", "port": 80}),
+            json!({"name": "a", "port": 81}),
+            json!({"name": "a", "port": 80, "x": 1}),
+            json!({"name": "b"}),
+            json!({"name": "b", "port": null}),
+            json!({"name": "b", "other": 2}),
+        ];
+        assert_eq!(duplicate_fields(&keyed, &items), ["spec.l[2]", "spec.l[5]"]);
+        let many: Vec<Value> = (0..50_000).chain([7, 49_999]).map(|i| json!(i)).collect();
+        assert_eq!(
+            duplicate_fields(&set, &many),
+            ["spec.l[50000]", "spec.l[50001]"]
+        );
+    }
+
+    /// An item's old self is the first stored item of the same identity.
+    #[test]
+    fn old_items_are_found_by_identity() {
+        let keyed = ListType::Map(vec!["name".into()]);
+        let olds = [
+            json!({"name": "a", "v": 1}),
+            json!({"name": "b", "v": 2}),
+            json!({"name": "a", "v": 3}),
+        ];
+        let index = Identities::of(&keyed, &olds);
+        assert_eq!(index.find(&json!({"name": "a", "v": 9})), Some(0));
+        assert_eq!(index.find(&json!({"name": "b"})), Some(1));
+        assert_eq!(index.find(&json!({"name": "c"})), None);
+        assert_eq!(index.find(&json!({"v": 1})), None);
+    }
 }
