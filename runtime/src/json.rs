@@ -2,9 +2,13 @@
 //! decoder keeps the last of them, and kube-apiserver reports them under
 //! `fieldValidation=Strict` (an error) and `Warn` (a warning), as it does unknown fields. And
 //! JSON the server wrote itself stepped over without parsing ([`value_end`]), to find an
-//! object's `metadata` ([`metadata_range`]).
+//! object's `metadata` ([`metadata_range`]). And list items found by value without scanning
+//! the list ([`Positions`]).
 
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::Range;
 
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -273,8 +277,124 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 }
 
+/// Positions of a list's items by a hash of their identity (the item, or the values of its
+/// key fields), so that finding an item does not scan the list: a list is as long as an
+/// object's size allows, and a scan for each item of another list makes a merge or a check
+/// quadratic. Callers compare the items at the positions a hash gives. Each index seeds its
+/// own hashes, so that a client cannot choose items that collide.
+pub(crate) struct Positions {
+    state: RandomState,
+    by_hash: HashMap<u64, Vec<usize>>,
+}
+
+impl Positions {
+    pub fn new() -> Positions {
+        Positions {
+            state: RandomState::new(),
+            by_hash: HashMap::new(),
+        }
+    }
+
+    /// An index of `items` by value.
+    pub fn of_values(items: &[Value]) -> Positions {
+        let mut index = Positions::new();
+        for (i, item) in items.iter().enumerate() {
+            index.insert(index.hash([Some(item)]), i);
+        }
+        index
+    }
+
+    /// The first position of a value equal to `item` in `items`, indexed by value.
+    pub fn find_value(&self, items: &[Value], item: &Value) -> Option<usize> {
+        let at = self.get(self.hash([Some(item)]));
+        at.iter().copied().find(|&i| items[i] == *item)
+    }
+
+    /// The hash of an identity made of `parts` (`None` for a key field an item lacks). Equal
+    /// values hash alike, whatever the order of their objects' members.
+    pub fn hash<'v>(&self, parts: impl IntoIterator<Item = Option<&'v Value>>) -> u64 {
+        let mut h = self.state.build_hasher();
+        for part in parts {
+            match part {
+                Some(value) => hash_value(value, &self.state, &mut h),
+                None => h.write_u8(0xff),
+            }
+        }
+        h.finish()
+    }
+
+    /// Records position `at` under `hash`.
+    pub fn insert(&mut self, hash: u64, at: usize) {
+        self.by_hash.entry(hash).or_default().push(at);
+    }
+
+    /// The positions recorded under `hash`, in the order they were.
+    pub fn get(&self, hash: u64) -> &[usize] {
+        self.by_hash.get(&hash).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Feeds `value` to `h`. An object's members are hashed apart and summed, since equal maps
+/// need not iterate in the same order (`serde_json`'s `preserve_order`).
+fn hash_value(value: &Value, state: &RandomState, h: &mut impl Hasher) {
+    match value {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => (1u8, b).hash(h),
+        Value::Number(n) => (2u8, n).hash(h),
+        Value::String(s) => (3u8, s).hash(h),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(h);
+            for item in items {
+                hash_value(item, state, h);
+            }
+        }
+        Value::Object(members) => {
+            let mut sum = 0u64;
+            for (name, member) in members {
+                let mut m = state.build_hasher();
+                name.hash(&mut m);
+                hash_value(member, state, &mut m);
+                sum = sum.wrapping_add(m.finish());
+            }
+            (5u8, members.len(), sum).hash(h);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    /// Equal values hash alike, whatever the order of their members; unequal ones apart.
+    #[test]
+    fn positions_hash_equal_values_alike() {
+        use serde_json::{json, Map, Value};
+        let index = super::Positions::new();
+        let hash = |v: &Value| index.hash([Some(v)]);
+        let mut a = Map::new();
+        a.insert("x".into(), json!(1));
+        a.insert("y".into(), json!([true, null, "s"]));
+        let mut b = Map::new();
+        b.insert("y".into(), json!([true, null, "s"]));
+        b.insert("x".into(), json!(1));
+        assert_eq!(hash(&Value::Object(a)), hash(&Value::Object(b)));
+        let distinct = [
+            json!(null),
+            json!(false),
+            json!(1),
+            json!(1.5),
+            json!("1"),
+            json!([1]),
+            json!({"x": 1}),
+            json!({"x": 2}),
+            json!({"y": 1}),
+        ];
+        for (i, v) in distinct.iter().enumerate() {
+            for w in &distinct[i + 1..] {
+                assert_ne!(hash(v), hash(w), "{v} and {w}");
+            }
+        }
+        assert_ne!(index.hash([None]), index.hash([Some(&json!(null))]));
+    }
+
     #[test]
     fn values_are_stepped_over_whole() {
         let text = br#"{"a":"x\"}","b":[1,{"c":"]"}],"d":12.5,"e":null}"#;

@@ -12,6 +12,7 @@ use super::object::{check_namespace, check_type_meta, meta_mut, meta_str, respon
 use super::read::parse_revision;
 use crate::admission::Operation;
 use crate::apply::{Manager, Scope};
+use crate::json::Positions;
 use crate::response::Body;
 use crate::status::{Cause, Status};
 use crate::store::{KeyValue, StoreError};
@@ -571,15 +572,19 @@ fn preserve_system_fields(
     }
     let deleting = old_meta.contains_key("deletionTimestamp");
     if deleting {
-        let old_finalizers: Vec<&Value> = old_meta
+        let none = Vec::new();
+        let old_finalizers = old_meta
             .get("finalizers")
             .and_then(Value::as_array)
-            .map(|a| a.iter().collect())
-            .unwrap_or_default();
+            .unwrap_or(&none);
+        let old_at = Positions::of_values(old_finalizers);
         let added = meta
             .get("finalizers")
             .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|f| !old_finalizers.contains(&f)));
+            .is_some_and(|a| {
+                a.iter()
+                    .any(|f| old_at.find_value(old_finalizers, f).is_none())
+            });
         if added {
             causes.push(Cause::forbidden(
                 "metadata.finalizers",

@@ -6,7 +6,11 @@
 //! `status.conditions` by `type`; every other list is replaced. The directives kubectl emits
 //! (`$patch`, `$retainKeys`, `$deleteFromPrimitiveList/…`, `$setElementOrder/…`) are honoured.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
+
+use crate::json::Positions;
 
 /// How a list field merges.
 enum ListStrategy {
@@ -74,12 +78,22 @@ fn merge(target: &mut Value, patch: &Value, path: &str) {
         return;
     };
     if let Some(Value::Array(keep)) = patch.get("$retainKeys") {
-        fields.retain(|k, _| keep.iter().any(|r| r == k) || patch.contains_key(k));
+        let keep: HashSet<&str> = keep.iter().filter_map(Value::as_str).collect();
+        fields.retain(|k, _| keep.contains(k.as_str()) || patch.contains_key(k));
     }
     for (key, value) in patch {
         if let Some(field) = key.strip_prefix("$deleteFromPrimitiveList/") {
             if let (Some(Value::Array(list)), Value::Array(gone)) = (fields.get_mut(field), value) {
-                list.retain(|v| !gone.contains(v));
+                let mut index = Positions::new();
+                for (i, v) in gone.iter().enumerate() {
+                    index.insert(index.hash([Some(v)]), i);
+                }
+                list.retain(|v| {
+                    !index
+                        .get(index.hash([Some(v)]))
+                        .iter()
+                        .any(|&i| gone[i] == *v)
+                });
             }
             continue;
         }
@@ -127,31 +141,52 @@ fn merge_list(target: &mut Value, items: &[Value], strategy: ListStrategy) {
     };
     match strategy {
         ListStrategy::Replace => replace(target),
+        // Items are found through an index, not by scanning the list for each: both lists are
+        // as long as a body's size allows.
         ListStrategy::Set => {
+            let mut index = Positions::of_values(list);
             for item in items {
-                if !list.contains(item) {
+                if index.find_value(list, item).is_none() {
+                    index.insert(index.hash([Some(item)]), list.len());
                     list.push(item.clone());
                 }
             }
         }
         ListStrategy::ByKey(key) => {
+            // Deleted items leave a hole until the end, so that positions hold.
+            let mut slots: Vec<Option<Value>> =
+                std::mem::take(list).into_iter().map(Some).collect();
+            let mut index = Positions::new();
+            for (i, v) in slots.iter().enumerate() {
+                let id = v.as_ref().and_then(|v| v.get(key));
+                index.insert(index.hash([id]), i);
+            }
             for item in items {
                 let Some(id) = item.get(key) else { continue };
-                let at = list.iter().position(|e| e.get(key) == Some(id));
+                let hash = index.hash([Some(id)]);
+                let at = index
+                    .get(hash)
+                    .iter()
+                    .copied()
+                    .find(|&i| slots[i].as_ref().and_then(|e| e.get(key)) == Some(id));
                 let delete = item.get("$patch").and_then(Value::as_str) == Some("delete");
                 match (at, delete) {
-                    (Some(i), true) => {
-                        list.remove(i);
-                    }
+                    (Some(i), true) => slots[i] = None,
                     (None, true) => {}
-                    (Some(i), false) => merge(&mut list[i], item, ""),
+                    (Some(i), false) => {
+                        if let Some(e) = &mut slots[i] {
+                            merge(e, item, "");
+                        }
+                    }
                     (None, false) => {
                         let mut fresh = Value::Null;
                         merge(&mut fresh, item, "");
-                        list.push(fresh);
+                        index.insert(hash, slots.len());
+                        slots.push(Some(fresh));
                     }
                 }
             }
+            *list = slots.into_iter().flatten().collect();
         }
     }
 }
@@ -195,6 +230,37 @@ mod tests {
             ns["status"]["conditions"],
             json!([{"type": "B", "status": "False"}])
         );
+    }
+
+    /// Items found by key or value in long lists, and a key deleted then added again in one
+    /// patch, as the lists' scans found them.
+    #[test]
+    fn long_lists_merge_item_by_item() {
+        let n = 20_000;
+        let names = |from: usize, to: usize| -> Vec<String> {
+            (from..to).map(|i| format!("f{i}")).collect()
+        };
+        let refs = |from: usize, to: usize, name: &str| -> Vec<serde_json::Value> {
+            (from..to)
+                .map(|i| json!({"uid": format!("u{i}"), "name": name}))
+                .collect()
+        };
+        let mut ns =
+            json!({"metadata": {"finalizers": names(0, n), "ownerReferences": refs(0, n, "a")}});
+        let mut changed = refs(n / 2, n + n / 2, "b");
+        changed.push(json!({"uid": "u0", "$patch": "delete"}));
+        changed.push(json!({"uid": "u0", "name": "again"}));
+        changed.push(json!({"uid": "u1", "$patch": "delete"}));
+        apply(
+            &mut ns,
+            &json!({"metadata": {"finalizers": names(n / 2, n + n / 2), "ownerReferences": changed,
+                                 "$deleteFromPrimitiveList/finalizers": names(0, n / 4)}}),
+        );
+        assert_eq!(ns["metadata"]["finalizers"], json!(names(n / 4, n + n / 2)));
+        let mut expected = refs(2, n / 2, "a");
+        expected.extend(refs(n / 2, n + n / 2, "b"));
+        expected.push(json!({"uid": "u0", "name": "again"}));
+        assert_eq!(ns["metadata"]["ownerReferences"], json!(expected));
     }
 
     #[test]

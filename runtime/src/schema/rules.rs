@@ -8,14 +8,11 @@
 //! them on the object with `self` bound at each rule's place and `oldSelf` at the same place in
 //! the stored object (correlated through keyed lists and sets), within a runtime cost budget.
 
-use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
-
 use serde_json::{Map, Value};
 
 use crate::codegen::cel::schema::{child_cardinality, node_rules, Problem};
 use crate::codegen::cel::{evaluate_node, Budget, Outcome, PER_SCHEMA_COST_LIMIT};
+use crate::json::Positions;
 use crate::status::Cause;
 
 use super::validate::{push_index, Node};
@@ -39,16 +36,12 @@ impl ListType {
     }
 }
 
-/// Items of a list by identity (the item in a set, its key fields in a keyed list), so that
-/// finding an item does not scan the list: a list is as long as an object's size allows, and a
-/// scan per item makes it quadratic.
+/// Items of a list found by identity (the item in a set, its key fields in a keyed list).
 struct Identities<'a> {
     list_type: &'a ListType,
     items: &'a [Value],
-    /// Positions in `items` by the hash of their identity; the first of each identity only.
-    by_hash: HashMap<u64, Vec<usize>>,
-    /// Seeded per process, so that a client cannot choose items whose identities collide.
-    state: RandomState,
+    /// The first item of each identity only.
+    positions: Positions,
 }
 
 impl<'a> Identities<'a> {
@@ -56,8 +49,7 @@ impl<'a> Identities<'a> {
         Identities {
             list_type,
             items,
-            by_hash: HashMap::new(),
-            state: RandomState::new(),
+            positions: Positions::new(),
         }
     }
 
@@ -71,24 +63,15 @@ impl<'a> Identities<'a> {
     }
 
     fn hash(&self, item: &Value) -> u64 {
-        let mut h = self.state.build_hasher();
         match self.list_type {
-            ListType::Set => hash_value(item, &self.state, &mut h),
-            ListType::Map(keys) => {
-                for key in keys {
-                    match item.get(key) {
-                        Some(value) => hash_value(value, &self.state, &mut h),
-                        None => h.write_u8(0xff),
-                    }
-                }
-            }
+            ListType::Set => self.positions.hash([Some(item)]),
+            ListType::Map(keys) => self.positions.hash(keys.iter().map(|k| item.get(k))),
         }
-        h.finish()
     }
 
     /// The position of the first item added that is the same as `item`.
     fn find(&self, item: &Value) -> Option<usize> {
-        let same = self.by_hash.get(&self.hash(item))?;
+        let same = self.positions.get(self.hash(item));
         same.iter()
             .copied()
             .find(|&i| self.list_type.same(&self.items[i], item))
@@ -99,36 +82,8 @@ impl<'a> Identities<'a> {
         if self.find(&self.items[i]).is_some() {
             return false;
         }
-        let hash = self.hash(&self.items[i]);
-        self.by_hash.entry(hash).or_default().push(i);
+        self.positions.insert(self.hash(&self.items[i]), i);
         true
-    }
-}
-
-/// Feeds `value` to `h` so that equal values hash alike: an object's members are hashed apart
-/// and summed, since equal maps need not iterate in the same order.
-fn hash_value(value: &Value, state: &RandomState, h: &mut impl Hasher) {
-    match value {
-        Value::Null => h.write_u8(0),
-        Value::Bool(b) => (1u8, b).hash(h),
-        Value::Number(n) => (2u8, n).hash(h),
-        Value::String(s) => (3u8, s).hash(h),
-        Value::Array(items) => {
-            (4u8, items.len()).hash(h);
-            for item in items {
-                hash_value(item, state, h);
-            }
-        }
-        Value::Object(members) => {
-            let mut sum = 0u64;
-            for (name, member) in members {
-                let mut m = state.build_hasher();
-                name.hash(&mut m);
-                hash_value(member, state, &mut m);
-                sum = sum.wrapping_add(m.finish());
-            }
-            (5u8, members.len(), sum).hash(h);
-        }
     }
 }
 
