@@ -3,16 +3,20 @@
 # in interleaved rounds: a figure of throughput that the machine's other load disturbs less
 # than requests per second do. The requests per second each build answered are printed too
 # (wrk shares the machine's two cores with the server, as a client on the same host does).
-# Loopback only. Needs wrk and curl.
+# With PIN=1 the server runs on core 0 and wrk on core 1 (taskset): the server's core is then
+# the bottleneck, and requests per second are the server's throughput, as with its clients on
+# other machines. Loopback only. Needs wrk and curl (and taskset for PIN=1).
 #
-#   ROUNDS=5 DUR=10s bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
+#   ROUNDS=5 DUR=10s [PIN=1] bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
 set -euo pipefail
 OLD=$1; NEW=$2; MODE=${3:-create}; ROUNDS=${ROUNDS:-5}; DUR=${DUR:-10s}
+SERVER_CPU=(); CLIENT_CPU=()
+if [ "${PIN:-0}" = 1 ]; then SERVER_CPU=(taskset -c 0); CLIENT_CPU=(taskset -c 1); fi
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 TICKS=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 one() { # BIN PORT -> "microseconds-of-cpu-per-request requests-per-second"
-  "$1" --store memory --authorization-mode=AlwaysAllow --listen "127.0.0.1:$2" >/dev/null 2>&1 &
+  "${SERVER_CPU[@]}" "$1" --store memory --authorization-mode=AlwaysAllow --listen "127.0.0.1:$2" >/dev/null 2>&1 &
   local pid=$! base="http://127.0.0.1:$2/apis/demo.krest.dev/v1/namespaces/default/widgets"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
   for i in $(seq 1 64); do
@@ -22,7 +26,7 @@ one() { # BIN PORT -> "microseconds-of-cpu-per-request requests-per-second"
   case $MODE in update) args=(update 64) ;; get) url=$base/u-1-1; args=(get) ;; esac
   local before; before=$(cpu_ticks "$pid")
   local requests
-  requests=$(wrk -t1 -c8 -d"$DUR" -H 'Accept: application/json' -s "$HERE/benches/wrk/krest.lua" \
+  requests=$("${CLIENT_CPU[@]}" wrk -t1 -c8 -d"$DUR" -H 'Accept: application/json' -s "$HERE/benches/wrk/krest.lua" \
     "$url" -- "${args[@]}" | sed -n 's/^wrk-result .* requests=\([0-9]*\) .*/\1/p')
   local after; after=$(cpu_ticks "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true

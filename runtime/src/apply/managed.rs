@@ -167,11 +167,11 @@ impl Conflict {
 }
 
 /// The top-level fields no manager owns.
-const UNOWNED: [&str; 3] = ["apiVersion", "kind", "metadata"];
+pub(super) const UNOWNED: [&str; 3] = ["apiVersion", "kind", "metadata"];
 
 /// The fields of `metadata` no manager owns: identity and bookkeeping the server sets
 /// (kube-apiserver's `stripMetaManager`).
-const UNOWNED_META: [&str; 9] = [
+pub(super) const UNOWNED_META: [&str; 9] = [
     "name",
     "namespace",
     "creationTimestamp",

@@ -12,6 +12,7 @@
 //! The handlers call [`track_update`] on every create, update and patch, and [`apply`] for an
 //! apply patch; both work on JSON objects and the kind's [`Type`].
 
+mod created;
 pub(crate) mod managed;
 mod managed_text;
 pub(crate) mod set;
@@ -83,9 +84,29 @@ pub(crate) fn track_update(
     now: &str,
 ) {
     let empty = Value::Object(Map::new());
-    let changes = Changes::between(old.map_or(&empty, |o| &o.value), &new.value, ty, scope);
     let stored = old.and_then(|o| o.managed.as_ref()).map(ManagedText::get);
     let sent = new.managed.as_ref().map(ManagedText::get);
+    // A create without managed fields of its own: one entry, written from the object.
+    if old.is_none() && sent.is_none() {
+        if let Some(created) = created::created(&new.value, ty, scope, manager, now) {
+            debug_assert_eq!(
+                created.as_ref().map(ManagedText::get),
+                recorded(
+                    None,
+                    None,
+                    Changes::between(&empty, &new.value, ty, scope),
+                    manager,
+                    now
+                )
+                .as_ref()
+                .map(ManagedText::get),
+                "managed fields of a create written from the object differ from those recorded"
+            );
+            new.managed = created;
+            return;
+        }
+    }
+    let changes = Changes::between(old.map_or(&empty, |o| &o.value), &new.value, ty, scope);
     let from_old = !manager.subresource.is_empty() || sent.is_none_or(|sent| Some(sent) == stored);
     // Most updates move no field between managers: their entries are copied as text.
     let quick = stored

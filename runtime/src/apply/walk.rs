@@ -357,7 +357,7 @@ fn side_by_side<'v>(
 }
 
 /// Whether `serde_json`'s maps iterate in name order in this build.
-fn maps_iterate_in_name_order() -> bool {
+pub(super) fn maps_iterate_in_name_order() -> bool {
     static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SORTED.get_or_init(|| {
         let mut map = Map::new();
