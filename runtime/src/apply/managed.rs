@@ -219,6 +219,17 @@ pub(crate) enum Scope {
 }
 
 impl Scope {
+    /// `paths` without those this scope does not reach.
+    pub fn keep(self, mut paths: Vec<Path>) -> Vec<Path> {
+        let status = |path: &Path| matches!(path.first(), Some(Pe::Field(f)) if f == "status");
+        match self {
+            Scope::All => {}
+            Scope::NotStatus => paths.retain(|p| !status(p)),
+            Scope::Status => paths.retain(status),
+        }
+        paths
+    }
+
     /// `set` without the fields this scope does not reach.
     pub fn filter(self, mut set: Set) -> Set {
         static STATUS: std::sync::OnceLock<Pe> = std::sync::OnceLock::new();
@@ -372,7 +383,8 @@ impl Managed {
     /// Records a write (create, update, patch) by `manager` that made `changes`: the fields it
     /// added or changed become its own (and no one else's), the fields it removed are no one's.
     pub fn update(&mut self, changes: Changes, manager: &Manager, now: &str) {
-        let Changes { changed, removed } = changes;
+        let changed = Set::of_paths(&changes.changed);
+        let removed = Set::of_paths(&changes.removed);
         // The writer's own entry loses only what it removed: what it changed it keeps (and
         // its `fieldsV1` need not be written again when that was already its own).
         for e in &mut self.entries {
@@ -446,11 +458,9 @@ impl Managed {
             walk::remove(&mut pruned, &dropped, ty);
         }
         // Only the fields this scope reaches count: the rest of the object is not written.
-        let c = walk::changes(live, &pruned, ty, unowned);
-        let mut changed = c.added;
-        changed.union_with(&c.modified);
-        let changed = scope.filter(changed);
-        let removed = scope.filter(c.removed);
+        let changes = Changes::between(live, &pruned, ty, scope);
+        let changed = Set::of_paths(&changes.changed);
+        let removed = Set::of_paths(&changes.removed);
         let mut conflicts = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             if i == me {
@@ -547,9 +557,9 @@ fn write_entries(mut entries: Vec<EntryOut<'_>>) -> Option<ManagedText> {
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
     /// Fields added or modified.
-    pub changed: Set,
+    pub changed: Vec<Path>,
     /// Fields removed.
-    pub removed: Set,
+    pub removed: Vec<Path>,
 }
 
 impl Changes {
@@ -557,14 +567,11 @@ impl Changes {
     /// fields `scope` reaches.
     pub fn between(old: &Value, new: &Value, ty: &Type, scope: Scope) -> Changes {
         let c = walk::changes(old, new, ty, unowned);
-        let (mut changed, other) = match c.added.is_empty() {
-            true => (c.modified, c.added),
-            false => (c.added, c.modified),
-        };
-        changed.union_with(&other);
+        let mut changed = c.added;
+        changed.extend(c.modified);
         Changes {
-            changed: scope.filter(changed),
-            removed: scope.filter(c.removed),
+            changed: scope.keep(changed),
+            removed: scope.keep(c.removed),
         }
     }
 }
@@ -589,20 +596,15 @@ pub(crate) fn update_text<'t>(
     use super::managed_text::{has, scan_entries, EntrySpan};
     let mut entries = scan_entries(text).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
     let mut lookups = 0;
-    let mut prefix = Vec::new();
-    // Whether `fields` holds each path of `set` (`want`) or none of them (`!want`).
-    let mut holds = |fields: &str, set, want: bool| -> Option<bool> {
-        let mut answer = Some(true);
-        Set::all_paths(set, &mut prefix, &mut |path| {
+    // Whether `fields` holds each of `paths` (`want`) or none of them (`!want`).
+    let mut holds = |fields: &str, paths: &[Path], want: bool| -> Option<bool> {
+        for path in paths {
             lookups += 1;
-            answer = match (lookups <= MAX_TEXT_LOOKUPS).then(|| has(fields, path)) {
-                Some(Some(found)) if found == want => return true,
-                Some(Some(_)) => Some(false),
-                _ => None,
-            };
-            false
-        });
-        answer
+            if lookups > MAX_TEXT_LOOKUPS || has(fields, path)? != want {
+                return (lookups <= MAX_TEXT_LOOKUPS).then_some(false);
+            }
+        }
+        Some(true)
     };
     let key = |e: &EntrySpan<'t>| {
         let operation = Operation::from_name(e.operation)?;

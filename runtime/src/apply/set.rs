@@ -129,6 +129,15 @@ impl Set {
         self.members.is_empty() && self.children.values().all(Set::is_empty)
     }
 
+    /// The set of `paths`.
+    pub fn of_paths<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Set {
+        let mut set = Set::new();
+        for path in paths {
+            set.insert(path);
+        }
+        set
+    }
+
     /// Adds `path` (the empty path is not a member of anything and is ignored).
     pub fn insert(&mut self, path: &[Pe]) {
         match path {
@@ -238,21 +247,6 @@ impl Set {
         took
     }
 
-    /// Takes the member `path` out, and nothing under it.
-    pub fn remove_member(&mut self, path: &[Pe]) {
-        match path {
-            [] => {}
-            [last] => {
-                self.members.remove(last);
-            }
-            [first, rest @ ..] => {
-                if let Some(child) = self.children.get_mut(first) {
-                    child.remove_member(rest);
-                }
-            }
-        }
-    }
-
     /// Takes `pe`, and everything under it, out of this level.
     pub fn remove_subtree(&mut self, pe: &Pe) {
         self.members.remove(pe);
@@ -290,42 +284,6 @@ impl Set {
         let mut out = Vec::new();
         self.collect(&mut Vec::new(), &mut out);
         out
-    }
-
-    /// Calls `visit` with each member path while it returns true; whether it always did. The
-    /// paths borrow the set's elements, so nothing is copied; they are built in `buffer`,
-    /// empty before and after, so that one buffer serves many walks.
-    pub fn all_paths<'s>(
-        &'s self,
-        buffer: &mut Vec<&'s Pe>,
-        visit: &mut impl FnMut(&[&'s Pe]) -> bool,
-    ) -> bool {
-        debug_assert!(buffer.is_empty());
-        self.all_paths_under(buffer, visit)
-    }
-
-    fn all_paths_under<'s>(
-        &'s self,
-        prefix: &mut Vec<&'s Pe>,
-        visit: &mut impl FnMut(&[&'s Pe]) -> bool,
-    ) -> bool {
-        for pe in &self.members {
-            prefix.push(pe);
-            let go_on = visit(prefix);
-            prefix.pop();
-            if !go_on {
-                return false;
-            }
-        }
-        for (pe, child) in &self.children {
-            prefix.push(pe);
-            let go_on = child.all_paths_under(prefix, visit);
-            prefix.pop();
-            if !go_on {
-                return false;
-            }
-        }
-        true
     }
 
     fn collect(&self, prefix: &mut Path, out: &mut Vec<Path>) {

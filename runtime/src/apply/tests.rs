@@ -358,12 +358,15 @@ fn compare_reports_added_modified_removed() {
         json!({"spec": {"color": "blue", "tags": ["a", "b"], "extra": {"k": "v"}, "args": ["x"]}});
     let c = walk::compare(&old, &new, &ty());
     assert_eq!(
-        c.modified.to_fields_v1(),
+        Set::of_paths(&c.modified).to_fields_v1(),
         json!({"f:spec": {"f:color": {}}})
     );
-    assert_eq!(c.removed.to_fields_v1(), json!({"f:spec": {"f:size": {}}}));
     assert_eq!(
-        c.added.to_fields_v1(),
+        Set::of_paths(&c.removed).to_fields_v1(),
+        json!({"f:spec": {"f:size": {}}})
+    );
+    assert_eq!(
+        Set::of_paths(&c.added).to_fields_v1(),
         json!({"f:spec": {"f:tags": {"v:\"b\"": {}}, "f:args": {}}})
     );
     assert!(walk::compare(&old, &old, &ty()).is_empty());
@@ -373,7 +376,7 @@ fn compare_reports_added_modified_removed() {
 fn compare_from_nothing_owns_the_maps_it_creates() {
     let c = walk::compare(&json!({}), &json!({"spec": {"color": "red"}}), &ty());
     assert_eq!(
-        c.added.to_fields_v1(),
+        Set::of_paths(&c.added).to_fields_v1(),
         json!({"f:spec": {".": {}, "f:color": {}}})
     );
 }
@@ -424,7 +427,7 @@ fn fields_the_schema_prunes_are_no_ones() {
     );
     let c = walk::compare(&json!({"spec": {}}), &config, &ty);
     assert_eq!(
-        c.added.to_fields_v1(),
+        Set::of_paths(&c.added).to_fields_v1(),
         json!({"f:spec": {"f:color": {}, "f:blob": {".": {}, "f:kept": {}}}})
     );
     // The merge keeps them, for the write's pruning to warn about or refuse.

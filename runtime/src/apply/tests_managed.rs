@@ -853,7 +853,10 @@ fn creates_written_from_the_object_match_creates_recorded_on_sets() {
             }
         }
     }
-    assert!(written > 1000 && left > 1000, "{written} written, {left} left");
+    assert!(
+        written > 1000 && left > 1000,
+        "{written} written, {left} left"
+    );
     let edge_cases = [
         // Nothing a manager owns: no entry.
         json!({"apiVersion": V1, "kind": "Widget", "metadata": {"name": "w"}}),

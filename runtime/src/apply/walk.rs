@@ -7,12 +7,14 @@ use serde_json::{Map, Value};
 use super::set::{Path, Pe, Set};
 use super::typed::{ListType, Shape, Type};
 
-/// What changed from one value to another, by field.
+/// What changed from one value to another, by field: the paths in the order the walk met
+/// them, each once. A write changes a few fields; the callers that work with field sets build
+/// them ([`Set::of_paths`]).
 #[derive(Debug, Default)]
 pub(crate) struct Comparison {
-    pub added: Set,
-    pub modified: Set,
-    pub removed: Set,
+    pub added: Vec<Path>,
+    pub modified: Vec<Path>,
+    pub removed: Vec<Path>,
     /// Members left out of the comparison (`unowned(parent, name)`): walked into only when
     /// they are objects, and never recorded themselves.
     unowned: Option<fn(&[Pe], &str) -> bool>,
@@ -210,9 +212,9 @@ pub(crate) fn changes(
 
 fn leaf(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comparison) {
     match (old, new) {
-        (None, Some(_)) => c.added.insert(path),
-        (Some(_), None) => c.removed.insert(path),
-        (Some(a), Some(b)) if a != b => c.modified.insert(path),
+        (None, Some(_)) => c.added.push(path.clone()),
+        (Some(_), None) => c.removed.push(path.clone()),
+        (Some(a), Some(b)) if a != b => c.modified.push(path.clone()),
         _ => {}
     }
 }
@@ -271,8 +273,11 @@ fn diff(
                 path.push(Pe::Field(name.to_owned()));
                 let recorded = diff(x, y, child_ty, path, c, depth + 1);
                 if unowned {
-                    for set in [&mut c.added, &mut c.modified, &mut c.removed] {
-                        set.remove_member(path);
+                    // Recorded as a whole, it is the last path recorded.
+                    for paths in [&mut c.added, &mut c.modified, &mut c.removed] {
+                        if paths.last() == Some(path) {
+                            paths.pop();
+                        }
                     }
                 } else if !recorded {
                     item_hook(x, y, path, c);
@@ -370,8 +375,8 @@ pub(super) fn maps_iterate_in_name_order() -> bool {
 /// A map member or list item that appeared is added, one that went away is removed.
 fn item_hook(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comparison) {
     match (old, new) {
-        (None, Some(_)) => c.added.insert(path),
-        (Some(_), None) => c.removed.insert(path),
+        (None, Some(_)) => c.added.push(path.clone()),
+        (Some(_), None) => c.removed.push(path.clone()),
         _ => {}
     }
 }
