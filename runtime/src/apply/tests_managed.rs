@@ -698,6 +698,16 @@ fn managers_from_user_agents_and_their_checks() {
 
 /// A random object of the test kind: some of its fields, lists and maps, from few values so
 /// that writes keep meeting fields written before.
+/// Numbers below a bound from a xorshift generator seeded with `state`: the same run every time.
+fn random(mut state: u64) -> impl FnMut(u64) -> u64 {
+    move |below| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    }
+}
+
 fn random_widget(next: &mut impl FnMut(u64) -> u64) -> Value {
     let mut spec = serde_json::Map::new();
     if next(3) > 0 {
@@ -752,13 +762,7 @@ fn random_widget(next: &mut impl FnMut(u64) -> u64) -> Value {
 #[test]
 fn updates_recorded_on_text_match_updates_recorded_on_sets() {
     let ty = ty();
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |below: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % below
-    };
+    let mut next = random(0x2545_f491_4f6c_dd1d);
     let mut live = Object::from_value(random_widget(&mut next));
     let (mut quick, mut slow) = (0, 0);
     for step in 0..3000 {
@@ -832,13 +836,7 @@ fn creates_written_from_the_object_match_creates_recorded_on_sets() {
             None => false,
         }
     };
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move |below: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % below
-    };
+    let mut next = random(0x9e37_79b9_7f4a_7c15);
     let (mut written, mut left) = (0, 0);
     for _ in 0..2000 {
         let mut value = random_widget(&mut next);
