@@ -156,6 +156,11 @@ pub(crate) fn string_stop(json: &[u8], mut at: usize) -> Option<usize> {
         .map(|i| at + i)
 }
 
+/// Whether `text` goes into a JSON string as it is: no quote, backslash or control character.
+pub(crate) fn needs_no_escape(text: &str) -> bool {
+    string_stop(text.as_bytes(), 0).is_none()
+}
+
 /// One step of a path: a field or a list index.
 enum Step {
     Field(String),

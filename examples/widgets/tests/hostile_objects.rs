@@ -194,6 +194,19 @@ fn short(body: &[u8]) -> String {
 #[test]
 fn long_lists_are_written_without_scanning_them_per_item() {
     let mut server = ServerProcess::start(&["--store", "memory"]);
+    // A PATCH that must succeed: how long it took, and the object it answered.
+    let patch = |server: &ServerProcess, path: &str, content_type: &str, body: &Value| {
+        let started = Instant::now();
+        let (status, _, answer) = server.request(
+            "PATCH",
+            path,
+            &[("Content-Type", content_type)],
+            &serde_json::to_vec(body).unwrap(),
+        );
+        let took = started.elapsed();
+        assert_eq!(status, 200, "{}", short(&answer));
+        (took, serde_json::from_slice::<Value>(&answer).unwrap())
+    };
     let n = 24_000;
     let finalizers: Vec<String> = (0..n).map(|i| format!("x{i}")).collect();
     let mut w = widget("long", String::new());
@@ -217,16 +230,12 @@ fn long_lists_are_written_without_scanning_them_per_item() {
         .collect();
     let config = json!({"apiVersion": "demo.krest.dev/v1", "kind": "Widget",
         "metadata": {"name": "long", "finalizers": applied}});
-    let started = Instant::now();
-    let (status, _, body) = server.request(
-        "PATCH",
+    let (apply, merged) = patch(
+        &server,
         &format!("{path}?fieldManager=second&force=true"),
-        &[("Content-Type", "application/apply-patch+yaml")],
-        &serde_json::to_vec(&config).unwrap(),
+        "application/apply-patch+yaml",
+        &config,
     );
-    let apply = started.elapsed();
-    assert_eq!(status, 200, "{}", short(&body));
-    let merged: Value = serde_json::from_slice(&body).unwrap();
     let merged = merged["metadata"]["finalizers"].as_array().unwrap();
     assert_eq!(merged.len(), n + n / 2);
     assert_eq!(merged[0], json!("x23999"), "live items keep their order");
@@ -245,15 +254,12 @@ fn long_lists_are_written_without_scanning_them_per_item() {
         201
     );
     owned["metadata"]["ownerReferences"] = json!(refs.iter().rev().collect::<Vec<_>>());
-    let started = Instant::now();
-    let (status, _, body) = server.request(
-        "PATCH",
+    let (owners, _) = patch(
+        &server,
         &format!("{WIDGETS}/owned?fieldManager=second&force=true"),
-        &[("Content-Type", "application/apply-patch+yaml")],
-        &serde_json::to_vec(&owned).unwrap(),
+        "application/apply-patch+yaml",
+        &owned,
     );
-    let owners = started.elapsed();
-    assert_eq!(status, 200, "{}", short(&body));
     // kubectl's strategic merge patch of a Namespace: finalizers merge as a set.
     let namespace = json!({"apiVersion": "v1", "kind": "Namespace",
         "metadata": {"name": "long", "finalizers": finalizers}});
@@ -262,16 +268,12 @@ fn long_lists_are_written_without_scanning_them_per_item() {
         201
     );
     let more: Vec<String> = (0..n).map(|i| format!("z{i}")).collect();
-    let started = Instant::now();
-    let (status, _, body) = server.request(
-        "PATCH",
+    let (strategic, merged) = patch(
+        &server,
         "/api/v1/namespaces/long",
-        &[("Content-Type", "application/strategic-merge-patch+json")],
-        &serde_json::to_vec(&json!({"metadata": {"finalizers": more}})).unwrap(),
+        "application/strategic-merge-patch+json",
+        &json!({"metadata": {"finalizers": more}}),
     );
-    let strategic = started.elapsed();
-    assert_eq!(status, 200, "{}", short(&body));
-    let merged: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         merged["metadata"]["finalizers"].as_array().unwrap().len(),
         2 * n

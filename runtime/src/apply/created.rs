@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use super::managed::{Manager, Operation, Scope, UNOWNED, UNOWNED_META};
+use super::managed::{Level, Manager, Operation, Scope};
 use super::typed::{Shape, Type};
 use crate::stored::ManagedText;
 
@@ -39,12 +39,15 @@ pub(crate) fn created(
     let mut fields = String::with_capacity(128);
     fields.push('{');
     let mut written = false;
-    let reached = |name: &str| match scope {
-        Scope::All => true,
-        Scope::NotStatus => name != "status",
-        Scope::Status => name == "status",
-    };
-    members(&mut fields, root, ty, Level::Root, 0, &mut written, reached)?;
+    members(
+        &mut fields,
+        root,
+        ty,
+        Level::Root,
+        0,
+        &mut written,
+        |name| scope.reaches(name),
+    )?;
     if !written {
         return Some(None);
     }
@@ -61,14 +64,6 @@ pub(crate) fn created(
     out.push_str("}]");
     // JSON throughout: keys and strings written escaped, nodes balanced.
     Some(Some(ManagedText::from_json(out)))
-}
-
-/// Where a map is in the object, for the members no manager owns.
-#[derive(Clone, Copy, PartialEq)]
-enum Level {
-    Root,
-    Metadata,
-    Below,
 }
 
 /// Writes the nodes of the members of `map` (a node of type `ty`) that own fields, each
@@ -88,11 +83,7 @@ fn members(
         if *child_ty == Type::Pruned || !reached(name) {
             continue;
         }
-        let unowned = match level {
-            Level::Root => UNOWNED.contains(&name.as_str()),
-            Level::Metadata => UNOWNED_META.contains(&name.as_str()),
-            Level::Below => false,
-        };
+        let unowned = level.unowned(name);
         // A member no one owns is walked into only when it is an object (`metadata`).
         if unowned && !child.is_object() {
             continue;
@@ -104,11 +95,7 @@ fn members(
         out.push_str("\"f:");
         push_str_contents(out, name);
         out.push_str("\":");
-        let next = match (level, name.as_str()) {
-            (Level::Root, "metadata") => Level::Metadata,
-            _ => Level::Below,
-        };
-        if node(out, child, child_ty, next, depth + 1, !unowned)? {
+        if node(out, child, child_ty, level.child(name), depth + 1, !unowned)? {
             *written = true;
         } else {
             out.truncate(mark);
@@ -175,7 +162,7 @@ fn push_str(out: &mut String, text: &str) {
 
 /// `text` escaped as `serde_json` escapes a string's contents.
 fn push_str_contents(out: &mut String, text: &str) {
-    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+    if crate::json::needs_no_escape(text) {
         out.push_str(text);
         return;
     }

@@ -167,11 +167,11 @@ impl Conflict {
 }
 
 /// The top-level fields no manager owns.
-pub(super) const UNOWNED: [&str; 3] = ["apiVersion", "kind", "metadata"];
+const UNOWNED: [&str; 3] = ["apiVersion", "kind", "metadata"];
 
 /// The fields of `metadata` no manager owns: identity and bookkeeping the server sets
 /// (kube-apiserver's `stripMetaManager`).
-pub(super) const UNOWNED_META: [&str; 9] = [
+const UNOWNED_META: [&str; 9] = [
     "name",
     "namespace",
     "creationTimestamp",
@@ -183,13 +183,44 @@ pub(super) const UNOWNED_META: [&str; 9] = [
     "resourceVersion",
 ];
 
+/// Where a node is, for the members no manager owns: the object, its `metadata`, or below.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Level {
+    Root,
+    Metadata,
+    Below,
+}
+
+impl Level {
+    fn of(parent: &[Pe]) -> Level {
+        match parent {
+            [] => Level::Root,
+            [Pe::Field(meta)] if meta == "metadata" => Level::Metadata,
+            _ => Level::Below,
+        }
+    }
+
+    /// Whether the member `name` of a node here is one no manager owns.
+    pub fn unowned(self, name: &str) -> bool {
+        match self {
+            Level::Root => UNOWNED.contains(&name),
+            Level::Metadata => UNOWNED_META.contains(&name),
+            Level::Below => false,
+        }
+    }
+
+    /// Where the member `name` of a node here is.
+    pub fn child(self, name: &str) -> Level {
+        match (self, name) {
+            (Level::Root, "metadata") => Level::Metadata,
+            _ => Level::Below,
+        }
+    }
+}
+
 /// Whether the member `name` of the node at `parent` is one no manager owns.
 fn unowned(parent: &[Pe], name: &str) -> bool {
-    match parent {
-        [] => UNOWNED.contains(&name),
-        [Pe::Field(meta)] if meta == "metadata" => UNOWNED_META.contains(&name),
-        _ => false,
-    }
+    Level::of(parent).unowned(name)
 }
 
 /// The fields no manager owns, as a set.
@@ -219,14 +250,21 @@ pub(crate) enum Scope {
 }
 
 impl Scope {
+    /// Whether this scope reaches the top-level field `name`.
+    pub fn reaches(self, name: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::NotStatus => name != "status",
+            Scope::Status => name == "status",
+        }
+    }
+
     /// `paths` without those this scope does not reach.
     pub fn keep(self, mut paths: Vec<Path>) -> Vec<Path> {
-        let status = |path: &Path| matches!(path.first(), Some(Pe::Field(f)) if f == "status");
-        match self {
-            Scope::All => {}
-            Scope::NotStatus => paths.retain(|p| !status(p)),
-            Scope::Status => paths.retain(status),
-        }
+        paths.retain(|path| match path.first() {
+            Some(Pe::Field(name)) => self.reaches(name),
+            _ => self.reaches(""),
+        });
         paths
     }
 
@@ -639,7 +677,7 @@ pub(crate) fn update_text<'t>(
     // entry is told from the others by where its text is.
     let retimed = match changes.changed.is_empty() {
         true => None,
-        false if now.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') => {
+        false if crate::json::needs_no_escape(now) => {
             let mine = &mut entries[mine?];
             mine.time = Some(now);
             Some(mine.text)
