@@ -47,6 +47,7 @@ pub mod handlers;
 mod json;
 pub mod jsonpath;
 pub mod logging;
+mod managed_entries;
 mod metrics;
 mod negotiate;
 mod openapi;

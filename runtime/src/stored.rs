@@ -4,6 +4,7 @@
 //!
 //! Used by the handlers, the watch hubs and the metadata-only responses alike.
 
+use std::borrow::Cow;
 use std::ops::{ControlFlow, Range};
 
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::codegen::ResourceModel;
+use crate::managed_entries::EntryAt;
 use crate::status::Status;
 use crate::store::KeyValue;
 
@@ -239,25 +241,53 @@ pub struct Object {
 /// what `serde_json` or the field manager wrote, or its place in a stored object, whose text
 /// every read serves as it is. So it is written out again as it is, neither parsed nor checked
 /// on the way (`serde_json`'s `RawValue` checks its text whenever one is made).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ManagedText(String);
+///
+/// Text read from a stored object keeps where its entries are, found as the read stepped over
+/// them ([`managed_entries`](crate::managed_entries)), for the field manager.
+#[derive(Clone, Debug)]
+pub struct ManagedText {
+    text: String,
+    entries: Option<Vec<EntryAt>>,
+}
 
 impl ManagedText {
     /// Text the caller knows to be one JSON value (see the type).
     pub(crate) fn from_json(text: impl Into<String>) -> ManagedText {
-        ManagedText(text.into())
+        ManagedText {
+            text: text.into(),
+            entries: None,
+        }
     }
 
     /// `value` written as JSON text.
     pub(crate) fn of(value: &Value) -> ManagedText {
-        ManagedText(value.to_string())
+        ManagedText::from_json(value.to_string())
     }
 
     /// The JSON text.
     pub fn get(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// Where the entries are, when the text is as the server writes it: as found when it was
+    /// read, or found now.
+    pub(crate) fn entries(&self) -> Option<Cow<'_, [EntryAt]>> {
+        if let Some(entries) = &self.entries {
+            return Some(Cow::Borrowed(entries));
+        }
+        let (entries, end) = crate::managed_entries::scan(self.text.as_bytes(), 0)?;
+        (end == self.text.len()).then_some(Cow::Owned(entries))
     }
 }
+
+/// The same text is the same managed fields, whether or not its entries were found.
+impl PartialEq for ManagedText {
+    fn eq(&self, other: &ManagedText) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for ManagedText {}
 
 impl Object {
     /// Takes `metadata.managedFields` out of `value` into text.
@@ -295,14 +325,19 @@ impl Object {
         };
         let rest;
         let (bytes, in_place) = match managed_member(&kv.value) {
-            Some((cut, value)) => {
+            Some(ManagedMember {
+                cut,
+                value,
+                entries,
+            }) => {
                 rest = [&kv.value[..cut.start], &kv.value[cut.end..]].concat();
                 let text =
                     std::str::from_utf8(&kv.value[value]).map_err(|e| corrupt(e.to_string()))?;
-                (
-                    &rest[..],
-                    (text != "null").then(|| ManagedText::from_json(text)),
-                )
+                let managed = ManagedText {
+                    text: text.to_owned(),
+                    entries,
+                };
+                (&rest[..], (text != "null").then_some(managed))
             }
             None => (&kv.value[..], None),
         };
@@ -346,25 +381,47 @@ impl Object {
     }
 }
 
+/// A stored object's `metadata.managedFields`, found in place.
+struct ManagedMember {
+    /// The bytes to cut: the member and one comma beside it.
+    cut: Range<usize>,
+    /// Its value.
+    value: Range<usize>,
+    /// Its entries, when they are as the server writes them (found in the pass that stepped
+    /// over them).
+    entries: Option<Vec<EntryAt>>,
+}
+
 /// Where a stored object's `metadata.managedFields` is, when the object is in the stored form
-/// as the server writes it: the bytes to cut (the member and one comma beside it) and its
-/// value.
-fn managed_member(stored: &[u8]) -> Option<(Range<usize>, Range<usize>)> {
+/// as the server writes it.
+fn managed_member(stored: &[u8]) -> Option<ManagedMember> {
     let mut found = None;
     metadata_members(stored, |member| {
         if member.key != b"managedFields" {
             return ControlFlow::Continue(());
         }
-        found = member.span().zip(member.value());
+        let scanned = crate::managed_entries::scan(stored, member.value_start);
+        let entries = scanned.map(|(entries, end)| {
+            member.end = Some(end);
+            entries
+        });
+        found = member
+            .span()
+            .zip(member.value())
+            .map(|(s, v)| (s, v, entries));
         ControlFlow::Break(())
     })?;
-    let (span, value) = found?;
+    let (span, value, entries) = found?;
     let cut = match (stored.get(span.start.checked_sub(1)?), stored.get(span.end)) {
         (Some(b','), _) => span.start - 1..span.end,
         (_, Some(b',')) => span.start..span.end + 1,
         _ => span,
     };
-    Some((cut, value))
+    Some(ManagedMember {
+        cut,
+        value,
+        entries,
+    })
 }
 
 /// Reads an object, keeping `metadata.managedFields` as text.
@@ -946,6 +1003,14 @@ mod tests {
                 .remove("managedFields")
                 .filter(|m| !m.is_null());
             assert_eq!(object.value, whole, "{text}");
+            // Cut out in place, their entries are kept as the pass that stepped over them found
+            // them, which is where a scan of the text alone finds them.
+            if let Some(managed) = &object.managed {
+                let scanned = crate::managed_entries::scan(managed.get().as_bytes(), 0);
+                let kept = managed.entries.clone();
+                assert_eq!(kept, scanned.filter(|_| in_place).map(|(e, _)| e), "{text}");
+                assert_eq!(managed.entries().map(|e| e.len()), Some(1), "{text}");
+            }
             assert_eq!(
                 object
                     .managed

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::set::{show_path, FieldsV1, Path, Pe, Set};
 use super::typed::Type;
-use super::walk;
+use super::walk::{self, Step};
 use crate::stored::ManagedText;
 
 /// What a manager did: apply a configuration, or write the object some other way.
@@ -192,10 +192,10 @@ pub(super) enum Level {
 }
 
 impl Level {
-    fn of(parent: &[Pe]) -> Level {
+    fn of(parent: &[Step]) -> Level {
         match parent {
             [] => Level::Root,
-            [Pe::Field(meta)] if meta == "metadata" => Level::Metadata,
+            [Step::Field("metadata")] => Level::Metadata,
             _ => Level::Below,
         }
     }
@@ -219,7 +219,7 @@ impl Level {
 }
 
 /// Whether the member `name` of the node at `parent` is one no manager owns.
-fn unowned(parent: &[Pe], name: &str) -> bool {
+fn unowned(parent: &[Step], name: &str) -> bool {
     Level::of(parent).unowned(name)
 }
 
@@ -626,13 +626,14 @@ const MAX_TEXT_ENTRIES: usize = 32;
 /// (`managed_text`), in their new order, instead of being parsed into sets and written again.
 /// `None` when the write is not of that kind, or the text is not as the server writes it.
 pub(crate) fn update_text<'t>(
-    text: &'t str,
+    managed: &'t ManagedText,
     changes: &Changes,
     manager: &Manager,
     now: &'t str,
 ) -> Option<ManagedText> {
-    use super::managed_text::{has, scan_entries, EntrySpan};
-    let mut entries = scan_entries(text).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
+    use super::managed_text::{entries, has, EntrySpan};
+    let text = managed.get();
+    let mut entries = entries(managed).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
     let mut lookups = 0;
     // Whether `fields` holds each of `paths` (`want`) or none of them (`!want`).
     let mut holds = |fields: &str, paths: &[Path], want: bool| -> Option<bool> {

@@ -18,9 +18,11 @@ use std::fmt;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::set::Pe;
+use crate::managed_entries::Scanner;
+use crate::stored::ManagedText;
 
-/// One entry of `metadata.managedFields` text as the server writes it (`Managed::write`):
-/// members in that order, no space between tokens, strings without escapes.
+/// One entry of `metadata.managedFields` text as the server writes it (`Managed::write`), its
+/// members as text.
 pub(crate) struct EntrySpan<'t> {
     /// The whole entry, `{` to `}`.
     pub text: &'t str,
@@ -38,186 +40,106 @@ pub(crate) struct EntrySpan<'t> {
     pub time_at: usize,
 }
 
-/// The entries of `managedFields` text, when the server wrote it; `None` for text written
-/// some other way (spaces, escapes, other member order), which is read with [`serde_json`].
-pub(crate) fn scan_entries(text: &str) -> Option<Vec<EntrySpan<'_>>> {
-    let mut scan = Scanner { text, at: 0 };
-    scan.expect("[")?;
-    let mut entries = Vec::new();
-    if !scan.eat("]") {
-        loop {
-            entries.push(scan.entry()?);
-            if !scan.eat(",") {
-                break;
-            }
-        }
-        scan.expect("]")?;
-    }
-    (scan.at == text.len()).then_some(entries)
+/// The entries of managed fields' text, when the server wrote it: where a stored object's read
+/// found them ([`ManagedText::entries`]), or found now. `None` for text written some other way
+/// (spaces, escapes, other member order), which is read with [`serde_json`].
+pub(crate) fn entries(managed: &ManagedText) -> Option<Vec<EntrySpan<'_>>> {
+    let text = managed.get();
+    let at = managed.entries()?;
+    let entries = at.iter().map(|e| EntrySpan {
+        text: e.whole.of(text),
+        api_version: e.api_version.of(text),
+        fields_type: e.fields_type.of(text),
+        fields_v1: e.fields_v1.of(text),
+        manager: e.manager.of(text),
+        operation: e.operation.of(text),
+        subresource: e.subresource.map_or("", |s| s.of(text)),
+        time: e.time.map(|t| t.of(text)),
+        time_at: e.time_at as usize,
+    });
+    Some(entries.collect())
 }
 
-/// A position in text being scanned.
-struct Scanner<'t> {
-    text: &'t str,
-    at: usize,
+/// A key: its text between the quotes, and whether it has escapes.
+fn key<'t>(scan: &mut Scanner<'t>) -> Option<(&'t [u8], bool)> {
+    scan.expect(b"\"")?;
+    let bytes = scan.text;
+    let (start, mut i, mut escaped) = (scan.at, scan.at, false);
+    loop {
+        i = crate::json::string_stop(bytes, i)?;
+        match bytes[i] {
+            b'"' => break,
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    scan.at = i + 1;
+    Some((&bytes[start..i], escaped))
 }
 
-impl<'t> Scanner<'t> {
-    /// Steps over `literal` when the text goes on with it.
-    fn eat(&mut self, literal: &str) -> bool {
-        let found = self
-            .text
-            .as_bytes()
-            .get(self.at..)
-            .is_some_and(|rest| rest.starts_with(literal.as_bytes()));
-        if found {
-            self.at += literal.len();
+/// Whether the `FieldsV1` key is `pe`; `None` when that takes decoding its escapes.
+fn key_is((key, escaped): (&[u8], bool), pe: &Pe) -> Option<bool> {
+    if !escaped {
+        return Some(matches(key, pe));
+    }
+    // A key with escapes is a keyed item or a set value when it says so before them.
+    let item = key.starts_with(b"k:") || key.starts_with(b"v:");
+    match pe {
+        Pe::Field(_) | Pe::Index(_) if item => Some(false),
+        _ => None,
+    }
+}
+
+/// [`has`] from the node that starts where `scan` is, written without spaces; `None` for text
+/// written otherwise. Leaves the scanner after the node.
+fn find(scan: &mut Scanner<'_>, path: &[Pe]) -> Option<bool> {
+    let (first, rest) = path.split_first()?;
+    scan.expect(b"{")?;
+    let mut found = false;
+    if scan.eat(b"}") {
+        return Some(false);
+    }
+    loop {
+        let key = key(scan)?;
+        scan.expect(b":")?;
+        if !found && key_is(key, first)? {
+            found = match rest.is_empty() {
+                true => member(scan)?,
+                false => find(scan, rest)?,
+            };
+        } else {
+            scan.object()?;
         }
-        found
+        if !scan.eat(b",") {
+            scan.expect(b"}")?;
+            return Some(found);
+        }
     }
+}
 
-    fn expect(&mut self, literal: &str) -> Option<()> {
-        self.eat(literal).then_some(())
+/// Whether the node that starts where `scan` is is itself a member: it holds nothing, or
+/// `"."`.
+fn member(scan: &mut Scanner<'_>) -> Option<bool> {
+    scan.expect(b"{")?;
+    if scan.eat(b"}") {
+        return Some(true);
     }
-
-    /// A string without escapes, its quotes taken off.
-    fn string(&mut self) -> Option<&'t str> {
-        self.expect("\"")?;
-        let end = crate::json::string_stop(self.text.as_bytes(), self.at)?;
-        if self.text.as_bytes()[end] != b'"' {
+    let mut dot = false;
+    loop {
+        let (key, escaped) = key(scan)?;
+        if escaped && !(key.starts_with(b"k:") || key.starts_with(b"v:")) {
             return None;
         }
-        let out = &self.text[self.at..end];
-        self.at = end + 1;
-        Some(out)
-    }
-
-    /// An object, as written: brackets counted outside strings. Whether it is valid JSON is
-    /// left to whoever reads it.
-    fn object(&mut self) -> Option<&'t str> {
-        let start = self.at;
-        if !self.text[start..].starts_with('{') {
-            return None;
+        dot |= key == b".";
+        scan.expect(b":")?;
+        scan.object()?;
+        if !scan.eat(b",") {
+            scan.expect(b"}")?;
+            return Some(dot);
         }
-        self.at = crate::json::value_end(self.text.as_bytes(), start)?;
-        Some(&self.text[start..self.at])
-    }
-
-    /// A key: its text between the quotes, and whether it has escapes.
-    fn key(&mut self) -> Option<(&'t str, bool)> {
-        self.expect("\"")?;
-        let bytes = self.text.as_bytes();
-        let (start, mut i, mut escaped) = (self.at, self.at, false);
-        loop {
-            i = crate::json::string_stop(bytes, i)?;
-            match bytes[i] {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    i += 2;
-                }
-                _ => i += 1,
-            }
-        }
-        self.at = i + 1;
-        Some((&self.text[start..i], escaped))
-    }
-
-    /// Whether the `FieldsV1` key is `pe`; `None` when that takes decoding its escapes.
-    fn key_is((key, escaped): (&str, bool), pe: &Pe) -> Option<bool> {
-        if !escaped {
-            return Some(matches(key, pe));
-        }
-        // A key with escapes is a keyed item or a set value when it says so before them.
-        let item = key.starts_with("k:") || key.starts_with("v:");
-        match pe {
-            Pe::Field(_) | Pe::Index(_) if item => Some(false),
-            _ => None,
-        }
-    }
-
-    /// [`has`] from the node that starts here, written without spaces; `None` for text
-    /// written otherwise. Leaves the scanner after the node.
-    fn find(&mut self, path: &[Pe]) -> Option<bool> {
-        let (first, rest) = path.split_first()?;
-        self.expect("{")?;
-        let mut found = false;
-        if self.eat("}") {
-            return Some(false);
-        }
-        loop {
-            let key = self.key()?;
-            self.expect(":")?;
-            if !found && Self::key_is(key, first)? {
-                found = match rest.is_empty() {
-                    true => self.member()?,
-                    false => self.find(rest)?,
-                };
-            } else {
-                self.object()?;
-            }
-            if !self.eat(",") {
-                self.expect("}")?;
-                return Some(found);
-            }
-        }
-    }
-
-    /// Whether the node that starts here is itself a member: it holds nothing, or `"."`.
-    fn member(&mut self) -> Option<bool> {
-        self.expect("{")?;
-        if self.eat("}") {
-            return Some(true);
-        }
-        let mut dot = false;
-        loop {
-            let (key, escaped) = self.key()?;
-            if escaped && !(key.starts_with("k:") || key.starts_with("v:")) {
-                return None;
-            }
-            dot |= key == ".";
-            self.expect(":")?;
-            self.object()?;
-            if !self.eat(",") {
-                self.expect("}")?;
-                return Some(dot);
-            }
-        }
-    }
-
-    fn entry(&mut self) -> Option<EntrySpan<'t>> {
-        let start = self.at;
-        self.expect("{\"apiVersion\":")?;
-        let api_version = self.string()?;
-        self.expect(",\"fieldsType\":")?;
-        let fields_type = self.string()?;
-        self.expect(",\"fieldsV1\":")?;
-        let fields_v1 = self.object()?;
-        self.expect(",\"manager\":")?;
-        let manager = self.string()?;
-        self.expect(",\"operation\":")?;
-        let operation = self.string()?;
-        let subresource = match self.eat(",\"subresource\":") {
-            true => self.string().filter(|s| !s.is_empty())?,
-            false => "",
-        };
-        let time_at = self.at - start;
-        let time = match self.eat(",\"time\":") {
-            true => Some(self.string()?),
-            false => None,
-        };
-        self.expect("}")?;
-        Some(EntrySpan {
-            text: &self.text[start..self.at],
-            api_version,
-            fields_type,
-            fields_v1,
-            manager,
-            operation,
-            subresource,
-            time,
-            time_at,
-        })
     }
 }
 
@@ -228,8 +150,11 @@ pub(crate) fn has(text: &str, path: &[Pe]) -> Option<bool> {
         return Some(false);
     }
     // Text as the server writes it is walked as it is; the parser takes the rest.
-    let mut scan = Scanner { text, at: 0 };
-    if let Some(found) = scan.find(path).filter(|_| scan.at == text.len()) {
+    let mut scan = Scanner {
+        text: text.as_bytes(),
+        at: 0,
+    };
+    if let Some(found) = find(&mut scan, path).filter(|_| scan.at == text.len()) {
         return Some(found);
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -239,17 +164,23 @@ pub(crate) fn has(text: &str, path: &[Pe]) -> Option<bool> {
 }
 
 /// Whether the `FieldsV1` key `key` is the element `pe`.
-fn matches(key: &str, pe: &Pe) -> bool {
+fn matches(key: &[u8], pe: &Pe) -> bool {
     match pe {
-        Pe::Field(name) => key.strip_prefix("f:") == Some(name.as_str()),
+        Pe::Field(name) => key.strip_prefix(b"f:") == Some(name.as_bytes()),
         Pe::Index(i) => key
-            .strip_prefix("i:")
+            .strip_prefix(b"i:")
+            .and_then(|n| std::str::from_utf8(n).ok())
             .is_some_and(|n| n.parse::<usize>().ok() == Some(*i)),
         Pe::Key(json) | Pe::Value(json) => {
-            let prefix = if matches!(pe, Pe::Key(_)) { "k:" } else { "v:" };
+            let prefix: &[u8] = if matches!(pe, Pe::Key(_)) {
+                b"k:"
+            } else {
+                b"v:"
+            };
             match key.strip_prefix(prefix) {
-                Some(rest) if rest == json => true,
-                Some(_) => Pe::decode(key).is_ok_and(|decoded| decoded == *pe),
+                Some(rest) if rest == json.as_bytes() => true,
+                Some(_) => std::str::from_utf8(key)
+                    .is_ok_and(|key| Pe::decode(key).is_ok_and(|decoded| decoded == *pe)),
                 None => false,
             }
         }
@@ -288,7 +219,7 @@ impl<'de> Visitor<'de> for Find<'_> {
         };
         let mut found = false;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if found || !matches(&key, first) {
+            if found || !matches(key.as_bytes(), first) {
                 map.next_value::<IgnoredAny>()?;
             } else if rest.is_empty() {
                 found = map.next_value_seed(Member)?;
@@ -338,55 +269,7 @@ impl<'de> Visitor<'de> for Member {
 #[cfg(test)]
 mod tests {
     use super::super::set::{path, Set};
-    use super::{has, scan_entries};
-
-    /// Entries as the server writes them are scanned member by member; text written any other
-    /// way is left to the JSON parser.
-    #[test]
-    fn entries_as_the_server_writes_them_are_scanned() {
-        let text = concat!(
-            r#"[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:ports":{"k:{\"port\":80}":{}}}},"#,
-            r#""manager":"a","operation":"Apply"},"#,
-            r#"{"apiVersion":"demo/v1","fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:x":{"v:\"}]\"":{}}}},"#,
-            r#""manager":"b","operation":"Update","subresource":"status","time":"2026-01-01T00:00:00Z"}]"#
-        );
-        let entries = scan_entries(text).unwrap();
-        assert_eq!(entries.len(), 2);
-        let (a, b) = (&entries[0], &entries[1]);
-        assert_eq!(
-            (a.api_version, a.manager, a.operation, a.subresource, a.time),
-            ("v1", "a", "Apply", "", None)
-        );
-        assert_eq!(
-            a.fields_v1,
-            r#"{"f:spec":{"f:ports":{"k:{\"port\":80}":{}}}}"#
-        );
-        assert_eq!(&a.text[a.time_at..], "}");
-        assert_eq!(b.fields_v1, r#"{"f:status":{"f:x":{"v:\"}]\"":{}}}}"#);
-        assert_eq!(
-            (b.subresource, b.time, &b.text[b.time_at..]),
-            (
-                "status",
-                Some("2026-01-01T00:00:00Z"),
-                r#","time":"2026-01-01T00:00:00Z"}"#
-            )
-        );
-        assert_eq!(
-            entries[0].text.len() + entries[1].text.len() + 3,
-            text.len()
-        );
-        assert_eq!(scan_entries("[]").map(|e| e.len()), Some(0));
-        for other in [
-            r#"[ {"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{},"manager":"a","operation":"Apply"}]"#,
-            r#"[{"apiVersion":"v\u0031","fieldsType":"FieldsV1","fieldsV1":{},"manager":"a","operation":"Apply"}]"#,
-            r#"[{"fieldsType":"FieldsV1","apiVersion":"v1","fieldsV1":{},"manager":"a","operation":"Apply"}]"#,
-            r#"[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{},"manager":"a","operation":"Apply","subresource":""}]"#,
-            r#"[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a":{}},"manager":"a","operation":"Apply"}"#,
-            r#"[{"apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:a":{},"manager":"a","operation":"Apply"}]"#,
-        ] {
-            assert!(scan_entries(other).is_none(), "{other}");
-        }
-    }
+    use super::{find, has, Scanner};
 
     /// Every path the parsed set holds is found in the text, and paths it does not hold are
     /// not, over texts with `"."`, nested items, repeated elements and other spellings of keys.
@@ -438,8 +321,11 @@ mod tests {
                 assert_eq!(has(text, &p), Some(set.has(&p)), "{keys:?} in {text}");
                 // Text without spaces or escapes is answered without the parser.
                 if !text.contains([' ', '\\']) {
-                    let mut scan = super::Scanner { text, at: 0 };
-                    assert_eq!(scan.find(&p), Some(set.has(&p)), "{keys:?} in {text}");
+                    let mut scan = Scanner {
+                        text: text.as_bytes(),
+                        at: 0,
+                    };
+                    assert_eq!(find(&mut scan, &p), Some(set.has(&p)), "{keys:?} in {text}");
                 }
             }
         }

@@ -84,7 +84,8 @@ pub(crate) fn track_update(
     now: &str,
 ) {
     let empty = Value::Object(Map::new());
-    let stored = old.and_then(|o| o.managed.as_ref()).map(ManagedText::get);
+    let stored_text = old.and_then(|o| o.managed.as_ref());
+    let stored = stored_text.map(ManagedText::get);
     let sent = new.managed.as_ref().map(ManagedText::get);
     // A create without managed fields of its own: one entry, written from the object.
     if old.is_none() && sent.is_none() {
@@ -109,7 +110,7 @@ pub(crate) fn track_update(
     let changes = Changes::between(old.map_or(&empty, |o| &o.value), &new.value, ty, scope);
     let from_old = !manager.subresource.is_empty() || sent.is_none_or(|sent| Some(sent) == stored);
     // Most updates move no field between managers: their entries are copied as text.
-    let quick = stored
+    let quick = stored_text
         .filter(|_| from_old)
         .and_then(|text| managed::update_text(text, &changes, manager, now));
     if let Some(quick) = quick {

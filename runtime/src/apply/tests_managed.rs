@@ -788,7 +788,10 @@ fn updates_recorded_on_text_match_updates_recorded_on_sets() {
         let now = format!("2026-01-01T00:{:02}:{:02}Z", step / 60 % 60, step % 60);
         let changes = super::Changes::between(&live.value, &value, &ty, scope);
         let stored = live.managed.as_ref().map(|m| m.get());
-        let text = stored.and_then(|s| super::managed::update_text(s, &changes, &manager, &now));
+        let text = live
+            .managed
+            .as_ref()
+            .and_then(|m| super::managed::update_text(m, &changes, &manager, &now));
         let recorded = super::recorded(stored, None, changes, &manager, &now);
         match text {
             Some(text) => {

@@ -17,7 +17,35 @@ pub(crate) struct Comparison {
     pub removed: Vec<Path>,
     /// Members left out of the comparison (`unowned(parent, name)`): walked into only when
     /// they are objects, and never recorded themselves.
-    unowned: Option<fn(&[Pe], &str) -> bool>,
+    unowned: Option<fn(&[Step], &str) -> bool>,
+}
+
+/// A step of the path a comparison is at: a member's name, borrowed from the objects compared
+/// (a write changes a few fields: only the paths recorded are made into [`Path`]s), or a list
+/// item's element.
+#[derive(Debug)]
+pub(crate) enum Step<'v> {
+    Field(&'v str),
+    Item(Pe),
+}
+
+/// The path `steps` lead to.
+fn path_of(steps: &[Step]) -> Path {
+    let step = |s: &Step| match s {
+        Step::Field(name) => Pe::Field((*name).to_owned()),
+        Step::Item(pe) => pe.clone(),
+    };
+    steps.iter().map(step).collect()
+}
+
+/// Whether `path` is where `steps` lead.
+fn leads_to(steps: &[Step], path: &[Pe]) -> bool {
+    steps.len() == path.len()
+        && steps.iter().zip(path).all(|(s, pe)| match (s, pe) {
+            (Step::Field(name), Pe::Field(field)) => name == field,
+            (Step::Item(item), pe) => item == pe,
+            _ => false,
+        })
 }
 
 impl Comparison {
@@ -83,7 +111,7 @@ fn index_items<'v>(
     list: &ListType,
     values: &'v [Value],
     strict: bool,
-    path: &Path,
+    path: &[Pe],
 ) -> Result<Items<'v>, String> {
     let mut out: Vec<(Pe, &Value)> = Vec::with_capacity(values.len());
     for (i, item) in values.iter().enumerate() {
@@ -198,7 +226,7 @@ pub(crate) fn changes(
     old: &Value,
     new: &Value,
     ty: &Type,
-    unowned: fn(&[Pe], &str) -> bool,
+    unowned: fn(&[Step], &str) -> bool,
 ) -> Comparison {
     let mut c = Comparison {
         unowned: Some(unowned),
@@ -210,22 +238,22 @@ pub(crate) fn changes(
     c
 }
 
-fn leaf(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comparison) {
+fn leaf(old: Option<&Value>, new: Option<&Value>, path: &[Step], c: &mut Comparison) {
     match (old, new) {
-        (None, Some(_)) => c.added.push(path.clone()),
-        (Some(_), None) => c.removed.push(path.clone()),
-        (Some(a), Some(b)) if a != b => c.modified.push(path.clone()),
+        (None, Some(_)) => c.added.push(path_of(path)),
+        (Some(_), None) => c.removed.push(path_of(path)),
+        (Some(a), Some(b)) if a != b => c.modified.push(path_of(path)),
         _ => {}
     }
 }
 
 /// Records what changed from `old` to `new` at `path`; whether it recorded `path` itself as a
 /// leaf (added, removed or modified as a whole).
-fn diff(
-    old: Option<&Value>,
-    new: Option<&Value>,
+fn diff<'v>(
+    old: Option<&'v Value>,
+    new: Option<&'v Value>,
     ty: &Type,
-    path: &mut Path,
+    path: &mut Vec<Step<'v>>,
     c: &mut Comparison,
     depth: usize,
 ) -> bool {
@@ -253,8 +281,7 @@ fn diff(
                 leaf(old, new, path, c);
                 return true;
             }
-            let empty = Map::new();
-            let (a, b) = (a.unwrap_or(&empty), b.unwrap_or(&empty));
+            let (a, b) = (a.unwrap_or(empty_map()), b.unwrap_or(empty_map()));
             side_by_side(a, b, maps_iterate_in_name_order(), |name, x, y| {
                 // Most of an object is the same on both sides: nothing to walk (or to copy
                 // a path element for) there.
@@ -270,12 +297,12 @@ fn diff(
                 {
                     return;
                 }
-                path.push(Pe::Field(name.to_owned()));
+                path.push(Step::Field(name));
                 let recorded = diff(x, y, child_ty, path, c, depth + 1);
                 if unowned {
                     // Recorded as a whole, it is the last path recorded.
                     for paths in [&mut c.added, &mut c.modified, &mut c.removed] {
-                        if paths.last() == Some(path) {
+                        if paths.last().is_some_and(|last| leads_to(path, last)) {
                             paths.pop();
                         }
                     }
@@ -291,16 +318,17 @@ fn diff(
                 leaf(old, new, path, c);
                 return true;
             }
-            let none = Vec::new();
-            let a = index_items(list, a.unwrap_or(&none), false, path).unwrap_or_default();
-            let b = index_items(list, b.unwrap_or(&none), false, path).unwrap_or_default();
+            // Not strict: no error names the path.
+            let a = index_items(list, a.map_or(&[], Vec::as_slice), false, &[]);
+            let b = index_items(list, b.map_or(&[], Vec::as_slice), false, &[]);
+            let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
             let pairs = a.list.iter().map(|(pe, x)| (pe, Some(*x), b.get(pe)));
             let added = b.list.iter().filter(|(pe, _)| !a.contains(pe));
             for (pe, x, y) in pairs.chain(added.map(|(pe, y)| (pe, None, Some(*y)))) {
                 if x == y {
                     continue;
                 }
-                path.push(pe.clone());
+                path.push(Step::Item(pe.clone()));
                 if !diff(x, y, &list.elem, path, c, depth + 1) {
                     item_hook(x, y, path, c);
                 }
@@ -361,6 +389,12 @@ fn side_by_side<'v>(
     }
 }
 
+/// An empty object, for a side that has none.
+fn empty_map() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Map::new)
+}
+
 /// Whether `serde_json`'s maps iterate in name order in this build.
 pub(super) fn maps_iterate_in_name_order() -> bool {
     static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -373,10 +407,10 @@ pub(super) fn maps_iterate_in_name_order() -> bool {
 }
 
 /// A map member or list item that appeared is added, one that went away is removed.
-fn item_hook(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comparison) {
+fn item_hook(old: Option<&Value>, new: Option<&Value>, path: &[Step], c: &mut Comparison) {
     match (old, new) {
-        (None, Some(_)) => c.added.push(path.clone()),
-        (Some(_), None) => c.removed.push(path.clone()),
+        (None, Some(_)) => c.added.push(path_of(path)),
+        (Some(_), None) => c.removed.push(path_of(path)),
         _ => {}
     }
 }
@@ -692,9 +726,9 @@ mod tests {
             values.iter().map(|v| set.element(v, 0).unwrap()).collect()
         };
         for live in &lists {
-            let lhs = index_items(&set, live, false, &Vec::new()).unwrap();
+            let lhs = index_items(&set, live, false, &[]).unwrap();
             for config in &lists {
-                let rhs = index_items(&set, config, true, &Vec::new()).unwrap();
+                let rhs = index_items(&set, config, true, &[]).unwrap();
                 assert_eq!(
                     merge_order(&lhs, &rhs),
                     merge_order_by_scanning(&indexed(live), &indexed(config)),
@@ -719,12 +753,12 @@ mod tests {
             json!({"name": "c", "v": 4}),
             json!({"name": "a", "v": 5}),
         ];
-        let live: Items<'_> = index_items(&keyed, &values, false, &Vec::new()).unwrap();
+        let live: Items<'_> = index_items(&keyed, &values, false, &[]).unwrap();
         let kept: Vec<&Value> = live.list.iter().map(|(_, v)| *v).collect();
         assert_eq!(kept, [&values[0], &values[1], &values[3]]);
         let a = keyed.element(&json!({"name": "a"}), 0).unwrap();
         assert_eq!(live.get(&a), Some(&values[1]));
-        let refused = index_items(&keyed, &values, true, &vec![Pe::Field("items".into())]);
+        let refused = index_items(&keyed, &values, true, &[Pe::Field("items".into())]);
         assert_eq!(
             refused.err().unwrap(),
             ".items: duplicate entries for key [name=\"b\"]"
