@@ -8,6 +8,9 @@
 # other machines. Loopback only. Needs wrk and curl (and taskset for PIN=1).
 #
 #   ROUNDS=5 DUR=10s [PIN=1] bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
+#
+# The same binary as OLD and NEW measures the machine's noise: how far from 1.00 its ratios
+# stray.
 set -euo pipefail
 OLD=$1; NEW=$2; MODE=${3:-create}; ROUNDS=${ROUNDS:-5}; DUR=${DUR:-10s}
 SERVER_CPU=(); CLIENT_CPU=()
@@ -50,5 +53,9 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "$round $o $n $r $or $nr $t"
 done
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# The middle half of the rounds' ratios: how far one run's median can be trusted.
+quartiles() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+3)/4)] "-" a[int((3*NR+3)/4)]}'; }
 echo "median new/old: $(printf '%s\n' "${ratios[@]}" | median)" \
   "(CPU time per request); throughput new/old: $(printf '%s\n' "${throughputs[@]}" | median)"
+echo "quartiles: CPU time $(printf '%s\n' "${ratios[@]}" | quartiles)," \
+  "throughput $(printf '%s\n' "${throughputs[@]}" | quartiles)"

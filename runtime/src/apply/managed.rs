@@ -5,9 +5,9 @@
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::set::{show_path, FieldsV1, Path, Pe, Set};
+use super::set::{show_path, FieldsV1, Path, Pe, Set, Step, Steps};
 use super::typed::Type;
-use super::walk::{self, Step};
+use super::walk;
 use crate::stored::ManagedText;
 
 /// What a manager did: apply a configuration, or write the object some other way.
@@ -260,9 +260,9 @@ impl Scope {
     }
 
     /// `paths` without those this scope does not reach.
-    pub fn keep(self, mut paths: Vec<Path>) -> Vec<Path> {
+    pub fn keep(self, mut paths: Vec<Steps>) -> Vec<Steps> {
         paths.retain(|path| match path.first() {
-            Some(Pe::Field(name)) => self.reaches(name),
+            Some(Step::Field(name)) => self.reaches(name),
             _ => self.reaches(""),
         });
         paths
@@ -421,8 +421,8 @@ impl Managed {
     /// Records a write (create, update, patch) by `manager` that made `changes`: the fields it
     /// added or changed become its own (and no one else's), the fields it removed are no one's.
     pub fn update(&mut self, changes: Changes, manager: &Manager, now: &str) {
-        let changed = Set::of_paths(&changes.changed);
-        let removed = Set::of_paths(&changes.removed);
+        let changed = Set::of_steps(&changes.changed);
+        let removed = Set::of_steps(&changes.removed);
         // The writer's own entry loses only what it removed: what it changed it keeps (and
         // its `fieldsV1` need not be written again when that was already its own).
         for e in &mut self.entries {
@@ -497,8 +497,8 @@ impl Managed {
         }
         // Only the fields this scope reaches count: the rest of the object is not written.
         let changes = Changes::between(live, &pruned, ty, scope);
-        let changed = Set::of_paths(&changes.changed);
-        let removed = Set::of_paths(&changes.removed);
+        let changed = Set::of_steps(&changes.changed);
+        let removed = Set::of_steps(&changes.removed);
         let mut conflicts = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             if i == me {
@@ -592,21 +592,24 @@ fn write_entries(mut entries: Vec<EntryOut<'_>>) -> Option<ManagedText> {
 }
 
 /// What a write changed, in the fields managers own (the scope's, without those no one owns).
+/// Member names are borrowed from the objects compared.
 #[derive(Debug, Default)]
-pub(crate) struct Changes {
+pub(crate) struct Changes<'v> {
     /// Fields added or modified.
-    pub changed: Vec<Path>,
+    pub changed: Vec<Steps<'v>>,
     /// Fields removed.
-    pub removed: Vec<Path>,
+    pub removed: Vec<Steps<'v>>,
 }
 
-impl Changes {
+impl<'v> Changes<'v> {
     /// What changed from `old` to `new` (the objects without their managed fields) in the
     /// fields `scope` reaches.
-    pub fn between(old: &Value, new: &Value, ty: &Type, scope: Scope) -> Changes {
+    pub fn between(old: &'v Value, new: &'v Value, ty: &Type, scope: Scope) -> Changes<'v> {
         let c = walk::changes(old, new, ty, unowned);
-        let mut changed = c.added;
-        changed.extend(c.modified);
+        let changed = match c.added.is_empty() {
+            true => c.modified,
+            false => [c.added, c.modified].concat(),
+        };
         Changes {
             changed: scope.keep(changed),
             removed: scope.keep(c.removed),
@@ -636,7 +639,7 @@ pub(crate) fn update_text<'t>(
     let mut entries = entries(managed).filter(|e| e.len() <= MAX_TEXT_ENTRIES)?;
     let mut lookups = 0;
     // Whether `fields` holds each of `paths` (`want`) or none of them (`!want`).
-    let mut holds = |fields: &str, paths: &[Path], want: bool| -> Option<bool> {
+    let mut holds = |fields: &str, paths: &[Steps], want: bool| -> Option<bool> {
         for path in paths {
             lookups += 1;
             if lookups > MAX_TEXT_LOOKUPS || has(fields, path)? != want {

@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::set::Pe;
+use super::set::{Pe, Step};
 use crate::managed_entries::Scanner;
 use crate::stored::ManagedText;
 
@@ -81,21 +81,21 @@ fn key<'t>(scan: &mut Scanner<'t>) -> Option<(&'t [u8], bool)> {
 }
 
 /// Whether the `FieldsV1` key is `pe`; `None` when that takes decoding its escapes.
-fn key_is((key, escaped): (&[u8], bool), pe: &Pe) -> Option<bool> {
+fn key_is((key, escaped): (&[u8], bool), step: &Step) -> Option<bool> {
     if !escaped {
-        return Some(matches(key, pe));
+        return Some(matches(key, step));
     }
     // A key with escapes is a keyed item or a set value when it says so before them.
     let item = key.starts_with(b"k:") || key.starts_with(b"v:");
-    match pe {
-        Pe::Field(_) | Pe::Index(_) if item => Some(false),
+    match step {
+        Step::Field(_) | Step::Item(Pe::Field(_) | Pe::Index(_)) if item => Some(false),
         _ => None,
     }
 }
 
 /// [`has`] from the node that starts where `scan` is, written without spaces; `None` for text
 /// written otherwise. Leaves the scanner after the node.
-fn find(scan: &mut Scanner<'_>, path: &[Pe]) -> Option<bool> {
+fn find(scan: &mut Scanner<'_>, path: &[Step]) -> Option<bool> {
     let (first, rest) = path.split_first()?;
     scan.expect(b"{")?;
     let mut found = false;
@@ -145,7 +145,7 @@ fn member(scan: &mut Scanner<'_>) -> Option<bool> {
 
 /// Whether `path` is a member of the set `text` encodes; `None` when the text is not a
 /// `FieldsV1` object.
-pub(crate) fn has(text: &str, path: &[Pe]) -> Option<bool> {
+pub(crate) fn has(text: &str, path: &[Step]) -> Option<bool> {
     if path.is_empty() {
         return Some(false);
     }
@@ -164,7 +164,11 @@ pub(crate) fn has(text: &str, path: &[Pe]) -> Option<bool> {
 }
 
 /// Whether the `FieldsV1` key `key` is the element `pe`.
-fn matches(key: &[u8], pe: &Pe) -> bool {
+fn matches(key: &[u8], step: &Step) -> bool {
+    let pe = match step {
+        Step::Field(name) => return key.strip_prefix(b"f:") == Some(name.as_bytes()),
+        Step::Item(pe) => pe,
+    };
     match pe {
         Pe::Field(name) => key.strip_prefix(b"f:") == Some(name.as_bytes()),
         Pe::Index(i) => key
@@ -189,7 +193,7 @@ fn matches(key: &[u8], pe: &Pe) -> bool {
 
 /// Looks for `path` in one node: true when some occurrence of its first element leads to it.
 struct Find<'p> {
-    path: &'p [Pe],
+    path: &'p [Step<'p>],
     depth: usize,
 }
 
@@ -269,7 +273,18 @@ impl<'de> Visitor<'de> for Member {
 #[cfg(test)]
 mod tests {
     use super::super::set::{path, Set};
+    use super::super::set::{Pe, Step};
     use super::{find, has, Scanner};
+
+    /// A path as a comparison records it: member names borrowed, other elements as they are.
+    fn steps(path: &[Pe]) -> Vec<Step<'_>> {
+        path.iter()
+            .map(|pe| match pe {
+                Pe::Field(name) => Step::Field(name),
+                other => Step::Item(other.clone()),
+            })
+            .collect()
+    }
 
     /// Every path the parsed set holds is found in the text, and paths it does not hold are
     /// not, over texts with `"."`, nested items, repeated elements and other spellings of keys.
@@ -318,14 +333,22 @@ mod tests {
             let set = Set::parse(text).unwrap();
             for keys in &probes {
                 let p = path(keys);
-                assert_eq!(has(text, &p), Some(set.has(&p)), "{keys:?} in {text}");
+                assert_eq!(
+                    has(text, &steps(&p)),
+                    Some(set.has(&p)),
+                    "{keys:?} in {text}"
+                );
                 // Text without spaces or escapes is answered without the parser.
                 if !text.contains([' ', '\\']) {
                     let mut scan = Scanner {
                         text: text.as_bytes(),
                         at: 0,
                     };
-                    assert_eq!(find(&mut scan, &p), Some(set.has(&p)), "{keys:?} in {text}");
+                    assert_eq!(
+                        find(&mut scan, &steps(&p)),
+                        Some(set.has(&p)),
+                        "{keys:?} in {text}"
+                    );
                 }
             }
         }
@@ -333,7 +356,8 @@ mod tests {
 
     #[test]
     fn text_that_is_not_fields_v1_has_no_answer() {
-        let p = path(&["f:spec"]);
+        let spec = path(&["f:spec"]);
+        let p = steps(&spec);
         assert_eq!(has("[]", &p), None);
         assert_eq!(has(r#"{"f:spec":{}"#, &p), None);
         assert_eq!(has(r#"{"f:spec":[]}"#, &p), None);

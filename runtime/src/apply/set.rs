@@ -106,6 +106,27 @@ impl fmt::Display for Pe {
 /// A field path.
 pub(crate) type Path = Vec<Pe>;
 
+/// A path element as a comparison meets it: a member's name borrowed from the objects
+/// compared, or a list item's element. A write changes a few fields: only the paths the field
+/// sets keep are made into [`Path`]s, whose members own their names.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Step<'v> {
+    Field(&'v str),
+    Item(Pe),
+}
+
+/// A path of [`Step`]s.
+pub(crate) type Steps<'v> = Vec<Step<'v>>;
+
+/// The path `steps` lead to.
+pub(crate) fn path_of(steps: &[Step]) -> Path {
+    let pe = |s: &Step| match s {
+        Step::Field(name) => Pe::Field((*name).to_owned()),
+        Step::Item(pe) => pe.clone(),
+    };
+    steps.iter().map(pe).collect()
+}
+
 /// A path as kube-apiserver prints it in conflicts: `.spec.color`, `.spec.ports[port=80]`.
 pub(crate) fn show_path(path: &[Pe]) -> String {
     path.iter().map(ToString::to_string).collect()
@@ -129,11 +150,11 @@ impl Set {
         self.members.is_empty() && self.children.values().all(Set::is_empty)
     }
 
-    /// The set of `paths`.
-    pub fn of_paths<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Set {
+    /// The set of the paths `steps` lead to.
+    pub fn of_steps(steps: &[Steps]) -> Set {
         let mut set = Set::new();
-        for path in paths {
-            set.insert(path);
+        for path in steps {
+            set.insert(&path_of(path));
         }
         set
     }

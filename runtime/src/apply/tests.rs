@@ -358,15 +358,15 @@ fn compare_reports_added_modified_removed() {
         json!({"spec": {"color": "blue", "tags": ["a", "b"], "extra": {"k": "v"}, "args": ["x"]}});
     let c = walk::compare(&old, &new, &ty());
     assert_eq!(
-        Set::of_paths(&c.modified).to_fields_v1(),
+        Set::of_steps(&c.modified).to_fields_v1(),
         json!({"f:spec": {"f:color": {}}})
     );
     assert_eq!(
-        Set::of_paths(&c.removed).to_fields_v1(),
+        Set::of_steps(&c.removed).to_fields_v1(),
         json!({"f:spec": {"f:size": {}}})
     );
     assert_eq!(
-        Set::of_paths(&c.added).to_fields_v1(),
+        Set::of_steps(&c.added).to_fields_v1(),
         json!({"f:spec": {"f:tags": {"v:\"b\"": {}}, "f:args": {}}})
     );
     assert!(walk::compare(&old, &old, &ty()).is_empty());
@@ -374,9 +374,10 @@ fn compare_reports_added_modified_removed() {
 
 #[test]
 fn compare_from_nothing_owns_the_maps_it_creates() {
-    let c = walk::compare(&json!({}), &json!({"spec": {"color": "red"}}), &ty());
+    let (old, new) = (json!({}), json!({"spec": {"color": "red"}}));
+    let c = walk::compare(&old, &new, &ty());
     assert_eq!(
-        Set::of_paths(&c.added).to_fields_v1(),
+        Set::of_steps(&c.added).to_fields_v1(),
         json!({"f:spec": {".": {}, "f:color": {}}})
     );
 }
@@ -425,9 +426,10 @@ fn fields_the_schema_prunes_are_no_ones() {
         set.to_fields_v1(),
         json!({"f:spec": {"f:color": {}, "f:blob": {"f:kept": {}}}})
     );
-    let c = walk::compare(&json!({"spec": {}}), &config, &ty);
+    let old = json!({"spec": {}});
+    let c = walk::compare(&old, &config, &ty);
     assert_eq!(
-        Set::of_paths(&c.added).to_fields_v1(),
+        Set::of_steps(&c.added).to_fields_v1(),
         json!({"f:spec": {"f:color": {}, "f:blob": {".": {}, "f:kept": {}}}})
     );
     // The merge keeps them, for the write's pruning to warn about or refuse.

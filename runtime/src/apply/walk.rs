@@ -4,51 +4,23 @@
 
 use serde_json::{Map, Value};
 
-use super::set::{Path, Pe, Set};
+use super::set::{Path, Pe, Set, Step, Steps};
 use super::typed::{ListType, Shape, Type};
 
 /// What changed from one value to another, by field: the paths in the order the walk met
-/// them, each once. A write changes a few fields; the callers that work with field sets build
-/// them ([`Set::of_paths`]).
+/// them, each once, their member names borrowed from the values. A write changes a few fields;
+/// the callers that work with field sets build them ([`Set::of_steps`]).
 #[derive(Debug, Default)]
-pub(crate) struct Comparison {
-    pub added: Vec<Path>,
-    pub modified: Vec<Path>,
-    pub removed: Vec<Path>,
+pub(crate) struct Comparison<'v> {
+    pub added: Vec<Steps<'v>>,
+    pub modified: Vec<Steps<'v>>,
+    pub removed: Vec<Steps<'v>>,
     /// Members left out of the comparison (`unowned(parent, name)`): walked into only when
     /// they are objects, and never recorded themselves.
     unowned: Option<fn(&[Step], &str) -> bool>,
 }
 
-/// A step of the path a comparison is at: a member's name, borrowed from the objects compared
-/// (a write changes a few fields: only the paths recorded are made into [`Path`]s), or a list
-/// item's element.
-#[derive(Debug)]
-pub(crate) enum Step<'v> {
-    Field(&'v str),
-    Item(Pe),
-}
-
-/// The path `steps` lead to.
-fn path_of(steps: &[Step]) -> Path {
-    let step = |s: &Step| match s {
-        Step::Field(name) => Pe::Field((*name).to_owned()),
-        Step::Item(pe) => pe.clone(),
-    };
-    steps.iter().map(step).collect()
-}
-
-/// Whether `path` is where `steps` lead.
-fn leads_to(steps: &[Step], path: &[Pe]) -> bool {
-    steps.len() == path.len()
-        && steps.iter().zip(path).all(|(s, pe)| match (s, pe) {
-            (Step::Field(name), Pe::Field(field)) => name == field,
-            (Step::Item(item), pe) => item == pe,
-            _ => false,
-        })
-}
-
-impl Comparison {
+impl Comparison<'_> {
     /// Nothing changed.
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
@@ -210,7 +182,7 @@ fn fields(
 /// What changed from `old` to `new`: leaves added, changed or removed, and the map members and
 /// list items that appeared or went away.
 #[cfg(test)]
-pub(crate) fn compare(old: &Value, new: &Value, ty: &Type) -> Comparison {
+pub(crate) fn compare<'v>(old: &'v Value, new: &'v Value, ty: &Type) -> Comparison<'v> {
     let mut c = Comparison::default();
     if old == new {
         return c;
@@ -222,12 +194,12 @@ pub(crate) fn compare(old: &Value, new: &Value, ty: &Type) -> Comparison {
 /// [`compare`] without the members `unowned(parent, name)` names (the fields no manager owns),
 /// which are not walked into unless they are objects: what a write changed, in a tenth of the
 /// work when most of what changed is the server's bookkeeping.
-pub(crate) fn changes(
-    old: &Value,
-    new: &Value,
+pub(crate) fn changes<'v>(
+    old: &'v Value,
+    new: &'v Value,
     ty: &Type,
     unowned: fn(&[Step], &str) -> bool,
-) -> Comparison {
+) -> Comparison<'v> {
     let mut c = Comparison {
         unowned: Some(unowned),
         ..Comparison::default()
@@ -238,11 +210,11 @@ pub(crate) fn changes(
     c
 }
 
-fn leaf(old: Option<&Value>, new: Option<&Value>, path: &[Step], c: &mut Comparison) {
+fn leaf<'v>(old: Option<&Value>, new: Option<&Value>, path: &[Step<'v>], c: &mut Comparison<'v>) {
     match (old, new) {
-        (None, Some(_)) => c.added.push(path_of(path)),
-        (Some(_), None) => c.removed.push(path_of(path)),
-        (Some(a), Some(b)) if a != b => c.modified.push(path_of(path)),
+        (None, Some(_)) => c.added.push(path.to_vec()),
+        (Some(_), None) => c.removed.push(path.to_vec()),
+        (Some(a), Some(b)) if a != b => c.modified.push(path.to_vec()),
         _ => {}
     }
 }
@@ -253,8 +225,8 @@ fn diff<'v>(
     old: Option<&'v Value>,
     new: Option<&'v Value>,
     ty: &Type,
-    path: &mut Vec<Step<'v>>,
-    c: &mut Comparison,
+    path: &mut Steps<'v>,
+    c: &mut Comparison<'v>,
     depth: usize,
 ) -> bool {
     let sample = new.or(old).unwrap_or(&Value::Null);
@@ -302,7 +274,7 @@ fn diff<'v>(
                 if unowned {
                     // Recorded as a whole, it is the last path recorded.
                     for paths in [&mut c.added, &mut c.modified, &mut c.removed] {
-                        if paths.last().is_some_and(|last| leads_to(path, last)) {
+                        if paths.last() == Some(path) {
                             paths.pop();
                         }
                     }
@@ -407,10 +379,15 @@ pub(super) fn maps_iterate_in_name_order() -> bool {
 }
 
 /// A map member or list item that appeared is added, one that went away is removed.
-fn item_hook(old: Option<&Value>, new: Option<&Value>, path: &[Step], c: &mut Comparison) {
+fn item_hook<'v>(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    path: &[Step<'v>],
+    c: &mut Comparison<'v>,
+) {
     match (old, new) {
-        (None, Some(_)) => c.added.push(path_of(path)),
-        (Some(_), None) => c.removed.push(path_of(path)),
+        (None, Some(_)) => c.added.push(path.to_vec()),
+        (Some(_), None) => c.removed.push(path.to_vec()),
         _ => {}
     }
 }
