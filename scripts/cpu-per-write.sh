@@ -1,47 +1,84 @@
 #!/usr/bin/env bash
 # Server CPU time (user + system, from /proc) per request of each build under the same wrk load,
-# in interleaved rounds: a figure of throughput that the machine's other load disturbs less
-# than requests per second do. The requests per second each build answered are printed too
-# (wrk shares the machine's two cores with the server, as a client on the same host does).
-# With PIN=1 the server runs on core 0 and wrk on core 1 (taskset): the server's core is then
-# the bottleneck, and requests per second are the server's throughput, as with its clients on
-# other machines. Loopback only. Needs wrk and curl (and taskset for PIN=1).
+# in rounds: a figure of throughput that the machine's other load disturbs less than requests
+# per second do. Loopback only. Needs wrk and curl (and taskset for PIN and TOGETHER).
 #
-#   ROUNDS=5 DUR=10s [PIN=1] bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
+#   ROUNDS=5 DUR=10s [PIN=1 | TOGETHER=1] bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
+#
+# By default the builds take turns, each round in the other order, and each round prints the
+# requests per second each build answered (wrk shares the machine's two cores with the server,
+# as a client on the same host does). With PIN=1 the server runs on core 0 and wrk on core 1:
+# the server's core is then the bottleneck, and requests per second are the server's
+# throughput, as with its clients on other machines.
+#
+# With TOGETHER=1 both builds serve at the same time, both on core 0, each under its own wrk on
+# core 1: whatever else the machine does in a round, both builds see it, so the ratio of their
+# CPU time per request strays far less than between turns (a build against a copy of itself:
+# within 3 % a round, where turns stray by 20 %). The core is shared, so the requests each
+# build answered measure the same thing again; the ratio printed is CPU time per request.
 #
 # The same binary as OLD and NEW measures the machine's noise: how far from 1.00 its ratios
 # stray.
 set -euo pipefail
 OLD=$1; NEW=$2; MODE=${3:-create}; ROUNDS=${ROUNDS:-5}; DUR=${DUR:-10s}
 SERVER_CPU=(); CLIENT_CPU=()
-if [ "${PIN:-0}" = 1 ]; then SERVER_CPU=(taskset -c 0); CLIENT_CPU=(taskset -c 1); fi
+if [ "${PIN:-0}" = 1 ] || [ "${TOGETHER:-0}" = 1 ]; then
+  SERVER_CPU=(taskset -c 0); CLIENT_CPU=(taskset -c 1)
+fi
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 TICKS=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-one() { # BIN PORT -> "microseconds-of-cpu-per-request requests-per-second"
+base_of() { echo "http://127.0.0.1:$1/apis/demo.krest.dev/v1/namespaces/default/widgets"; }
+serve() { # BIN PORT: a server with the 64 Widgets the load updates; its pid in $pid
   "${SERVER_CPU[@]}" "$1" --store memory --authorization-mode=AlwaysAllow --listen "127.0.0.1:$2" >/dev/null 2>&1 &
-  local pid=$! base="http://127.0.0.1:$2/apis/demo.krest.dev/v1/namespaces/default/widgets"
+  pid=$!
+  local base; base=$(base_of "$2")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
   for i in $(seq 1 64); do
     curl -sf -X POST -H 'Content-Type: application/json' -d "{\"apiVersion\":\"demo.krest.dev/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"u-1-$i\"},\"spec\":{\"color\":\"red\",\"replicas\":1}}" "$base" >/dev/null
   done
-  local url=$base args=("$MODE" 1)
-  case $MODE in update) args=(update 64) ;; get) url=$base/u-1-1; args=(get) ;; esac
+}
+load() { # PORT -> requests answered in DUR
+  local url args=("$MODE" 1)
+  url=$(base_of "$1")
+  case $MODE in update) args=(update 64) ;; get) url=$url/u-1-1; args=(get) ;; esac
+  "${CLIENT_CPU[@]}" wrk -t1 -c8 -d"$DUR" -H 'Accept: application/json' -s "$HERE/benches/wrk/krest.lua" \
+    "$url" -- "${args[@]}" | sed -n 's/^wrk-result .* requests=\([0-9]*\) .*/\1/p'
+}
+per_request() { # TICKS REQUESTS -> "microseconds-of-cpu-per-request requests-per-second"
+  awk -v t="$1" -v hz="$TICKS" -v n="$2" -v d="${DUR%s}" 'BEGIN {printf "%.1f %d\n", t * 1e6 / hz / n, n / d}'
+}
+one() { # BIN PORT -> "microseconds-of-cpu-per-request requests-per-second"
+  local pid; serve "$1" "$2"
   local before; before=$(cpu_ticks "$pid")
-  local requests
-  requests=$("${CLIENT_CPU[@]}" wrk -t1 -c8 -d"$DUR" -H 'Accept: application/json' -s "$HERE/benches/wrk/krest.lua" \
-    "$url" -- "${args[@]}" | sed -n 's/^wrk-result .* requests=\([0-9]*\) .*/\1/p')
+  local requests; requests=$(load "$2")
   local after; after=$(cpu_ticks "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v t=$((after - before)) -v hz="$TICKS" -v n="$requests" -v d="${DUR%s}" \
-    'BEGIN {printf "%.1f %d\n", t * 1e6 / hz / n, n / d}'
+  per_request $((after - before)) "$requests"
+}
+both() { # PORT -> "old-us old-per-s new-us new-per-s", both builds serving at once
+  local pid old new
+  serve "$OLD" "$1"; old=$pid
+  serve "$NEW" $(($1 + 1)); new=$pid
+  local o0 n0; o0=$(cpu_ticks "$old"); n0=$(cpu_ticks "$new")
+  local out; out=$(mktemp)
+  load "$1" >"$out" &
+  local client=$!
+  local nr; nr=$(load $(($1 + 1)))
+  wait "$client"
+  local or; or=$(cat "$out"); rm -f "$out"
+  local o1 n1; o1=$(cpu_ticks "$old"); n1=$(cpu_ticks "$new")
+  kill "$old" "$new"; wait "$old" "$new" 2>/dev/null || true
+  echo "$(per_request $((o1 - o0)) "$or") $(per_request $((n1 - n0)) "$nr")"
 }
 port=$((20000 + RANDOM % 20000))
 echo "round old_us_per_request new_us_per_request new/old old_per_s new_per_s throughput_new/old ($MODE)"
 ratios=()
 throughputs=()
 for round in $(seq 1 "$ROUNDS"); do
-  if (( round % 2 )); then
+  if [ "${TOGETHER:-0}" = 1 ]; then
+    read -r o or n nr < <(both "$port"); port=$((port + 2))
+  elif (( round % 2 )); then
     read -r o or < <(one "$OLD" $((port++))); read -r n nr < <(one "$NEW" $((port++)))
   else
     read -r n nr < <(one "$NEW" $((port++))); read -r o or < <(one "$OLD" $((port++)))
