@@ -80,7 +80,7 @@ fn members(
 ) -> Option<()> {
     for (name, child) in map {
         let child_ty = ty.field(name);
-        if *child_ty == Type::Pruned || !reached(name) {
+        if matches!(child_ty, Type::Pruned) || !reached(name) {
             continue;
         }
         let unowned = level.unowned(name);

@@ -43,6 +43,10 @@ pub(crate) const MAX_MANAGER_LENGTH: usize = 128;
 /// its first `/`, without unprintable characters, at most 128 bytes.
 pub(crate) fn manager_from_user_agent(user_agent: &str) -> String {
     let prefix = user_agent.split('/').next().unwrap_or("");
+    // The common case, on every write without `?fieldManager=`: short and printable ASCII.
+    if prefix.len() <= MAX_MANAGER_LENGTH && prefix.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return prefix.to_owned();
+    }
     let mut out = String::new();
     for c in prefix.chars().filter(|c| !c.is_control()) {
         if out.len() + c.len_utf8() > MAX_MANAGER_LENGTH {

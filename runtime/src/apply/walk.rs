@@ -151,7 +151,7 @@ fn fields(
             };
             for (name, child) in map {
                 let child_ty = ty.field(name);
-                if *child_ty == Type::Pruned {
+                if matches!(child_ty, Type::Pruned) {
                     continue;
                 }
                 path.push(Pe::Field(name.clone()));
@@ -261,7 +261,7 @@ fn diff<'v>(
                     return;
                 }
                 let child_ty = ty.field(name);
-                if *child_ty == Type::Pruned {
+                if matches!(child_ty, Type::Pruned) {
                     return;
                 }
                 let unowned = c.unowned.is_some_and(|f| f(path, name));

@@ -31,7 +31,25 @@ pub fn generate_name(prefix: &str) -> String {
 
 /// The current time as a `metav1.Time`: RFC 3339, UTC, whole seconds (`2024-01-02T03:04:05Z`).
 pub fn rfc3339_now() -> String {
-    rfc3339(SystemTime::now())
+    // Every write stamps the time (its managed fields' entry, a create's creationTimestamp),
+    // many a second: each thread keeps the text of the last second it wrote.
+    thread_local! {
+        static LAST: std::cell::RefCell<(u64, String)> = const {
+            std::cell::RefCell::new((u64::MAX, String::new()))
+        };
+    }
+    let now = SystemTime::now();
+    let Ok(since) = now.duration_since(UNIX_EPOCH) else {
+        return rfc3339(now);
+    };
+    let second = since.as_secs();
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != second {
+            *last = (second, rfc3339(now));
+        }
+        last.1.clone()
+    })
 }
 
 /// `time` as a `metav1.Time`: RFC 3339, UTC, whole seconds (`2024-01-02T03:04:05Z`).
@@ -173,6 +191,17 @@ mod tests {
             }
         }
         assert!(now.as_str() >= "2024-01-01T00:00:00Z");
+        // The text kept for the last second is never another second's: each read lies between
+        // two fresh ones (the second read of each pair is from the kept text).
+        for _ in 0..3 {
+            for _ in 0..2 {
+                let before = rfc3339(std::time::SystemTime::now());
+                let now = rfc3339_now();
+                let after = rfc3339(std::time::SystemTime::now());
+                assert!(before <= now && now <= after, "{before} {now} {after}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(400));
+        }
     }
 
     #[test]
