@@ -3,7 +3,7 @@
 # in rounds: a figure of throughput that the machine's other load disturbs less than requests
 # per second do. Loopback only. Needs wrk and curl (and taskset for PIN and TOGETHER).
 #
-#   ROUNDS=5 DUR=10s [PIN=1 | TOGETHER=1] [STORE=embedded] bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
+#   ROUNDS=5 DUR=10s [PIN=1 | TOGETHER=1 [WARMUP=30s]] [STORE=embedded] bash scripts/cpu-per-write.sh OLD/widgets-server NEW/widgets-server [create|update|get]
 #
 # By default the builds take turns, each round in the other order, and each round prints the
 # requests per second each build answered (wrk shares the machine's two cores with the server,
@@ -16,6 +16,11 @@
 # CPU time per request strays far less than between turns (a build against a copy of itself:
 # within 3 % a round, where turns stray by 20 %). The core is shared, so the requests each
 # build answered measure the same thing again; the ratio printed is CPU time per request.
+#
+# WARMUP=30s (with TOGETHER=1) runs the load that long before each measured round: a fresh
+# server's store keeps every change until its history holds --store-history-bytes (64 MiB by
+# default), so its first seconds take fresh memory on every write, the larger the objects the
+# more; after the warm-up it reuses what the oldest changes held, as a server does for good.
 #
 # The servers use the memory store, where a write costs the least and what the builds differ in
 # weighs the most; STORE=embedded puts them on the default durable store (fsync per commit).
@@ -44,6 +49,7 @@ serve() { # BIN PORT: a server with the 64 Widgets the load updates; its pid in 
   pid=$!
   local base; base=$(base_of "$2")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$2/readyz" >/dev/null || { echo "$1 did not start on port $2" >&2; exit 1; }
   for i in $(seq 1 64); do
     curl -sf -X POST -H 'Content-Type: application/json' -d "{\"apiVersion\":\"demo.krest.dev/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"u-1-$i\"},\"spec\":{\"color\":\"red\",\"replicas\":1}}" "$base" >/dev/null
   done
@@ -70,6 +76,12 @@ both() { # PORT -> "old-us old-per-s new-us new-per-s", both builds serving at o
   local pid old new
   serve "$OLD" "$1"; old=$pid
   serve "$NEW" $(($1 + 1)); new=$pid
+  if [ -n "${WARMUP:-}" ]; then
+    DUR=$WARMUP load "$1" >/dev/null &
+    local warm=$!
+    DUR=$WARMUP load $(($1 + 1)) >/dev/null
+    wait "$warm"
+  fi
   local o0 n0; o0=$(cpu_ticks "$old"); n0=$(cpu_ticks "$new")
   local out; out=$(mktemp)
   load "$1" >"$out" &
@@ -81,7 +93,8 @@ both() { # PORT -> "old-us old-per-s new-us new-per-s", both builds serving at o
   kill "$old" "$new"; wait "$old" "$new" 2>/dev/null || true
   echo "$(per_request $((o1 - o0)) "$or") $(per_request $((n1 - n0)) "$nr")"
 }
-port=$((20000 + RANDOM % 20000))
+# Below the kernel's ephemeral ports (32768 on), which the clients' connections hold.
+port=$((20000 + RANDOM % 12000))
 echo "round old_us_per_request new_us_per_request new/old old_per_s new_per_s throughput_new/old ($MODE)"
 ratios=()
 throughputs=()
@@ -93,6 +106,7 @@ for round in $(seq 1 "$ROUNDS"); do
   else
     read -r n nr < <(one "$NEW" $((port++))); read -r o or < <(one "$OLD" $((port++)))
   fi
+  [ -n "${o:-}" ] && [ -n "${n:-}" ] || { echo "round $round: a server gave no figure" >&2; exit 1; }
   r=$(awk -v a="$o" -v b="$n" 'BEGIN {printf "%.2f", b / a}')
   t=$(awk -v a="$or" -v b="$nr" 'BEGIN {printf "%.2f", b / a}')
   ratios+=("$r")
