@@ -49,7 +49,11 @@ serve() { # BIN PORT: a server with the 64 Widgets the load updates; its pid in 
   pid=$!
   local base; base=$(base_of "$2")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$2/readyz" >/dev/null || { echo "$1 did not start on port $2" >&2; exit 1; }
+  if ! curl -sf "http://127.0.0.1:$2/readyz" >/dev/null; then
+    kill "$pid" 2>/dev/null
+    echo "$1 did not start on port $2" >&2
+    exit 1
+  fi
   for i in $(seq 1 64); do
     curl -sf -X POST -H 'Content-Type: application/json' -d "{\"apiVersion\":\"demo.krest.dev/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"u-1-$i\"},\"spec\":{\"color\":\"red\",\"replicas\":1}}" "$base" >/dev/null
   done
