@@ -50,7 +50,7 @@ serve() { # BIN PORT: a server with the 64 Widgets the load updates; its pid in 
   local base; base=$(base_of "$2")
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && break; sleep 0.1; done
   if ! curl -sf "http://127.0.0.1:$2/readyz" >/dev/null; then
-    kill "$pid" 2>/dev/null
+    kill "$pid" 2>/dev/null || true
     echo "$1 did not start on port $2" >&2
     exit 1
   fi
