@@ -165,12 +165,13 @@ pub(crate) fn has(text: &str, path: &[Step]) -> Option<bool> {
 
 /// Whether the `FieldsV1` key `key` is the element `pe`.
 fn matches(key: &[u8], step: &Step) -> bool {
+    let field = |name: &str| key.strip_prefix(b"f:") == Some(name.as_bytes());
     let pe = match step {
-        Step::Field(name) => return key.strip_prefix(b"f:") == Some(name.as_bytes()),
+        Step::Field(name) => return field(name),
         Step::Item(pe) => pe,
     };
     match pe {
-        Pe::Field(name) => key.strip_prefix(b"f:") == Some(name.as_bytes()),
+        Pe::Field(name) => field(name),
         Pe::Index(i) => key
             .strip_prefix(b"i:")
             .and_then(|n| std::str::from_utf8(n).ok())
